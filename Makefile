@@ -1,0 +1,111 @@
+# The OCSP Stapling Lab: one Makefile builds the common library, every program,
+# the tests, the sanitizer and fuzz builds, and the demo.
+#   make            build everything into bin/ (objects in build/)
+#   make check      build and run every test (unit + integration)
+#   make asan       the same tests with AddressSanitizer + UBSan
+#   make fuzz       bounded libFuzzer runs of every parser (clang)
+#   make demo       the classroom demo
+#   make install    PREFIX=/usr/local DESTDIR= ; programs become ocsplab-NAME
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+BUILD   ?= build
+BIN     ?= bin
+FUZZ_SECONDS ?= 30
+
+PKGS := wolfssl sqlite3 jansson libmicrohttpd libcurl
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(WARNINGS) $(CFLAGS) $(SANITIZE_FLAGS) \
+             -Icommon $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+
+# Every folder with a main.c is a program; its other .c files are its library,
+# which the tests link and call directly.
+PROGRAMS   := $(patsubst %/main.c,%,$(wildcard */main.c))
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+LIB        := $(BUILD)/libocsplab.a
+
+prog_lib_src = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+PROG_LIB_OBJ := $(foreach p,$(PROGRAMS),$(patsubst %.c,$(BUILD)/%.o,$(call prog_lib_src,$(p))))
+
+TEST_SRC   := $(wildcard tests/test_*.c) $(wildcard tests/integration/test_*.c)
+TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o) $(TEST_SUPPORT_SRC:%.c=$(BUILD)/%.o)
+TEST_RUNNER := $(BUILD)/tests/run_tests
+# Each tests/.../test_NAME.c defines `Suite *NAME_suite(void)`; the list is generated.
+SUITE_NAMES := $(patsubst test_%.c,%,$(notdir $(TEST_SRC)))
+
+.PHONY: all check asan fuzz demo install uninstall clean deps bench
+all: $(PROGRAMS:%=$(BIN)/%)
+
+deps:
+	@./scripts/install-deps.sh --quiet
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+define program_rule
+$(BIN)/$(1): $(BUILD)/$(1)/main.o $(patsubst %.c,$(BUILD)/%.o,$(call prog_lib_src,$(1))) $(LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$(LDLIBS_ALL)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
+$(BUILD)/tests/suites.h: Makefile $(TEST_SRC)
+	@mkdir -p $(dir $@)
+	@printf '%s\n' $(SUITE_NAMES:%='SUITE(%)') > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/tests/suites.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/tests -Itests \
+	    -DLAB_BIN_DIR='"$(abspath $(BIN))"' -DLAB_SOURCE_DIR='"$(abspath .)"' \
+	    -MMD -MP -c $< -o $@
+
+$(TEST_RUNNER): $(TEST_OBJ) $(PROG_LIB_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
+
+check: deps
+	@$(MAKE) --no-print-directory all $(TEST_RUNNER)
+	@$(TEST_RUNNER)
+
+asan: deps
+	@$(MAKE) --no-print-directory check BUILD=build/asan BIN=build/asan/bin \
+	    CC=$(CC) SANITIZE_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+
+# libFuzzer needs clang; each target runs for FUZZ_SECONDS from its seed corpus.
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz: deps
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/corpus_$$t && \
+	    clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Icommon -fsanitize=fuzzer,address,undefined \
+	        tests/fuzz/fuzz_$$t.c $(COMMON_SRC) $(shell pkg-config --cflags --libs $(PKGS)) -lm \
+	        -o build/fuzz/fuzz_$$t || exit 1; \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        build/fuzz/corpus_$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+demo: deps all
+	@./scenarios/ca-walkthrough.sh
+
+install: all
+	@for p in $(PROGRAMS); do \
+	    install -D -m 0755 $(BIN)/$$p $(DESTDIR)$(PREFIX)/bin/ocsplab-$$p || exit 1; \
+	done
+
+uninstall:
+	@for p in $(PROGRAMS); do rm -f $(DESTDIR)$(PREFIX)/bin/ocsplab-$$p; done
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,38 @@
+/* clock.h — the lab's simulated clock (DESIGN section 4).
+ * now = real time + the integer of seconds in LAB/clock (missing file = 0). The
+ * file is re-checked on every read, so a running program follows `advance`
+ * at once; the same clock is installed into wolfSSL with wc_SetTimeCb so
+ * certificate validity and OCSP times follow it too. Thread-safe. */
+#ifndef OCSPLAB_CLOCK_H
+#define OCSPLAB_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errbuf.h"
+
+/* Points the process clock at LAB/clock and installs it into wolfSSL.
+ * Call once at start-up, before threads; calling again switches the lab. */
+int clock_init(const char *lab_dir, struct errbuf *err);
+
+/* Simulated time, in seconds and in milliseconds since the Unix epoch. Before
+ * clock_init (or if the offset file is unreadable) the offset is 0. */
+int64_t clock_now(void);
+int64_t clock_now_ms(void);
+
+/* The offset file itself: read (0 when missing), replace atomically, add to. */
+int clock_offset_read(const char *lab_dir, int64_t *offset_seconds, struct errbuf *err);
+int clock_offset_write(const char *lab_dir, int64_t offset_seconds, struct errbuf *err);
+int clock_advance(const char *lab_dir, int64_t seconds, struct errbuf *err);
+
+/* Parses a duration: one or more <number><unit> with unit s, m, h or d
+ * ("90s", "15m", "24h", "7d", "1h30m"); a bare number means seconds.
+ * Rejects empty, negative, unknown units and values that overflow. */
+int clock_parse_duration(const char *text, int64_t *seconds);
+
+/* Formats "2026-11-25T12:00:00.000Z" (RFC 3339, UTC, milliseconds).
+ * Needs cap >= CLOCK_RFC3339_LEN. */
+#define CLOCK_RFC3339_LEN 32
+int clock_format_rfc3339(int64_t unix_ms, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the lab builds and tests with (DESIGN section 0),
+# plus the peer tools the tests run. Idempotent: does nothing when all are present,
+# runs `apt-get update` only when something is missing. Works as root or via sudo.
+set -eu
+
+# Libraries the programs link (DESIGN section 0).
+BUILD_PACKAGES="build-essential pkg-config libwolfssl-dev libsqlite3-dev check
+libmicrohttpd-dev libcurl4-gnutls-dev libjansson-dev"
+# Tools the tests and benchmarks run against our programs.
+TEST_PACKAGES="openssl sqlite3 clang curl procps"
+
+missing=""
+for pkg in $BUILD_PACKAGES $TEST_PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $pkg"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    [ "${1:-}" = "--quiet" ] || echo "install-deps: all packages present"
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "install-deps: need root to install:$missing (run as root or install sudo)" >&2
+    exit 2
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+# shellcheck disable=SC2086
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing

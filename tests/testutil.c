@@ -1,0 +1,194 @@
+/* testutil.c — scratch directories and bounded runs of real programs for tests. */
+#include "testutil.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TEST_MAX_OUTPUT (1024 * 1024)
+
+char *test_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char template[4096];
+    snprintf(template, sizeof template, "%s/ocsplab-test-XXXXXX",
+             base != NULL && base[0] != 0 ? base : "/tmp");
+    char *dir = mkdtemp(template);
+    ck_assert_msg(dir != NULL, "mkdtemp failed: %s", strerror(errno));
+    char *copy = strdup(dir);
+    ck_assert_ptr_nonnull(copy);
+    return copy;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void test_rmtree(const char *path)
+{
+    if (path != NULL)
+        nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *test_bin(const char *program)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/%s", LAB_BIN_DIR, program);
+    return path;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct capture {
+    int fd;
+    char *buf;
+    size_t len;
+};
+
+static void capture_read(struct capture *c)
+{
+    char chunk[8192];
+    ssize_t n = read(c->fd, chunk, sizeof chunk);
+    if (n <= 0) {
+        if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+            close(c->fd);
+            c->fd = -1;
+        }
+        return;
+    }
+    size_t keep = (size_t)n;
+    if (c->len + keep > TEST_MAX_OUTPUT)
+        keep = TEST_MAX_OUTPUT - c->len;
+    memcpy(c->buf + c->len, chunk, keep);
+    c->len += keep;
+    c->buf[c->len] = 0;
+}
+
+int test_run(struct test_run *run, int timeout_ms, const char *input,
+             const char *const argv[])
+{
+    int out_pipe[2], err_pipe[2], in_pipe[2];
+    memset(run, 0, sizeof *run);
+    if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0 || pipe(in_pipe) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        setpgid(0, 0);
+        dup2(in_pipe[0], 0);
+        dup2(out_pipe[1], 1);
+        dup2(err_pipe[1], 2);
+        close(in_pipe[1]);
+        close(out_pipe[0]);
+        close(err_pipe[0]);
+        execvp(argv[0], (char *const *)argv);
+        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    close(in_pipe[0]);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    if (input != NULL) {
+        /* Inputs in tests are small; a pipe buffer holds them. */
+        ssize_t ignored = write(in_pipe[1], input, strlen(input));
+        (void)ignored;
+    }
+    close(in_pipe[1]);
+
+    struct capture cap[2] = {{out_pipe[0], calloc(1, TEST_MAX_OUTPUT + 1), 0},
+                             {err_pipe[0], calloc(1, TEST_MAX_OUTPUT + 1), 0}};
+    int64_t deadline = monotonic_ms() + timeout_ms;
+    while (cap[0].fd >= 0 || cap[1].fd >= 0) {
+        int64_t left = deadline - monotonic_ms();
+        if (left <= 0) {
+            run->timed_out = true;
+            kill(-pid, SIGKILL);
+            break;
+        }
+        struct pollfd fds[2];
+        nfds_t n = 0;
+        for (int i = 0; i < 2; i++) {
+            if (cap[i].fd >= 0) {
+                fds[n].fd = cap[i].fd;
+                fds[n].events = POLLIN;
+                n++;
+            }
+        }
+        int ready = poll(fds, n, (int)left);
+        if (ready < 0 && errno != EINTR)
+            break;
+        for (nfds_t k = 0; k < n; k++) {
+            if (fds[k].revents == 0)
+                continue;
+            for (int i = 0; i < 2; i++)
+                if (cap[i].fd == fds[k].fd)
+                    capture_read(&cap[i]);
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        if (cap[i].fd >= 0)
+            close(cap[i].fd);
+    int status = 0;
+    /* The pipes closed; the process exits promptly, but bound the wait anyway. */
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (monotonic_ms() > deadline + 2000) {
+            run->timed_out = true;
+            kill(-pid, SIGKILL);
+        }
+        usleep(1000);
+    }
+    kill(-pid, SIGKILL); /* anything the program left behind in its group */
+    run->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    run->out = cap[0].buf;
+    run->err = cap[1].buf;
+    return 0;
+}
+
+void test_run_free(struct test_run *run)
+{
+    free(run->out);
+    free(run->err);
+    memset(run, 0, sizeof *run);
+}
+
+int test_run_cmd(struct test_run *run, int timeout_ms, const char *fmt, ...)
+{
+    char line[8192];
+    const char *argv[128];
+    size_t argc = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    for (char *save = NULL, *tok = strtok_r(line, " ", &save);
+         tok != NULL && argc < 127; tok = strtok_r(NULL, " ", &save))
+        argv[argc++] = tok;
+    argv[argc] = NULL;
+    return test_run(run, timeout_ms, NULL, argv);
+}
+
+bool test_contains(const char *haystack, const char *needle)
+{
+    return haystack != NULL && needle != NULL && strstr(haystack, needle) != NULL;
+}

@@ -1,0 +1,39 @@
+/* testutil.h — what the tests share: scratch lab directories and running a
+ * real program (ours or openssl) with a time limit, capturing its output. */
+#ifndef OCSPLAB_TESTUTIL_H
+#define OCSPLAB_TESTUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A new empty directory under $TMPDIR (or /tmp); caller frees the string and
+ * removes the tree with test_rmtree. Aborts the test on failure. */
+char *test_tmpdir(void);
+void test_rmtree(const char *path);
+
+/* Path of one of our programs in bin/ (static storage, overwritten per call). */
+const char *test_bin(const char *program);
+
+struct test_run {
+    int exit_code;  /* exit status, or 128+signal when killed */
+    bool timed_out; /* the program was killed after the time limit */
+    char *out;      /* stdout, NUL-terminated (at most 1 MiB kept) */
+    char *err;      /* stderr, likewise */
+};
+
+/* Runs argv (NULL-terminated, argv[0] a path or a name found in PATH) in its
+ * own process group, feeding `input` (may be NULL) on stdin, and waits at most
+ * timeout_ms before killing the whole group. Returns 0 when it ran. */
+int test_run(struct test_run *run, int timeout_ms, const char *input,
+             const char *const argv[]);
+void test_run_free(struct test_run *run);
+
+/* Convenience: formats a command line into argv by splitting on spaces
+ * (no quoting; for fixed test commands only) and runs it with test_run. */
+int test_run_cmd(struct test_run *run, int timeout_ms, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* True when `haystack` contains `needle` (NULL-safe). */
+bool test_contains(const char *haystack, const char *needle);
+
+#endif
