@@ -25,7 +25,7 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 # Every folder with a main.c is a program; its other .c files are its library,
 # which the tests link and call directly.
-PROGRAMS   := $(patsubst %/main.c,%,$(wildcard */main.c))
+PROGRAMS   := $(filter-out tests,$(patsubst %/main.c,%,$(wildcard */main.c)))
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libocsplab.a
@@ -63,7 +63,7 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
 $(BUILD)/tests/suites.h: Makefile $(TEST_SRC)
 	@mkdir -p $(dir $@)
-	@printf '%s\n' $(SUITE_NAMES:%='SUITE(%)') > $@.tmp && mv $@.tmp $@
+	@printf '%s\n' $(foreach s,$(SUITE_NAMES),'SUITE($(s))') > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/%.o: tests/%.c $(BUILD)/tests/suites.h
 	@mkdir -p $(dir $@)
