@@ -24,20 +24,20 @@ static int write_all(int fd, const uint8_t *data, size_t len)
     return 0;
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                      struct errbuf *err)
+/* Writes data to a fresh temporary file beside `path`, with `mode`, fsync'd. */
+static int write_temp(const char *path, const void *data, size_t len, mode_t mode,
+                      char *tmp_path, size_t tmp_cap, struct errbuf *err)
 {
-    char tmp_path[4096];
+    static unsigned long sequence;
     int fd = -1;
-    int rc = -1;
-
-    /* The pid keeps two writers of the same file from sharing a temporary name. */
-    if (snprintf(tmp_path, sizeof tmp_path, "%s.tmp.%ld", path, (long)getpid()) >=
-        (int)sizeof tmp_path) {
+    /* pid and a per-process counter keep concurrent writers of the same file
+     * (and several staged files) from sharing a temporary name. */
+    unsigned long n = __atomic_add_fetch(&sequence, 1, __ATOMIC_RELAXED);
+    if (snprintf(tmp_path, tmp_cap, "%s.tmp.%ld.%lu", path, (long)getpid(), n) >= (int)tmp_cap) {
         errbuf_set(err, "cannot write %s: path too long", path);
         return -1;
     }
-    fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) {
         errbuf_set(err, "cannot write %s: %s", path, strerror(errno));
         return -1;
@@ -45,25 +45,70 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
     /* open() applies the umask; set the exact mode before any secret is written. */
     if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
         errbuf_set(err, "cannot write %s: %s", path, strerror(errno));
-        goto out;
+        close(fd);
+        unlink(tmp_path);
+        return -1;
     }
     if (close(fd) != 0) {
-        fd = -1;
         errbuf_set(err, "cannot write %s: %s", path, strerror(errno));
-        goto out;
+        unlink(tmp_path);
+        return -1;
     }
-    fd = -1;
+    return 0;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                      struct errbuf *err)
+{
+    char tmp_path[4096];
+    if (write_temp(path, data, len, mode, tmp_path, sizeof tmp_path, err) != 0)
+        return -1;
     if (rename(tmp_path, path) != 0) {
         errbuf_set(err, "cannot replace %s: %s", path, strerror(errno));
-        goto out;
-    }
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0)
         unlink(tmp_path);
-    return rc;
+        return -1;
+    }
+    return 0;
+}
+
+int file_stage_add(struct file_stage *stage, const char *path, const void *data, size_t len,
+                   mode_t mode, struct errbuf *err)
+{
+    if (stage->count == FILE_STAGE_MAX || strlen(path) >= sizeof stage->final_path[0]) {
+        errbuf_set(err, "cannot stage %s: too many files or path too long", path);
+        return -1;
+    }
+    size_t i = stage->count;
+    if (write_temp(path, data, len, mode, stage->temp_path[i], sizeof stage->temp_path[i],
+                   err) != 0)
+        return -1;
+    strcpy(stage->final_path[i], path);
+    stage->count++;
+    return 0;
+}
+
+int file_stage_commit(struct file_stage *stage, struct errbuf *err)
+{
+    for (size_t i = 0; i < stage->count; i++) {
+        if (stage->temp_path[i][0] == 0)
+            continue;
+        if (rename(stage->temp_path[i], stage->final_path[i]) != 0) {
+            errbuf_set(err, "cannot replace %s: %s", stage->final_path[i], strerror(errno));
+            file_stage_abort(stage);
+            return -1;
+        }
+        stage->temp_path[i][0] = 0;
+    }
+    return 0;
+}
+
+void file_stage_abort(struct file_stage *stage)
+{
+    for (size_t i = 0; i < stage->count; i++) {
+        if (stage->temp_path[i][0] != 0)
+            unlink(stage->temp_path[i]);
+        stage->temp_path[i][0] = 0;
+    }
 }
 
 int file_read_all(const char *path, size_t max_bytes, uint8_t **data, size_t *len,

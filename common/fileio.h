@@ -22,6 +22,22 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 int file_read_all(const char *path, size_t max_bytes, uint8_t **data, size_t *len,
                   struct errbuf *err);
 
+/* Several files that must appear together with a database change (a key,
+ * its certificate, the row that records them): each is written in full to a
+ * temporary name first, then the caller commits its transaction, then all are
+ * renamed into place. Abort removes the temporaries and leaves the old files. */
+#define FILE_STAGE_MAX 4
+struct file_stage {
+    size_t count;
+    char final_path[FILE_STAGE_MAX][4096];
+    char temp_path[FILE_STAGE_MAX][4096];
+};
+int file_stage_add(struct file_stage *stage, const char *path, const void *data, size_t len,
+                   mode_t mode, struct errbuf *err);
+int file_stage_commit(struct file_stage *stage, struct errbuf *err);
+/* Removes whatever temporaries are left; safe after commit and on a zeroed stage. */
+void file_stage_abort(struct file_stage *stage);
+
 /* mkdir -p for one level below an existing parent is all the lab needs:
  * creates `path` with `mode` unless it is already a directory. */
 int file_ensure_dir(const char *path, mode_t mode, struct errbuf *err);

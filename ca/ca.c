@@ -1,0 +1,531 @@
+/* ca.c — the CA's steps: each validates its input, does its crypto in memory,
+ * stages its files, commits one database transaction, then puts the files in
+ * place, so a failure at any point leaves the lab as it was. */
+#include "ca.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "certbuild.h"
+#include "clock.h"
+#include "db.h"
+#include "fileio.h"
+#include "lab.h"
+#include "pem.h"
+#include "trace.h"
+#include "x509.h"
+
+#define CA_ORGANIZATION "OCSP Stapling Lab"
+#define CA_DELEGATE_NAME "Lab OCSP Signer"
+#define CA_DELEGATE_RECORD_NAME "ocsp-signer"
+
+static int lab_file(char *out, const char *lab_dir, const char *rel, struct errbuf *err)
+{
+    if (file_path_join(out, LAB_PATH_MAX, lab_dir, rel) != 0) {
+        errbuf_set(err, "path too long: %s/%s", lab_dir, rel);
+        return -1;
+    }
+    return 0;
+}
+
+static void format_time(int64_t unix_seconds, char *out)
+{
+    clock_format_rfc3339(unix_seconds * 1000, out, CLOCK_RFC3339_LEN);
+}
+
+int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf *err)
+{
+    size_t len = strlen(name);
+    size_t label_len = 0;
+    if (len == 0 || len > 253 || len >= cap) {
+        errbuf_set(err, "invalid name '%s': a DNS name has 1 to 253 characters", name);
+        return -1;
+    }
+    for (size_t i = 0; i <= len; i++) {
+        char c = name[i];
+        if (c == '.' || c == 0) {
+            /* Labels are 1..63 characters and do not start or end with '-'. */
+            if (label_len == 0 || label_len > 63 || name[i - 1] == '-' ||
+                name[i - label_len] == '-') {
+                errbuf_set(err, "invalid name '%s': each dot-separated label needs 1 to 63 "
+                                "letters, digits or inner hyphens (e.g. shop.test)", name);
+                return -1;
+            }
+            label_len = 0;
+            out[i] = c;
+            continue;
+        }
+        if (!isalnum((unsigned char)c) && c != '-') {
+            errbuf_set(err, "invalid name '%s': '%c' is not allowed in a DNS name "
+                            "(letters, digits, '-' and '.')", name, c);
+            return -1;
+        }
+        out[i] = (char)tolower((unsigned char)c);
+        label_len++;
+    }
+    return 0;
+}
+
+int ca_normalize_serial(const char *text, char *out, size_t cap, struct errbuf *err)
+{
+    size_t n = 0;
+    const char *p = text;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        p += 2;
+    for (; *p != 0; p++) {
+        if (*p == ':' || *p == ' ')
+            continue;
+        if (!isxdigit((unsigned char)*p)) {
+            errbuf_set(err, "invalid serial '%s': use hexadecimal digits, e.g. 5A3F…", text);
+            return -1;
+        }
+        if (n == 0 && *p == '0')
+            continue; /* leading zeros do not change the number */
+        if (n + 2 >= cap || n >= 40) {
+            errbuf_set(err, "invalid serial '%s': longer than 20 bytes", text);
+            return -1;
+        }
+        out[n++] = (char)toupper((unsigned char)*p);
+    }
+    if (n == 0) {
+        errbuf_set(err, "invalid serial '%s': no digits", text);
+        return -1;
+    }
+    out[n] = 0;
+    /* Stored serials are whole bytes: an odd count gets its leading zero back. */
+    if (n % 2 == 1) {
+        memmove(out + 1, out, n + 1);
+        out[0] = '0';
+    }
+    return 0;
+}
+
+int ca_check_ocsp_url(const char *url, struct errbuf *err)
+{
+    size_t len = strlen(url);
+    if (strncmp(url, "http://", 7) != 0 || len <= 7 || len > 255) {
+        errbuf_set(err, "invalid OCSP URL '%s': use http://HOST:PORT/ (OCSP runs over plain "
+                        "HTTP, RFC 6960 A.1)", url);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (!isgraph((unsigned char)url[i])) {
+            errbuf_set(err, "invalid OCSP URL '%s': spaces and control characters are not "
+                            "allowed", url);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int init_rng(WC_RNG *rng, struct errbuf *err)
+{
+    int ret = wc_InitRng(rng);
+    if (ret != 0) {
+        errbuf_set(err, "cannot start the random generator (wolfCrypt %d)", ret);
+        return -1;
+    }
+    return 0;
+}
+
+/* PEM-encodes a certificate and stages it (mode 0644) at `path`. */
+static int stage_certificate(struct file_stage *stage, const char *path, const struct der_buf *der,
+                             struct errbuf *err)
+{
+    struct der_buf pem = {0};
+    int rc = pem_encode_certificate(der->data, der->len, &pem, err);
+    if (rc == 0)
+        rc = file_stage_add(stage, path, pem.data, pem.len, 0644, err);
+    der_buf_free(&pem);
+    return rc;
+}
+
+/* Keys are staged as PEM with mode 0600, set before the first byte is written. */
+static int stage_key(struct file_stage *stage, const char *path, const struct lab_key *key,
+                     struct errbuf *err)
+{
+    struct der_buf pem = {0};
+    int rc = key_to_pem(key, &pem, err);
+    if (rc == 0)
+        rc = file_stage_add(stage, path, pem.data, pem.len, 0600, err);
+    der_buf_free(&pem);
+    return rc;
+}
+
+static void fill_record(struct cert_record *rec, const struct x509_cert *cert, const char *name,
+                        const char *kind, bool is_must_staple, int64_t now)
+{
+    memset(rec, 0, sizeof *rec);
+    certstore_hex(cert->serial.p, cert->serial.left, rec->serial_hex);
+    snprintf(rec->name, sizeof rec->name, "%s", name);
+    snprintf(rec->kind, sizeof rec->kind, "%s", kind);
+    rec->not_before = cert->not_before;
+    rec->not_after = cert->not_after;
+    rec->issued_at = now;
+    rec->is_must_staple = is_must_staple;
+}
+
+static int ensure_lab_dirs(const char *lab_dir, struct errbuf *err)
+{
+    char path[LAB_PATH_MAX];
+    if (file_ensure_dir(lab_dir, 0755, err) != 0)
+        return -1;
+    if (lab_file(path, lab_dir, LAB_CA_DIR, err) != 0 || file_ensure_dir(path, 0755, err) != 0)
+        return -1;
+    if (lab_file(path, lab_dir, LAB_CERTS_DIR, err) != 0 || file_ensure_dir(path, 0755, err) != 0)
+        return -1;
+    return 0;
+}
+
+int ca_init(const char *lab_dir, const struct ca_init_options *opts,
+            struct ca_init_result *result, struct errbuf *err)
+{
+    char db_path[LAB_PATH_MAX], root_pem[LAB_PATH_MAX], root_key_path[LAB_PATH_MAX];
+    char ocsp_pem[LAB_PATH_MAX], ocsp_key_path[LAB_PATH_MAX];
+    sqlite3 *db = NULL;
+    WC_RNG rng;
+    bool has_rng = false;
+    struct lab_key root_key = {0}, delegate_key = {0};
+    struct der_buf root_der = {0}, delegate_der = {0};
+    struct file_stage stage = {0};
+    struct x509_cert root_cert, delegate_cert;
+    struct ca_record ca_row;
+    struct cert_request req;
+    int rc = -1;
+
+    memset(result, 0, sizeof *result);
+    if (opts->name == NULL || opts->name[0] == 0 || strlen(opts->name) > 64) {
+        errbuf_set(err, "invalid CA name: use 1 to 64 characters (X.520 limit for a CN)");
+        return -1;
+    }
+    if (ca_check_ocsp_url(opts->ocsp_url, err) != 0)
+        return -1;
+    if (ensure_lab_dirs(lab_dir, err) != 0)
+        return -1;
+    if (lab_file(db_path, lab_dir, LAB_DB_FILE, err) != 0 ||
+        lab_file(root_pem, lab_dir, LAB_ROOT_CERT, err) != 0 ||
+        lab_file(root_key_path, lab_dir, LAB_ROOT_KEY, err) != 0 ||
+        lab_file(ocsp_pem, lab_dir, LAB_DELEGATE_CERT, err) != 0 ||
+        lab_file(ocsp_key_path, lab_dir, LAB_DELEGATE_KEY, err) != 0)
+        return -1;
+    if (db_open(db_path, DB_CREATE, &db, err) != 0)
+        return -1;
+
+    /* Refuse to replace a CA by accident: its key would be lost for good. */
+    int has_ca = certstore_get_ca(db, &ca_row, err);
+    if (has_ca < 0)
+        goto out;
+    bool has_root_file = access(root_pem, F_OK) == 0 || access(root_key_path, F_OK) == 0;
+    if ((has_ca == 0 || has_root_file) && !opts->force) {
+        errbuf_set(err, "a CA already exists in %s (use --force to replace it; its "
+                        "certificates are then forgotten)", lab_dir);
+        rc = CA_EXISTS;
+        goto out;
+    }
+    result->replaced_existing = has_ca == 0 || has_root_file;
+
+    if (init_rng(&rng, err) != 0)
+        goto out;
+    has_rng = true;
+    int64_t now = clock_now();
+    if (key_generate(&root_key, opts->key_type, &rng, err) != 0)
+        goto out;
+    memset(&req, 0, sizeof req);
+    req.profile = PROFILE_ROOT;
+    req.common_name = opts->name;
+    req.organization = CA_ORGANIZATION;
+    /* The root is backdated an hour so scenarios may move the clock back a bit. */
+    req.not_before = now - 3600;
+    req.not_after = now + (int64_t)CA_ROOT_DAYS * 86400;
+    req.subject_key = &root_key;
+    req.issuer_key = &root_key;
+    if (certbuild_random_serial(&rng, req.serial, err) != 0 ||
+        certbuild_make(&req, &rng, &root_der, err) != 0 ||
+        x509_parse(&root_cert, root_der.data, root_der.len, err) != 0)
+        goto out;
+    certstore_hex(root_cert.serial.p, root_cert.serial.left, result->root_serial_hex);
+    result->root_not_after = root_cert.not_after;
+
+    if (opts->with_delegate) {
+        if (key_generate(&delegate_key, opts->key_type, &rng, err) != 0)
+            goto out;
+        req.profile = PROFILE_OCSP_SIGNER;
+        req.common_name = CA_DELEGATE_NAME;
+        req.not_before = now - CA_BACKDATE_SECONDS;
+        req.not_after = now + (int64_t)CA_DELEGATE_DAYS * 86400;
+        req.subject_key = &delegate_key;
+        req.issuer_key = &root_key;
+        req.issuer_name = root_cert.subject.p;
+        req.issuer_name_len = root_cert.subject.left;
+        if (certbuild_random_serial(&rng, req.serial, err) != 0 ||
+            certbuild_make(&req, &rng, &delegate_der, err) != 0 ||
+            x509_parse(&delegate_cert, delegate_der.data, delegate_der.len, err) != 0)
+            goto out;
+        certstore_hex(delegate_cert.serial.p, delegate_cert.serial.left,
+                      result->delegate_serial_hex);
+    }
+
+    if (stage_key(&stage, root_key_path, &root_key, err) != 0 ||
+        stage_certificate(&stage, root_pem, &root_der, err) != 0)
+        goto out;
+    if (opts->with_delegate && (stage_key(&stage, ocsp_key_path, &delegate_key, err) != 0 ||
+                                stage_certificate(&stage, ocsp_pem, &delegate_der, err) != 0))
+        goto out;
+
+    memset(&ca_row, 0, sizeof ca_row);
+    snprintf(ca_row.name, sizeof ca_row.name, "%s", opts->name);
+    snprintf(ca_row.key_type, sizeof ca_row.key_type, "%s", key_type_name(opts->key_type));
+    snprintf(ca_row.ocsp_url, sizeof ca_row.ocsp_url, "%s", opts->ocsp_url);
+    ca_row.has_delegate = opts->with_delegate;
+    ca_row.created_at = now;
+    if (db_begin(db, err) != 0)
+        goto out;
+    if (certstore_set_ca(db, &ca_row, root_der.data, root_der.len, true, err) != 0)
+        goto out;
+    if (opts->with_delegate) {
+        struct cert_record rec;
+        fill_record(&rec, &delegate_cert, CA_DELEGATE_RECORD_NAME, "ocsp-signer", false, now);
+        if (certstore_insert(db, &rec, delegate_der.data, delegate_der.len, err) != 0)
+            goto out;
+    }
+    if (db_commit(db, err) != 0 || file_stage_commit(&stage, err) != 0)
+        goto out;
+    /* An old delegate must not outlive a re-init without one. */
+    if (!opts->with_delegate) {
+        unlink(ocsp_pem);
+        unlink(ocsp_key_path);
+    }
+
+    char until[CLOCK_RFC3339_LEN];
+    format_time(root_cert.not_after, until);
+    trace_event("ca.init",
+                json_pack("{s:s, s:s, s:s, s:s, s:b}", "serial", result->root_serial_hex,
+                          "subject", opts->name, "key", key_type_description(opts->key_type),
+                          "not_after", until, "replaced", result->replaced_existing),
+                "The CA created its self-signed root certificate '%s' (%s, serial %s), "
+                "valid until %s.",
+                opts->name, key_type_description(opts->key_type), result->root_serial_hex,
+                until);
+    if (opts->with_delegate) {
+        format_time(delegate_cert.not_after, until);
+        trace_event("ca.delegate.issued",
+                    json_pack("{s:s, s:s, s:s}", "serial", result->delegate_serial_hex,
+                              "subject", CA_DELEGATE_NAME, "not_after", until),
+                    "The CA issued the OCSP signing certificate '%s' (serial %s, EKU "
+                    "OCSPSigning, ocsp-nocheck): it may sign OCSP answers for this CA until %s.",
+                    CA_DELEGATE_NAME, result->delegate_serial_hex, until);
+    }
+    rc = CA_OK;
+out:
+    if (rc != CA_OK)
+        file_stage_abort(&stage);
+    db_rollback(db);
+    db_close(db);
+    key_free(&root_key);
+    key_free(&delegate_key);
+    der_buf_free(&root_der);
+    der_buf_free(&delegate_der);
+    if (has_rng)
+        wc_FreeRng(&rng);
+    return rc;
+}
+
+/* Opens the database for writing and reads the CA row; a missing CA is an error. */
+static int open_ca(const char *lab_dir, enum db_access access, sqlite3 **db,
+                   struct ca_record *ca_row, struct errbuf *err)
+{
+    char db_path[LAB_PATH_MAX];
+    if (lab_file(db_path, lab_dir, LAB_DB_FILE, err) != 0)
+        return -1;
+    if (db_open(db_path, access, db, err) != 0)
+        return -1;
+    int found = certstore_get_ca(*db, ca_row, err);
+    if (found != 0) {
+        if (found == 1)
+            errbuf_set(err, "no CA in %s (run 'ca init --lab %s' first)", lab_dir, lab_dir);
+        db_close(*db);
+        *db = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
+             struct cert_record *issued, struct errbuf *err)
+{
+    char name[CERTSTORE_NAME_MAX];
+    char root_pem[LAB_PATH_MAX], root_key_path[LAB_PATH_MAX];
+    char cert_path[LAB_PATH_MAX], key_path[LAB_PATH_MAX], rel[LAB_PATH_MAX];
+    sqlite3 *db = NULL;
+    WC_RNG rng;
+    bool has_rng = false;
+    struct lab_key root_key = {0}, server_key = {0};
+    struct der_buf root_der = {0}, cert_der = {0};
+    struct file_stage stage = {0};
+    struct x509_cert root_cert, cert;
+    struct ca_record ca_row;
+    struct cert_request req;
+    int rc = -1;
+
+    if (ca_normalize_dns_name(opts->name, name, sizeof name, err) != 0)
+        return -1;
+    if (opts->days < 1 || opts->days > CA_MAX_DAYS) {
+        errbuf_set(err, "invalid --days %d: use 1 to %d", opts->days, CA_MAX_DAYS);
+        return -1;
+    }
+    if (opts->ocsp_url != NULL && ca_check_ocsp_url(opts->ocsp_url, err) != 0)
+        return -1;
+    if (open_ca(lab_dir, DB_WRITE, &db, &ca_row, err) != 0)
+        return -1;
+    const char *ocsp_url = opts->ocsp_url != NULL ? opts->ocsp_url : ca_row.ocsp_url;
+    snprintf(rel, sizeof rel, "%s/%s.pem", LAB_CERTS_DIR, name);
+    if (lab_file(cert_path, lab_dir, rel, err) != 0)
+        goto out;
+    snprintf(rel, sizeof rel, "%s/%s.key", LAB_CERTS_DIR, name);
+    if (lab_file(key_path, lab_dir, rel, err) != 0 || ensure_lab_dirs(lab_dir, err) != 0 ||
+        lab_file(root_pem, lab_dir, LAB_ROOT_CERT, err) != 0 ||
+        lab_file(root_key_path, lab_dir, LAB_ROOT_KEY, err) != 0)
+        goto out;
+    if (key_load_pem(&root_key, root_key_path, err) != 0 ||
+        pem_read_certificate(root_pem, &root_der, err) != 0 ||
+        x509_parse(&root_cert, root_der.data, root_der.len, err) != 0) {
+        errbuf_prefix(err, "cannot load the CA");
+        goto out;
+    }
+
+    int64_t now = clock_now();
+    memset(&req, 0, sizeof req);
+    req.profile = PROFILE_SERVER;
+    req.common_name = name;
+    req.not_before = now - CA_BACKDATE_SECONDS;
+    req.not_after = now + (int64_t)opts->days * 86400;
+    req.ocsp_url = ocsp_url;
+    req.is_must_staple = opts->is_must_staple;
+    req.subject_key = &server_key;
+    req.issuer_key = &root_key;
+    req.issuer_name = root_cert.subject.p;
+    req.issuer_name_len = root_cert.subject.left;
+    if (req.not_after > root_cert.not_after) {
+        errbuf_set(err, "a certificate for %d days would outlive the root CA; use fewer --days",
+                   opts->days);
+        goto out;
+    }
+    if (init_rng(&rng, err) != 0)
+        goto out;
+    has_rng = true;
+    if (key_generate(&server_key, opts->key_type, &rng, err) != 0 ||
+        certbuild_random_serial(&rng, req.serial, err) != 0 ||
+        certbuild_make(&req, &rng, &cert_der, err) != 0 ||
+        x509_parse(&cert, cert_der.data, cert_der.len, err) != 0)
+        goto out;
+    if (stage_key(&stage, key_path, &server_key, err) != 0 ||
+        stage_certificate(&stage, cert_path, &cert_der, err) != 0)
+        goto out;
+    fill_record(issued, &cert, name, "server", opts->is_must_staple, now);
+    if (db_begin(db, err) != 0 ||
+        certstore_insert(db, issued, cert_der.data, cert_der.len, err) != 0 ||
+        db_commit(db, err) != 0 || file_stage_commit(&stage, err) != 0)
+        goto out;
+
+    char until[CLOCK_RFC3339_LEN];
+    format_time(cert.not_after, until);
+    trace_event("ca.cert.issued",
+                json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "serial", issued->serial_hex,
+                          "name", name, "not_after", until, "ocsp_url", ocsp_url,
+                          "must_staple", opts->is_must_staple, "key",
+                          key_type_description(opts->key_type)),
+                "The CA issued certificate %s for %s, valid until %s, OCSP at %s%s.",
+                issued->serial_hex, name, until, ocsp_url,
+                opts->is_must_staple ? ", marked must-staple" : "");
+    rc = CA_OK;
+out:
+    if (rc != CA_OK)
+        file_stage_abort(&stage);
+    db_rollback(db);
+    db_close(db);
+    key_free(&root_key);
+    key_free(&server_key);
+    der_buf_free(&root_der);
+    der_buf_free(&cert_der);
+    if (has_rng)
+        wc_FreeRng(&rng);
+    return rc;
+}
+
+int ca_revoke(const char *lab_dir, const char *name, const char *serial_hex,
+              enum revocation_reason reason, struct cert_record *rec, struct errbuf *err)
+{
+    sqlite3 *db = NULL;
+    struct ca_record ca_row;
+    char serial[CERTSTORE_SERIAL_HEX_MAX];
+    char dns_name[CERTSTORE_NAME_MAX];
+    int rc = -1;
+
+    if ((name == NULL) == (serial_hex == NULL)) {
+        errbuf_set(err, "revoke needs a NAME or --serial HEX (one of them)");
+        return -1;
+    }
+    if (serial_hex != NULL && ca_normalize_serial(serial_hex, serial, sizeof serial, err) != 0)
+        return -1;
+    if (name != NULL && ca_normalize_dns_name(name, dns_name, sizeof dns_name, err) != 0)
+        return -1;
+    if (open_ca(lab_dir, DB_WRITE, &db, &ca_row, err) != 0)
+        return -1;
+    if (name != NULL) {
+        int found = certstore_find_name(db, dns_name, rec, err);
+        if (found < 0)
+            goto out;
+        if (found == 1) {
+            char names[1024] = "";
+            if (certstore_server_names(db, names, sizeof names, err) != 0)
+                goto out;
+            errbuf_set(err, "no certificate named '%s' (known: %s)", dns_name,
+                       names[0] != 0 ? names : "none yet; run 'ca issue NAME'");
+            rc = CA_NOT_FOUND;
+            goto out;
+        }
+        snprintf(serial, sizeof serial, "%s", rec->serial_hex);
+    }
+    int outcome = certstore_revoke(db, serial, clock_now(), reason, rec, err);
+    if (outcome < 0)
+        goto out;
+    if (outcome == CERTSTORE_NOT_FOUND) {
+        errbuf_set(err, "no certificate with serial %s (see 'ca list')", serial);
+        rc = CA_NOT_FOUND;
+        goto out;
+    }
+    char when[CLOCK_RFC3339_LEN];
+    format_time(rec->revoked_at, when);
+    if (outcome == CERTSTORE_ALREADY_REVOKED) {
+        errbuf_set(err, "certificate %s (%s) was already revoked at %s (%s)", rec->serial_hex,
+                   rec->name, when, revocation_reason_name(rec->revocation_reason));
+        rc = CA_ALREADY_REVOKED;
+        goto out;
+    }
+    trace_event("ca.cert.revoked",
+                json_pack("{s:s, s:s, s:s, s:s}", "serial", rec->serial_hex, "name", rec->name,
+                          "revoked_at", when, "reason",
+                          revocation_reason_name(rec->revocation_reason)),
+                "The CA revoked certificate %s for %s at %s, reason %s; its OCSP status is "
+                "now 'revoked'.",
+                rec->serial_hex, rec->name, when, revocation_reason_name(rec->revocation_reason));
+    rc = CA_OK;
+out:
+    db_close(db);
+    return rc;
+}
+
+int ca_list(const char *lab_dir, certstore_each_fn each, void *ctx, struct errbuf *err)
+{
+    sqlite3 *db = NULL;
+    struct ca_record ca_row;
+    if (open_ca(lab_dir, DB_WRITE, &db, &ca_row, err) != 0)
+        return -1;
+    int rc = certstore_list(db, each, ctx, err);
+    db_close(db);
+    return rc;
+}

@@ -1,0 +1,315 @@
+/* main.c — `ca`: the lab's mini Certificate Authority (DESIGN section 2).
+ * Parses flags, calls ca.c, prints for people (or JSON), picks the exit code:
+ * 0 done, 1 nothing to do (already revoked), 2 usage or environment error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ca.h"
+#include "cli.h"
+#include "clock.h"
+#include "fileio.h"
+#include "lab.h"
+#include "trace.h"
+
+static const char usage_text[] =
+    "usage: ca [--lab DIR] COMMAND [options]\n"
+    "\n"
+    "The lab's Certificate Authority. Records live in LAB/ca.db (SQLite).\n"
+    "\n"
+    "commands:\n"
+    "  init [--key ec|rsa] [--name \"Lab Root CA\"] [--ocsp-url URL] [--delegate] [--force]\n"
+    "        create the root CA (LAB/ca/root.pem, root.key); --delegate also issues\n"
+    "        an OCSP signing certificate (LAB/ca/ocsp.pem) with EKU OCSPSigning\n"
+    "  issue NAME [--days N] [--must-staple] [--ocsp-url URL] [--key ec|rsa]\n"
+    "        issue a server certificate for DNS name NAME (LAB/certs/NAME.pem, .key);\n"
+    "        the OCSP URL goes into Authority Information Access (default: the CA's)\n"
+    "  revoke NAME | --serial HEX [--reason REASON]\n"
+    "        revoke at the simulated time; REASON is one of\n"
+    "        " REVOCATION_REASON_NAMES "\n"
+    "  list [--json]\n"
+    "        one line per certificate: serial, name, not-after, status\n"
+    "\n"
+    "options:\n"
+    "  --lab DIR    the lab directory (default ./lab)\n"
+    "  --help       this text\n"
+    "  --version    the lab version\n"
+    "\n"
+    "exit status: 0 done, 1 already revoked, 2 usage or environment error\n";
+
+struct ca_flags {
+    const char *lab, *key, *name, *ocsp_url, *days, *serial, *reason;
+    bool delegate, force, must_staple, json, help, version;
+};
+
+static void print_time(const char *label, int64_t unix_seconds)
+{
+    char text[CLOCK_RFC3339_LEN];
+    clock_format_rfc3339(unix_seconds * 1000, text, sizeof text);
+    printf("%s%s", label, text);
+}
+
+static int run_init(const struct ca_flags *f)
+{
+    struct ca_init_options opts = {
+        .key_type = KEY_EC_P256,
+        .name = f->name != NULL ? f->name : CA_DEFAULT_NAME,
+        .ocsp_url = f->ocsp_url != NULL ? f->ocsp_url : CA_DEFAULT_OCSP_URL,
+        .with_delegate = f->delegate,
+        .force = f->force,
+    };
+    struct ca_init_result result;
+    struct errbuf err = {{0}};
+    if (f->key != NULL && key_type_parse(f->key, &opts.key_type) != 0) {
+        cli_error("ca", "invalid --key '%s': use ec or rsa", f->key);
+        return 2;
+    }
+    if (f->days != NULL || f->must_staple || f->serial != NULL || f->reason != NULL || f->json) {
+        cli_error("ca", "init takes --key, --name, --ocsp-url, --delegate and --force (see --help)");
+        return 2;
+    }
+    if (ca_init(f->lab, &opts, &result, &err) != CA_OK) {
+        cli_error("ca", "%s", err.msg);
+        return 2;
+    }
+    printf("%s root CA '%s' (%s), serial %s\n", result.replaced_existing ? "Replaced the" : "Created",
+           opts.name, key_type_description(opts.key_type), result.root_serial_hex);
+    print_time("  valid until  ", result.root_not_after);
+    printf("\n  certificate  %s/%s\n  key          %s/%s (mode 0600)\n", f->lab, LAB_ROOT_CERT,
+           f->lab, LAB_ROOT_KEY);
+    printf("  OCSP URL     %s (written into the certificates it issues)\n", opts.ocsp_url);
+    if (opts.with_delegate)
+        printf("  OCSP signer  %s/%s, serial %s (EKU OCSPSigning, ocsp-nocheck)\n", f->lab,
+               LAB_DELEGATE_CERT, result.delegate_serial_hex);
+    return 0;
+}
+
+static int run_issue(const struct ca_flags *f, const char *name)
+{
+    struct ca_issue_options opts = {
+        .name = name,
+        .days = CA_DEFAULT_DAYS,
+        .is_must_staple = f->must_staple,
+        .ocsp_url = f->ocsp_url,
+        .key_type = KEY_EC_P256,
+    };
+    struct cert_record rec;
+    struct errbuf err = {{0}};
+    if (f->key != NULL && key_type_parse(f->key, &opts.key_type) != 0) {
+        cli_error("ca", "invalid --key '%s': use ec or rsa", f->key);
+        return 2;
+    }
+    if (f->days != NULL) {
+        char *end = NULL;
+        long days = strtol(f->days, &end, 10);
+        if (end == f->days || *end != 0 || days < 1 || days > CA_MAX_DAYS) {
+            cli_error("ca", "invalid --days '%s': use a whole number from 1 to %d", f->days,
+                      CA_MAX_DAYS);
+            return 2;
+        }
+        opts.days = (int)days;
+    }
+    if (f->delegate || f->force || f->name != NULL || f->serial != NULL || f->reason != NULL ||
+        f->json) {
+        cli_error("ca", "issue takes --days, --must-staple, --ocsp-url and --key (see --help)");
+        return 2;
+    }
+    if (ca_issue(f->lab, &opts, &rec, &err) != CA_OK) {
+        cli_error("ca", "%s", err.msg);
+        return 2;
+    }
+    printf("Issued %s, serial %s%s\n", rec.name, rec.serial_hex,
+           rec.is_must_staple ? " (must-staple)" : "");
+    print_time("  valid        ", rec.not_before);
+    print_time(" .. ", rec.not_after);
+    printf("\n  certificate  %s/%s/%s.pem\n  key          %s/%s/%s.key (mode 0600)\n", f->lab,
+           LAB_CERTS_DIR, rec.name, f->lab, LAB_CERTS_DIR, rec.name);
+    return 0;
+}
+
+static int run_revoke(const struct ca_flags *f, const char *name)
+{
+    enum revocation_reason reason = REASON_UNSPECIFIED;
+    struct cert_record rec;
+    struct errbuf err = {{0}};
+    if (f->reason != NULL && revocation_reason_parse(f->reason, &reason) != 0) {
+        cli_error("ca", "invalid --reason '%s': use one of %s", f->reason,
+                  REVOCATION_REASON_NAMES);
+        return 2;
+    }
+    if ((name == NULL) == (f->serial == NULL)) {
+        cli_error("ca", "revoke needs a NAME or --serial HEX, not both (see --help)");
+        return 2;
+    }
+    if (f->delegate || f->force || f->must_staple || f->days != NULL || f->key != NULL ||
+        f->name != NULL || f->ocsp_url != NULL || f->json) {
+        cli_error("ca", "revoke takes NAME or --serial, and --reason (see --help)");
+        return 2;
+    }
+    int rc = ca_revoke(f->lab, name, f->serial, reason, &rec, &err);
+    if (rc == CA_ALREADY_REVOKED) {
+        cli_error("ca", "%s", err.msg);
+        return 1;
+    }
+    if (rc != CA_OK) {
+        cli_error("ca", "%s", err.msg);
+        return 2;
+    }
+    printf("Revoked %s, serial %s, reason %s\n", rec.name, rec.serial_hex,
+           revocation_reason_name(rec.revocation_reason));
+    print_time("  at           ", rec.revoked_at);
+    printf(" (simulated time)\n");
+    return 0;
+}
+
+static int print_row(const struct cert_record *rec, void *ctx)
+{
+    (void)ctx;
+    char until[CLOCK_RFC3339_LEN], when[CLOCK_RFC3339_LEN];
+    clock_format_rfc3339(rec->not_after * 1000, until, sizeof until);
+    printf("%-32s  %-20s  %-24s  ", rec->serial_hex, rec->name, until);
+    if (rec->is_revoked) {
+        clock_format_rfc3339(rec->revoked_at * 1000, when, sizeof when);
+        printf("revoked %s %s\n", when, revocation_reason_name(rec->revocation_reason));
+    } else {
+        printf("good%s\n", rec->is_must_staple ? " (must-staple)" : "");
+    }
+    return 0;
+}
+
+static int append_json(const struct cert_record *rec, void *ctx)
+{
+    json_t *list = ctx;
+    char until[CLOCK_RFC3339_LEN], from[CLOCK_RFC3339_LEN], when[CLOCK_RFC3339_LEN];
+    clock_format_rfc3339(rec->not_after * 1000, until, sizeof until);
+    clock_format_rfc3339(rec->not_before * 1000, from, sizeof from);
+    json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "serial", rec->serial_hex,
+                            "name", rec->name, "kind", rec->kind, "not_before", from,
+                            "not_after", until, "must_staple", rec->is_must_staple, "status",
+                            rec->is_revoked ? "revoked" : "good");
+    if (row == NULL)
+        return -1;
+    if (rec->is_revoked) {
+        clock_format_rfc3339(rec->revoked_at * 1000, when, sizeof when);
+        json_object_set_new(row, "revoked_at", json_string(when));
+        json_object_set_new(row, "reason",
+                            json_string(revocation_reason_name(rec->revocation_reason)));
+    }
+    return json_array_append_new(list, row);
+}
+
+static int run_list(const struct ca_flags *f)
+{
+    struct errbuf err = {{0}};
+    if (f->delegate || f->force || f->must_staple || f->days != NULL || f->key != NULL ||
+        f->name != NULL || f->ocsp_url != NULL || f->serial != NULL || f->reason != NULL) {
+        cli_error("ca", "list takes only --json (see --help)");
+        return 2;
+    }
+    if (f->json) {
+        json_t *list = json_array();
+        int rc = ca_list(f->lab, append_json, list, &err);
+        if (rc == 0) {
+            char *text = json_dumps(list, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            if (text != NULL)
+                printf("%s\n", text);
+            free(text);
+        }
+        json_decref(list);
+        if (rc != 0) {
+            cli_error("ca", "%s", rc < 0 ? err.msg : "cannot build the JSON list");
+            return 2;
+        }
+        return 0;
+    }
+    printf("%-32s  %-20s  %-24s  %s\n", "SERIAL", "NAME", "NOT AFTER", "STATUS");
+    if (ca_list(f->lab, print_row, NULL, &err) != 0) {
+        cli_error("ca", "%s", err.msg);
+        return 2;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct ca_flags f = {.lab = LAB_DEFAULT_DIR};
+    const struct cli_option options[] = {
+        {"--lab", true, &f.lab, NULL},
+        {"--key", true, &f.key, NULL},
+        {"--name", true, &f.name, NULL},
+        {"--ocsp-url", true, &f.ocsp_url, NULL},
+        {"--days", true, &f.days, NULL},
+        {"--serial", true, &f.serial, NULL},
+        {"--reason", true, &f.reason, NULL},
+        {"--delegate", false, NULL, &f.delegate},
+        {"--force", false, NULL, &f.force},
+        {"--must-staple", false, NULL, &f.must_staple},
+        {"--json", false, NULL, &f.json},
+        {"--help", false, NULL, &f.help},
+        {"--version", false, NULL, &f.version},
+    };
+    struct cli_args args;
+    struct errbuf err = {{0}};
+
+    if (cli_parse(argc, argv, options, sizeof options / sizeof options[0], &args, &err) != 0) {
+        cli_error("ca", "%s", err.msg);
+        return 2;
+    }
+    if (f.help) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (f.version) {
+        printf("ca (OCSP Stapling Lab) %s\n", OCSPLAB_VERSION);
+        return 0;
+    }
+    if (args.positional_count == 0) {
+        fputs(usage_text, stderr);
+        return 2;
+    }
+    const char *command = args.positional[0];
+    size_t extra = args.positional_count - 1;
+    bool takes_name = strcmp(command, "issue") == 0 || strcmp(command, "revoke") == 0;
+    if (strcmp(command, "init") != 0 && strcmp(command, "list") != 0 && !takes_name) {
+        cli_error("ca", "unknown command '%s' (use init, issue, revoke or list; see --help)",
+                  command);
+        return 2;
+    }
+    if (extra > (takes_name ? 1u : 0u) || (strcmp(command, "issue") == 0 && extra != 1)) {
+        cli_error("ca", "%s: wrong number of arguments (see --help)", command);
+        return 2;
+    }
+    /* The simulated clock and the trace come before any step, so every time
+     * written (validity, revocation) and every event follows the lab's clock. */
+    if (clock_init(f.lab, &err) != 0) {
+        cli_error("ca", "%s", err.msg);
+        return 2;
+    }
+    /* init makes the lab directory; every other command needs it to exist. */
+    struct stat st;
+    if (strcmp(command, "init") == 0) {
+        if (file_ensure_dir(f.lab, 0755, &err) != 0) {
+            cli_error("ca", "%s", err.msg);
+            return 2;
+        }
+    } else if (stat(f.lab, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        cli_error("ca", "no lab at %s (run 'ca init --lab %s' first)", f.lab, f.lab);
+        return 2;
+    }
+    if (trace_open(f.lab, "ca", &err) != 0) {
+        cli_error("ca", "%s", err.msg);
+        return 2;
+    }
+    int rc;
+    if (strcmp(command, "init") == 0)
+        rc = run_init(&f);
+    else if (strcmp(command, "issue") == 0)
+        rc = run_issue(&f, args.positional[1]);
+    else if (strcmp(command, "revoke") == 0)
+        rc = run_revoke(&f, extra == 1 ? args.positional[1] : NULL);
+    else
+        rc = run_list(&f);
+    trace_close();
+    return rc;
+}

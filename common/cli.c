@@ -1,0 +1,86 @@
+/* cli.c — option parsing where options may come anywhere on the line. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct cli_option *find_option(const struct cli_option *options, size_t count,
+                                            const char *name, size_t name_len)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strlen(options[i].name) == name_len &&
+            strncmp(options[i].name, name, name_len) == 0)
+            return &options[i];
+    return NULL;
+}
+
+int cli_parse(int argc, char **argv, const struct cli_option *options, size_t option_count,
+              struct cli_args *args, struct errbuf *err)
+{
+    bool seen[64] = {false};
+    bool options_ended = false;
+    args->positional_count = 0;
+    if (option_count > sizeof seen / sizeof seen[0]) {
+        errbuf_set(err, "too many options defined");
+        return -1;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!options_ended && strcmp(arg, "--") == 0) {
+            options_ended = true;
+            continue;
+        }
+        if (options_ended || arg[0] != '-' || arg[1] == 0) {
+            if (args->positional_count == CLI_MAX_POSITIONAL) {
+                errbuf_set(err, "too many arguments (at '%s')", arg);
+                return -1;
+            }
+            args->positional[args->positional_count++] = arg;
+            continue;
+        }
+        const char *equals = strchr(arg, '=');
+        size_t name_len = equals != NULL ? (size_t)(equals - arg) : strlen(arg);
+        const struct cli_option *opt = find_option(options, option_count, arg, name_len);
+        if (opt == NULL) {
+            errbuf_set(err, "unknown option '%.*s' (see --help)", (int)name_len, arg);
+            return -1;
+        }
+        size_t index = (size_t)(opt - options);
+        if (seen[index]) {
+            errbuf_set(err, "option %s given twice", opt->name);
+            return -1;
+        }
+        seen[index] = true;
+        if (opt->is_set != NULL)
+            *opt->is_set = true;
+        if (!opt->takes_value) {
+            if (equals != NULL) {
+                errbuf_set(err, "option %s takes no value", opt->name);
+                return -1;
+            }
+            continue;
+        }
+        const char *value = NULL;
+        if (equals != NULL)
+            value = equals + 1;
+        else if (i + 1 < argc)
+            value = argv[++i];
+        if (value == NULL || value[0] == 0) {
+            errbuf_set(err, "option %s needs a value", opt->name);
+            return -1;
+        }
+        *opt->value = value;
+    }
+    return 0;
+}
+
+void cli_error(const char *program, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", program);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}

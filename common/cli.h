@@ -1,0 +1,37 @@
+/* cli.h — command-line parsing shared by every program (DESIGN section 2):
+ * options may stand before or after the subcommand and its arguments,
+ * as "--name value" or "--name=value"; "--" ends the options. */
+#ifndef OCSPLAB_CLI_H
+#define OCSPLAB_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "errbuf.h"
+
+struct cli_option {
+    const char *name;   /* "--lab" */
+    bool takes_value;   /* "--lab DIR" vs "--force" */
+    const char **value; /* where the value goes (takes_value) */
+    bool *is_set;       /* set true when seen (may be NULL for valued options) */
+};
+
+#define CLI_MAX_POSITIONAL 16
+
+struct cli_args {
+    const char *positional[CLI_MAX_POSITIONAL];
+    size_t positional_count;
+};
+
+/* Parses argv[1..argc-1]. Unknown options, a missing value, a repeated option
+ * and too many positional arguments are errors with a message naming them. */
+int cli_parse(int argc, char **argv, const struct cli_option *options, size_t option_count,
+              struct cli_args *args, struct errbuf *err);
+
+/* Prints "PROGRAM: message" to stderr (STYLE: what failed: why). */
+void cli_error(const char *program, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The lab version, shown by --version and sent in User-Agent headers. */
+#define OCSPLAB_VERSION "0.1.0"
+
+#endif
