@@ -16,18 +16,25 @@
 int clock_init(const char *lab_dir, struct errbuf *err);
 
 /* Simulated time, in seconds and in milliseconds since the Unix epoch. Before
- * clock_init (or if the offset file is unreadable) the offset is 0. */
+ * clock_init the offset is 0, and 0 while the file is missing; a file that
+ * cannot be read or parsed keeps the last good offset (clock_init and
+ * clock_offset_read report it). The file is stat()ed on every call and
+ * re-read only when it changed. */
 int64_t clock_now(void);
 int64_t clock_now_ms(void);
 
-/* The offset file itself: read (0 when missing), replace atomically, add to. */
+/* The offset file itself: read (0 when missing), replace atomically, add to.
+ * Offsets beyond CLOCK_OFFSET_MAX_SECONDS either way are rejected, so that
+ * now + offset always formats as a four-digit year and never overflows. */
+#define CLOCK_OFFSET_MAX_SECONDS INT64_C(31557600000) /* 1000 Julian years */
 int clock_offset_read(const char *lab_dir, int64_t *offset_seconds, struct errbuf *err);
 int clock_offset_write(const char *lab_dir, int64_t offset_seconds, struct errbuf *err);
 int clock_advance(const char *lab_dir, int64_t seconds, struct errbuf *err);
 
 /* Parses a duration: one or more <number><unit> with unit s, m, h or d
  * ("90s", "15m", "24h", "7d", "1h30m"); a bare number means seconds.
- * Rejects empty, negative, unknown units and values that overflow. */
+ * Rejects empty, negative, unknown units and values that overflow; units
+ * must come largest first, each at most once ("1d12h", not "30m1h"). */
 int clock_parse_duration(const char *text, int64_t *seconds);
 
 /* Formats "2026-11-25T12:00:00.000Z" (RFC 3339, UTC, milliseconds).

@@ -26,4 +26,10 @@ int trace_event(const char *event, json_t *fields, const char *fmt, ...)
  * "truncated": true marker, so one line is always one write(). */
 #define TRACE_MAX_LINE 16384
 
+/* Longer messages and event names are cut (at a character boundary, marked
+ * "..."), so the required fields alone always fit in TRACE_MAX_LINE even when
+ * every byte needs escaping. Invalid UTF-8 in either becomes '?'. */
+#define TRACE_MAX_MSG 2048
+#define TRACE_MAX_EVENT 128
+
 #endif

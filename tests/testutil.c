@@ -1,4 +1,5 @@
 /* testutil.c — scratch directories and bounded runs of real programs for tests. */
+#define _XOPEN_SOURCE 700 /* nftw() */
 #include "testutil.h"
 
 #include <check.h>
