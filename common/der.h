@@ -96,6 +96,7 @@ int der_read_time(struct der_cursor *in, int64_t *unix_seconds);
 
 /* ---- Object identifiers, written as dotted text for readability ----------- */
 /* Encodes "1.3.6.1.5.5.7.48.1" into DER contents; DER_ERR_BAD_VALUE if malformed. */
+/* DER_ERR_LIMIT if `cap` is short; with out == NULL it only measures into *len. */
 int der_oid_encode(const char *dotted, uint8_t *out, size_t cap, size_t *len);
 /* True when encoded OID contents equal the dotted text. */
 bool der_oid_equals(const struct der_cursor *oid, const char *dotted);
@@ -121,9 +122,11 @@ struct der_buf {
 /* Frees the buffer and zeroes it (wiping the bytes: buffers may hold keys). Accepts NULL. */
 void der_buf_free(struct der_buf *buf);
 /* DER_OK, or the first error; also an error if an element is still open. */
+/* (An element still open is reported as DER_ERR_LIMIT.) */
 int der_buf_error(const struct der_buf *buf);
 
 int der_begin(struct der_buf *buf, uint8_t tag);
+/* der_end with no element open is DER_ERR_LIMIT (sticky, like any error). */
 int der_end(struct der_buf *buf);
 /* Appends bytes that are already a DER element (a copied Name, a signed TBS). */
 int der_write_raw(struct der_buf *buf, const uint8_t *bytes, size_t len);
