@@ -28,9 +28,9 @@ enum ocsp_response_status {
 const char *ocsp_response_status_name(int status); /* "successful", "tryLater", … */
 
 enum ocsp_cert_status {
-    OCSP_CERT_GOOD = 0,
-    OCSP_CERT_REVOKED = 1,
-    OCSP_CERT_UNKNOWN = 2,
+    OCSP_CERT_STATUS_GOOD = 0,
+    OCSP_CERT_STATUS_REVOKED = 1,
+    OCSP_CERT_STATUS_UNKNOWN = 2,
 };
 const char *ocsp_cert_status_name(enum ocsp_cert_status status); /* "good", … */
 
@@ -111,7 +111,12 @@ struct ocsp_request {
     bool has_unknown_critical_extension;
 };
 
-/* Parses an OCSPRequest strictly (no trailing bytes). Spans point into der. */
+/* Parses an OCSPRequest strictly (no trailing bytes). Spans point into der.
+ * Returns 0, or -1 with err set: every failure (bad DER, no CertID, more than
+ * OCSP_MAX_REQUEST_CERTS, a hash of the wrong length or an unknown hash, a
+ * nonce extnValue outside 1..OCSP_MAX_NONCE_LEN) deserves malformedRequest.
+ * An explicit version v1 is tolerated; unknown extensions are ignored, critical
+ * ones flagged in has_unknown_critical_extension. */
 int ocsp_request_parse(const uint8_t *der, size_t len, struct ocsp_request *req,
                        struct errbuf *err);
 
@@ -174,7 +179,12 @@ struct ocsp_response {
 };
 
 /* Parses an OCSPResponse strictly: DER rules, no trailing bytes, known
- * structure. It does not judge signatures, times or status (the verifier does). */
+ * structure. It does not judge signatures, times or status (the verifier does).
+ * Returns 0, or -1 with err set. A successful status without responseBytes, or
+ * with a responseType other than id-pkix-ocsp-basic, parses with has_basic
+ * false (the verifier names it); an unsuccessful status that carries
+ * responseBytes is malformed (-1). A version field in ResponseData is
+ * malformed too (v1 is the DEFAULT, which DER omits). */
 int ocsp_response_parse(const uint8_t *der, size_t len, struct ocsp_response *resp,
                         struct errbuf *err);
 

@@ -316,7 +316,7 @@ static void trace_answer(const struct request_origin *origin,
             json_object_set_new(fields, "this_update", json_string(this_text));
             json_object_set_new(fields, "next_update", json_string(next_text));
         }
-        if (story->status == OCSP_CERT_REVOKED && answer->kind == ANSWER_REVOKED) {
+        if (story->status == OCSP_CERT_STATUS_REVOKED && answer->kind == ANSWER_REVOKED) {
             format_time(story->revocation_time, revoked_text);
             json_object_set_new(fields, "revoked_at", json_string(revoked_text));
             json_object_set_new(fields, "reason",
@@ -369,8 +369,8 @@ static void set_error(struct responder_answer *answer, enum ocsp_response_status
 
 static enum answer_kind kind_of(enum ocsp_cert_status status)
 {
-    return status == OCSP_CERT_GOOD      ? ANSWER_GOOD
-           : status == OCSP_CERT_REVOKED ? ANSWER_REVOKED
+    return status == OCSP_CERT_STATUS_GOOD      ? ANSWER_GOOD
+           : status == OCSP_CERT_STATUS_REVOKED ? ANSWER_REVOKED
                                          : ANSWER_UNKNOWN;
 }
 
@@ -402,13 +402,13 @@ static int sign_answer(struct responder *r, struct responder_worker *w,
         singles[i].next_update = this_update + r->config.validity_seconds;
         singles[i].revocation_reason = -1;
         if (found == 1) {
-            singles[i].status = OCSP_CERT_UNKNOWN;
+            singles[i].status = OCSP_CERT_STATUS_UNKNOWN;
         } else if (rec.is_revoked) {
-            singles[i].status = OCSP_CERT_REVOKED;
+            singles[i].status = OCSP_CERT_STATUS_REVOKED;
             singles[i].revocation_time = rec.revoked_at;
             singles[i].revocation_reason = rec.revocation_reason;
         } else {
-            singles[i].status = OCSP_CERT_GOOD;
+            singles[i].status = OCSP_CERT_STATUS_GOOD;
         }
         if (i == 0) {
             snprintf(story->name, sizeof story->name, "%s", found == 0 ? rec.name : "");
@@ -420,7 +420,13 @@ static int sign_answer(struct responder *r, struct responder_worker *w,
     struct ocsp_signer signer = {
         .key = &w->key,
         .cert = &r->signer,
-        .include_cert = r->config.use_delegate,
+        /* The signer's certificate travels with every answer: the delegate's
+         * because a client cannot verify it otherwise, and the CA's own because
+         * GnuTLS 3.7 (gnutls-cli, ocsptool) looks a byKey responder up only
+         * among the certificates in the response (lib/x509/ocsp.c,
+         * gnutls_ocsp_resp_verify searches its trust list by name only).
+         * openssl ocsp includes it by default too. */
+        .include_cert = true,
         .responder_id_by_name = r->config.responder_id_by_name,
     };
     if (ocsp_response_build(&signer, &w->rng, now, singles, req->count,

@@ -1,0 +1,159 @@
+/* tls13_staple_leak.c — see the header for the wolfSSL 5.5.4 bug this mends. */
+#include "tls13_staple_leak.h"
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/memory.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Blocks noted and still alive, across threads: a block may be freed by a
+ * thread other than the one that allocated it, and must then be forgotten. */
+#define NOTED_SLOTS 16384
+
+static struct {
+    pthread_mutex_t lock;
+    size_t count; /* read without the lock as a fast "anything noted?" test */
+    void *slots[NOTED_SLOTS];
+} noted = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static uint64_t reclaimed_total;
+static _Thread_local struct leak_tracker *current;
+
+static size_t slot_of(const void *ptr)
+{
+    uintptr_t v = (uintptr_t)ptr;
+    return (size_t)((v >> 4) * 0x9e3779b97f4a7c15ULL >> 50) % NOTED_SLOTS;
+}
+
+/* Inserts into the open-addressing set; false when full (then not tracked). */
+static bool noted_insert(void *ptr)
+{
+    size_t i = slot_of(ptr);
+    for (size_t probe = 0; probe < NOTED_SLOTS; probe++, i = (i + 1) % NOTED_SLOTS) {
+        if (noted.slots[i] == NULL) {
+            noted.slots[i] = ptr;
+            __atomic_add_fetch(&noted.count, 1, __ATOMIC_RELAXED);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Removes with backward-shift deletion so later probes still find their keys. */
+static bool noted_remove(void *ptr)
+{
+    size_t i = slot_of(ptr);
+    size_t probe = 0;
+    for (; probe < NOTED_SLOTS; probe++, i = (i + 1) % NOTED_SLOTS) {
+        if (noted.slots[i] == NULL)
+            return false;
+        if (noted.slots[i] == ptr)
+            break;
+    }
+    if (probe == NOTED_SLOTS)
+        return false;
+    noted.slots[i] = NULL;
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) % NOTED_SLOTS;
+        if (noted.slots[j] == NULL)
+            break;
+        size_t home = slot_of(noted.slots[j]);
+        /* Move the entry back if its home is not between the hole and it. */
+        bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!between) {
+            noted.slots[i] = noted.slots[j];
+            noted.slots[j] = NULL;
+            i = j;
+        }
+    }
+    __atomic_sub_fetch(&noted.count, 1, __ATOMIC_RELAXED);
+    return true;
+}
+
+static void forget_if_noted(void *ptr)
+{
+    if (ptr == NULL || __atomic_load_n(&noted.count, __ATOMIC_RELAXED) == 0)
+        return;
+    pthread_mutex_lock(&noted.lock);
+    noted_remove(ptr);
+    pthread_mutex_unlock(&noted.lock);
+}
+
+static void *hook_malloc(size_t size)
+{
+    void *ptr = malloc(size);
+    struct leak_tracker *t = current;
+    if (ptr != NULL && t != NULL && size == t->staple_len && t->count < LEAK_TRACK_MAX) {
+        pthread_mutex_lock(&noted.lock);
+        if (noted_insert(ptr))
+            t->blocks[t->count++] = ptr;
+        pthread_mutex_unlock(&noted.lock);
+    }
+    return ptr;
+}
+
+static void hook_free(void *ptr)
+{
+    forget_if_noted(ptr);
+    free(ptr);
+}
+
+static void *hook_realloc(void *ptr, size_t size)
+{
+    forget_if_noted(ptr);
+    return realloc(ptr, size);
+}
+
+int tls13_staple_leak_install(void)
+{
+    return wolfSSL_SetAllocators(hook_malloc, hook_free, hook_realloc) == 0 ? 0 : -1;
+}
+
+void tls13_staple_leak_enter(struct leak_tracker *tracker)
+{
+    current = tracker;
+}
+
+void tls13_staple_leak_leave(void)
+{
+    current = NULL;
+}
+
+void tls13_staple_leak_note_status_callback(void)
+{
+    if (current != NULL)
+        current->status_callback_ran = true;
+}
+
+size_t tls13_staple_leak_reclaim(struct leak_tracker *tracker, const uint8_t *staple,
+                                 bool was_tls13)
+{
+    size_t freed = 0;
+    if (tracker->count == 0)
+        return 0;
+    pthread_mutex_lock(&noted.lock);
+    for (size_t i = 0; i < tracker->count; i++) {
+        void *block = tracker->blocks[i];
+        /* Still noted means wolfSSL never freed it. */
+        if (!noted_remove(block))
+            continue;
+        if (was_tls13 && !tracker->status_callback_ran && staple != NULL &&
+            memcmp(block, staple, tracker->staple_len) == 0) {
+            free(block);
+            freed++;
+        }
+    }
+    pthread_mutex_unlock(&noted.lock);
+    tracker->count = 0;
+    __atomic_add_fetch(&reclaimed_total, freed, __ATOMIC_RELAXED);
+    return freed;
+}
+
+uint64_t tls13_staple_leak_reclaimed(void)
+{
+    return __atomic_load_n(&reclaimed_total, __ATOMIC_RELAXED);
+}
