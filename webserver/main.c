@@ -222,16 +222,19 @@ out:
         struct server_stats stats;
         server_read_stats(&server, &stats);
         trace_event("webserver.stop",
-                    json_pack("{s:I, s:I, s:I}", "handshakes", (json_int_t)stats.handshakes,
+                    json_pack("{s:I, s:I, s:I, s:I}", "handshakes", (json_int_t)stats.handshakes,
                               "staples_sent", (json_int_t)stats.staples_sent,
                               "tls13_staple_copies_reclaimed",
-                              (json_int_t)tls13_staple_leak_reclaimed()),
+                              (json_int_t)tls13_staple_leak_reclaimed(),
+                              "tls13_decoded_certs_mended",
+                              (json_int_t)tls13_decoded_certs_mended()),
                     "The web server for %s stopped after %lld handshakes (%lld with a staple).",
                     config.name, (long long)stats.handshakes, (long long)stats.staples_sent);
     }
     stapler_close(&app.stapler);
     site_slot_free(&slot);
     trace_close();
+    tls13_staple_leak_thread_done();
     wolfSSL_Cleanup();
     return rc;
 }

@@ -568,6 +568,7 @@ stop:
         conn_close(w, w->conns, false);
     close(w->epfd);
     free(w);
+    tls13_staple_leak_thread_done();
     return NULL;
 }
 

@@ -1,22 +1,35 @@
-/* tls13_staple_leak.h — reclaiming the copy of the staple that wolfSSL 5.5.4
- * leaks in every TLS 1.3 handshake on the server.
+/* tls13_staple_leak.h — mending the two leaks of wolfSSL 5.5.4 (Debian 12)
+ * in every server-side TLS 1.3 handshake that staples (about 8 KB each under
+ * AddressSanitizer), without patching the library.
  *
- * The cause, read in Debian's 5.5.4 source: in TLS 1.3 the server answers
- * status_request inside its Certificate message. src/tls.c (TLSX_CSR_Parse,
- * server side) calls CreateOcspResponse(ssl, &request, &csr->response), which
- * goes through CheckOcspRequest -> GetOcspStatus and XMALLOCs a copy of the
- * cached staple into csr->response.buffer. TLS 1.2 frees its copy after
- * SendCertificateStatus, but TLSX_CSR_Free frees only the request, never
- * csr->response.buffer: one staple-sized block is lost per TLS 1.3 handshake.
+ * The causes, read in Debian's 5.5.4 source, src/tls.c, TLSX_CSR_Parse on the
+ * server when ssl->options.tls1_3 (the staple travels in the Certificate
+ * message):
+ * 1. It XMALLOCs a DecodedCert, runs InitDecodedCert + ParseCert on the
+ *    server's own certificate, and XFREEs the struct without FreeDecodedCert:
+ *    everything ParseCert allocated inside it (public key, alt names, the
+ *    subject and issuer X509_NAMEs, the signature context) is lost.
+ * 2. It calls CreateOcspResponse(ssl, &request, &csr->response), which goes
+ *    through CheckOcspRequest -> GetOcspStatus and XMALLOCs a copy of the
+ *    cached staple into csr->response.buffer; TLS 1.2 frees its copy after
+ *    SendCertificateStatus, but TLSX_CSR_Free never frees csr->response.
  *
- * The fix, without patching the library: wolfSSL's allocator hooks
+ * Fix for 1: the library calls ParseCert, FreeDecodedCert and wolfSSL_Free
+ * through its PLT, so this program interposes ParseCert and FreeDecodedCert
+ * to remember which DecodedCerts are parsed and not yet freed; when
+ * wolfSSL_Free (our allocator hook) is about to free one of them, it runs
+ * the real FreeDecodedCert first. A correctly freed DecodedCert is forgotten
+ * by FreeDecodedCert, so nothing is freed twice.
+ *
+ * Fix for 2: wolfSSL's allocator hooks
  * (wolfSSL_SetAllocators) note every allocation of exactly the staple's size
  * made while a connection's handshake runs on this thread. When the
  * connection is freed, a noted block that is still alive and holds exactly the
- * staple's bytes is that lost copy, and is freed. Handshakes in which
- * wolfSSL called our status callback are left alone: there the context's own
- * OCSP cache also takes a same-sized copy (CheckOcspResponse, rawOcspResponse)
- * that must live on. */
+ * staple's bytes is that lost copy, and is freed. In a handshake where
+ * wolfSSL called our status callback, the context's own OCSP cache also took
+ * a same-sized copy after the lost one (CheckOcspResponse: the response
+ * buffer first, then rawOcspResponse), which must live on: the last live
+ * copy is kept. TLS 1.2 handshakes lose nothing and are left alone. */
 #ifndef OCSPLAB_WEBSERVER_TLS13_STAPLE_LEAK_H
 #define OCSPLAB_WEBSERVER_TLS13_STAPLE_LEAK_H
 
@@ -51,7 +64,14 @@ void tls13_staple_leak_note_status_callback(void);
 size_t tls13_staple_leak_reclaim(struct leak_tracker *tracker, const uint8_t *staple,
                                  bool was_tls13);
 
-/* Totals, for tests and /stats: blocks reclaimed since start. */
+/* Totals, for tests and /stats: staple copies reclaimed since start, and
+ * DecodedCerts whose contents were freed on wolfSSL's behalf. */
 uint64_t tls13_staple_leak_reclaimed(void);
+uint64_t tls13_decoded_certs_mended(void);
+
+/* wolfCrypt keeps a per-thread fixed-point ECC cache (FP_ECC with thread-local
+ * storage) that only wc_ecc_fp_free() releases; every thread that did ECC
+ * calls this before it ends. */
+void tls13_staple_leak_thread_done(void);
 
 #endif
