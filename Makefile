@@ -94,6 +94,11 @@ fuzz: deps
 	        build/fuzz/corpus_$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
 
+# Benchmarks print ratios against a peer measured in the same run; nothing is
+# asserted. Each scripts/bench-*.sh is one benchmark.
+bench: deps all
+	@for b in scripts/bench-*.sh; do [ -e "$$b" ] || continue; echo "== $$b"; bash "$$b" || exit 1; done
+
 demo: deps all
 	@./scenarios/ca-walkthrough.sh
 

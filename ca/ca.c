@@ -41,8 +41,13 @@ int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf
 {
     size_t len = strlen(name);
     size_t label_len = 0;
-    if (len == 0 || len > 253 || len >= cap) {
-        errbuf_set(err, "invalid name '%s': a DNS name has 1 to 253 characters", name);
+    /* DNS allows 253 characters, but the name also becomes the file names
+     * certs/NAME.pem and .key (and their temporary names while written), and
+     * a file name holds at most 255 bytes. */
+    if (len == 0 || len > CA_MAX_NAME_LEN || len >= cap) {
+        errbuf_set(err, "invalid name '%.40s%s': use 1 to %d characters (it also names the "
+                        "files certs/NAME.pem and .key)", name, len > 40 ? "…" : "",
+                   CA_MAX_NAME_LEN);
         return -1;
     }
     for (size_t i = 0; i <= len; i++) {
@@ -85,7 +90,8 @@ int ca_normalize_serial(const char *text, char *out, size_t cap, struct errbuf *
         }
         if (n == 0 && *p == '0')
             continue; /* leading zeros do not change the number */
-        if (n + 2 >= cap || n >= 40) {
+        /* RFC 5280 4.1.2.2: at most 20 octets, i.e. 40 hex digits. */
+        if (n >= 40 || n + 1 >= cap) {
             errbuf_set(err, "invalid serial '%s': longer than 20 bytes", text);
             return -1;
         }
@@ -394,6 +400,12 @@ int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
         pem_read_certificate(root_pem, &root_der, err) != 0 ||
         x509_parse(&root_cert, root_der.data, root_der.len, err) != 0) {
         errbuf_prefix(err, "cannot load the CA");
+        goto out;
+    }
+    /* A key that is not the root's would sign certificates nobody can verify. */
+    if (!key_matches_spki(&root_key, &root_cert.spki)) {
+        errbuf_set(err, "cannot load the CA: %s does not belong to %s (restore the matching "
+                        "key, or 'ca init --force' for a new CA)", root_key_path, root_pem);
         goto out;
     }
 

@@ -19,6 +19,8 @@
 #define CA_MAX_DAYS 3650
 #define CA_ROOT_DAYS 3650
 #define CA_DELEGATE_DAYS 365
+/* Longest certificate name: it becomes a file name (255-byte limit) plus suffixes. */
+#define CA_MAX_NAME_LEN 200
 /* Issued certificates start a little in the past, so a client whose clock
  * runs a few minutes slow still accepts a brand-new certificate. */
 #define CA_BACKDATE_SECONDS (5 * 60)
@@ -71,7 +73,7 @@ int ca_revoke(const char *lab_dir, const char *name, const char *serial_hex,
 int ca_list(const char *lab_dir, certstore_each_fn each, void *ctx, struct errbuf *err);
 
 /* Checks a DNS name for a certificate (RFC 1035 letters-digits-hyphen labels,
- * at most 253 characters); lower-cases it into `out`. */
+ * at most CA_MAX_NAME_LEN characters); lower-cases it into `out`. */
 int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf *err);
 /* Accepts "5A3F…", "5a:3f:…" or "0x5A3F…"; writes canonical upper-case hex. */
 int ca_normalize_serial(const char *text, char *out, size_t cap, struct errbuf *err);

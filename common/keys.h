@@ -55,6 +55,9 @@ int key_write_signature_algorithm(const struct lab_key *key, struct der_buf *out
 int key_sign_sha256(struct lab_key *key, WC_RNG *rng, const uint8_t *msg, size_t msg_len,
                     struct der_buf *sig, struct errbuf *err);
 
+/* True when `spki` (a whole SubjectPublicKeyInfo encoding) is this key's. */
+bool key_matches_spki(const struct lab_key *key, const struct der_cursor *spki);
+
 /* The keyIdentifier of RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey
  * bits (what both SKI and AKI carry). */
 #define KEY_ID_LEN 20

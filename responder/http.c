@@ -306,14 +306,29 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     if (is_post) {
         if (strcmp(url, "/") != 0)
             return send_text(conn, MHD_HTTP_NOT_FOUND, "POST OCSP requests to /\n", NULL);
-        if (state->is_too_large)
-            return send_text(conn, MHD_HTTP_CONTENT_TOO_LARGE,
-                             "request body too large for an OCSP request\n", NULL);
         const char *type =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-        if (type == NULL || strncmp(type, "application/ocsp-request", 24) != 0)
-            return send_text(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                             "use Content-Type: application/ocsp-request\n", NULL);
+        bool is_ocsp_type = type != NULL && strncmp(type, "application/ocsp-request", 24) == 0;
+        if (state->is_too_large || !is_ocsp_type) {
+            char client[INET6_ADDRSTRLEN + 1];
+            client_address(conn, client, sizeof client);
+            struct request_origin origin = {
+                .user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                          MHD_HTTP_HEADER_USER_AGENT),
+                .client_addr = client,
+                .method = "POST",
+            };
+            unsigned status = state->is_too_large ? MHD_HTTP_CONTENT_TOO_LARGE
+                                                  : MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+            const char *why = state->is_too_large ? "the body is too large for an OCSP request"
+                                                  : "the Content-Type is not "
+                                                    "application/ocsp-request";
+            responder_note_rejected(server->responder, &origin, (int)status, why);
+            return send_text(conn, status, state->is_too_large
+                                               ? "request body too large for an OCSP request\n"
+                                               : "use Content-Type: application/ocsp-request\n",
+                             NULL);
+        }
         return answer_ocsp(server, conn, "POST", state->body, state->body_len);
     }
     int len = http_decode_get_path(url, state->body, sizeof state->body);

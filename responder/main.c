@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "clock.h"
@@ -115,6 +116,11 @@ int main(int argc, char **argv)
 
     struct responder responder;
     struct http_server server;
+    struct stat lab_stat;
+    if (stat(lab, &lab_stat) != 0 || !S_ISDIR(lab_stat.st_mode)) {
+        cli_error("responder", "no lab at %s (run 'ca init --lab %s' first)", lab, lab);
+        return 2;
+    }
     if (clock_init(lab, &err) != 0 || trace_open(lab, "responder", &err) != 0) {
         cli_error("responder", "%s", err.msg);
         return 2;

@@ -24,6 +24,7 @@ struct responder_worker {
     struct responder_worker *next_idle;
     struct responder_worker *next_all;
     sqlite3 *db;
+    sqlite3_stmt *data_version_stmt; /* prepared once: it runs on every request */
     int64_t data_version;
     WC_RNG rng;
     bool has_rng;
@@ -57,11 +58,27 @@ static void free_worker(struct responder_worker *w)
 {
     if (w == NULL)
         return;
+    sqlite3_finalize(w->data_version_stmt);
     db_close(w->db);
     if (w->has_rng)
         wc_FreeRng(&w->rng);
     key_free(&w->key);
     free(w);
+}
+
+/* PRAGMA data_version through the worker's prepared statement. */
+static int read_data_version(struct responder_worker *w, int64_t *version, struct errbuf *err)
+{
+    int step = sqlite3_step(w->data_version_stmt);
+    int rc = 0;
+    if (step == SQLITE_ROW) {
+        *version = sqlite3_column_int64(w->data_version_stmt, 0);
+    } else {
+        db_set_error(w->db, step, err, "cannot read the database version");
+        rc = -1;
+    }
+    sqlite3_reset(w->data_version_stmt);
+    return rc;
 }
 
 static struct responder_worker *new_worker(struct responder *r, struct errbuf *err)
@@ -72,7 +89,8 @@ static struct responder_worker *new_worker(struct responder *r, struct errbuf *e
         return NULL;
     }
     if (db_open(r->db_path, DB_READ, &w->db, err) != 0 ||
-        db_data_version(w->db, &w->data_version, err) != 0)
+        db_prepare(w->db, "PRAGMA data_version", &w->data_version_stmt, err) != 0 ||
+        read_data_version(w, &w->data_version, err) != 0)
         goto fail;
     if (wc_InitRng(&w->rng) != 0) {
         errbuf_set(err, "cannot start the random generator");
@@ -376,12 +394,11 @@ static enum answer_kind kind_of(enum ocsp_cert_status status)
 
 /* Signs a response for every CertID of the request, reading each status now. */
 static int sign_answer(struct responder *r, struct responder_worker *w,
-                       const struct ocsp_request *req, bool is_stale,
+                       const struct ocsp_request *req, int64_t now, bool is_stale,
                        struct responder_answer *answer, struct answer_story *story,
                        struct errbuf *err)
 {
     struct ocsp_single_response singles[OCSP_MAX_REQUEST_CERTS];
-    int64_t now = clock_now();
     int64_t this_update = now - RESPONDER_THIS_UPDATE_BACKDATE;
     if (is_stale)
         /* The "stale" fault: genuinely signed, but its window already ended. */
@@ -504,7 +521,7 @@ void responder_answer(struct responder *r, const uint8_t *request, size_t reques
     /* A commit by the CA (a revocation) changes data_version: forget every
      * pre-signed answer so the very next request reads the new status. */
     int64_t version = 0;
-    if (db_data_version(w->db, &version, &err) != 0) {
+    if (read_data_version(w, &version, &err) != 0) {
         set_error(answer, OCSP_RESPONSE_INTERNAL_ERROR, &story, "the database is unavailable");
         goto done;
     }
@@ -516,8 +533,10 @@ void responder_answer(struct responder *r, const uint8_t *request, size_t reques
     bool is_cacheable = req.count == 1 && !req.has_nonce && fault != FAULT_STALE;
     uint64_t generation = cache_generation(&r->cache);
     struct cached_answer hit;
-    if (is_cacheable && cache_lookup(&r->cache, req.ids[0].raw.p, req.ids[0].raw.left,
-                                     clock_now(), &hit)) {
+    /* One reading of the clock serves the whole answer. */
+    int64_t now = clock_now();
+    if (is_cacheable && cache_lookup(&r->cache, req.ids[0].raw.p, req.ids[0].raw.left, now,
+                                     &hit)) {
         der_write_raw(&answer->body, hit.der, hit.der_len);
         free(hit.der);
         answer->kind = kind_of(hit.status);
@@ -532,7 +551,7 @@ void responder_answer(struct responder *r, const uint8_t *request, size_t reques
         snprintf(story.name, sizeof story.name, "%s", hit.name);
         goto done;
     }
-    if (sign_answer(r, w, &req, fault == FAULT_STALE, answer, &story, &err) != 0) {
+    if (sign_answer(r, w, &req, now, fault == FAULT_STALE, answer, &story, &err) != 0) {
         set_error(answer, OCSP_RESPONSE_INTERNAL_ERROR, &story, "signing failed");
         goto done;
     }
@@ -564,4 +583,18 @@ done:
     }
     stats_count(&r->stats, who, origin->client_addr, answer->kind);
     trace_answer(origin, who, answer, &story);
+}
+
+void responder_note_rejected(struct responder *r, const struct request_origin *origin,
+                             int http_status, const char *why)
+{
+    enum requester who = requester_from_user_agent(origin->user_agent);
+    stats_count(&r->stats, who, origin->client_addr, ANSWER_ERROR);
+    trace_event("ocsp.request.rejected",
+                json_pack("{s:s, s:s, s:s, s:i, s:s}", "requester", requester_name(who),
+                          "client", origin->client_addr != NULL ? origin->client_addr : "",
+                          "method", origin->method, "http_status", http_status, "why", why),
+                "The responder refused a request from %s at %s with HTTP %d: %s.",
+                requester_phrase(who), origin->client_addr != NULL ? origin->client_addr : "?",
+                http_status, why);
 }

@@ -104,6 +104,11 @@ void responder_answer(struct responder *r, const uint8_t *request, size_t reques
                       const struct request_origin *origin, struct responder_answer *answer);
 void responder_answer_free(struct responder_answer *answer);
 
+/* An OCSP request refused at the HTTP level (413 too large, 415 wrong type):
+ * counted as an error answer and traced like any other request. */
+void responder_note_rejected(struct responder *r, const struct request_origin *origin,
+                             int http_status, const char *why);
+
 /* Shutting down: a "slow" answer in progress stops waiting. */
 void responder_stop(struct responder *r);
 
