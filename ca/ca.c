@@ -4,6 +4,7 @@
 #include "ca.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +72,16 @@ int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf
         }
         out[i] = (char)tolower((unsigned char)c);
         label_len++;
+    }
+    /* A top-level label is never all digits: "127.0.0.1" is an address, and a
+     * DNS SAN holding it would match no TLS client's check. */
+    const char *last = strrchr(out, '.');
+    last = last != NULL ? last + 1 : out;
+    if (strspn(last, "0123456789") == strlen(last)) {
+        errbuf_set(err, "invalid name '%s': it looks like an IP address; use a name such as "
+                        "shop.test (names ending in .test resolve to 127.0.0.1 in the lab)",
+                   name);
+        return -1;
     }
     return 0;
 }
@@ -185,6 +196,28 @@ static int ensure_lab_dirs(const char *lab_dir, struct errbuf *err)
     if (lab_file(path, lab_dir, LAB_CERTS_DIR, err) != 0 || file_ensure_dir(path, 0755, err) != 0)
         return -1;
     return 0;
+}
+
+/* Removes the files in LAB/dir whose names end in suffix; returns how many. */
+static int remove_files(const char *lab_dir, const char *dir, const char *suffix)
+{
+    char path[LAB_PATH_MAX], file[LAB_PATH_MAX];
+    int removed = 0;
+    if (file_path_join(path, sizeof path, lab_dir, dir) != 0)
+        return 0;
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return 0;
+    size_t suffix_len = strlen(suffix);
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        size_t len = strlen(e->d_name);
+        if (len <= suffix_len || strcmp(e->d_name + len - suffix_len, suffix) != 0)
+            continue;
+        if (file_path_join(file, sizeof file, path, e->d_name) == 0 && unlink(file) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
 }
 
 int ca_init(const char *lab_dir, const struct ca_init_options *opts,
@@ -304,6 +337,13 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
     if (!opts->with_delegate) {
         unlink(ocsp_pem);
         unlink(ocsp_key_path);
+    }
+    /* Certificates and staples of the old root are forgotten with it: left
+     * on disk they would look usable and chain to nothing. */
+    if (result->replaced_existing) {
+        result->forgotten_files = remove_files(lab_dir, LAB_CERTS_DIR, ".pem") +
+                                  remove_files(lab_dir, LAB_CERTS_DIR, ".key") +
+                                  remove_files(lab_dir, LAB_STAPLES_DIR, ".der");
     }
 
     char until[CLOCK_RFC3339_LEN];

@@ -46,6 +46,7 @@ struct ca_init_result {
     int64_t root_not_after;
     char delegate_serial_hex[CERTSTORE_SERIAL_HEX_MAX]; /* "" without a delegate */
     bool replaced_existing;
+    int forgotten_files; /* with --force: old certs/ and staples/ files removed */
 };
 
 int ca_init(const char *lab_dir, const struct ca_init_options *opts,

@@ -18,9 +18,22 @@ int certbuild_random_serial(WC_RNG *rng, uint8_t serial[CERT_SERIAL_LEN], struct
     return 0;
 }
 
+/* X.520 ub-common-name: a CN holds at most 64 characters. A longer DNS name
+ * lives only in the SAN, with an empty subject (RFC 5280 4.2.1.6). */
+#define CN_MAX_LEN 64
+
+static bool fits_common_name(const char *name)
+{
+    return strlen(name) <= CN_MAX_LEN;
+}
+
 static void write_name(struct der_buf *out, const char *common_name, const char *organization)
 {
     der_begin(out, DER_TAG_SEQUENCE);
+    if (!fits_common_name(common_name) && organization == NULL) {
+        der_end(out); /* empty subject: the SAN, marked critical, names the server */
+        return;
+    }
     if (organization != NULL) {
         der_begin(out, DER_TAG_SET);
         der_begin(out, DER_TAG_SEQUENCE);
@@ -140,7 +153,7 @@ static void write_extensions(struct der_buf *out, const struct cert_request *req
     if (req->profile == PROFILE_SERVER) {
         write_eku(out, OID_KP_SERVER_AUTH);
         /* subjectAltName: dNSName [2] IMPLICIT IA5String (RFC 5280 4.2.1.6). */
-        begin_extension(out, OID_SUBJECT_ALT_NAME, false);
+        begin_extension(out, OID_SUBJECT_ALT_NAME, !fits_common_name(req->common_name));
         der_begin(out, DER_TAG_SEQUENCE);
         der_write_tlv(out, DER_TAG_CONTEXT_PRIMITIVE(2), (const uint8_t *)req->common_name,
                       strlen(req->common_name));

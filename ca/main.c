@@ -82,6 +82,9 @@ static int run_init(const struct ca_flags *f)
     if (opts.with_delegate)
         printf("  OCSP signer  %s/%s, serial %s (EKU OCSPSigning, ocsp-nocheck)\n", f->lab,
                LAB_DELEGATE_CERT, result.delegate_serial_hex);
+    if (result.forgotten_files > 0)
+        printf("  removed      %d files of the old CA's certificates and staples\n",
+               result.forgotten_files);
     return 0;
 }
 

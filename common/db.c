@@ -42,7 +42,8 @@ void db_set_error(sqlite3 *db, int sqlite_rc, struct errbuf *err, const char *wh
 {
     int primary = sqlite_rc & 0xff;
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-        errbuf_set(err, "%s: the database is locked by another process (waited %d ms)",
+        errbuf_set(err, "%s: the database is locked by another process (waited %d ms; is "
+                        "another 'ca' command or a stuck sqlite3 shell running? try again)",
                    what, DB_BUSY_TIMEOUT_MS);
     else if (primary == SQLITE_READONLY)
         errbuf_set(err, "%s: the database is read-only here", what);
