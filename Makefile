@@ -34,7 +34,7 @@ prog_lib_src = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 PROG_LIB_OBJ := $(foreach p,$(PROGRAMS),$(patsubst %.c,$(BUILD)/%.o,$(call prog_lib_src,$(p))))
 
 TEST_SRC   := $(wildcard tests/test_*.c) $(wildcard tests/integration/test_*.c)
-TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c tests/integration/*.c))
 TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o) $(TEST_SUPPORT_SRC:%.c=$(BUILD)/%.o)
 TEST_RUNNER := $(BUILD)/tests/run_tests
 # Each tests/.../test_NAME.c defines `Suite *NAME_suite(void)`; the list is generated.

@@ -4,6 +4,7 @@
 
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/coding.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
 #include <arpa/inet.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,7 +52,9 @@ int http_parse_listen(const char *spec, char *host, size_t host_cap, uint16_t *p
         snprintf(host, host_cap, "127.0.0.1");
     char *end = NULL;
     long value = strtol(colon + 1, &end, 10);
-    if (colon[1] == 0 || *end != 0 || value < 0 || value > 65535 ||
+    /* Digits only: strtol alone would take " 80", "+80" and "-0". */
+    if (strspn(colon + 1, "0123456789") != strlen(colon + 1) || strlen(colon + 1) > 5 ||
+        colon[1] == 0 || *end != 0 || value < 0 || value > 65535 ||
         inet_pton(AF_INET, host, &addr) != 1) {
         errbuf_set(err, "invalid --listen '%s': use an IPv4 address and a port 0-65535 "
                         "(0 picks a free port)", spec);
@@ -91,7 +95,9 @@ int http_decode_get_path(const char *path, uint8_t *out, size_t cap)
             b64[n++] = *p;
         }
     }
-    if (n == 0)
+    /* Base64_Decode silently drops a trailing partial group; a request whose
+     * length is not a multiple of 4 is damaged, not short. */
+    if (n == 0 || n % 4 != 0)
         return -1;
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)b64[i]) && b64[i] != '+' && b64[i] != '/' && b64[i] != '=')
@@ -182,6 +188,16 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, json_t *value)
     enum MHD_Result rc = send_bytes(conn, MHD_HTTP_OK, "application/json", text, len, NULL);
     free(text);
     return rc;
+}
+
+/* Media types are case-insensitive (RFC 9110 8.3.1); parameters may follow. */
+static bool is_ocsp_request_type(const char *type)
+{
+    static const char expected[] = "application/ocsp-request";
+    size_t n = sizeof expected - 1;
+    if (type == NULL || strncasecmp(type, expected, n) != 0)
+        return false;
+    return type[n] == 0 || type[n] == ';' || type[n] == ' ' || type[n] == '\t';
 }
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
@@ -298,8 +314,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
             return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET\n", "GET");
         return send_json(conn, stats_snapshot(&server->responder->stats));
     }
-    if (strcmp(url, "/control/fault") == 0)
+    if (strcmp(url, "/control/fault") == 0) {
+        /* The scenario runner is on this machine; nobody else may switch faults. */
+        char client[INET6_ADDRSTRLEN + 1];
+        client_address(conn, client, sizeof client);
+        if (strncmp(client, "127.", 4) != 0 && strcmp(client, "::1") != 0)
+            return send_text(conn, MHD_HTTP_FORBIDDEN, "faults are switched from loopback only\n",
+                             NULL);
         return handle_control(server, conn, method, state);
+    }
     if (!is_get && !is_post)
         return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                          "an OCSP responder answers GET and POST only\n", "GET, POST");
@@ -308,7 +331,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
             return send_text(conn, MHD_HTTP_NOT_FOUND, "POST OCSP requests to /\n", NULL);
         const char *type =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-        bool is_ocsp_type = type != NULL && strncmp(type, "application/ocsp-request", 24) == 0;
+        bool is_ocsp_type = is_ocsp_request_type(type);
         if (state->is_too_large || !is_ocsp_type) {
             char client[INET6_ADDRSTRLEN + 1];
             client_address(conn, client, sizeof client);
@@ -350,6 +373,10 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
         __atomic_sub_fetch(&server->in_flight, 1, __ATOMIC_SEQ_CST);
     free(*req_cls);
     *req_cls = NULL;
+    /* Each connection has its own thread, and wolfCrypt keeps a fixed-point
+     * ECC cache per thread (about 1.6 MB once it has signed) that only this
+     * call, on this thread, releases; the thread ends with the connection. */
+    wc_ecc_fp_free();
 }
 
 static void log_nothing(void *cls, const char *fmt, va_list ap)
