@@ -117,25 +117,48 @@ static bool take_vector(struct byte_reader *r, size_t length_bytes, struct byte_
     return take_uint(r, length_bytes, &len) && take(r, len, body);
 }
 
+/* The largest ClientHello reassembled from several records: far more than
+ * any real one (a few hundred bytes; large with post-quantum shares). */
+#define CLIENT_HELLO_MAX 16384
+
 int server_client_hello_asks_status(const uint8_t *data, size_t len)
 {
     struct byte_reader r = {data, len}, record, hello, ignored, extensions;
-    size_t type, major, minor, record_len, hs_type, hs_len;
-    if (len < 5)
-        return -2;
-    if (!take_uint(&r, 1, &type) || !take_uint(&r, 1, &major) || !take_uint(&r, 1, &minor) ||
-        !take_uint(&r, 2, &record_len))
-        return -2;
-    /* RFC 8446 5.1: handshake records of TLS 1.x, at most 2^14 bytes. */
-    if (type != 22 || major != 3 || record_len == 0 || record_len > 16384)
-        return -1;
-    if (!take(&r, record_len, &record))
-        return -2;
-    if (!take_uint(&record, 1, &hs_type) || hs_type != 1 || !take_uint(&record, 3, &hs_len))
-        return -1;
-    /* A ClientHello split across records is legal but rare; judge what is here. */
-    if (!take(&record, hs_len < record.left ? hs_len : record.left, &hello))
-        return -1;
+    uint8_t message[CLIENT_HELLO_MAX];
+    size_t message_len = 0, hs_type = 0, hs_len = 0;
+    bool has_header = false;
+
+    /* RFC 8446 5.1: a handshake message may be split over several records;
+     * gather the fragments of consecutive handshake records until the
+     * ClientHello is whole. */
+    for (;;) {
+        size_t type, major, minor, record_len;
+        if (r.left < 5)
+            return -2;
+        if (!take_uint(&r, 1, &type) || !take_uint(&r, 1, &major) ||
+            !take_uint(&r, 1, &minor) || !take_uint(&r, 2, &record_len))
+            return -2;
+        if (type != 22 || major != 3 || record_len == 0 || record_len > 16384)
+            return -1;
+        if (!take(&r, record_len, &record))
+            return -2;
+        if (message_len + record.left > sizeof message)
+            return -1;
+        memcpy(message + message_len, record.p, record.left);
+        message_len += record.left;
+        if (!has_header && message_len >= 4) {
+            struct byte_reader header = {message, message_len};
+            take_uint(&header, 1, &hs_type);
+            take_uint(&header, 3, &hs_len);
+            if (hs_type != 1 || hs_len + 4 > sizeof message)
+                return -1;
+            has_header = true;
+        }
+        if (has_header && message_len >= hs_len + 4)
+            break;
+    }
+    hello.p = message + 4;
+    hello.left = hs_len;
     if (!take(&hello, 2 + 32, NULL) || !take_vector(&hello, 1, &ignored) ||
         !take_vector(&hello, 2, &ignored) || !take_vector(&hello, 1, &ignored))
         return -1;
@@ -448,6 +471,7 @@ static void do_handshake(struct worker *w, struct conn *c)
 }
 
 static void do_read_head(struct worker *w, struct conn *c);
+static bool answer_if_complete(struct worker *w, struct conn *c);
 
 static void do_write(struct worker *w, struct conn *c)
 {
@@ -467,10 +491,12 @@ static void do_write(struct worker *w, struct conn *c)
         return;
     }
     c->state = CONN_READ_HEAD;
-    c->head_len = 0;
     c->deadline_ms = monotonic_ms() + SERVER_KEEPALIVE_TIMEOUT_MS;
     set_interest(w, c, EPOLLIN | EPOLLRDHUP);
-    /* A next request already decrypted inside wolfSSL would not wake epoll. */
+    /* A pipelined request already in the buffer, or already decrypted inside
+     * wolfSSL, would not wake epoll: serve it now. */
+    if (answer_if_complete(w, c))
+        return;
     if (wolfSSL_pending(c->ssl) > 0)
         do_read_head(w, c);
 }
@@ -496,14 +522,27 @@ static void do_read_head(struct worker *w, struct conn *c)
         }
         c->head_len += (size_t)n;
         c->head[c->head_len] = 0;
-        if (strstr(c->head, "\r\n\r\n") != NULL) {
-            answer_request(w, c);
-            c->state = CONN_WRITE;
-            c->deadline_ms = monotonic_ms() + SERVER_HEAD_TIMEOUT_MS;
-            do_write(w, c);
+        if (answer_if_complete(w, c))
             return;
-        }
     }
+}
+
+/* When the buffer holds a whole request head, answers it and keeps any bytes
+ * after it (a pipelined next request). Returns true when it answered. */
+static bool answer_if_complete(struct worker *w, struct conn *c)
+{
+    char *end = strstr(c->head, "\r\n\r\n");
+    if (end == NULL)
+        return false;
+    size_t consumed = (size_t)(end - c->head) + 4;
+    answer_request(w, c);
+    c->head_len -= consumed;
+    memmove(c->head, c->head + consumed, c->head_len);
+    c->head[c->head_len] = 0;
+    c->state = CONN_WRITE;
+    c->deadline_ms = monotonic_ms() + SERVER_HEAD_TIMEOUT_MS;
+    do_write(w, c);
+    return true;
 }
 
 static void handle_event(struct worker *w, struct conn *c)
