@@ -8,7 +8,7 @@ set -eu
 BUILD_PACKAGES="build-essential pkg-config libwolfssl-dev libsqlite3-dev check
 libmicrohttpd-dev libcurl4-gnutls-dev libjansson-dev"
 # Tools the tests and benchmarks run against our programs.
-TEST_PACKAGES="openssl sqlite3 clang curl procps"
+TEST_PACKAGES="openssl sqlite3 clang curl procps nginx"
 
 missing=""
 for pkg in $BUILD_PACKAGES $TEST_PACKAGES; do

@@ -1,0 +1,41 @@
+/* crowd.h — many simulated users visiting at once (DESIGN 7): user k speaks
+ * from its own loopback address, a bounded number of users run at a time
+ * (one thread each), and verdicts are handed back in user order as soon as
+ * they are known. */
+#ifndef OCSPLAB_BROWSER_CROWD_H
+#define OCSPLAB_BROWSER_CROWD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errbuf.h"
+#include "visit.h"
+
+/* Address scheme: user k (1-based) is 127.0.A.B with A = 1 + (k-1)/254 and
+ * B = 1 + (k-1)%254, so users 1..254 are 127.0.1.1..127.0.1.254, user 255
+ * is 127.0.2.1, and no address ends in .0 or .255. All of 127.0.0.0/8 is
+ * loopback on Linux, so bind() needs no setup; 127.0.0.x stays free for the
+ * servers. The scheme reaches 127.0.255.254: 64,770 users. */
+#define CROWD_MAX_ADDRESSES (255 * 254)
+/* A run keeps every verdict (about 2 KB each) for the summary and --json. */
+#define CROWD_MAX_USERS 10000
+#define CROWD_MAX_CONCURRENCY 256
+#define CROWD_DEFAULT_CONCURRENCY 8
+
+/* Writes user k's address into out (cap >= 16). Returns 0, or -1 when k is
+ * outside 1..CROWD_MAX_ADDRESSES. */
+int crowd_user_address(int user, char *out, size_t cap);
+
+/* Called once per user, in user order, from whichever thread finished the
+ * visit that completed the sequence; calls never overlap. */
+typedef void (*crowd_report_fn)(void *ctx, const struct visit_outcome *outcome);
+
+/* Runs users 1..users with at most `concurrency` at a time; outcomes[] (one
+ * per user, caller-provided) receives every verdict. Returns 0, or -1 with
+ * err set when not a single thread could be started. *wall_ms is the
+ * elapsed time of the whole run. */
+int crowd_run(const struct visit_config *config, int users, int concurrency,
+              struct visit_outcome *outcomes, crowd_report_fn report, void *report_ctx,
+              int64_t *wall_ms, struct errbuf *err);
+
+#endif

@@ -1,0 +1,360 @@
+/* main.c — `browser`: simulated users visiting a lab site, and the offline
+ * staple check (DESIGN 2). Parses flags, calls visit/crowd/report and
+ * verify_staple, prints, picks the exit status: 0 all accepted (or the
+ * staple accepted), 1 something refused, 2 usage or environment error. */
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "crowd.h"
+#include "fileio.h"
+#include "lab.h"
+#include "ocsp_fetch.h"
+#include "pem.h"
+#include "report.h"
+#include "target.h"
+#include "trace.h"
+#include "verify_staple.h"
+#include "visit.h"
+#include "x509.h"
+
+/* Each TLS phase (connect, handshake, HTTP) of a visit may take this long. */
+#define BROWSER_TIMEOUT_MS 5000
+
+static const char usage_text[] =
+    "usage: browser visit URL [--users N] [--staple on|off] [--fallback ocsp|none]\n"
+    "                         [--policy soft|hard] [--tls 1.2|1.3] [--concurrency K]\n"
+    "                         [--json] [--lab DIR]\n"
+    "       browser verify-staple --cert FILE --issuer FILE --staple FILE [--at UNIXTIME]\n"
+    "\n"
+    "visit: N simulated users, each a fresh browser with no cache, visit URL\n"
+    "(https://NAME.test:PORT/; .test names resolve to 127.0.0.1). User k connects from\n"
+    "its own address 127.0.A.B (k = 1..254: 127.0.1.k; then 127.0.2.1, ...), checks the\n"
+    "chain and name against LAB/ca/root.pem, and judges the stapled OCSP response:\n"
+    "with the lab's verifier in TLS 1.2, by wolfSSL in TLS 1.3 (wolfSSL 5.5.4 does not\n"
+    "hand an encrypted staple to the application; the verdict says who checked).\n"
+    "  --users N          how many users (default 1, at most 10000)\n"
+    "  --staple on|off    ask for a staple (status_request) or not (default on)\n"
+    "  --fallback ocsp|none  without an acceptable staple, ask the CA's responder\n"
+    "                     directly (POST with a nonce, from the user's address), or not\n"
+    "  --policy soft|hard when revocation cannot be checked: accept and say so, or refuse\n"
+    "                     (a must-staple certificate without a good staple is refused\n"
+    "                     under both)\n"
+    "  --tls 1.2|1.3      force a protocol version (default: either, min 1.2)\n"
+    "  --concurrency K    users at a time (default 8, at most 256)\n"
+    "  --json             print JSON instead of lines\n"
+    "  --lab DIR          the lab directory (default ./lab)\n"
+    "Prints one line per user (address, staple and who checked it, direct OCSP query,\n"
+    "verdict, reason, milliseconds) and a summary; every step goes to LAB/trace.jsonl.\n"
+    "\n"
+    "verify-staple: checks one DER OCSP response offline, exactly as the browser\n"
+    "does (now = the lab clock, or --at). Prints 'accept: good' or 'reject: REASON'\n"
+    "and an explanation. REASON is one of revoked unknown stale not-yet-valid\n"
+    "wrong-cert bad-signature untrusted-signer malformed unsuccessful\n"
+    "critical-extension.\n"
+    "\n"
+    "exit status: 0 accepted (every user), 1 refused (any user), 2 usage or\n"
+    "environment error\n";
+
+struct browser_flags {
+    const char *lab, *users, *fallback, *policy, *tls, *concurrency;
+    const char *staple; /* visit: on|off; verify-staple: the response FILE */
+    const char *cert, *issuer, *at;
+    bool json, help, version;
+};
+
+static bool use_color(void)
+{
+    const char *no_color = getenv("NO_COLOR");
+    return isatty(STDOUT_FILENO) && (no_color == NULL || no_color[0] == 0);
+}
+
+static int parse_count(const char *text, int min, int max, int *out)
+{
+    char *end = NULL;
+    long value = text != NULL ? strtol(text, &end, 10) : -1;
+    if (text == NULL || end == text || *end != 0 || value < min || value > max)
+        return -1;
+    *out = (int)value;
+    return 0;
+}
+
+static int run_verify_staple(const struct browser_flags *f, size_t extra)
+{
+    struct ocsp_verdict verdict;
+    struct errbuf err = {{0}};
+    int64_t now = 0;
+    if (extra != 0 || f->users != NULL || f->fallback != NULL ||
+        f->policy != NULL || f->tls != NULL || f->concurrency != NULL || f->json) {
+        cli_error("browser", "verify-staple takes --cert, --issuer, --staple, --at and --lab "
+                             "(see --help)");
+        return 2;
+    }
+    if (f->cert == NULL || f->issuer == NULL || f->staple == NULL) {
+        cli_error("browser", "verify-staple needs --cert FILE --issuer FILE --staple FILE");
+        return 2;
+    }
+    if (f->at != NULL) {
+        if (verify_staple_parse_time(f->at, &now) != 0) {
+            cli_error("browser", "invalid --at '%s': use seconds since 1970, e.g. %lld", f->at,
+                      (long long)clock_now());
+            return 2;
+        }
+    } else {
+        /* The lab's clock when there is a lab; the real time otherwise. */
+        if (clock_init(f->lab, &err) != 0) {
+            cli_error("browser", "%s", err.msg);
+            return 2;
+        }
+        now = clock_now();
+    }
+    if (verify_staple_files(f->cert, f->issuer, f->staple, now, &verdict, &err) != 0) {
+        cli_error("browser", "%s", err.msg);
+        return 2;
+    }
+    if (verdict.reason == OCSP_VERDICT_GOOD) {
+        printf("accept: good\n%s\n", verdict.explanation);
+        return 0;
+    }
+    printf("reject: %s\n%s\n", ocsp_verdict_reason_name(verdict.reason), verdict.explanation);
+    return 1;
+}
+
+struct printer {
+    bool is_json;
+    bool use_color;
+};
+
+static void print_outcome(void *ctx, const struct visit_outcome *outcome)
+{
+    struct printer *p = ctx;
+    if (p->is_json)
+        return;
+    report_print_line(stdout, outcome, p->use_color);
+    fflush(stdout);
+}
+
+/* The lab's root: PEM bytes for wolfSSL, and parsed for the verifier. */
+struct root_ca {
+    uint8_t *pem;
+    size_t pem_len;
+    struct der_buf der;
+    struct x509_cert cert;
+};
+
+static int load_root(const char *lab, struct root_ca *root, struct errbuf *err)
+{
+    char path[LAB_PATH_MAX];
+    struct stat st;
+    if (stat(lab, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        errbuf_set(err, "no lab at %s (run 'ca init --lab %s' first, or pass --lab DIR)", lab,
+                   lab);
+        return -1;
+    }
+    if (file_path_join(path, sizeof path, lab, LAB_ROOT_CERT) != 0) {
+        errbuf_set(err, "lab path too long: %s", lab);
+        return -1;
+    }
+    if (file_read_all(path, PEM_MAX_FILE_BYTES, &root->pem, &root->pem_len, err) != 0 ||
+        pem_read_certificate(path, &root->der, err) != 0 ||
+        x509_parse(&root->cert, root->der.data, root->der.len, err) != 0) {
+        errbuf_prefix(err, "cannot load the lab's root CA (run 'ca init --lab %s' first)", lab);
+        return -1;
+    }
+    return 0;
+}
+
+static void free_root(struct root_ca *root)
+{
+    free(root->pem);
+    der_buf_free(&root->der);
+}
+
+static int run_visit(const struct browser_flags *f, const char *url, size_t extra)
+{
+    struct target target;
+    struct root_ca root = {0};
+    struct errbuf err = {{0}};
+    int users = 1, concurrency = CROWD_DEFAULT_CONCURRENCY;
+    struct visit_config config = {.target = &target, .timeout_ms = BROWSER_TIMEOUT_MS};
+    const char *staple = f->staple != NULL ? f->staple : "on";
+    const char *fallback = f->fallback != NULL ? f->fallback : "ocsp";
+    const char *policy = f->policy != NULL ? f->policy : "soft";
+    const char *tls = f->tls != NULL ? f->tls : "any";
+
+    if (extra != 1 || f->cert != NULL || f->issuer != NULL || f->at != NULL) {
+        cli_error("browser", "visit takes one URL and --users, --staple, --fallback, --policy, "
+                             "--tls, --concurrency, --json, --lab (see --help)");
+        return 2;
+    }
+    if (target_parse_url(url, &target, &err) != 0) {
+        cli_error("browser", "%s", err.msg);
+        return 2;
+    }
+    if (f->users != NULL && parse_count(f->users, 1, CROWD_MAX_USERS, &users) != 0) {
+        cli_error("browser", "invalid --users '%s': use 1 to %d", f->users, CROWD_MAX_USERS);
+        return 2;
+    }
+    if (f->concurrency != NULL &&
+        parse_count(f->concurrency, 1, CROWD_MAX_CONCURRENCY, &concurrency) != 0) {
+        cli_error("browser", "invalid --concurrency '%s': use 1 to %d", f->concurrency,
+                  CROWD_MAX_CONCURRENCY);
+        return 2;
+    }
+    if (strcmp(staple, "on") != 0 && strcmp(staple, "off") != 0) {
+        cli_error("browser", "invalid --staple '%s': use on or off", staple);
+        return 2;
+    }
+    if (strcmp(fallback, "ocsp") != 0 && strcmp(fallback, "none") != 0) {
+        cli_error("browser", "invalid --fallback '%s': use ocsp or none", fallback);
+        return 2;
+    }
+    if (strcmp(policy, "soft") != 0 && strcmp(policy, "hard") != 0) {
+        cli_error("browser", "invalid --policy '%s': use soft or hard", policy);
+        return 2;
+    }
+    if (strcmp(tls, "1.2") == 0)
+        config.versions = TLS_CHOICE_12;
+    else if (strcmp(tls, "1.3") == 0)
+        config.versions = TLS_CHOICE_13;
+    else if (strcmp(tls, "any") == 0 || strcmp(tls, "both") == 0)
+        config.versions = TLS_CHOICE_ANY;
+    else {
+        cli_error("browser", "invalid --tls '%s': use 1.2 or 1.3 (default: either)", tls);
+        return 2;
+    }
+    config.wants_staple = strcmp(staple, "on") == 0;
+    config.may_query_ocsp = strcmp(fallback, "ocsp") == 0;
+    config.is_hard_fail = strcmp(policy, "hard") == 0;
+
+    int rc = 2;
+    struct visit_outcome *outcomes = NULL;
+    /* Before any thread: wolfSSL, the clock (installed into wolfSSL too), the
+     * lab's root, the trace, libcurl. */
+    if (tls_client_global_init() != 0) {
+        cli_error("browser", "cannot initialise wolfSSL");
+        return 2;
+    }
+    if (load_root(f->lab, &root, &err) != 0 || clock_init(f->lab, &err) != 0 ||
+        trace_open(f->lab, "browser", &err) != 0 || ocsp_fetch_global_init(&err) != 0) {
+        cli_error("browser", "%s", err.msg);
+        goto out;
+    }
+    config.root_pem = root.pem;
+    config.root_pem_len = root.pem_len;
+    config.root = &root.cert;
+    outcomes = calloc((size_t)users, sizeof *outcomes);
+    if (outcomes == NULL) {
+        cli_error("browser", "out of memory for %d users", users);
+        goto out;
+    }
+    trace_event("browser.start",
+                json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:i}", "url", target.url, "users", users,
+                          "staple", staple, "fallback", fallback, "policy", policy, "tls", tls,
+                          "concurrency", concurrency),
+                "%d simulated user%s visit %s (staple %s, fallback %s, policy %s), %d at a time.",
+                users, users == 1 ? "" : "s", target.url, staple, fallback, policy,
+                concurrency < users ? concurrency : users);
+    struct printer printer = {.is_json = f->json, .use_color = use_color()};
+    if (!f->json) {
+        report_print_header(stdout);
+        fflush(stdout);
+    }
+    int64_t wall_ms = 0;
+    if (crowd_run(&config, users, concurrency, outcomes, print_outcome, &printer, &wall_ms,
+                  &err) != 0) {
+        cli_error("browser", "%s", err.msg);
+        goto out;
+    }
+    struct report_summary summary;
+    report_summarize(outcomes, users, wall_ms, &summary);
+    trace_event("browser.summary",
+                json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:I}", "url", target.url, "users",
+                          summary.users, "accepted", summary.accepted, "refused", summary.refused,
+                          "ocsp_queries", summary.ocsp_queries, "staples_checked_by_lab",
+                          summary.staples_by_lab, "staples_checked_by_wolfssl",
+                          summary.staples_by_wolfssl, "wall_ms", (json_int_t)wall_ms),
+                "%d user%s visited %s: %d accepted, %d refused; the browsers sent %d OCSP "
+                "quer%s to the CA's responder.", summary.users, summary.users == 1 ? "" : "s",
+                target.url, summary.accepted, summary.refused, summary.ocsp_queries,
+                summary.ocsp_queries == 1 ? "y" : "ies");
+    if (f->json) {
+        struct report_settings settings = {target.url, staple, fallback, policy, tls,
+                                           concurrency};
+        json_t *json = report_json(&settings, outcomes, users, &summary);
+        char *text = json != NULL ? json_dumps(json, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(json);
+        if (text == NULL) {
+            cli_error("browser", "cannot build the JSON report");
+            goto out;
+        }
+        printf("%s\n", text);
+        free(text);
+    } else {
+        report_print_summary(stdout, outcomes, users, &summary, printer.use_color);
+    }
+    rc = summary.refused == 0 ? 0 : 1;
+out:
+    free(outcomes);
+    free_root(&root);
+    trace_close();
+    tls_client_thread_done();
+    tls_client_global_cleanup();
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct browser_flags f = {.lab = LAB_DEFAULT_DIR};
+    const struct cli_option options[] = {
+        {"--lab", true, &f.lab, NULL},
+        {"--users", true, &f.users, NULL},
+        {"--staple", true, &f.staple, NULL},
+        {"--fallback", true, &f.fallback, NULL},
+        {"--policy", true, &f.policy, NULL},
+        {"--tls", true, &f.tls, NULL},
+        {"--concurrency", true, &f.concurrency, NULL},
+        {"--cert", true, &f.cert, NULL},
+        {"--issuer", true, &f.issuer, NULL},
+        {"--at", true, &f.at, NULL},
+        {"--json", false, NULL, &f.json},
+        {"--help", false, NULL, &f.help},
+        {"--version", false, NULL, &f.version},
+    };
+    struct cli_args args;
+    struct errbuf err = {{0}};
+
+    if (cli_parse(argc, argv, options, sizeof options / sizeof options[0], &args, &err) != 0) {
+        cli_error("browser", "%s", err.msg);
+        return 2;
+    }
+    if (f.help) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (f.version) {
+        printf("browser (OCSP Stapling Lab) %s\n", OCSPLAB_VERSION);
+        return 0;
+    }
+    if (args.positional_count == 0) {
+        fputs(usage_text, stderr);
+        return 2;
+    }
+    /* A server that closes early must not kill the browser mid-write. */
+    signal(SIGPIPE, SIG_IGN);
+    const char *command = args.positional[0];
+    size_t extra = args.positional_count - 1;
+    if (strcmp(command, "visit") == 0)
+        return run_visit(&f, extra == 1 ? args.positional[1] : "", extra);
+    if (strcmp(command, "verify-staple") == 0)
+        return run_verify_staple(&f, extra);
+    cli_error("browser", "unknown command '%s' (use visit or verify-staple; see --help)",
+              command);
+    return 2;
+}

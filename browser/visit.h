@@ -1,0 +1,93 @@
+/* visit.h — one simulated user's visit to a lab site, judged the way a
+ * careful browser judges it (DESIGN 9, RFC 6960, RFC 6066 8, RFC 7633):
+ *
+ *  1. Connect from the user's own address and ask for a staple (unless
+ *     --staple off). The staple is judged by the lab's verifier when its
+ *     bytes are visible (TLS 1.2), by wolfSSL otherwise (TLS 1.3; see
+ *     tls_client.h); the verdict says which.
+ *  2. A good staple: accept. A revoked one: refuse. A staple that fails for
+ *     a reason that marks it forged or broken (bad signature, untrusted
+ *     signer, wrong certificate, malformed, unknown critical extension,
+ *     status unknown) is a hard error, as in Firefox: refuse.
+ *  3. No acceptable staple (none sent, or one that is merely stale, not yet
+ *     valid, or unsuccessful): a must-staple certificate is refused whatever
+ *     the policy. Otherwise --fallback ocsp asks the responder named in the
+ *     certificate directly (POST, a fresh 32-byte nonce, from the user's
+ *     address); good accepts, revoked and unknown refuse. When that is not
+ *     possible or fails, --policy soft accepts and says nothing was checked,
+ *     --policy hard refuses.
+ *  4. wolfSSL ends a TLS 1.2/1.3 handshake itself over a staple it refuses,
+ *     and (TLS 1.2) over status_request acknowledged without a staple. When
+ *     the rules above still allow the visit (step 3), the browser reconnects
+ *     once without status_request to finish it, as Firefox fetches live
+ *     after an expired staple; this is traced as tls.reconnect.
+ *  5. Only an accepted site gets its `GET /`.
+ * Every step is a trace event with actor "browser" and the user's number and
+ * address. */
+#ifndef OCSPLAB_BROWSER_VISIT_H
+#define OCSPLAB_BROWSER_VISIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "target.h"
+#include "tls_client.h"
+#include "x509.h"
+
+/* How long one direct OCSP query may take (connect and whole transfer). */
+#define VISIT_OCSP_TIMEOUT_MS 5000
+/* RFC 8954 2.1 allows 1..32 octets; a full 32 makes replays hopeless. */
+#define VISIT_NONCE_LEN 32
+
+struct visit_config {
+    const struct target *target;
+    const uint8_t *root_pem;        /* LAB/ca/root.pem, for wolfSSL */
+    size_t root_pem_len;
+    const struct x509_cert *root;   /* the same, parsed: the issuer for the verifier */
+    enum tls_choice versions;
+    bool wants_staple;              /* --staple on */
+    bool may_query_ocsp;            /* --fallback ocsp */
+    bool is_hard_fail;              /* --policy hard */
+    int timeout_ms;                 /* per TLS phase (connect, handshake, HTTP) */
+};
+
+/* Who judged the staple. */
+enum visit_checker {
+    VISIT_CHECKED_BY_NOBODY,
+    VISIT_CHECKED_BY_LAB,     /* the lab's verifier (common/ocsp_verify) on the staple's bytes */
+    VISIT_CHECKED_BY_WOLFSSL, /* wolfSSL's ProcessCSR: TLS 1.3 hides the bytes */
+};
+const char *visit_checker_name(enum visit_checker checker); /* "lab", "wolfSSL", "" */
+
+#define VISIT_REASON_MAX 24
+
+/* The verdict on one user, for the report and the trace. Reasons: accepted
+ * "good" (checked) or "soft-fail" (not checked); refused with a reason of
+ * ocsp_verdict_reason_name (from the staple or the direct answer),
+ * "bad-staple" (wolfSSL refused a TLS 1.3 staple without saying why),
+ * "must-staple", "hard-fail", "tls-error", "connect-error" or "http-error". */
+struct visit_outcome {
+    int user;
+    char addr[16];
+    char tls_version[8];            /* "1.2", "1.3" or "-" */
+    bool asked_staple;
+    bool has_staple;                /* the server sent one */
+    enum visit_checker staple_checker;
+    char staple_status[VISIT_REASON_MAX]; /* "good", "stale", "bad-staple", … ("" without) */
+    bool did_query;                 /* asked the responder directly */
+    char query_status[VISIT_REASON_MAX];  /* "good", "revoked", "failed", … */
+    bool did_reconnect;
+    bool is_accepted;
+    char reason[VISIT_REASON_MAX];
+    char explanation[1024];         /* one or two plain-English sentences */
+    int http_status;                /* 0 when no page was fetched */
+    int64_t ms;                     /* the whole visit, wall clock */
+};
+
+/* Runs the visit of user `user` from `addr`. Never fails: every problem
+ * becomes a refused outcome with its reason. Thread-safe. */
+void visit_run(const struct visit_config *config, int user, const char *addr,
+               struct visit_outcome *outcome);
+
+#endif
