@@ -31,6 +31,9 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libocsplab.a
 
 prog_lib_src = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+# A program is named after its folder, except the scenario runner (scenarios/ → scenario).
+prog_name = $(if $(filter scenarios,$(1)),scenario,$(1))
+PROGRAM_BINS := $(foreach p,$(PROGRAMS),$(BIN)/$(call prog_name,$(p)))
 PROG_LIB_OBJ := $(foreach p,$(PROGRAMS),$(patsubst %.c,$(BUILD)/%.o,$(call prog_lib_src,$(p))))
 
 TEST_SRC   := $(wildcard tests/test_*.c) $(wildcard tests/integration/test_*.c)
@@ -41,7 +44,7 @@ TEST_RUNNER := $(BUILD)/tests/run_tests
 SUITE_NAMES := $(patsubst test_%.c,%,$(notdir $(TEST_SRC)))
 
 .PHONY: all check asan fuzz demo install uninstall clean deps bench
-all: $(PROGRAMS:%=$(BIN)/%)
+all: $(PROGRAM_BINS)
 
 deps:
 	@./scripts/install-deps.sh --quiet
@@ -55,7 +58,7 @@ $(LIB): $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 define program_rule
-$(BIN)/$(1): $(BUILD)/$(1)/main.o $(patsubst %.c,$(BUILD)/%.o,$(call prog_lib_src,$(1))) $(LIB)
+$(BIN)/$(call prog_name,$(1)): $(BUILD)/$(1)/main.o $(patsubst %.c,$(BUILD)/%.o,$(call prog_lib_src,$(1))) $(LIB)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$(LDLIBS_ALL)
 endef
@@ -103,12 +106,12 @@ demo: deps all
 	@./scenarios/ca-walkthrough.sh
 
 install: all
-	@for p in $(PROGRAMS); do \
+	@for p in $(notdir $(PROGRAM_BINS)); do \
 	    install -D -m 0755 $(BIN)/$$p $(DESTDIR)$(PREFIX)/bin/ocsplab-$$p || exit 1; \
 	done
 
 uninstall:
-	@for p in $(PROGRAMS); do rm -f $(DESTDIR)$(PREFIX)/bin/ocsplab-$$p; done
+	@for p in $(notdir $(PROGRAM_BINS)); do rm -f $(DESTDIR)$(PREFIX)/bin/ocsplab-$$p; done
 
 clean:
 	rm -rf build bin
