@@ -1,6 +1,7 @@
 /* crowd.c — running users on a bounded pool of threads. The only shared
  * state is struct crowd, guarded by its one mutex; each visit writes only
  * its own outcome slot. */
+#include "clock.h"
 #include "crowd.h"
 
 #include <pthread.h>
@@ -59,13 +60,6 @@ static void *crowd_worker(void *arg)
     return NULL;
 }
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int crowd_run(const struct visit_config *config, int users, int concurrency,
               struct visit_outcome *outcomes, crowd_report_fn report, void *report_ctx,
               int64_t *wall_ms, struct errbuf *err)
@@ -81,7 +75,7 @@ int crowd_run(const struct visit_config *config, int users, int concurrency,
     };
     pthread_t threads[CROWD_MAX_CONCURRENCY];
     int started = 0, rc = -1;
-    int64_t start_ms = monotonic_ms();
+    int64_t start_ms = clock_monotonic_ms();
 
     *wall_ms = 0;
     if (users < 1 || users > CROWD_MAX_USERS || concurrency < 1 ||
@@ -109,7 +103,7 @@ int crowd_run(const struct visit_config *config, int users, int concurrency,
     }
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
-    *wall_ms = monotonic_ms() - start_ms;
+    *wall_ms = clock_monotonic_ms() - start_ms;
     rc = 0;
 out:
     pthread_mutex_destroy(&c.lock);

@@ -2,6 +2,7 @@
  * socket, every wait bounded by a deadline (see tls_client.h for what it
  * learns about staples in TLS 1.2 and 1.3). RFC 6066 8 (status_request),
  * RFC 6125 (host name check, done by wolfSSL), RFC 9112 (the GET). */
+#include "clock.h"
 #include "tls_client.h"
 
 #include <wolfssl/options.h>
@@ -35,19 +36,12 @@ struct capture {
     bool is_too_large;
 };
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until fd is ready for `events` or the deadline passes: 0 ready,
  * -1 timed out, -2 poll failed (errno set). */
 static int wait_ready(int fd, short events, int64_t deadline_ms)
 {
     for (;;) {
-        int64_t left = deadline_ms - monotonic_ms();
+        int64_t left = deadline_ms - clock_monotonic_ms();
         if (left <= 0)
             return -1;
         struct pollfd pfd = {.fd = fd, .events = events};
@@ -477,7 +471,7 @@ int tls_client_open(const struct tls_client_config *config, struct tls_client_re
                     struct tls_client_session **session_out)
 {
     int error = 0;
-    int64_t started = monotonic_ms();
+    int64_t started = clock_monotonic_ms();
 
     *session_out = NULL;
     memset(result, 0, sizeof *result);
@@ -521,7 +515,7 @@ int tls_client_open(const struct tls_client_config *config, struct tls_client_re
     result->stage = TLS_STAGE_CONNECT;
     if (open_connection(config, started + config->timeout_ms, result, &s->fd) != 0)
         goto fail;
-    result->connect_ms = monotonic_ms() - started;
+    result->connect_ms = clock_monotonic_ms() - started;
     if (wolfSSL_set_fd(s->ssl, s->fd) != WOLFSSL_SUCCESS) {
         snprintf(result->error, sizeof result->error, "cannot attach the socket");
         goto fail;
@@ -529,10 +523,10 @@ int tls_client_open(const struct tls_client_config *config, struct tls_client_re
     wolfSSL_set_using_nonblock(s->ssl, 1);
 
     result->stage = TLS_STAGE_HANDSHAKE;
-    int64_t handshake_start = monotonic_ms();
+    int64_t handshake_start = clock_monotonic_ms();
     int done = drive(s->ssl, s->fd, handshake_start + config->timeout_ms, step_connect, NULL,
                      &error);
-    result->handshake_ms = monotonic_ms() - handshake_start;
+    result->handshake_ms = clock_monotonic_ms() - handshake_start;
     keep_peer_cert(s->ssl, result);
     if (done <= 0) {
         handshake_failed(s, error);
@@ -556,11 +550,11 @@ fail:
 int tls_client_get(struct tls_client_session *s)
 {
     struct tls_client_result *result = s->result;
-    int64_t http_start = monotonic_ms();
+    int64_t http_start = clock_monotonic_ms();
     result->stage = TLS_STAGE_HTTP;
     int exchanged =
         http_exchange(s->config, s->ssl, s->fd, http_start + s->config->timeout_ms, result);
-    result->http_ms = monotonic_ms() - http_start;
+    result->http_ms = clock_monotonic_ms() - http_start;
     if (exchanged != 0)
         return -1;
     result->stage = TLS_STAGE_DONE;

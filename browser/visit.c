@@ -56,13 +56,6 @@ const char *visit_checker_name(enum visit_checker checker)
                                                  : "";
 }
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The fields every browser event carries, plus `extra` (may be NULL, stolen). */
 static json_t *fields(const struct visit *v, json_t *extra)
 {
@@ -556,7 +549,7 @@ void visit_run(const struct visit_config *config, int user, const char *addr,
     set_text(out->addr, sizeof out->addr, addr);
     set_text(out->tls_version, sizeof out->tls_version, "-");
     out->asked_staple = config->wants_staple;
-    v.started_ms = monotonic_ms();
+    v.started_ms = clock_monotonic_ms();
 
     connect_once(&v, config->wants_staple);
     const struct tls_client_result *r = &v.result;
@@ -608,7 +601,7 @@ void visit_run(const struct visit_config *config, int user, const char *addr,
 out:
     tls_client_close(v.session);
     v.session = NULL;
-    out->ms = monotonic_ms() - v.started_ms;
+    out->ms = clock_monotonic_ms() - v.started_ms;
     trace_verdict(&v);
     tls_client_result_free(&v.result);
     der_buf_free(&v.leaf_der);

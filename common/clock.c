@@ -426,3 +426,10 @@ int clock_format_rfc3339(int64_t unix_ms, char *out, size_t cap)
              (int)(second_of_day % 60), (int)ms);
     return 0;
 }
+
+int64_t clock_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

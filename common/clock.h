@@ -23,6 +23,11 @@ int clock_init(const char *lab_dir, struct errbuf *err);
 int64_t clock_now(void);
 int64_t clock_now_ms(void);
 
+/* Real elapsed time in milliseconds from an arbitrary start (CLOCK_MONOTONIC),
+ * for deadlines and durations: a timeout must not jump when a scenario
+ * advances the lab's clock by a day. Never a date. */
+int64_t clock_monotonic_ms(void);
+
 /* The offset file itself: read (0 when missing), replace atomically, add to.
  * Offsets beyond CLOCK_OFFSET_MAX_SECONDS either way are rejected, so that
  * now + offset always formats as a four-digit year and never overflows. */

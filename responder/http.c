@@ -27,15 +27,8 @@ struct request_state {
     uint8_t body[RESPONDER_MAX_REQUEST_BYTES];
     size_t body_len;
     bool is_too_large;
-    struct timespec started;
+    int64_t started_ms;
 };
-
-static int64_t elapsed_ms(const struct timespec *since)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
-}
 
 int http_parse_listen(const char *spec, char *host, size_t host_cap, uint16_t *port,
                       struct errbuf *err)
@@ -287,14 +280,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         state = calloc(1, sizeof *state);
         if (state == NULL)
             return MHD_NO;
-        clock_gettime(CLOCK_MONOTONIC, &state->started);
+        state->started_ms = clock_monotonic_ms();
         __atomic_add_fetch(&server->in_flight, 1, __ATOMIC_SEQ_CST);
         *req_cls = state;
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
         /* A body that trickles in for too long is dropped: the thread is freed. */
-        if (elapsed_ms(&state->started) > HTTP_REQUEST_DEADLINE_MS)
+        if (clock_monotonic_ms() - state->started_ms > HTTP_REQUEST_DEADLINE_MS)
             return MHD_NO;
         size_t room = sizeof state->body - state->body_len;
         if (*upload_data_size > room) {
@@ -455,9 +448,8 @@ void http_stop(struct http_server *server)
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
     responder_stop(server->responder);
-    struct timespec started;
-    clock_gettime(CLOCK_MONOTONIC, &started);
-    while (elapsed_ms(&started) < 5000) {
+    int64_t started_ms = clock_monotonic_ms();
+    while (clock_monotonic_ms() - started_ms < 5000) {
         if (__atomic_load_n(&server->in_flight, __ATOMIC_SEQ_CST) == 0)
             break;
         struct timespec pause = {0, 20 * 1000000L};

@@ -58,13 +58,6 @@ struct worker {
 
 static uint64_t next_token = 1;
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void count(int64_t *counter)
 {
     __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
@@ -291,7 +284,7 @@ static void accept_all(struct worker *w)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         c->fd = fd;
         c->state = CONN_HELLO;
-        c->deadline_ms = monotonic_ms() + SERVER_HANDSHAKE_TIMEOUT_MS;
+        c->deadline_ms = clock_monotonic_ms() + SERVER_HANDSHAKE_TIMEOUT_MS;
         inet_ntop(AF_INET, &peer.sin_addr, c->peer, sizeof c->peer);
         c->next = w->conns;
         if (w->conns != NULL)
@@ -466,7 +459,7 @@ static void do_handshake(struct worker *w, struct conn *c)
                 : c->got_staple  ? "it stapled the CA-signed OCSP response to its certificate"
                                  : "the client asked for a staple, but the server had none");
     c->state = CONN_READ_HEAD;
-    c->deadline_ms = monotonic_ms() + SERVER_HEAD_TIMEOUT_MS;
+    c->deadline_ms = clock_monotonic_ms() + SERVER_HEAD_TIMEOUT_MS;
     set_interest(w, c, EPOLLIN | EPOLLRDHUP);
 }
 
@@ -491,7 +484,7 @@ static void do_write(struct worker *w, struct conn *c)
         return;
     }
     c->state = CONN_READ_HEAD;
-    c->deadline_ms = monotonic_ms() + SERVER_KEEPALIVE_TIMEOUT_MS;
+    c->deadline_ms = clock_monotonic_ms() + SERVER_KEEPALIVE_TIMEOUT_MS;
     set_interest(w, c, EPOLLIN | EPOLLRDHUP);
     /* A pipelined request already in the buffer, or already decrypted inside
      * wolfSSL, would not wake epoll: serve it now. */
@@ -540,7 +533,7 @@ static bool answer_if_complete(struct worker *w, struct conn *c)
     memmove(c->head, c->head + consumed, c->head_len);
     c->head[c->head_len] = 0;
     c->state = CONN_WRITE;
-    c->deadline_ms = monotonic_ms() + SERVER_HEAD_TIMEOUT_MS;
+    c->deadline_ms = clock_monotonic_ms() + SERVER_HEAD_TIMEOUT_MS;
     do_write(w, c);
     return true;
 }
@@ -583,7 +576,7 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     struct server *server = w->server;
     struct epoll_event events[64];
-    int64_t last_sweep = monotonic_ms();
+    int64_t last_sweep = clock_monotonic_ms();
     for (;;) {
         int n = epoll_wait(w->epfd, events, 64, 100);
         for (int i = 0; i < n; i++) {
@@ -596,7 +589,7 @@ static void *worker_main(void *arg)
             }
             handle_event(w, ptr);
         }
-        int64_t now_ms = monotonic_ms();
+        int64_t now_ms = clock_monotonic_ms();
         if (now_ms - last_sweep >= 100) {
             sweep(w, now_ms);
             last_sweep = now_ms;
