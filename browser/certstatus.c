@@ -20,48 +20,24 @@ const char *certstatus_strerror(int err)
     return "unknown error";
 }
 
-/* Takes n bytes off the front of `in` into `out` (may be NULL). */
-static bool take(struct der_cursor *in, size_t n, struct der_cursor *out)
-{
-    if (in->left < n)
-        return false;
-    if (out != NULL)
-        *out = der_cursor_init(in->p, n);
-    in->p += n;
-    in->left -= n;
-    return true;
-}
-
-/* A big-endian unsigned integer of `octets` bytes (1 or 3 here). */
-static bool take_uint(struct der_cursor *in, size_t octets, size_t *value)
-{
-    struct der_cursor field;
-    if (!take(in, octets, &field))
-        return false;
-    *value = 0;
-    for (size_t i = 0; i < octets; i++)
-        *value = (*value << 8) | field.p[i];
-    return true;
-}
-
 int certstatus_parse(const uint8_t *msg, size_t len, struct der_cursor *ocsp_response)
 {
     struct der_cursor in = der_cursor_init(msg, len), body, response;
     size_t msg_type, body_len, status_type, response_len;
 
-    if (!take_uint(&in, 1, &msg_type))
+    if (!der_take_uint(&in, 1, &msg_type))
         return CERTSTATUS_TRUNCATED;
     if (msg_type != CERTSTATUS_HANDSHAKE_TYPE)
         return CERTSTATUS_WRONG_MESSAGE;
-    if (!take_uint(&in, 3, &body_len) || !take(&in, body_len, &body))
+    if (!der_take_uint(&in, 3, &body_len) || !der_take(&in, body_len, &body))
         return CERTSTATUS_TRUNCATED;
     if (!der_is_empty(&in))
         return CERTSTATUS_TRAILING; /* one message is framed at a time */
-    if (!take_uint(&body, 1, &status_type))
+    if (!der_take_uint(&body, 1, &status_type))
         return CERTSTATUS_TRUNCATED;
     if (status_type != CERTSTATUS_TYPE_OCSP)
         return CERTSTATUS_NOT_OCSP;
-    if (!take_uint(&body, 3, &response_len) || !take(&body, response_len, &response))
+    if (!der_take_uint(&body, 3, &response_len) || !der_take(&body, response_len, &response))
         return CERTSTATUS_TRUNCATED;
     if (response_len == 0)
         return CERTSTATUS_EMPTY_RESPONSE;

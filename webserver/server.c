@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "der.h"
 #include "tls13_staple_leak.h"
 #include "trace.h"
 
@@ -73,42 +74,8 @@ void server_read_stats(struct server *server, struct server_stats *out)
 }
 
 /* ---- ClientHello peeking ------------------------------------------------
- * A bounded reader over the TLS record, the same discipline as the DER
- * cursor: check what is left before every read. */
-struct byte_reader {
-    const uint8_t *p;
-    size_t left;
-};
-
-static bool take(struct byte_reader *r, size_t n, struct byte_reader *out)
-{
-    if (r->left < n)
-        return false;
-    if (out != NULL) {
-        out->p = r->p;
-        out->left = n;
-    }
-    r->p += n;
-    r->left -= n;
-    return true;
-}
-
-static bool take_uint(struct byte_reader *r, size_t bytes, size_t *value)
-{
-    struct byte_reader field;
-    if (!take(r, bytes, &field))
-        return false;
-    *value = 0;
-    for (size_t i = 0; i < bytes; i++)
-        *value = (*value << 8) | field.p[i];
-    return true;
-}
-
-static bool take_vector(struct byte_reader *r, size_t length_bytes, struct byte_reader *body)
-{
-    size_t len;
-    return take_uint(r, length_bytes, &len) && take(r, len, body);
-}
+ * Read with the shared bounded cursor (common/der.h der_take*), the same
+ * discipline as the DER reader: check what is left before every read. */
 
 /* The largest ClientHello reassembled from several records: far more than
  * any real one (a few hundred bytes; large with post-quantum shares). */
@@ -116,7 +83,7 @@ static bool take_vector(struct byte_reader *r, size_t length_bytes, struct byte_
 
 int server_client_hello_asks_status(const uint8_t *data, size_t len)
 {
-    struct byte_reader r = {data, len}, record, hello, ignored, extensions;
+    struct der_cursor r = der_cursor_init(data, len), record, hello, ignored, extensions;
     uint8_t message[CLIENT_HELLO_MAX];
     size_t message_len = 0, hs_type = 0, hs_len = 0;
     bool has_header = false;
@@ -128,21 +95,21 @@ int server_client_hello_asks_status(const uint8_t *data, size_t len)
         size_t type, major, minor, record_len;
         if (r.left < 5)
             return -2;
-        if (!take_uint(&r, 1, &type) || !take_uint(&r, 1, &major) ||
-            !take_uint(&r, 1, &minor) || !take_uint(&r, 2, &record_len))
+        if (!der_take_uint(&r, 1, &type) || !der_take_uint(&r, 1, &major) ||
+            !der_take_uint(&r, 1, &minor) || !der_take_uint(&r, 2, &record_len))
             return -2;
         if (type != 22 || major != 3 || record_len == 0 || record_len > 16384)
             return -1;
-        if (!take(&r, record_len, &record))
+        if (!der_take(&r, record_len, &record))
             return -2;
         if (message_len + record.left > sizeof message)
             return -1;
         memcpy(message + message_len, record.p, record.left);
         message_len += record.left;
         if (!has_header && message_len >= 4) {
-            struct byte_reader header = {message, message_len};
-            take_uint(&header, 1, &hs_type);
-            take_uint(&header, 3, &hs_len);
+            struct der_cursor header = der_cursor_init(message, message_len);
+            der_take_uint(&header, 1, &hs_type);
+            der_take_uint(&header, 3, &hs_len);
             if (hs_type != 1 || hs_len + 4 > sizeof message)
                 return -1;
             has_header = true;
@@ -150,18 +117,20 @@ int server_client_hello_asks_status(const uint8_t *data, size_t len)
         if (has_header && message_len >= hs_len + 4)
             break;
     }
-    hello.p = message + 4;
-    hello.left = hs_len;
-    if (!take(&hello, 2 + 32, NULL) || !take_vector(&hello, 1, &ignored) ||
-        !take_vector(&hello, 2, &ignored) || !take_vector(&hello, 1, &ignored))
+    struct der_cursor whole = der_cursor_init(message, message_len);
+    if (!der_take(&whole, 4, NULL) || !der_take(&whole, hs_len, &hello))
+        return -1;
+    if (!der_take(&hello, 2 + 32, NULL) || !der_take_vector(&hello, 1, &ignored) ||
+        !der_take_vector(&hello, 2, &ignored) || !der_take_vector(&hello, 1, &ignored))
         return -1;
     if (hello.left == 0)
         return 0; /* no extensions at all */
-    if (!take_vector(&hello, 2, &extensions))
+    if (!der_take_vector(&hello, 2, &extensions))
         return -1;
     while (extensions.left > 0) {
         size_t ext_type;
-        if (!take_uint(&extensions, 2, &ext_type) || !take_vector(&extensions, 2, &ignored))
+        if (!der_take_uint(&extensions, 2, &ext_type) ||
+            !der_take_vector(&extensions, 2, &ignored))
             return -1;
         if (ext_type == 5) /* status_request */
             return 1;
