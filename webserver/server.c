@@ -368,24 +368,27 @@ static bool ssl_would_block(struct worker *w, struct conn *c, int rc)
     return false;
 }
 
-static void start_handshake(struct worker *w, struct conn *c)
+/* Peeks at the ClientHello and starts the TLS handshake. Returns true when
+ * the handshake may run now; false when it must wait for more bytes or when
+ * the connection was closed (and freed). */
+static bool start_handshake(struct worker *w, struct conn *c)
 {
     uint8_t peek[16384 + 5];
     ssize_t n = recv(c->fd, peek, sizeof peek, MSG_PEEK);
     if (n <= 0) {
         if (n == 0 || (errno != EAGAIN && errno != EINTR))
             conn_close(w, c, true);
-        return;
+        return false;
     }
     int asks = server_client_hello_asks_status(peek, (size_t)n);
     if (asks == -2)
-        return; /* wait for the rest of the record (within the deadline) */
+        return false; /* wait for the rest of the record (within the deadline) */
     if (asks == -1) {
         trace_event("tls.garbage", json_pack("{s:s, s:i}", "peer", c->peer, "bytes", (int)n),
                     "The web server dropped a connection from %s that sent %zd bytes that are "
                     "not a TLS ClientHello.", c->peer, n);
         conn_close(w, c, true);
-        return;
+        return false;
     }
     c->asked_status = asks == 1;
     if (c->asked_status)
@@ -393,7 +396,7 @@ static void start_handshake(struct worker *w, struct conn *c)
     c->site = site_slot_get(w->server->sites);
     if (c->site == NULL || (c->ssl = wolfSSL_new(c->site->ctx)) == NULL) {
         conn_close(w, c, true);
-        return;
+        return false;
     }
     c->leak.token = __atomic_fetch_add(&next_token, 1, __ATOMIC_RELAXED);
     c->leak.staple_len = c->site->staple != NULL ? c->site->staple_len : 0;
@@ -402,6 +405,7 @@ static void start_handshake(struct worker *w, struct conn *c)
     wolfSSL_set_using_nonblock(c->ssl, 1);
     c->state = CONN_HANDSHAKE;
     set_interest(w, c, EPOLLIN | EPOLLRDHUP);
+    return true;
 }
 
 static void do_handshake(struct worker *w, struct conn *c)
@@ -511,8 +515,8 @@ static void handle_event(struct worker *w, struct conn *c)
 {
     switch (c->state) {
     case CONN_HELLO:
-        start_handshake(w, c);
-        if (c->state != CONN_HANDSHAKE)
+        /* c may be freed inside: look at it again only when it says go on. */
+        if (!start_handshake(w, c))
             return;
         /* the ClientHello is there: start at once */
         __attribute__((fallthrough));

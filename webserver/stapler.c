@@ -87,40 +87,61 @@ static int file_stamp(const char *path, ino_t *ino, int64_t *mtime_ns)
     return 0;
 }
 
-/* (Re)loads certs/NAME.pem and .key; the CA's root is the issuer. Lock held. */
+/* (Re)loads certs/NAME.pem and .key; the CA's root is the issuer. Lock held.
+ * Everything is read into locals first and swapped in only when the new
+ * files are whole, so a half-written or broken file leaves the current
+ * identity (and the staple it has) untouched. */
 static int load_identity(struct stapler *s, struct errbuf *err)
 {
+    struct der_buf cert_der = {0}, key_pem = {0};
+    struct x509_cert cert;
     uint8_t *key = NULL;
     size_t key_len = 0;
-    der_buf_free(&s->cert_der);
-    der_buf_free(&s->key_pem);
-    if (file_stamp(s->cert_path, &s->cert_ino, &s->cert_mtime_ns) != 0) {
+    ino_t ino;
+    int64_t mtime_ns;
+    char url[sizeof s->ocsp_url];
+    int rc = -1;
+
+    if (file_stamp(s->cert_path, &ino, &mtime_ns) != 0) {
         errbuf_set(err, "cannot read %s: %s (run 'ca issue %s' first)", s->cert_path,
                    strerror(errno), s->config.name);
         return -1;
     }
-    if (pem_read_certificate(s->cert_path, &s->cert_der, err) != 0 ||
-        x509_parse(&s->cert, s->cert_der.data, s->cert_der.len, err) != 0)
-        return -1;
+    if (pem_read_certificate(s->cert_path, &cert_der, err) != 0 ||
+        x509_parse(&cert, cert_der.data, cert_der.len, err) != 0)
+        goto out;
     if (file_read_all(s->key_path, 16384, &key, &key_len, err) != 0)
-        return -1;
-    int rc = der_write_raw(&s->key_pem, key, key_len) == DER_OK ? 0 : -1;
-    explicit_bzero(key, key_len);
-    free(key);
-    if (rc != 0) {
+        goto out;
+    if (der_write_raw(&key_pem, key, key_len) != DER_OK) {
         errbuf_set(err, "out of memory");
-        return -1;
+        goto out;
     }
-    char serial[41];
+    if (x509_ocsp_url(&cert, url, sizeof url) != 0)
+        url[0] = 0;
+    /* Swap in: the parsed spans point into cert_der's heap block, which moves
+     * into s->cert_der unchanged. */
+    der_buf_free(&s->cert_der);
+    der_buf_free(&s->key_pem);
+    s->cert_der = cert_der;
+    s->key_pem = key_pem;
+    s->cert = cert;
+    cert_der = (struct der_buf){0};
+    key_pem = (struct der_buf){0};
+    s->cert_ino = ino;
+    s->cert_mtime_ns = mtime_ns;
+    snprintf(s->ocsp_url, sizeof s->ocsp_url, "%s", url);
     size_t n = s->cert.serial.left > 20 ? 20 : s->cert.serial.left;
     for (size_t i = 0; i < n; i++)
-        snprintf(serial + 2 * i, 3, "%02X", s->cert.serial.p[i]);
-    serial[2 * n] = 0;
-    snprintf(s->serial_hex, sizeof s->serial_hex, "%s", serial);
-    int url = x509_ocsp_url(&s->cert, s->ocsp_url, sizeof s->ocsp_url);
-    if (url != 0)
-        s->ocsp_url[0] = 0;
-    return 0;
+        snprintf(s->serial_hex + 2 * i, 3, "%02X", s->cert.serial.p[i]);
+    s->serial_hex[2 * n] = 0;
+    rc = 0;
+out:
+    if (key != NULL)
+        explicit_bzero(key, key_len);
+    free(key);
+    der_buf_free(&cert_der);
+    der_buf_free(&key_pem);
+    return rc;
 }
 
 static void persist(struct stapler *s)
@@ -324,6 +345,10 @@ static int use_staple_file(struct stapler *s, struct errbuf *err)
     if (file_read_all(s->config.staple_file, OCSP_FETCH_MAX_RESPONSE, &der, &len, err) != 0)
         return -1;
     int rc = publish(s, der, len, err);
+    /* Unchecked, so its status is not claimed: /stats says none and why. */
+    snprintf(s->last_problem, sizeof s->last_problem,
+             "stapling the file %s as it is, unchecked (--staple-file)", s->config.staple_file);
+    update_view(s);
     trace_event("staple.file",
                 json_pack("{s:s, s:i}", "file", s->config.staple_file, "bytes", (int)len),
                 "The web server staples the file %s as it is, unchecked (an attack lesson). "
@@ -396,11 +421,14 @@ void stapler_tick(struct stapler *s, int64_t now)
         pthread_mutex_unlock(&s->lock);
         return;
     }
-    /* A renewed certificate: the old staple names another serial. */
+    /* A renewed certificate: the old staple names another serial. A file
+     * that cannot be read (half-written, broken) is reported once and the
+     * current certificate and staple stay in service. */
     ino_t ino;
     int64_t mtime_ns;
     if (file_stamp(s->cert_path, &ino, &mtime_ns) == 0 &&
-        (ino != s->cert_ino || mtime_ns != s->cert_mtime_ns)) {
+        (ino != s->cert_ino || mtime_ns != s->cert_mtime_ns) &&
+        (ino != s->bad_cert_ino || mtime_ns != s->bad_cert_mtime_ns)) {
         struct errbuf err = {{0}};
         char old_serial[41];
         snprintf(old_serial, sizeof old_serial, "%s", s->serial_hex);
@@ -415,10 +443,15 @@ void stapler_tick(struct stapler *s, int64_t now)
             s->next_attempt = 0;
             s->retry_seconds = STAPLER_RETRY_FIRST_SECONDS;
             fetch_and_apply(s, now, "the certificate changed");
+            update_view(s);
+            pthread_mutex_unlock(&s->lock);
+            return;
         }
-        update_view(s);
-        pthread_mutex_unlock(&s->lock);
-        return;
+        s->bad_cert_ino = ino;
+        s->bad_cert_mtime_ns = mtime_ns;
+        trace_event("staple.cert.unreadable", json_pack("{s:s}", "error", err.msg),
+                    "The certificate file changed but cannot be used (%s); the web server keeps "
+                    "serving the current certificate and staple.", err.msg);
     }
     if (s->status == STAPLE_GOOD && now >= s->next_update) {
         char a[CLOCK_RFC3339_LEN];

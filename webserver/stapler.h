@@ -61,6 +61,8 @@ struct stapler {
     char serial_hex[41];
     ino_t cert_ino;
     int64_t cert_mtime_ns;
+    ino_t bad_cert_ino;        /* a changed certificate file that could not be used */
+    int64_t bad_cert_mtime_ns; /* (reported once, retried when it changes again) */
     enum staple_status status;
     struct der_buf staple;   /* the good staple being served */
     int64_t this_update, next_update, next_refresh;
