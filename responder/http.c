@@ -4,7 +4,6 @@
 
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/coding.h>
-#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
 #include <arpa/inet.h>
@@ -366,10 +365,6 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
         __atomic_sub_fetch(&server->in_flight, 1, __ATOMIC_SEQ_CST);
     free(*req_cls);
     *req_cls = NULL;
-    /* Each connection has its own thread, and wolfCrypt keeps a fixed-point
-     * ECC cache per thread (about 1.6 MB once it has signed) that only this
-     * call, on this thread, releases; the thread ends with the connection. */
-    wc_ecc_fp_free();
 }
 
 static void log_nothing(void *cls, const char *fmt, va_list ap)

@@ -201,6 +201,10 @@ static void conn_close(struct worker *w, struct conn *c, bool is_drop)
         count(&server->stats.dropped);
     if (c->ssl != NULL) {
         tls13_staple_leak_enter(&c->leak);
+        /* RFC 8446 6.1: say close_notify before closing (one try; the socket
+         * is non-blocking and the peer may already be gone). */
+        if (c->state == CONN_READ_HEAD || c->state == CONN_WRITE)
+            wolfSSL_shutdown(c->ssl);
         wolfSSL_free(c->ssl);
         tls13_staple_leak_leave();
         tls13_staple_leak_reclaim(&c->leak, c->site != NULL ? c->site->staple : NULL,
