@@ -404,6 +404,8 @@ static bool start_handshake(struct worker *w, struct conn *c)
     }
     c->leak.token = __atomic_fetch_add(&next_token, 1, __ATOMIC_RELAXED);
     c->leak.staple_len = c->site->staple != NULL ? c->site->staple_len : 0;
+    c->leak.own_cert = c->site->cert_der;
+    c->leak.own_cert_len = c->site->cert_der_len;
     wolfSSL_set_app_data(c->ssl, c->site);
     wolfSSL_set_fd(c->ssl, c->fd);
     wolfSSL_set_using_nonblock(c->ssl, 1);

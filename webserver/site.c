@@ -38,6 +38,13 @@ int site_create(const struct site_spec *spec, struct site **out, struct errbuf *
         return -1;
     }
     site->refs = 1;
+    site->cert_der = malloc(spec->cert_der_len);
+    if (site->cert_der == NULL) {
+        errbuf_set(err, "out of memory");
+        goto fail;
+    }
+    memcpy(site->cert_der, spec->cert_der, spec->cert_der_len);
+    site->cert_der_len = spec->cert_der_len;
     WOLFSSL_METHOD *method = spec->versions == TLS_ONLY_12   ? wolfTLSv1_2_server_method()
                              : spec->versions == TLS_ONLY_13 ? wolfTLSv1_3_server_method()
                                                              : wolfSSLv23_server_method();
@@ -119,6 +126,7 @@ void site_release(struct site *site)
         return;
     if (site->ctx != NULL)
         wolfSSL_CTX_free(site->ctx);
+    free(site->cert_der);
     free(site->staple);
     free(site);
 }

@@ -41,6 +41,8 @@ struct site_spec {
 struct site {
     int refs;                 /* atomic */
     struct WOLFSSL_CTX *ctx;
+    uint8_t *cert_der;        /* owned copy of the server certificate */
+    size_t cert_der_len;
     uint8_t *staple;          /* owned copy, or NULL */
     size_t staple_len;
 };
