@@ -103,7 +103,7 @@ bench: deps all
 	@for b in scripts/bench-*.sh; do [ -e "$$b" ] || continue; echo "== $$b"; bash "$$b" || exit 1; done
 
 demo: deps all
-	@./scenarios/ca-walkthrough.sh
+	@$(BIN)/scenario run --lab lab/demo scenarios/demo.lab
 
 install: all
 	@for p in $(notdir $(PROGRAM_BINS)); do \

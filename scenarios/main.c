@@ -1,0 +1,395 @@
+/* main.c — `scenario`: runs the classroom's lesson files (DESIGN section 3),
+ * lists them, and moves a lab's simulated clock by hand. Parses flags, finds
+ * the programs next to itself, loads every file before anything starts, and
+ * picks the exit status: 0 every expectation held, 1 one failed (or a program
+ * died), 2 usage, syntax or environment error, 130 interrupted. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "expect.h"
+#include "fileio.h"
+#include "lab.h"
+#include "load.h"
+#include "procs.h"
+#include "run.h"
+
+static const char usage_text[] =
+    "usage: scenario run [--lab DIR] [--keep] [--quiet] [--no-pause] FILE|NUMBER...\n"
+    "       scenario --list [FILE|DIR...]\n"
+    "       scenario clock [--lab DIR] [advance DURATION | reset]\n"
+    "\n"
+    "run: plays each scenario file (scenarios/README.md) against the lab's real programs\n"
+    "(ca, responder, webserver, browser, found next to this program), each in a fresh lab\n"
+    "RUN/NAME, where RUN is --lab DIR or a new temporary directory. A NUMBER names a\n"
+    "lesson: 'scenario run 4' plays scenarios/lessons/04-*.lab. Every file is read and\n"
+    "checked before anything starts.\n"
+    "  --lab DIR     keep the labs (and their traces) in DIR; a lab the runner made\n"
+    "                there before is replaced\n"
+    "  --keep        keep the temporary labs even when every expectation held\n"
+    "                (they are always kept when something failed)\n"
+    "  --quiet       print only failures (for tests)\n"
+    "  --no-pause    never wait at 'pause' (it waits only on a terminal anyway)\n"
+    "--list: the scenarios with their titles (default: scenarios/ and scenarios/lessons/).\n"
+    "clock: shows the simulated time of a lab (--lab, default ./lab), or moves it.\n"
+    "\n"
+    "Colour on a terminal only, never with NO_COLOR. Exit status: 0 every expectation\n"
+    "held, 1 one failed or a program died, 2 usage, syntax or environment error,\n"
+    "130 interrupted.\n";
+
+struct flags {
+    const char *lab;
+    bool keep, quiet, no_pause, list, help, version;
+};
+
+/* The folder this program lives in: its siblings are the lab's programs,
+ * named like it: "scenario" next to "ca", or (make install)
+ * "ocsplab-scenario" next to "ocsplab-ca". */
+static int exe_dir(char *out, size_t cap, char *prefix, size_t prefix_cap)
+{
+    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+    if (n <= 0 || (size_t)n >= cap - 1)
+        return -1;
+    out[n] = 0;
+    char *slash = strrchr(out, '/');
+    if (slash == NULL)
+        return -1;
+    *slash = 0;
+    const char *name = slash + 1;
+    size_t len = strlen(name), own = strlen("scenario");
+    prefix[0] = 0;
+    if (len > own && strcmp(name + len - own, "scenario") == 0 && len - own < prefix_cap)
+        snprintf(prefix, prefix_cap, "%.*s", (int)(len - own), name);
+    return 0;
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* scenarios/ of the source tree: next to bin/, else in the current folder. */
+static void scenarios_dir(const char *bin_dir, char *out, size_t cap)
+{
+    char path[LAB_PATH_MAX], real[PATH_MAX];
+    if (file_path_join(path, sizeof path, bin_dir, "../scenarios") == 0 && is_dir(path) &&
+        realpath(path, real) != NULL && strlen(real) < cap)
+        memcpy(out, real, strlen(real) + 1);
+    else
+        snprintf(out, cap, "scenarios");
+}
+
+/* A path as the user would type it: relative to the current folder when inside it. */
+static const char *shown_path(const char *path)
+{
+    static char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof cwd) == NULL)
+        return path;
+    size_t len = strlen(cwd);
+    if (strncmp(path, cwd, len) == 0 && path[len] == '/')
+        return path + len + 1;
+    return path;
+}
+
+static bool is_number(const char *text)
+{
+    if (text[0] == 0 || strlen(text) > 3)
+        return false;
+    for (const char *s = text; *s != 0; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* "4" -> scenarios/lessons/04-….lab */
+static int find_lesson(const char *dir, const char *number, char *out, size_t cap)
+{
+    char lessons[LAB_PATH_MAX], prefix[16];
+    snprintf(prefix, sizeof prefix, "%02d-", atoi(number));
+    if (file_path_join(lessons, sizeof lessons, dir, "lessons") != 0)
+        return -1;
+    DIR *d = opendir(lessons);
+    if (d == NULL)
+        return -1;
+    struct dirent *e;
+    int rc = -1;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && len > 4 &&
+            strcmp(e->d_name + len - 4, ".lab") == 0) {
+            rc = file_path_join(out, cap, lessons, e->d_name);
+            break;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void list_one(const char *path)
+{
+    char title[SCN_MAX_LINE + 1];
+    scn_load_title(path, title, sizeof title);
+    printf("  %-42s  %s\n", shown_path(path), title[0] != 0 ? title : "(no title)");
+}
+
+static void list_dir(const char *dir)
+{
+    char *names[256];
+    size_t count = 0;
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && count < sizeof names / sizeof names[0]) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".lab") == 0 && e->d_name[0] != '.')
+            names[count++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, count, sizeof names[0], compare_names);
+    for (size_t i = 0; i < count; i++) {
+        char path[LAB_PATH_MAX];
+        if (names[i] != NULL && file_path_join(path, sizeof path, dir, names[i]) == 0)
+            list_one(path);
+        free(names[i]);
+    }
+}
+
+static int run_list(const struct cli_args *args, size_t first, const char *dir)
+{
+    if (args->positional_count <= first) {
+        char lessons[LAB_PATH_MAX];
+        if (file_path_join(lessons, sizeof lessons, dir, "lessons") == 0)
+            list_dir(lessons);
+        list_dir(dir);
+        return 0;
+    }
+    for (size_t i = first; i < args->positional_count; i++) {
+        if (is_dir(args->positional[i]))
+            list_dir(args->positional[i]);
+        else
+            list_one(args->positional[i]);
+    }
+    return 0;
+}
+
+static int run_clock(const struct flags *f, const struct cli_args *args)
+{
+    struct errbuf err = {{0}};
+    int64_t seconds = 0, offset = 0;
+    char now[CLOCK_RFC3339_LEN], offset_text[32];
+    const char *lab = f->lab != NULL ? f->lab : LAB_DEFAULT_DIR;
+    const char *what = args->positional_count > 1 ? args->positional[1] : "show";
+    if (!is_dir(lab)) {
+        cli_error("scenario", "no lab at %s (pass --lab DIR)", lab);
+        return SCN_EXIT_USAGE;
+    }
+    if (strcmp(what, "advance") == 0 && args->positional_count == 3) {
+        if (clock_parse_duration(args->positional[2], &seconds) != 0) {
+            cli_error("scenario", "invalid duration '%s' (e.g. 13h, 2d, 1d12h)",
+                      args->positional[2]);
+            return SCN_EXIT_USAGE;
+        }
+        if (clock_advance(lab, seconds, &err) != 0) {
+            cli_error("scenario", "%s", err.msg);
+            return SCN_EXIT_USAGE;
+        }
+    } else if (strcmp(what, "reset") == 0 && args->positional_count == 2) {
+        if (clock_offset_write(lab, 0, &err) != 0) {
+            cli_error("scenario", "%s", err.msg);
+            return SCN_EXIT_USAGE;
+        }
+    } else if (strcmp(what, "show") != 0 || args->positional_count > 2) {
+        fputs(usage_text, stderr);
+        return SCN_EXIT_USAGE;
+    }
+    if (clock_init(lab, &err) != 0 || clock_offset_read(lab, &offset, &err) != 0) {
+        cli_error("scenario", "%s", err.msg);
+        return SCN_EXIT_USAGE;
+    }
+    clock_format_rfc3339(clock_now_ms(), now, sizeof now);
+    scn_format_duration(offset < 0 ? -offset : offset, offset_text, sizeof offset_text);
+    if (offset == 0)
+        printf("simulated time %s (the real time)\n", now);
+    else
+        printf("simulated time %s (%s %s real time)\n", now, offset_text,
+               offset > 0 ? "ahead of" : "behind");
+    return SCN_EXIT_OK;
+}
+
+static int make_run_dir(const struct flags *f, char *out, size_t cap, struct errbuf *err)
+{
+    if (f->lab != NULL) {
+        /* mkdir -p: the teacher may name a new folder anywhere. */
+        char path[LAB_PATH_MAX];
+        if (strlen(f->lab) == 0 || strlen(f->lab) >= sizeof path - 1) {
+            errbuf_set(err, "invalid --lab '%s'", f->lab);
+            return -1;
+        }
+        snprintf(path, sizeof path, "%s", f->lab);
+        for (char *s = path + 1; *s != 0; s++) {
+            if (*s != '/')
+                continue;
+            *s = 0;
+            if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+                errbuf_set(err, "cannot create %s: %s", path, strerror(errno));
+                return -1;
+            }
+            *s = '/';
+        }
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            errbuf_set(err, "cannot create %s: %s", path, strerror(errno));
+            return -1;
+        }
+        snprintf(out, cap, "%s", path);
+        return 0;
+    }
+    const char *base = getenv("TMPDIR");
+    snprintf(out, cap, "%s/ocsplab-scenario-XXXXXX", base != NULL && base[0] != 0 ? base : "/tmp");
+    if (mkdtemp(out) == NULL) {
+        errbuf_set(err, "cannot create a temporary directory: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int run_files(const struct flags *f, const struct cli_args *args, const char *bin_dir,
+                     const char *prefix, const char *dir)
+{
+    struct scn_script *scripts[CLI_MAX_POSITIONAL] = {NULL};
+    size_t count = 0;
+    int rc = SCN_EXIT_USAGE;
+    struct errbuf err = {{0}};
+    struct scn_runner *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        cli_error("scenario", "out of memory");
+        return SCN_EXIT_USAGE;
+    }
+    if (args->positional_count < 2) {
+        cli_error("scenario", "run needs at least one scenario file (try 'scenario --list')");
+        goto out;
+    }
+    /* Every file is loaded and checked before anything starts. */
+    for (size_t i = 1; i < args->positional_count; i++) {
+        char path[LAB_PATH_MAX];
+        struct scn_load_error load_err;
+        snprintf(path, sizeof path, "%s", args->positional[i]);
+        if (is_number(path) && access(path, F_OK) != 0 &&
+            find_lesson(dir, args->positional[i], path, sizeof path) != 0) {
+            cli_error("scenario", "there is no lesson %s in %s/lessons (see 'scenario --list')",
+                      args->positional[i], shown_path(dir));
+            goto out;
+        }
+        scripts[count] = calloc(1, sizeof *scripts[count]);
+        if (scripts[count] == NULL) {
+            cli_error("scenario", "out of memory");
+            goto out;
+        }
+        count++;
+        if (scn_load_file(path, scripts[count - 1], &load_err) != 0) {
+            if (load_err.line > 0)
+                fprintf(stderr, "scenario: %s:%d: %s\n", load_err.path, load_err.line,
+                        load_err.msg);
+            else
+                fprintf(stderr, "scenario: %s: %s\n", load_err.path, load_err.msg);
+            goto out;
+        }
+    }
+    snprintf(r->opt.bin_dir, sizeof r->opt.bin_dir, "%s", bin_dir);
+    snprintf(r->opt.prefix, sizeof r->opt.prefix, "%s", prefix);
+    r->opt.is_quiet = f->quiet;
+    r->opt.is_pausing = !f->no_pause && !f->quiet && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    scn_ui_init(&r->ui, f->quiet);
+    if (make_run_dir(f, r->opt.run_dir, sizeof r->opt.run_dir, &err) != 0 ||
+        scn_prepare_labs(r, scripts, count, &err) != 0) {
+        cli_error("scenario", "%s", err.msg);
+        goto out;
+    }
+    rc = scn_run(r, scripts, count);
+    if (r->failure_count > 0) {
+        fprintf(stderr, "\nscenario: %d problem%s:\n", r->failure_count,
+                r->failure_count == 1 ? "" : "s");
+        for (int i = 0; i < r->failure_count && i < SCN_MAX_REPORTED; i++)
+            fprintf(stderr, "  %s\n", r->failures[i]);
+        if (r->failure_count > SCN_MAX_REPORTED)
+            fprintf(stderr, "  … and %d more\n", r->failure_count - SCN_MAX_REPORTED);
+    }
+    bool is_temporary = f->lab == NULL;
+    if (rc == SCN_EXIT_OK && is_temporary && !f->keep) {
+        if (scn_remove_run_dir(r->opt.run_dir) != 0)
+            fprintf(stderr, "scenario: could not remove all of %s\n", r->opt.run_dir);
+    } else if (rc == SCN_EXIT_OK) {
+        if (!f->quiet)
+            printf("The labs and their traces stay in %s/*/ (trace.jsonl in each).\n",
+                   r->opt.run_dir);
+    } else {
+        fprintf(stderr, "scenario: the labs and their traces stay in %s for inspection\n",
+                r->opt.run_dir);
+    }
+out:
+    for (size_t i = 0; i < count; i++) {
+        scn_script_free(scripts[i]);
+        free(scripts[i]);
+    }
+    free(r);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct flags f = {0};
+    const struct cli_option options[] = {
+        {"--lab", true, &f.lab, NULL},          {"--keep", false, NULL, &f.keep},
+        {"--quiet", false, NULL, &f.quiet},     {"--no-pause", false, NULL, &f.no_pause},
+        {"--list", false, NULL, &f.list},       {"--help", false, NULL, &f.help},
+        {"--version", false, NULL, &f.version},
+    };
+    struct cli_args args;
+    struct errbuf err = {{0}};
+    char bin_dir[LAB_PATH_MAX], dir[LAB_PATH_MAX], prefix[16];
+
+    scn_procs_install_signals();
+    if (cli_parse(argc, argv, options, sizeof options / sizeof options[0], &args, &err) != 0) {
+        cli_error("scenario", "%s (see --help)", err.msg);
+        return SCN_EXIT_USAGE;
+    }
+    if (f.help) {
+        fputs(usage_text, stdout);
+        return SCN_EXIT_OK;
+    }
+    if (f.version) {
+        printf("scenario (OCSP Stapling Lab) %s\n", OCSPLAB_VERSION);
+        return SCN_EXIT_OK;
+    }
+    if (exe_dir(bin_dir, sizeof bin_dir, prefix, sizeof prefix) != 0) {
+        cli_error("scenario", "cannot find the folder this program is in (/proc/self/exe)");
+        return SCN_EXIT_USAGE;
+    }
+    scenarios_dir(bin_dir, dir, sizeof dir);
+    const char *command = args.positional_count > 0 ? args.positional[0] : "";
+    if (f.list || strcmp(command, "list") == 0)
+        return run_list(&args, f.list && strcmp(command, "list") != 0 ? 0 : 1, dir);
+    if (strcmp(command, "clock") == 0)
+        return run_clock(&f, &args);
+    if (strcmp(command, "run") == 0)
+        return run_files(&f, &args, bin_dir, prefix, dir);
+    if (command[0] == 0)
+        fputs(usage_text, stderr);
+    else
+        cli_error("scenario", "unknown command '%s' (use run, --list or clock; see --help)",
+                  command);
+    return SCN_EXIT_USAGE;
+}

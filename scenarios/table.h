@@ -1,0 +1,37 @@
+/* table.h — the closing comparison (issue 7): one row per scenario run so
+ * far, with what the CA's responders saw (requests, bytes, distinct client
+ * addresses: the load and the privacy leak) next to what the users saw
+ * (stapled or not, and how long a visit took). */
+#ifndef OCSPLAB_SCENARIOS_TABLE_H
+#define OCSPLAB_SCENARIOS_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "expect.h"
+#include "parse.h"
+#include "tracelog.h"
+
+#define SCN_MAX_ROWS 64
+
+struct scn_table_row {
+    char label[SCN_MAX_NAME];   /* the scenario's file name without ".lab" */
+    int64_t users, stapled, asked;
+    int64_t ms_total, ms_worst;
+    struct scn_ca_totals ca;    /* from the lab's trace */
+};
+
+struct scn_table {
+    size_t count;
+    struct scn_table_row rows[SCN_MAX_ROWS];
+};
+
+/* A new row (NULL when the table is full: the run goes on untabled). */
+struct scn_table_row *scn_table_add(struct scn_table *t, const char *label);
+/* Adds a visit's users to a row. */
+void scn_table_note_visit(struct scn_table_row *row, const struct scn_visit *visit);
+/* Prints the table; `use_color` for the header on a terminal. */
+void scn_table_print(FILE *out, const struct scn_table *t, bool use_color);
+
+#endif

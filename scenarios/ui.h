@@ -1,0 +1,43 @@
+/* ui.h — what the class sees: narration, each step, a short verdict per visit,
+ * expectations passing or failing; colour only on a terminal and never with
+ * NO_COLOR; nothing but failures with --quiet. Long lines wrap at the
+ * terminal's width (at most 100 columns) with a hanging indent. */
+#ifndef OCSPLAB_SCENARIOS_UI_H
+#define OCSPLAB_SCENARIOS_UI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct scn_ui {
+    FILE *out;
+    bool is_quiet;
+    bool has_color;
+    int width;
+};
+
+enum scn_ui_tone {
+    SCN_TONE_PLAIN,
+    SCN_TONE_TITLE,  /* a scenario's heading */
+    SCN_TONE_SAY,    /* narration */
+    SCN_TONE_STEP,   /* the line being run */
+    SCN_TONE_GOOD,   /* accepted, expectation held */
+    SCN_TONE_BAD,    /* refused, expectation failed */
+    SCN_TONE_DIM,    /* details */
+};
+
+/* Colour when stdout is a terminal and NO_COLOR is unset or empty. */
+void scn_ui_init(struct scn_ui *ui, bool is_quiet);
+
+/* Prints `text` in `tone`, wrapped: the first line after `lead`, the others
+ * indented to the same column. Nothing in quiet mode. */
+void scn_ui_print(const struct scn_ui *ui, enum scn_ui_tone tone, const char *lead,
+                  const char *text);
+void scn_ui_printf(const struct scn_ui *ui, enum scn_ui_tone tone, const char *lead,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* "scenario: MESSAGE" on stderr, also in quiet mode: warnings and problems
+ * that must reach whoever runs the tests. */
+void scn_ui_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A blank line (not in quiet mode). */
+void scn_ui_blank(const struct scn_ui *ui);
+
+#endif
