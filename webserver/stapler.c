@@ -190,13 +190,11 @@ static void become_unstapled(struct stapler *s, enum staple_status status)
 
 static void schedule_retry(struct stapler *s, int64_t now)
 {
-    static _Thread_local WC_RNG rng;
-    static _Thread_local bool has_rng;
     uint32_t random = 0;
-    if (!has_rng)
-        has_rng = wc_InitRng(&rng) == 0;
-    if (has_rng)
-        wc_RNG_GenerateBlock(&rng, (uint8_t *)&random, sizeof random);
+    if (!s->has_rng)
+        s->has_rng = wc_InitRng(&s->rng) == 0;
+    if (s->has_rng)
+        wc_RNG_GenerateBlock(&s->rng, (uint8_t *)&random, sizeof random);
     /* +-25% jitter around the current step. */
     int64_t step = s->retry_seconds;
     int64_t jitter = step / 2 > 0 ? (int64_t)(random % (uint32_t)(step / 2 + 1)) - step / 4 : 0;
@@ -510,6 +508,9 @@ void stapler_close(struct stapler *s)
     der_buf_free(&s->key_pem);
     der_buf_free(&s->root_der);
     der_buf_free(&s->staple);
+    if (s->has_rng)
+        wc_FreeRng(&s->rng);
+    s->has_rng = false;
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->view_lock);
 }

@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/random.h>
+
 #include "der.h"
 #include "errbuf.h"
 #include "site.h"
@@ -68,6 +71,8 @@ struct stapler {
     int64_t this_update, next_update, next_refresh;
     int64_t next_attempt;    /* after a failure: when to try again */
     int64_t retry_seconds;   /* the current backoff step */
+    WC_RNG rng;              /* for the retry jitter (started on first use) */
+    bool has_rng;
     int64_t fetches;         /* OCSP requests sent to the responder */
     char last_problem[640];
 
