@@ -253,8 +253,8 @@ static struct world_proc *default_responder(struct world *w)
 
 /* Stops a program and says so when it did not end cleanly: every program
  * exits 0 on SIGTERM (DESIGN section 2), so anything else (a sanitizer's
- * report, a crash on the way out, a hang) is worth a look. It is a warning,
- * not a failure: the lesson's point was made before the program stopped. */
+ * report, a crash on the way out, a hang) fails the scenario: every lesson is
+ * also a test of the programs, and `make asan` runs them all. */
 static void stop_proc(struct world *w, struct world_proc *p, int line)
 {
     struct errbuf err = {{0}};
@@ -269,10 +269,11 @@ static void stop_proc(struct world *w, struct world_proc *p, int line)
         return;
     char how[160];
     scn_child_describe_exit(&p->child, how, sizeof how);
-    scn_ui_error("warning: %s:%d: %s '%s' %s when stopped (see %s)", w->script->path, line,
-                 p->program == SCN_RESPONDER ? "the responder" : "the web server", p->name, how,
-                 p->child.err_path);
-    detail(w, SCN_TONE_BAD, "%s %s when stopped (see %s)", p->name, how, p->child.err_path);
+    char msg[LAB_PATH_MAX + 320];
+    snprintf(msg, sizeof msg, "%s '%s' %s when stopped (see %s)",
+             p->program == SCN_RESPONDER ? "the responder" : "the web server", p->name, how,
+             p->child.err_path);
+    record_failure(w, line, msg);
 }
 
 /* ---- Running a command to its end ----------------------------------------------------------- */
