@@ -39,6 +39,8 @@ static const char usage_text[] =
     "chain and name against LAB/ca/root.pem, and judges the stapled OCSP response:\n"
     "with the lab's verifier in TLS 1.2, by wolfSSL in TLS 1.3 (wolfSSL 5.5.4 does not\n"
     "hand an encrypted staple to the application; the verdict says who checked).\n"
+    "wolfSSL's check is the weaker one (it accepts a signer without the OCSPSigning\n"
+    "purpose): --tls 1.2 gives the lab's strict check and its precise reasons.\n"
     "  --users N          how many users (default 1, at most 10000)\n"
     "  --staple on|off    ask for a staple (status_request) or not (default on)\n"
     "  --fallback ocsp|none  without an acceptable staple, ask the CA's responder\n"
