@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "net.h"
 #include "trace.h"
 
 struct request_state {
@@ -28,33 +29,6 @@ struct request_state {
     bool is_too_large;
     int64_t started_ms;
 };
-
-int http_parse_listen(const char *spec, char *host, size_t host_cap, uint16_t *port,
-                      struct errbuf *err)
-{
-    const char *colon = strrchr(spec, ':');
-    struct in_addr addr;
-    if (colon == NULL || colon == spec || (size_t)(colon - spec) >= host_cap) {
-        errbuf_set(err, "invalid --listen '%s': use HOST:PORT, e.g. 127.0.0.1:8080", spec);
-        return -1;
-    }
-    memcpy(host, spec, (size_t)(colon - spec));
-    host[colon - spec] = 0;
-    if (strcmp(host, "localhost") == 0)
-        snprintf(host, host_cap, "127.0.0.1");
-    char *end = NULL;
-    long value = strtol(colon + 1, &end, 10);
-    /* Digits only: strtol alone would take " 80", "+80" and "-0". */
-    if (strspn(colon + 1, "0123456789") != strlen(colon + 1) || strlen(colon + 1) > 5 ||
-        colon[1] == 0 || *end != 0 || value < 0 || value > 65535 ||
-        inet_pton(AF_INET, host, &addr) != 1) {
-        errbuf_set(err, "invalid --listen '%s': use an IPv4 address and a port 0-65535 "
-                        "(0 picks a free port)", spec);
-        return -1;
-    }
-    *port = (uint16_t)value;
-    return 0;
-}
 
 static int hex_value(char c)
 {
@@ -378,41 +352,14 @@ static void log_nothing(void *cls, const char *fmt, va_list ap)
 int http_start(struct http_server *server, struct responder *responder, const char *listen_spec,
                struct errbuf *err)
 {
-    char host[64];
-    uint16_t port;
-    struct sockaddr_in addr;
-    socklen_t addr_len = sizeof addr;
-    int one = 1;
-
+    int fd = -1;
     memset(server, 0, sizeof *server);
     server->listen_fd = -1;
     server->responder = responder;
-    if (http_parse_listen(listen_spec, host, sizeof host, &port, err) != 0)
+    if (net_listen(listen_spec, false,
+                   " (is another responder running? --listen 127.0.0.1:0 picks a free port)",
+                   &fd, server->bound, sizeof server->bound, err) != 0)
         return -1;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    inet_pton(AF_INET, host, &addr.sin_addr);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        errbuf_set(err, "cannot create a socket: %s", strerror(errno));
-        return -1;
-    }
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        errbuf_set(err, "cannot listen on %s: %s%s", listen_spec, strerror(errno),
-                   errno == EADDRINUSE ? " (is another responder running? --listen "
-                                         "127.0.0.1:0 picks a free port)"
-                                       : "");
-        close(fd);
-        return -1;
-    }
-    if (listen(fd, 1024) != 0 || getsockname(fd, (struct sockaddr *)&addr, &addr_len) != 0) {
-        errbuf_set(err, "cannot listen on %s: %s", listen_spec, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    snprintf(server->bound, sizeof server->bound, "%s:%u", host, ntohs(addr.sin_port));
     server->listen_fd = fd;
     server->daemon = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |

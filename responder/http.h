@@ -32,10 +32,6 @@ int http_start(struct http_server *server, struct responder *responder, const ch
 /* Stops accepting, lets in-flight requests finish (bounded), and stops. */
 void http_stop(struct http_server *server);
 
-/* Parses "HOST:PORT" (IPv4 dotted quad or "localhost"). */
-int http_parse_listen(const char *spec, char *host, size_t host_cap, uint16_t *port,
-                      struct errbuf *err);
-
 /* RFC 5019 GET: the path after the first '/' is the url-encoded base64 of
  * the request. Leading extra slashes are tolerated (a client that joins a URL
  * ending in '/' with a request starting with '/'). Returns decoded length or -1. */

@@ -32,6 +32,7 @@
 #include "der.h"
 #include "fileio.h"
 #include "lab.h"
+#include "net.h"
 #include "ocsp.h"
 #include "pem.h"
 #include "testutil.h"
@@ -1615,7 +1616,7 @@ START_TEST(test_parse_listen)
     char host[64] = "unchanged";
     uint16_t port = 4242;
     struct errbuf err = {{0}};
-    int rc = http_parse_listen(row->spec, host, sizeof host, &port, &err);
+    int rc = net_parse_listen(row->spec, host, sizeof host, &port, &err);
     if (row->is_ok) {
         ck_assert_msg(rc == 0, "'%s' refused: %s", row->spec, err.msg);
         ck_assert_str_eq(host, row->host);

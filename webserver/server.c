@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "der.h"
+#include "net.h"
 #include "tls13_staple_leak.h"
 #include "trace.h"
 
@@ -142,54 +143,9 @@ int server_client_hello_asks_status(const uint8_t *data, size_t len)
 
 int server_listen(struct server *server, const char *listen_spec, struct errbuf *err)
 {
-    char host[64];
-    const char *colon = strrchr(listen_spec, ':');
-    struct sockaddr_in addr;
-    socklen_t addr_len = sizeof addr;
-    int one = 1;
-    char *end = NULL;
-
-    server->listen_fd = -1;
-    if (colon == NULL || (size_t)(colon - listen_spec) >= sizeof host) {
-        errbuf_set(err, "invalid --listen '%s': use HOST:PORT, e.g. 127.0.0.1:8443", listen_spec);
-        return -1;
-    }
-    memcpy(host, listen_spec, (size_t)(colon - listen_spec));
-    host[colon - listen_spec] = 0;
-    if (strcmp(host, "localhost") == 0)
-        snprintf(host, sizeof host, "127.0.0.1");
-    long port = strtol(colon + 1, &end, 10);
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    if (colon[1] == 0 || *end != 0 || port < 0 || port > 65535 ||
-        inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-        errbuf_set(err, "invalid --listen '%s': use an IPv4 address and a port 0-65535",
-                   listen_spec);
-        return -1;
-    }
-    addr.sin_port = htons((uint16_t)port);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        errbuf_set(err, "cannot create a socket: %s", strerror(errno));
-        return -1;
-    }
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        errbuf_set(err, "cannot listen on %s: %s%s", listen_spec, strerror(errno),
-                   errno == EADDRINUSE ? " (another server there? --listen 127.0.0.1:0 picks "
-                                         "a free port)"
-                                       : "");
-        close(fd);
-        return -1;
-    }
-    if (listen(fd, 1024) != 0 || getsockname(fd, (struct sockaddr *)&addr, &addr_len) != 0) {
-        errbuf_set(err, "cannot listen on %s: %s", listen_spec, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    snprintf(server->bound, sizeof server->bound, "%s:%u", host, ntohs(addr.sin_port));
-    server->listen_fd = fd;
-    return 0;
+    return net_listen(listen_spec, true,
+                      " (another server there? --listen 127.0.0.1:0 picks a free port)",
+                      &server->listen_fd, server->bound, sizeof server->bound, err);
 }
 
 /* ---- Connections --------------------------------------------------------- */
