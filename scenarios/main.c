@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "expect.h"
 #include "fileio.h"
 #include "lab.h"
+#include "ladder.h"
 #include "load.h"
 #include "procs.h"
 #include "run.h"
@@ -25,6 +27,8 @@ static const char usage_text[] =
     "usage: scenario run [--lab DIR] [--keep] [--quiet] [--no-pause] FILE|NUMBER...\n"
     "       scenario --list [FILE|DIR...]\n"
     "       scenario clock [--lab DIR] [advance DURATION | reset]\n"
+    "       scenario trace [--lab DIR] [--actor A] [--event GLOB] [--user N]\n"
+    "                      [--since T] [--until T] [--json] [--follow]\n"
     "\n"
     "run: plays each scenario file (scenarios/README.md) against the lab's real programs\n"
     "(ca, responder, webserver, browser, found next to this program), each in a fresh lab\n"
@@ -39,6 +43,14 @@ static const char usage_text[] =
     "  --no-pause    never wait at 'pause' (it waits only on a terminal anyway)\n"
     "--list: the scenarios with their titles (default: scenarios/ and scenarios/lessons/).\n"
     "clock: shows the simulated time of a lab (--lab, default ./lab), or moves it.\n"
+    "trace: draws LAB/trace.jsonl (or each LAB/*/trace.jsonl of a run) as a ladder of\n"
+    "who sent what to whom, at most 100 columns; identical rows collapse into one, xN.\n"
+    "  --actor A     only events of ca, responder, webserver, browser or scenario\n"
+    "  --event GLOB  only events whose name matches, e.g. 'ocsp.*'\n"
+    "  --user N      only events of simulated user N\n"
+    "  --since T, --until T  simulated time bounds, RFC 3339 or a prefix (2026-11-26T14)\n"
+    "  --json        the matching lines unchanged, for jq\n"
+    "  --follow      keep drawing as the trace grows (Ctrl-C ends)\n"
     "\n"
     "Colour on a terminal only, never with NO_COLOR. Exit status: 0 every expectation\n"
     "held, 1 one failed or a program died, 2 usage, syntax or environment error,\n"
@@ -47,6 +59,8 @@ static const char usage_text[] =
 struct flags {
     const char *lab;
     bool keep, quiet, no_pause, list, help, version;
+    const char *actor, *event, *user, *since, *until; /* trace */
+    bool json, follow;
 };
 
 /* The folder this program lives in: its siblings are the lab's programs,
@@ -230,6 +244,100 @@ static int run_clock(const struct flags *f, const struct cli_args *args)
     return SCN_EXIT_OK;
 }
 
+static bool trace_should_stop(void)
+{
+    return scn_procs_interrupted() != 0;
+}
+
+static int trace_one(const char *path, const struct scn_ladder_options *opt)
+{
+    struct scn_ladder_stats stats;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        cli_error("scenario", "cannot open %s: %s%s", path, strerror(errno),
+                  errno == ENOENT ? " (pass --lab DIR: a lab or a 'scenario run --lab' folder)"
+                                  : "");
+        return SCN_EXIT_USAGE;
+    }
+    int rc = scn_ladder_draw(fd, shown_path(path), stdout, stderr, opt, &stats);
+    close(fd);
+    return rc == 0 ? SCN_EXIT_OK : SCN_EXIT_FAILED;
+}
+
+/* `scenario trace`: LAB/trace.jsonl, or for a run folder (scenario run --lab
+ * DIR, make demo) every DIR/NAME/trace.jsonl in name order. */
+static int run_trace(const struct flags *f, const struct cli_args *args)
+{
+    struct scn_ladder_options opt = {0};
+    struct scn_ui ui;
+    const char *lab = f->lab != NULL ? f->lab : LAB_DEFAULT_DIR;
+    char path[LAB_PATH_MAX], *names[256];
+    size_t count = 0;
+    int rc = SCN_EXIT_OK;
+    if (args->positional_count > 1) {
+        fputs(usage_text, stderr);
+        return SCN_EXIT_USAGE;
+    }
+    opt.filter = (struct scn_ladder_filter){f->actor, f->event, 0, f->since, f->until};
+    if (f->user != NULL) {
+        char *end = NULL;
+        opt.filter.user = strtol(f->user, &end, 10);
+        if (end == f->user || *end != 0 || opt.filter.user <= 0) {
+            cli_error("scenario", "invalid --user '%s' (a user number, 1 or more)", f->user);
+            return SCN_EXIT_USAGE;
+        }
+    }
+    scn_ui_init(&ui, false);
+    opt.has_color = ui.has_color;
+    opt.is_json = f->json;
+    opt.is_follow = f->follow;
+    opt.should_stop = trace_should_stop;
+    /* `make demo` keeps its labs in lab/demo: plain `scenario trace` draws them. */
+    if (f->lab == NULL && access(LAB_DEFAULT_DIR "/trace.jsonl", F_OK) != 0 &&
+        is_dir(LAB_DEFAULT_DIR "/demo"))
+        lab = LAB_DEFAULT_DIR "/demo";
+    if (file_path_join(path, sizeof path, lab, "trace.jsonl") != 0) {
+        cli_error("scenario", "invalid --lab '%s'", lab);
+        return SCN_EXIT_USAGE;
+    }
+    if (access(path, F_OK) == 0 || !is_dir(lab))
+        return trace_one(path, &opt);
+    DIR *d = opendir(lab);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL && count < sizeof names / sizeof names[0]) {
+        char sub[LAB_PATH_MAX];
+        if (e->d_name[0] != '.' && file_path_join(sub, sizeof sub, lab, e->d_name) == 0 &&
+            file_path_join(path, sizeof path, sub, "trace.jsonl") == 0 && access(path, F_OK) == 0)
+            names[count++] = strdup(e->d_name);
+    }
+    if (d != NULL)
+        closedir(d);
+    if (count == 0) {
+        cli_error("scenario", "no trace in %s (run a scenario with --lab %s first)", lab, lab);
+        return SCN_EXIT_USAGE;
+    }
+    if (count > 1 && f->follow) {
+        cli_error("scenario", "--follow draws one lab: pass --lab %s/NAME", lab);
+        rc = SCN_EXIT_USAGE; /* the names are still freed below */
+    }
+    qsort(names, count, sizeof names[0], compare_names);
+    for (size_t i = 0; i < count && rc == SCN_EXIT_OK; i++) {
+        char sub[LAB_PATH_MAX];
+        if (names[i] == NULL || file_path_join(sub, sizeof sub, lab, names[i]) != 0 ||
+            file_path_join(path, sizeof path, sub, "trace.jsonl") != 0)
+            continue;
+        if (!f->json) {
+            printf("%s%s== %s ==%s\n", i > 0 ? "\n" : "", ui.has_color ? "\033[1;34m" : "",
+                   shown_path(sub), ui.has_color ? "\033[0m" : "");
+            fflush(stdout);
+        }
+        rc = trace_one(path, &opt);
+    }
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    return rc;
+}
+
 static int make_run_dir(const struct flags *f, char *out, size_t cap, struct errbuf *err)
 {
     if (f->lab != NULL) {
@@ -355,7 +463,10 @@ int main(int argc, char **argv)
         {"--lab", true, &f.lab, NULL},          {"--keep", false, NULL, &f.keep},
         {"--quiet", false, NULL, &f.quiet},     {"--no-pause", false, NULL, &f.no_pause},
         {"--list", false, NULL, &f.list},       {"--help", false, NULL, &f.help},
-        {"--version", false, NULL, &f.version},
+        {"--version", false, NULL, &f.version}, {"--actor", true, &f.actor, NULL},
+        {"--event", true, &f.event, NULL},      {"--user", true, &f.user, NULL},
+        {"--since", true, &f.since, NULL},      {"--until", true, &f.until, NULL},
+        {"--json", false, NULL, &f.json},       {"--follow", false, NULL, &f.follow},
     };
     struct cli_args args;
     struct errbuf err = {{0}};
@@ -384,12 +495,14 @@ int main(int argc, char **argv)
         return run_list(&args, f.list && strcmp(command, "list") != 0 ? 0 : 1, dir);
     if (strcmp(command, "clock") == 0)
         return run_clock(&f, &args);
+    if (strcmp(command, "trace") == 0)
+        return run_trace(&f, &args);
     if (strcmp(command, "run") == 0)
         return run_files(&f, &args, bin_dir, prefix, dir);
     if (command[0] == 0)
         fputs(usage_text, stderr);
     else
-        cli_error("scenario", "unknown command '%s' (use run, --list or clock; see --help)",
+        cli_error("scenario", "unknown command '%s' (use run, trace, --list or clock; see --help)",
                   command);
     return SCN_EXIT_USAGE;
 }

@@ -1,0 +1,590 @@
+/* test_scenario_ladder.c — `scenario trace`: a hand-written trace drawn as
+ * ladder rows and arrows, identical rows collapsed with ×N, each filter,
+ * --json passing lines through unchanged, bad lines (not JSON, truncated,
+ * overlong) reported with their line numbers and skipped, the 100-column
+ * limit, --follow stopping, and a 200,000-line trace streamed to a few rows. */
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../scenarios/ladder.h"
+#include "../scenarios/tracefile.h"
+#include "trace.h"
+
+#define EV(ts, rest) "{\"ts\":\"2026-11-25T" ts "Z\"," rest "}\n"
+
+/* One stapled visit, one direct check, a revocation and narration. */
+static const char small_trace[] =
+    EV("10:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.say\","
+                       "\"msg\":\"Twenty students visit the shop.\"")
+    EV("10:00:00.100", "\"actor\":\"ca\",\"pid\":2,\"event\":\"ca.cert.issued\",\"msg\":\"m\","
+                       "\"serial\":\"489909E80CF3516D59E7423D092D74AA\",\"name\":\"shop.test\"")
+    EV("10:00:00.200", "\"actor\":\"webserver\",\"pid\":3,\"event\":\"ocsp.request.sent\","
+                       "\"msg\":\"m\",\"serial\":\"489909E80CF3516D59E7423D092D74AA\"")
+    EV("10:00:00.300", "\"actor\":\"responder\",\"pid\":4,\"event\":\"ocsp.response.sent\","
+                       "\"msg\":\"m\",\"serial\":\"489909E80CF3516D59E7423D092D74AA\","
+                       "\"requester\":\"webserver\",\"status\":\"good\",\"cached\":false,"
+                       "\"next_update\":\"2026-11-26T10:00:00.000Z\"")
+    EV("10:00:00.400", "\"actor\":\"webserver\",\"pid\":3,\"event\":\"staple.fetch.ok\","
+                       "\"msg\":\"m\",\"status\":\"good\","
+                       "\"next_update\":\"2026-11-26T10:00:00.000Z\"")
+    EV("10:00:01.000", "\"actor\":\"browser\",\"pid\":5,\"event\":\"tls.client_hello\","
+                       "\"msg\":\"m\",\"user\":1,\"addr\":\"127.0.1.1\",\"status_request\":true")
+    EV("10:00:01.010", "\"actor\":\"webserver\",\"pid\":3,\"event\":\"tls.handshake.done\","
+                       "\"msg\":\"m\",\"peer\":\"127.0.1.1\",\"version\":\"TLS 1.2\","
+                       "\"status_request\":true,\"stapled\":true")
+    EV("10:00:01.020", "\"actor\":\"browser\",\"pid\":5,\"event\":\"browser.verdict\","
+                       "\"msg\":\"m\",\"user\":1,\"verdict\":\"accept\",\"reason\":\"good\","
+                       "\"staple\":true")
+    EV("10:00:02.000", "\"actor\":\"ca\",\"pid\":6,\"event\":\"ca.cert.revoked\",\"msg\":\"m\","
+                       "\"serial\":\"489909E80CF3516D59E7423D092D74AA\",\"name\":\"shop.test\","
+                       "\"reason\":\"keyCompromise\"")
+    EV("10:00:03.000", "\"actor\":\"browser\",\"pid\":7,\"event\":\"tls.client_hello\","
+                       "\"msg\":\"m\",\"user\":2,\"addr\":\"127.0.1.2\",\"status_request\":false")
+    EV("10:00:03.010", "\"actor\":\"webserver\",\"pid\":3,\"event\":\"tls.handshake.done\","
+                       "\"msg\":\"m\",\"peer\":\"127.0.1.2\",\"version\":\"TLS 1.2\","
+                       "\"status_request\":false,\"stapled\":false")
+    EV("10:00:03.020", "\"actor\":\"browser\",\"pid\":7,\"event\":\"ocsp.request.sent\","
+                       "\"msg\":\"m\",\"user\":2,\"serial\":\"489909E80CF3516D59E7423D092D74AA\"")
+    EV("10:00:03.030", "\"actor\":\"responder\",\"pid\":4,\"event\":\"ocsp.response.sent\","
+                       "\"msg\":\"m\",\"serial\":\"489909E80CF3516D59E7423D092D74AA\","
+                       "\"requester\":\"browser\",\"status\":\"revoked\",\"cached\":false,"
+                       "\"next_update\":\"2026-11-26T10:00:00.000Z\"")
+    EV("10:00:03.040", "\"actor\":\"browser\",\"pid\":7,\"event\":\"browser.verdict\","
+                       "\"msg\":\"m\",\"user\":2,\"verdict\":\"refuse\",\"reason\":\"revoked\","
+                       "\"staple\":false");
+
+/* A file holding `text`, opened for reading; the file is already unlinked. */
+static int trace_fd(const char *text, size_t len)
+{
+    char path[] = "/tmp/test-ladder-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+    ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
+}
+
+struct drawn {
+    char *out, *errs;
+    size_t out_len, errs_len;
+    struct scn_ladder_stats stats;
+    int rc;
+};
+
+static void draw(const char *text, size_t len, const struct scn_ladder_options *opt,
+                 struct drawn *d)
+{
+    int fd = trace_fd(text, len);
+    memset(d, 0, sizeof *d);
+    FILE *out = open_memstream(&d->out, &d->out_len);
+    FILE *errs = open_memstream(&d->errs, &d->errs_len);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_ptr_nonnull(errs);
+    d->rc = scn_ladder_draw(fd, "trace.jsonl", out, errs, opt, &d->stats);
+    fclose(out);
+    fclose(errs);
+    close(fd);
+}
+
+static void drawn_free(struct drawn *d)
+{
+    free(d->out);
+    free(d->errs);
+}
+
+/* The line of `text` containing `needle`, or NULL (static storage). */
+static const char *line_with(const char *text, const char *needle)
+{
+    static char line[1024];
+    const char *hit = strstr(text, needle);
+    if (hit == NULL)
+        return NULL;
+    const char *start = hit;
+    while (start > text && start[-1] != '\n')
+        start--;
+    const char *end = strchr(hit, '\n');
+    size_t len = end != NULL ? (size_t)(end - start) : strlen(start);
+    snprintf(line, sizeof line, "%.*s", (int)len, start);
+    return line;
+}
+
+static int count_lines_with(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *s = strstr(text, needle); s != NULL; s = strstr(s + 1, needle))
+        n++;
+    return n;
+}
+
+/* Columns of one line: UTF-8 characters, ANSI escapes skipped. */
+static int line_columns(const char *s, size_t len)
+{
+    int cols = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\033') {
+            while (i < len && s[i] != 'm')
+                i++;
+            continue;
+        }
+        cols += ((unsigned char)s[i] & 0xc0) != 0x80;
+    }
+    return cols;
+}
+
+static int widest_line(const char *text)
+{
+    int widest = 0;
+    while (*text != 0) {
+        const char *end = strchr(text, '\n');
+        size_t len = end != NULL ? (size_t)(end - text) : strlen(text);
+        int cols = line_columns(text, len);
+        if (cols > widest)
+            widest = cols;
+        text += len + (end != NULL);
+    }
+    return widest;
+}
+
+START_TEST(test_rows_and_arrows)
+{
+    struct scn_ladder_options opt = {0};
+    struct drawn d;
+    draw(small_trace, strlen(small_trace), &opt, &d);
+    ck_assert_int_eq(d.rc, 0);
+    ck_assert_str_eq(d.errs, "");
+    ck_assert_int_eq(d.stats.lines, 14);
+    ck_assert_int_eq(d.stats.events, 14);
+    /* The header names the four parties' columns. */
+    const char *header = line_with(d.out, "time");
+    ck_assert_ptr_nonnull(header);
+    ck_assert_ptr_nonnull(strstr(header, "users"));
+    ck_assert_ptr_nonnull(strstr(header, "webserver"));
+    ck_assert_ptr_nonnull(strstr(header, "responder"));
+    ck_assert_ptr_nonnull(strstr(header, " ca"));
+    ck_assert_ptr_nonnull(strstr(d.out, "---- 2026-11-25 "));
+    /* Narration is a line of its own. */
+    ck_assert_str_eq(line_with(d.out, "Twenty students"),
+                     "10:00:00.000  » Twenty students visit the shop.");
+    /* Messages are arrows between the columns, in the right direction. */
+    ck_assert_str_eq(line_with(d.out, "ClientHello (status_request)"),
+                     "10:00:01.000    |---------->|           |           |  "
+                     "ClientHello (status_request)");
+    ck_assert_str_eq(line_with(d.out, "Certificate + staple"),
+                     "10:00:01.010    |<----------|           |           |  "
+                     "Certificate + staple (TLS 1.2)");
+    ck_assert_str_eq(line_with(d.out, "Certificate, no staple"),
+                     "10:00:03.010    |<----------|           |           |  "
+                     "Certificate, no staple (TLS 1.2)");
+    ck_assert_str_eq(line_with(d.out, "10:00:00.200"),
+                     "10:00:00.200    |           |---------->|           |  "
+                     "OCSP request 489909…");
+    ck_assert_str_eq(line_with(d.out, "OCSP good"),
+                     "10:00:00.300    |           |<----------|           |  "
+                     "OCSP good 489909… until 11-26 10:00");
+    /* The browser's own query crosses the web server's column. */
+    ck_assert_str_eq(line_with(d.out, "10:00:03.020"),
+                     "10:00:03.020    |---------------------->|           |  "
+                     "OCSP request 489909…");
+    ck_assert_str_eq(line_with(d.out, "OCSP revoked"),
+                     "10:00:03.030    |<----------------------|           |  "
+                     "OCSP revoked 489909… until 11-26 10:00");
+    /* Conclusions are notes on one column. */
+    ck_assert_str_eq(line_with(d.out, "ACCEPT"),
+                     "10:00:01.020    *           |           |           |  "
+                     "ACCEPT (good) from the staple");
+    ck_assert_str_eq(line_with(d.out, "REFUSE"),
+                     "10:00:03.040    *           |           |           |  REFUSE (revoked)");
+    ck_assert_str_eq(line_with(d.out, "issued"),
+                     "10:00:00.100    |           |           |           *  "
+                     "issued 489909… shop.test");
+    ck_assert_ptr_nonnull(strstr(line_with(d.out, "REVOKED"), "(keyCompromise)"));
+    ck_assert_str_eq(line_with(d.out, "staple.fetch.ok"),
+                     "10:00:00.400    |           *           |           |  "
+                     "staple.fetch.ok: good until 11-26 10:00");
+    /* No colour was asked for. */
+    ck_assert_ptr_null(strchr(d.out, '\033'));
+    drawn_free(&d);
+}
+END_TEST
+
+/* Twenty users' visits, interleaved as concurrent users are: one row each. */
+START_TEST(test_collapse)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    fputs(EV("09:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.step\","
+                             "\"msg\":\"visit shop.test --users 20\""),
+          f);
+    for (int user = 1; user <= 20; user++) {
+        fprintf(f,
+                "{\"ts\":\"2026-11-25T10:00:%02d.000Z\",\"actor\":\"browser\",\"pid\":5,"
+                "\"event\":\"tls.client_hello\",\"msg\":\"User %d\",\"user\":%d,"
+                "\"addr\":\"127.0.1.%d\",\"status_request\":true}\n",
+                user, user, user, user);
+        fprintf(f,
+                "{\"ts\":\"2026-11-25T10:00:%02d.100Z\",\"actor\":\"browser\",\"pid\":5,"
+                "\"event\":\"browser.verdict\",\"msg\":\"User %d\",\"user\":%d,"
+                "\"verdict\":\"accept\",\"reason\":\"good\",\"staple\":true}\n",
+                user, user, user);
+    }
+    /* A different status is a different row, and narration ends the group. */
+    fputs(EV("10:01:00.000", "\"actor\":\"browser\",\"pid\":5,\"event\":\"browser.verdict\","
+                             "\"msg\":\"m\",\"user\":21,\"verdict\":\"refuse\","
+                             "\"reason\":\"revoked\",\"staple\":true")
+          EV("10:02:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.say\","
+                             "\"msg\":\"Next.\"")
+          EV("10:03:00.000", "\"actor\":\"browser\",\"pid\":5,\"event\":\"tls.client_hello\","
+                             "\"msg\":\"m\",\"user\":1,\"status_request\":true"),
+          f);
+    fclose(f);
+    struct scn_ladder_options opt = {0};
+    struct drawn d;
+    draw(text, len, &opt, &d);
+    ck_assert_int_eq(d.stats.events, 44);
+    ck_assert_str_eq(line_with(d.out, "10:00:01.000"),
+                     "10:00:01.000    |---------->|           |           |  "
+                     "ClientHello (status_request) ×20");
+    ck_assert_ptr_nonnull(strstr(d.out, "ACCEPT (good) from the staple ×20\n"));
+    ck_assert_ptr_nonnull(strstr(d.out, "REFUSE (revoked) from the staple\n"));
+    /* The hello after the narration is drawn again, on its own. */
+    ck_assert_int_eq(count_lines_with(d.out, "ClientHello"), 2);
+    ck_assert_str_eq(line_with(d.out, "10:03:00.000"),
+                     "10:03:00.000    |---------->|           |           |  "
+                     "ClientHello (status_request)");
+    /* Order: the step, the group in the order first seen, the refusal, the story. */
+    const char *step = strstr(d.out, "visit shop.test"), *hello = strstr(d.out, "×20");
+    const char *refuse = strstr(d.out, "REFUSE"), *next = strstr(d.out, "Next.");
+    ck_assert(step < hello && hello < refuse && refuse < next);
+    drawn_free(&d);
+    free(text);
+}
+END_TEST
+
+static json_t *event_of(const char *line)
+{
+    json_error_t err;
+    json_t *ev = json_loads(line, 0, &err);
+    ck_assert_msg(ev != NULL, "%s", err.text);
+    return ev;
+}
+
+START_TEST(test_filters)
+{
+    static const struct {
+        struct scn_ladder_filter filter;
+        bool want_hello, want_ca;
+    } rows[] = {
+        {{NULL, NULL, 0, NULL, NULL}, true, true},
+        {{"browser", NULL, 0, NULL, NULL}, true, false},
+        {{"ca", NULL, 0, NULL, NULL}, false, true},
+        {{"brow", NULL, 0, NULL, NULL}, false, false}, /* exact, not a prefix */
+        {{NULL, "tls.*", 0, NULL, NULL}, true, false},
+        {{NULL, "ca.cert.*", 0, NULL, NULL}, false, true},
+        {{NULL, "*.issued", 0, NULL, NULL}, false, true},
+        {{NULL, "tls", 0, NULL, NULL}, false, false},
+        {{NULL, NULL, 3, NULL, NULL}, true, false}, /* the CA's event has no user */
+        {{NULL, NULL, 4, NULL, NULL}, false, false},
+        {{NULL, NULL, 0, "2026-11-25T10:00:01", NULL}, true, false},
+        {{NULL, NULL, 0, "2026-11-25T10:00:00.500Z", NULL}, true, false},
+        {{NULL, NULL, 0, "2026-11-25", NULL}, true, true},
+        {{NULL, NULL, 0, "2026-11-26", NULL}, false, false},
+        {{NULL, NULL, 0, NULL, "2026-11-25T10:00:00"}, false, true},
+        {{NULL, NULL, 0, NULL, "2026-11-25T10:00"}, true, true}, /* the whole minute */
+        {{NULL, NULL, 0, NULL, "2026-11-24"}, false, false},
+        {{NULL, NULL, 0, "2026-11-25T10:00:00.100Z", "2026-11-25T10:00:00.100Z"}, false, true},
+        {{"browser", "tls.*", 3, "2026-11-25", "2026-11-25"}, true, false},
+    };
+    json_t *hello = event_of("{\"ts\":\"2026-11-25T10:00:01.000Z\",\"actor\":\"browser\","
+                             "\"event\":\"tls.client_hello\",\"user\":3}");
+    json_t *issued = event_of("{\"ts\":\"2026-11-25T10:00:00.100Z\",\"actor\":\"ca\","
+                              "\"event\":\"ca.cert.issued\"}");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        ck_assert_msg(scn_ladder_filter_match(&rows[i].filter, hello) == rows[i].want_hello,
+                      "row %zu, the hello", i);
+        ck_assert_msg(scn_ladder_filter_match(&rows[i].filter, issued) == rows[i].want_ca,
+                      "row %zu, the CA", i);
+    }
+    json_decref(hello);
+    json_decref(issued);
+
+    /* Through the drawing: only the matching rows appear. */
+    struct scn_ladder_options opt = {.filter = {.actor = "responder"}};
+    struct drawn d;
+    draw(small_trace, strlen(small_trace), &opt, &d);
+    ck_assert_int_eq(d.stats.lines, 14);
+    ck_assert_int_eq(d.stats.events, 2);
+    ck_assert_ptr_nonnull(strstr(d.out, "OCSP good"));
+    ck_assert_ptr_nonnull(strstr(d.out, "OCSP revoked"));
+    ck_assert_ptr_null(strstr(d.out, "ClientHello"));
+    drawn_free(&d);
+}
+END_TEST
+
+START_TEST(test_json_passthrough)
+{
+    struct scn_ladder_options opt = {.is_json = true, .filter = {.event_glob = "browser.verdict"}};
+    struct drawn d;
+    draw(small_trace, strlen(small_trace), &opt, &d);
+    ck_assert_int_eq(d.rc, 0);
+    ck_assert_int_eq(d.stats.events, 2);
+    /* The lines exactly as written, one per line, nothing else. */
+    char want[2048] = "";
+    const char *s = small_trace;
+    while (*s != 0) {
+        const char *end = strchr(s, '\n');
+        if (strstr(s, "browser.verdict") != NULL && strstr(s, "browser.verdict") < end)
+            strncat(want, s, (size_t)(end - s) + 1);
+        s = end + 1;
+    }
+    ck_assert_int_eq(count_lines_with(want, "\n"), 2);
+    ck_assert_str_eq(d.out, want);
+    drawn_free(&d);
+
+    opt.filter.event_glob = "*";
+    draw(small_trace, strlen(small_trace), &opt, &d);
+    ck_assert_str_eq(d.out, small_trace);
+    drawn_free(&d);
+}
+END_TEST
+
+START_TEST(test_bad_lines)
+{
+    /* 1 good, 2 not JSON, 3 overlong, 4 an array, 5 good, 6 missing event,
+     * 7 truncated (the writer died mid-line: no newline at the end). */
+    size_t long_len = TRACE_MAX_LINE + 100;
+    char *text = malloc(long_len + 4096);
+    ck_assert_ptr_nonnull(text);
+    char *p = text;
+    p += sprintf(p, "%s", EV("10:00:00.000", "\"actor\":\"ca\",\"event\":\"ca.init\","
+                                             "\"subject\":\"Lab Root CA\""));
+    p += sprintf(p, "{\"ts\": this is not json\n");
+    p += sprintf(p, "{\"ts\":\"2026-11-25T10:00:00.000Z\",\"msg\":\"");
+    memset(p, 'x', long_len);
+    p += long_len;
+    p += sprintf(p, "\"}\n[1,2,3]\n");
+    p += sprintf(p, "%s", EV("10:00:01.000", "\"actor\":\"ca\",\"event\":\"ca.cert.issued\","
+                                             "\"serial\":\"01\",\"name\":\"shop.test\""));
+    p += sprintf(p, "{\"ts\":\"2026-11-25T10:00:02.000Z\",\"actor\":\"ca\"}\n");
+    p += sprintf(p, "{\"ts\":\"2026-11-25T10:00:03.000Z\",\"actor\":\"ca\",\"ev");
+    struct scn_ladder_options opt = {0};
+    struct drawn d;
+    draw(text, (size_t)(p - text), &opt, &d);
+    ck_assert_int_eq(d.rc, 0);
+    ck_assert_int_eq(d.stats.lines, 7);
+    ck_assert_int_eq(d.stats.skipped, 5);
+    ck_assert_int_eq(d.stats.events, 2);
+    ck_assert_ptr_nonnull(strstr(d.errs, "trace.jsonl:2: not JSON ("));
+    ck_assert_ptr_nonnull(strstr(d.errs, "trace.jsonl:3: longer than 16384 bytes, skipped\n"));
+    ck_assert_ptr_nonnull(strstr(d.errs, "trace.jsonl:4: not a trace event"));
+    ck_assert_ptr_nonnull(strstr(d.errs, "trace.jsonl:6: not a trace event"));
+    ck_assert_ptr_nonnull(strstr(d.errs, "trace.jsonl:7: truncated (no newline at the end"));
+    ck_assert_int_eq(count_lines_with(d.errs, "\n"), 5);
+    /* The good lines around them are drawn. */
+    ck_assert_ptr_nonnull(strstr(d.out, "root 'Lab Root CA' created"));
+    ck_assert_ptr_nonnull(strstr(d.out, "issued 01 shop.test"));
+    drawn_free(&d);
+
+    /* An overlong last line without a newline, and a last good line without one. */
+    p = text;
+    memset(p, 'y', long_len);
+    p += long_len;
+    draw(text, (size_t)(p - text), &opt, &d);
+    ck_assert_int_eq(d.stats.lines, 1);
+    ck_assert_str_eq(d.errs, "trace.jsonl:1: longer than 16384 bytes, skipped\n");
+    drawn_free(&d);
+    static const char unterminated[] =
+        "{\"ts\":\"2026-11-25T10:00:00.000Z\",\"actor\":\"ca\",\"event\":\"ca.init\"}";
+    draw(unterminated, strlen(unterminated), &opt, &d);
+    ck_assert_str_eq(d.errs, "");
+    ck_assert_int_eq(d.stats.events, 1);
+    drawn_free(&d);
+
+    /* A file of nothing but garbage: a bounded report, then the total. */
+    p = text;
+    for (int i = 0; i < 100; i++)
+        p += sprintf(p, "garbage %d\n", i);
+    draw(text, (size_t)(p - text), &opt, &d);
+    ck_assert_int_eq(d.stats.skipped, 100);
+    ck_assert_ptr_nonnull(strstr(d.errs, "trace.jsonl:20: not JSON"));
+    ck_assert_ptr_null(strstr(d.errs, "trace.jsonl:21:"));
+    ck_assert_ptr_nonnull(strstr(d.errs, "100 bad lines skipped in all"));
+    drawn_free(&d);
+    free(text);
+}
+END_TEST
+
+START_TEST(test_width)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    char very_long[600];
+    memset(very_long, 'w', sizeof very_long - 1);
+    very_long[sizeof very_long - 1] = 0;
+    fputs(small_trace, f);
+    /* Long words, long sentences with UTF-8, unknown actors and events. */
+    fprintf(f, EV("11:00:00.000", "\"actor\":\"scenario\",\"event\":\"scenario.say\","
+                                  "\"msg\":\"%s\""),
+            very_long);
+    for (int i = 0; i < 3; i++)
+        fprintf(f, EV("11:00:01.000", "\"actor\":\"scenario\",\"event\":\"scenario.say\","
+                                      "\"msg\":\"%s\""),
+                "Les étudiants visitent la boutique… encore et encore, et le serveur agrafe "
+                "la réponse signée par l'autorité à chaque poignée de main, toute la journée.");
+    fprintf(f, EV("11:00:02.000", "\"actor\":\"webserver\",\"event\":\"staple.%s\","
+                                  "\"status\":\"%s\",\"next_update\":\"%s\""),
+            very_long, very_long, very_long);
+    fprintf(f, EV("11:00:03.000", "\"actor\":\"ca\",\"event\":\"ca.cert.issued\","
+                                  "\"serial\":\"%s\",\"name\":\"é%s\""),
+            very_long, very_long);
+    fprintf(f, EV("11:00:04.000", "\"actor\":\"stranger\",\"event\":\"x\",\"msg\":\"%s\""),
+            very_long);
+    fprintf(f, "{\"ts\":\"%s\",\"actor\":\"browser\",\"event\":\"%s\"}\n", very_long, very_long);
+    fclose(f);
+    for (int color = 0; color < 2; color++) {
+        struct scn_ladder_options opt = {.has_color = color == 1};
+        struct drawn d;
+        draw(text, len, &opt, &d);
+        ck_assert_int_eq(d.stats.skipped, 0);
+        ck_assert_int_le(widest_line(d.out), SCN_LADDER_WIDTH);
+        ck_assert_int_ge(widest_line(d.out), 90); /* the long ones were cut, not dropped */
+        ck_assert(color == 1 ? strchr(d.out, '\033') != NULL : strchr(d.out, '\033') == NULL);
+        drawn_free(&d);
+    }
+    free(text);
+}
+END_TEST
+
+static int stop_calls;
+static bool stop_after_two(void)
+{
+    return ++stop_calls >= 2;
+}
+
+/* --follow draws what is there, shows a held row while it waits, does not
+ * report a half-written last line, and ends when asked. */
+START_TEST(test_follow_stops)
+{
+    static const char text[] =
+        EV("10:00:00.000", "\"actor\":\"ca\",\"event\":\"ca.init\",\"subject\":\"R\"")
+        "{\"ts\":\"2026-11-25T10:00:01.000Z\",\"actor\":\"ca\",\"ev";
+    struct scn_ladder_options opt = {.is_follow = true, .poll_ms = 10,
+                                     .should_stop = stop_after_two};
+    struct drawn d;
+    stop_calls = 0;
+    draw(text, strlen(text), &opt, &d);
+    ck_assert_int_eq(d.rc, 0);
+    ck_assert_int_ge(stop_calls, 2);
+    ck_assert_ptr_nonnull(strstr(d.out, "root 'R' created"));
+    ck_assert_str_eq(d.errs, "");
+    ck_assert_int_eq(d.stats.lines, 1);
+    drawn_free(&d);
+}
+END_TEST
+
+/* The reader alone: lines in place, line numbers, the overlong skipped. */
+START_TEST(test_tracefile)
+{
+    char text[200];
+    memset(text, 'z', sizeof text);
+    memcpy(text, "ab\n\n", 4);
+    text[150] = '\n';
+    memcpy(text + 151, "cd", 2);
+    int fd = trace_fd(text, 153);
+    struct scn_tracefile tf;
+    const char *line = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(scn_tracefile_open(&tf, fd, 100), 0);
+    ck_assert_int_eq(scn_tracefile_next(&tf, true, &line, &len), SCN_TRACEFILE_LINE);
+    ck_assert_uint_eq(len, 2);
+    ck_assert(memcmp(line, "ab", 2) == 0);
+    ck_assert_int_eq(scn_tracefile_next(&tf, true, &line, &len), SCN_TRACEFILE_LINE);
+    ck_assert_uint_eq(len, 0);
+    ck_assert_int_eq(scn_tracefile_next(&tf, true, &line, &len), SCN_TRACEFILE_TOO_LONG);
+    ck_assert_int_eq(tf.line_no, 3);
+    ck_assert_int_eq(scn_tracefile_next(&tf, true, &line, &len), SCN_TRACEFILE_UNTERMINATED);
+    ck_assert_int_eq(tf.line_no, 4);
+    ck_assert(len == 2 && memcmp(line, "cd", 2) == 0);
+    ck_assert_int_eq(scn_tracefile_next(&tf, true, &line, &len), SCN_TRACEFILE_END);
+    scn_tracefile_free(&tf);
+    close(fd);
+}
+END_TEST
+
+/* 200,000 events of 10,000 stapled visits stream through to a few rows. */
+START_TEST(test_large_trace)
+{
+    char path[] = "/tmp/test-ladder-big-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    FILE *f = fdopen(dup(fd), "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 50000; i++) {
+        int user = i % 1000 + 1, s = i % 60;
+        fprintf(f,
+                "{\"ts\":\"2026-11-25T10:00:%02d.000Z\",\"actor\":\"browser\",\"pid\":5,"
+                "\"event\":\"tls.client_hello\",\"msg\":\"User %d asked for a staple.\","
+                "\"user\":%d,\"addr\":\"127.0.1.%d\",\"status_request\":true}\n",
+                s, user, user, user % 250);
+        fprintf(f,
+                "{\"ts\":\"2026-11-25T10:00:%02d.001Z\",\"actor\":\"webserver\",\"pid\":3,"
+                "\"event\":\"tls.handshake.done\",\"msg\":\"m\",\"peer\":\"127.0.1.%d\","
+                "\"version\":\"TLS 1.3\",\"status_request\":true,\"stapled\":true}\n",
+                s, user % 250);
+        fprintf(f,
+                "{\"ts\":\"2026-11-25T10:00:%02d.002Z\",\"actor\":\"browser\",\"pid\":5,"
+                "\"event\":\"staple.verify\",\"msg\":\"m\",\"user\":%d,"
+                "\"checked_by\":\"lab\",\"reason\":\"good\"}\n",
+                s, user);
+        fprintf(f,
+                "{\"ts\":\"2026-11-25T10:00:%02d.003Z\",\"actor\":\"browser\",\"pid\":5,"
+                "\"event\":\"browser.verdict\",\"msg\":\"User %d ACCEPTED shop.test (good).\","
+                "\"user\":%d,\"verdict\":\"accept\",\"reason\":\"good\",\"staple\":true}\n",
+                s, user, user);
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+    struct scn_ladder_options opt = {0};
+    struct scn_ladder_stats stats;
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *mem = open_memstream(&out, &out_len);
+    ck_assert_int_eq(scn_ladder_draw(fd, "trace.jsonl", mem, stderr, &opt, &stats), 0);
+    fclose(mem);
+    close(fd);
+    ck_assert_int_eq(stats.lines, 200000);
+    ck_assert_int_eq(stats.skipped, 0);
+    ck_assert_int_eq(stats.events, 200000);
+    ck_assert_int_le(stats.rows, 10);
+    ck_assert_ptr_nonnull(strstr(out, "ClientHello (status_request) ×50000"));
+    ck_assert_ptr_nonnull(strstr(out, "ACCEPT (good) from the staple ×50000"));
+    free(out);
+}
+END_TEST
+
+Suite *scenario_ladder_suite(void)
+{
+    Suite *s = suite_create("scenario_ladder");
+    TCase *tc = tcase_create("ladder");
+    tcase_add_test(tc, test_rows_and_arrows);
+    tcase_add_test(tc, test_collapse);
+    tcase_add_test(tc, test_filters);
+    tcase_add_test(tc, test_json_passthrough);
+    tcase_add_test(tc, test_bad_lines);
+    tcase_add_test(tc, test_width);
+    tcase_add_test(tc, test_follow_stops);
+    tcase_add_test(tc, test_tracefile);
+    suite_add_tcase(s, tc);
+    TCase *big = tcase_create("large");
+    tcase_set_timeout(big, 60);
+    tcase_add_test(big, test_large_trace);
+    suite_add_tcase(s, big);
+    return s;
+}
