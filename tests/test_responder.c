@@ -45,33 +45,14 @@
 
 /* Every lab of a test case lives under one scratch directory that the runner
  * removes after the case: a failing test exits before its own cleanup. */
-static char scratch_dir[LAB_PATH_MAX];
-static char *saved_tmpdir;
-
 static void scratch_setup(void)
 {
-    const char *base = getenv("TMPDIR");
-    saved_tmpdir = base != NULL ? strdup(base) : NULL;
-    snprintf(scratch_dir, sizeof scratch_dir, "%s/ocsplab-responder-XXXXXX",
-             base != NULL && base[0] != 0 ? base : "/tmp");
-    if (mkdtemp(scratch_dir) == NULL) {
-        scratch_dir[0] = 0;
-        return;
-    }
-    setenv("TMPDIR", scratch_dir, 1);
+    test_scratch_enter("responder");
 }
 
 static void scratch_teardown(void)
 {
-    if (saved_tmpdir != NULL)
-        setenv("TMPDIR", saved_tmpdir, 1);
-    else
-        unsetenv("TMPDIR");
-    free(saved_tmpdir);
-    saved_tmpdir = NULL;
-    if (scratch_dir[0] != 0)
-        test_rmtree(scratch_dir);
-    scratch_dir[0] = 0;
+    test_scratch_leave();
 }
 
 /* ---- the lab of one test ------------------------------------------------------ */

@@ -45,6 +45,46 @@ void test_rmtree(const char *path)
         nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+static char scratch_dir[4096];
+static char *saved_tmpdir;
+
+void test_scratch_enter(const char *suite)
+{
+    const char *base = getenv("TMPDIR");
+    saved_tmpdir = base != NULL ? strdup(base) : NULL;
+    snprintf(scratch_dir, sizeof scratch_dir, "%s/ocsplab-%s-XXXXXX",
+             base != NULL && base[0] != 0 ? base : "/tmp", suite);
+    if (mkdtemp(scratch_dir) == NULL) {
+        scratch_dir[0] = 0;
+        return;
+    }
+    setenv("TMPDIR", scratch_dir, 1);
+}
+
+void test_scratch_leave(void)
+{
+    if (saved_tmpdir != NULL)
+        setenv("TMPDIR", saved_tmpdir, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved_tmpdir);
+    saved_tmpdir = NULL;
+    /* After a failed test, a child of a killed program may still be finishing
+     * a file for a few milliseconds: try again until the tree is gone. */
+    for (int attempt = 0; scratch_dir[0] != 0 && attempt < 20; attempt++) {
+        test_rmtree(scratch_dir);
+        if (access(scratch_dir, F_OK) != 0)
+            break;
+        usleep(100 * 1000);
+    }
+    scratch_dir[0] = 0;
+}
+
+const char *test_scratch_dir(void)
+{
+    return scratch_dir;
+}
+
 const char *test_bin(const char *program)
 {
     static char path[4096];

@@ -11,6 +11,15 @@
 char *test_tmpdir(void);
 void test_rmtree(const char *path);
 
+/* A scratch directory per test case, used as Check fixture: every lab and
+ * file a case makes under $TMPDIR lands inside it (TMPDIR points there
+ * while the case runs), and leave removes it even when the case failed
+ * before its own cleanup. `suite` names the directory. */
+void test_scratch_enter(const char *suite);
+void test_scratch_leave(void);
+/* The current scratch directory ("" outside a case). */
+const char *test_scratch_dir(void);
+
 /* Path of one of our programs in bin/ (static storage, overwritten per call). */
 const char *test_bin(const char *program);
 

@@ -53,40 +53,14 @@ static void sleep_ms(int ms);
 
 /* Every lab of a test case lives under one scratch directory that the runner
  * removes after the case: a failing test exits before its own cleanup. */
-static char scratch_dir[LAB_PATH_MAX];
-static char *saved_tmpdir;
-
 static void scratch_setup(void)
 {
-    const char *base = getenv("TMPDIR");
-    saved_tmpdir = base != NULL ? strdup(base) : NULL;
-    snprintf(scratch_dir, sizeof scratch_dir, "%s/ocsplab-responder_http-XXXXXX",
-             base != NULL && base[0] != 0 ? base : "/tmp");
-    if (mkdtemp(scratch_dir) == NULL) {
-        scratch_dir[0] = 0;
-        return;
-    }
-    setenv("TMPDIR", scratch_dir, 1);
+    test_scratch_enter("responder_http");
 }
 
 static void scratch_teardown(void)
 {
-    if (saved_tmpdir != NULL)
-        setenv("TMPDIR", saved_tmpdir, 1);
-    else
-        unsetenv("TMPDIR");
-    free(saved_tmpdir);
-    saved_tmpdir = NULL;
-    /* After a failed test, a child of a killed background shell (one `ca`
-     * step) may still be finishing a file for a few milliseconds: try again
-     * until the tree is gone. */
-    for (int attempt = 0; scratch_dir[0] != 0 && attempt < 20; attempt++) {
-        test_rmtree(scratch_dir);
-        if (access(scratch_dir, F_OK) != 0)
-            break;
-        sleep_ms(100);
-    }
-    scratch_dir[0] = 0;
+    test_scratch_leave();
 }
 
 /* Programs a test started. The teardown stops them when the test passes;
@@ -423,8 +397,8 @@ static void curl_request(struct http_reply *reply, const char *url, const char *
     char body_path[LAB_PATH_MAX], headers_path[LAB_PATH_MAX];
     size_t argc = 0;
     struct test_run run;
-    lab_path(body_path, scratch_dir, "curl-body");
-    lab_path(headers_path, scratch_dir, "curl-headers");
+    lab_path(body_path, test_scratch_dir(), "curl-body");
+    lab_path(headers_path, test_scratch_dir(), "curl-headers");
     unlink(body_path);
     unlink(headers_path);
     argv[argc++] = "curl";
@@ -481,7 +455,7 @@ static void curl_post_bytes(struct http_reply *reply, unsigned port, const void 
                             size_t len, const char *const more[])
 {
     char path[LAB_PATH_MAX];
-    lab_path(path, scratch_dir, "post-body");
+    lab_path(path, test_scratch_dir(), "post-body");
     write_bytes(path, bytes, len);
     curl_post_file(reply, port, path, more);
 }
