@@ -1,5 +1,6 @@
 /* testutil.c — scratch directories and bounded runs of real programs for tests. */
 #define _XOPEN_SOURCE 700 /* nftw() */
+#include "clock.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -92,13 +93,6 @@ const char *test_bin(const char *program)
     return path;
 }
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct capture {
     int fd;
     char *buf;
@@ -159,9 +153,9 @@ int test_run(struct test_run *run, int timeout_ms, const char *input,
 
     struct capture cap[2] = {{out_pipe[0], calloc(1, TEST_MAX_OUTPUT + 1), 0},
                              {err_pipe[0], calloc(1, TEST_MAX_OUTPUT + 1), 0}};
-    int64_t deadline = monotonic_ms() + timeout_ms;
+    int64_t deadline = clock_monotonic_ms() + timeout_ms;
     while (cap[0].fd >= 0 || cap[1].fd >= 0) {
-        int64_t left = deadline - monotonic_ms();
+        int64_t left = deadline - clock_monotonic_ms();
         if (left <= 0) {
             run->timed_out = true;
             kill(-pid, SIGKILL);
@@ -193,7 +187,7 @@ int test_run(struct test_run *run, int timeout_ms, const char *input,
     int status = 0;
     /* The pipes closed; the process exits promptly, but bound the wait anyway. */
     while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (monotonic_ms() > deadline + 2000) {
+        if (clock_monotonic_ms() > deadline + 2000) {
             run->timed_out = true;
             kill(-pid, SIGKILL);
         }
@@ -227,6 +221,33 @@ int test_run_cmd(struct test_run *run, int timeout_ms, const char *fmt, ...)
         argv[argc++] = tok;
     argv[argc] = NULL;
     return test_run(run, timeout_ms, NULL, argv);
+}
+
+char *test_ca_ok(int timeout_ms, const char *lab, ...)
+{
+    const char *argv[32];
+    char program[4096];
+    size_t argc = 0;
+    va_list ap;
+    struct test_run run;
+    snprintf(program, sizeof program, "%s", test_bin("ca"));
+    argv[argc++] = program;
+    va_start(ap, lab);
+    for (const char *arg = va_arg(ap, const char *); arg != NULL; arg = va_arg(ap, const char *)) {
+        ck_assert_uint_lt(argc, 28);
+        argv[argc++] = arg;
+    }
+    va_end(ap);
+    argv[argc++] = "--lab";
+    argv[argc++] = lab;
+    argv[argc] = NULL;
+    ck_assert_int_eq(test_run(&run, timeout_ms, NULL, argv), 0);
+    ck_assert_msg(!run.timed_out, "ca %s timed out", argv[1] != NULL ? argv[1] : "");
+    ck_assert_msg(run.exit_code == 0, "ca %s: exit %d: %s", argv[1], run.exit_code, run.err);
+    char *out = run.out;
+    run.out = NULL;
+    test_run_free(&run);
+    return out;
 }
 
 bool test_contains(const char *haystack, const char *needle)

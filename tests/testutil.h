@@ -42,6 +42,10 @@ void test_run_free(struct test_run *run);
 int test_run_cmd(struct test_run *run, int timeout_ms, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Runs bin/ca ARGS... --lab LAB (ARGS NULL-terminated) within timeout_ms;
+ * the test fails unless it exits 0. Returns its stdout (caller frees). */
+char *test_ca_ok(int timeout_ms, const char *lab, ...);
+
 /* True when `haystack` contains `needle` (NULL-safe). */
 bool test_contains(const char *haystack, const char *needle);
 

@@ -86,13 +86,6 @@ static struct proc *start_proc(const char *const argv[])
     return p;
 }
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(int ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -118,29 +111,8 @@ static const char *tail(const char *text)
     return len > 1500 ? text + len - 1500 : text;
 }
 
-/* bin/ca ARGS... --lab LAB (NULL-terminated), insisting on exit 0. */
-static void ca_run(const char *lab, ...)
-{
-    const char *argv[32];
-    char program[LAB_PATH_MAX];
-    size_t argc = 0;
-    va_list ap;
-    struct test_run run;
-    snprintf(program, sizeof program, "%s", test_bin("ca"));
-    argv[argc++] = program;
-    va_start(ap, lab);
-    for (const char *arg = va_arg(ap, const char *); arg != NULL; arg = va_arg(ap, const char *)) {
-        ck_assert_uint_lt(argc, 28);
-        argv[argc++] = arg;
-    }
-    va_end(ap);
-    argv[argc++] = "--lab";
-    argv[argc++] = lab;
-    argv[argc] = NULL;
-    run_argv(&run, argv);
-    ck_assert_msg(run.exit_code == 0, "ca %s: exit %d: %s", argv[1], run.exit_code, run.err);
-    test_run_free(&run);
-}
+/* bin/ca ARGS... --lab LAB (NULL-terminated); exit 0 or the test fails. */
+#define ca_run(lab, ...) free(test_ca_ok(RUN_TIMEOUT_MS, lab, __VA_ARGS__))
 
 /* The port of a program's first line, "listening on 127.0.0.1:PORT". */
 static unsigned wait_listening(struct proc *p, const char *what)
@@ -373,9 +345,9 @@ static size_t trace_count(const struct world *w, const char *actor, const char *
 static void await_trace(const struct world *w, const char *actor, const char *event,
                         int timeout_ms)
 {
-    int64_t deadline = monotonic_ms() + timeout_ms;
+    int64_t deadline = clock_monotonic_ms() + timeout_ms;
     while (trace_count(w, actor, event, NULL, NULL) == 0) {
-        ck_assert_msg(monotonic_ms() < deadline, "no %s %s event within %d ms", actor, event,
+        ck_assert_msg(clock_monotonic_ms() < deadline, "no %s %s event within %d ms", actor, event,
                       timeout_ms);
         sleep_ms(50);
     }
@@ -772,14 +744,14 @@ static unsigned start_s_server(const struct world *w, const char *staple_path)
                               key,       "-accept",  accept,   "-status_file", staple_path,
                               "-www",    NULL};
         struct proc *p = start_proc(argv);
-        int64_t deadline = monotonic_ms() + START_TIMEOUT_MS;
+        int64_t deadline = clock_monotonic_ms() + START_TIMEOUT_MS;
         for (;;) {
             char *out = proc_stdout(p);
             bool is_ready = test_contains(out, "ACCEPT");
             free(out);
             if (is_ready)
                 return port;
-            if (!proc_is_running(p) || monotonic_ms() > deadline)
+            if (!proc_is_running(p) || clock_monotonic_ms() > deadline)
                 break;
             sleep_ms(20);
         }
@@ -922,9 +894,9 @@ START_TEST(test_nginx_lazy_stapling)
     ck_assert_msg(file_write_atomic(conf_path, conf, (size_t)n, 0644, &err) == 0, "%s", err.msg);
     const char *argv[] = {nginx_path(), "-p", w.lab, "-c", conf_path, "-e", error_log, NULL};
     struct proc *nginx = start_proc(argv);
-    int64_t deadline = monotonic_ms() + START_TIMEOUT_MS;
+    int64_t deadline = clock_monotonic_ms() + START_TIMEOUT_MS;
     while (!port_answers(port)) {
-        ck_assert_msg(proc_is_running(nginx) && monotonic_ms() < deadline,
+        ck_assert_msg(proc_is_running(nginx) && clock_monotonic_ms() < deadline,
                       "nginx did not start: %s", tail(proc_stderr(nginx)));
         sleep_ms(20);
     }
@@ -936,8 +908,8 @@ START_TEST(test_nginx_lazy_stapling)
 
     /* nginx's own fetch takes a moment; then every visitor gets the staple. */
     bool is_stapled = false;
-    deadline = monotonic_ms() + 10000;
-    while (!is_stapled && monotonic_ms() < deadline) {
+    deadline = clock_monotonic_ms() + 10000;
+    while (!is_stapled && clock_monotonic_ms() < deadline) {
         browse(&v, &w, port, "--tls", "1.2", "--fallback", "none", "--policy", "hard", NULL);
         is_stapled = bool_at(user_at(&v, 0), "staple", "present");
         if (!is_stapled) {
