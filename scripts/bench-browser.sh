@@ -21,29 +21,10 @@ PROCESS_CHECKS=${BENCH_PROCESS_CHECKS:-100}
 CORES=$(nproc 2>/dev/null || echo 1)
 PKGS="wolfssl sqlite3 jansson libmicrohttpd libcurl"
 
-say() { printf 'bench-browser: %s\n' "$*" >&2; }
-die() { say "$*"; exit 2; }
-
-TMP=""
-PIDS=""
-cleanup() {
-    local pid waited
-    for pid in $PIDS; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in $PIDS; do
-        waited=0
-        while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 60 ]; do
-            sleep 0.1
-            waited=$((waited + 1))
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    [ -n "$TMP" ] && rm -rf "$TMP"
-    return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck disable=SC2034 # used by bench-common.sh
+BENCH_NAME=bench-browser
+# shellcheck source=scripts/lib/bench-common.sh
+. "$ROOT/scripts/lib/bench-common.sh"
 
 # --- tools -------------------------------------------------------------------
 for p in ca responder webserver browser; do

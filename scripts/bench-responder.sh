@@ -16,32 +16,10 @@ WARMUP=${BENCH_WARMUP:-0.5}
 CONNS_LIST="1 8 32"
 CORES=$(nproc 2>/dev/null || echo 1)
 
-say() { printf 'bench-responder: %s\n' "$*" >&2; }
-die() { say "$*"; exit 2; }
-
-TMP=""
-PIDS=""
-POLICY_RC_CREATED=""
-cleanup() {
-    local pid waited
-    for pid in $PIDS; do kill -TERM "$pid" 2>/dev/null || true; done
-    # The responder finishes answers already begun (up to 5 s); then force.
-    for pid in $PIDS; do
-        waited=0
-        while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 60 ]; do
-            sleep 0.1
-            waited=$((waited + 1))
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    [ -n "$POLICY_RC_CREATED" ] && rm -f /usr/sbin/policy-rc.d
-    [ -n "$TMP" ] && rm -rf "$TMP"
-    return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck disable=SC2034 # used by bench-common.sh
+BENCH_NAME=bench-responder
+# shellcheck source=scripts/lib/bench-common.sh
+. "$ROOT/scripts/lib/bench-common.sh"
 
 # --- tools -------------------------------------------------------------------
 { [ -x "$BIN/ca" ] && [ -x "$BIN/responder" ]; } || die "bin/ca and bin/responder missing (run 'make all')"
@@ -49,25 +27,7 @@ command -v openssl >/dev/null || die "openssl missing (run 'make deps')"
 command -v curl >/dev/null || die "curl missing (run 'make deps')"
 command -v python3 >/dev/null || die "python3 missing (apt-get install python3-minimal): it reads 'ca list --json'"
 
-if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo -n"; else SUDO="none"; fi
-
-find_nginx() { command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; }; }
-NGINX=$(find_nginx || true)
-if [ -z "$NGINX" ] && [ "$SUDO" != "none" ]; then
-    say "installing nginx (the HTTP ceiling to compare with)"
-    # Debian starts a package's service on install; policy-rc.d 101 says
-    # "not now", so no nginx is left listening on port 80 behind our back.
-    if [ ! -e /usr/sbin/policy-rc.d ] && [ -z "$SUDO" ]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d &&
-            POLICY_RC_CREATED=1
-    fi
-    apt_install() { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1; }
-    apt_install nginx || apt_install nginx-light ||
-        { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 && apt_install nginx; } || true
-    if [ -n "$POLICY_RC_CREATED" ]; then rm -f /usr/sbin/policy-rc.d; POLICY_RC_CREATED=""; fi
-    NGINX=$(find_nginx || true)
-fi
-[ -n "$NGINX" ] || say "nginx is not installed and cannot be installed here: skipping the HTTP ceiling"
+[ -n "$NGINX" ] || say "nginx is not installed (run 'make deps'): skipping the HTTP ceiling"
 
 mkdir -p "$ROOT/build/bench"
 cc -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pthread \

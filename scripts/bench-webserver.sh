@@ -22,31 +22,10 @@ RSS_HANDSHAKES=${BENCH_RSS_HANDSHAKES:-20000}
 CONNS_LIST="1 8 32"
 CORES=$(nproc 2>/dev/null || echo 1)
 
-say() { printf 'bench-webserver: %s\n' "$*" >&2; }
-die() { say "$*"; exit 2; }
-
-TMP=""
-PIDS=""
-POLICY_RC_CREATED=""
-cleanup() {
-    local pid waited
-    for pid in $PIDS; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in $PIDS; do
-        waited=0
-        while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 60 ]; do
-            sleep 0.1
-            waited=$((waited + 1))
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    [ -n "$POLICY_RC_CREATED" ] && rm -f /usr/sbin/policy-rc.d
-    [ -n "$TMP" ] && rm -rf "$TMP"
-    return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck disable=SC2034 # used by bench-common.sh
+BENCH_NAME=bench-webserver
+# shellcheck source=scripts/lib/bench-common.sh
+. "$ROOT/scripts/lib/bench-common.sh"
 
 # --- tools -------------------------------------------------------------------
 for p in ca responder webserver; do
@@ -57,36 +36,13 @@ command -v curl >/dev/null || die "curl missing (run 'make deps')"
 command -v python3 >/dev/null || die "python3 missing (apt-get install python3-minimal): it picks a free port for nginx"
 pkg-config --exists wolfssl 2>/dev/null || die "wolfSSL's headers are missing (run 'make deps')"
 
-if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo -n"; else SUDO="none"; fi
-apt_install() {
-    [ "$SUDO" != "none" ] || return 1
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1 ||
-        { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 &&
-            $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1; }
-}
-
 # The load generator is an OpenSSL client (independent of our wolfSSL server,
 # and the same client for nginx); its headers come from libssl-dev.
 if ! pkg-config --exists libssl 2>/dev/null && [ ! -e /usr/include/openssl/ssl.h ]; then
-    say "installing libssl-dev (the load generator is an OpenSSL client)"
-    apt_install libssl-dev || die "libssl-dev is missing and cannot be installed here (apt-get install libssl-dev)"
+    die "libssl-dev is missing (run 'make deps')"
 fi
 
-find_nginx() { command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; }; }
-NGINX=$(find_nginx || true)
-if [ -z "$NGINX" ] && [ "$SUDO" != "none" ]; then
-    say "installing nginx (the peer to compare with)"
-    # Debian starts a package's service on install; policy-rc.d 101 says
-    # "not now", so no nginx is left listening on port 80 behind our back.
-    if [ ! -e /usr/sbin/policy-rc.d ] && [ -z "$SUDO" ]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d &&
-            POLICY_RC_CREATED=1
-    fi
-    apt_install nginx || apt_install nginx-light || true
-    if [ -n "$POLICY_RC_CREATED" ]; then rm -f /usr/sbin/policy-rc.d; POLICY_RC_CREATED=""; fi
-    NGINX=$(find_nginx || true)
-fi
-[ -n "$NGINX" ] || say "nginx is not installed and cannot be installed here: skipping it"
+[ -n "$NGINX" ] || say "nginx is not installed (run 'make deps'): skipping it"
 
 mkdir -p "$ROOT/build/bench"
 # shellcheck disable=SC2046 # pkg-config prints several words on purpose

@@ -7,8 +7,9 @@ set -eu
 # Libraries the programs link (DESIGN section 0).
 BUILD_PACKAGES="build-essential pkg-config libwolfssl-dev libsqlite3-dev check
 libmicrohttpd-dev libcurl4-gnutls-dev libjansson-dev"
-# Tools the tests and benchmarks run against our programs.
-TEST_PACKAGES="openssl sqlite3 clang curl procps nginx"
+# Tools the tests and benchmarks run against our programs (nginx is a peer;
+# libssl-dev builds the benchmarks' OpenSSL client).
+TEST_PACKAGES="openssl sqlite3 clang curl procps nginx libssl-dev python3"
 
 missing=""
 for pkg in $BUILD_PACKAGES $TEST_PACKAGES; do
@@ -33,6 +34,15 @@ fi
 
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Debian starts a package's service on install (nginx on port 80). The lab
+# starts its peers itself on free ports: policy-rc.d exit 101 says "not now".
+POLICY_RC=/usr/sbin/policy-rc.d
+POLICY_RC_CREATED=""
+if ! $SUDO test -e "$POLICY_RC"; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY_RC" >/dev/null && $SUDO chmod 755 "$POLICY_RC" &&
+        POLICY_RC_CREATED=1
+fi
+trap '[ -z "$POLICY_RC_CREATED" ] || $SUDO rm -f "$POLICY_RC"' EXIT
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
 # shellcheck disable=SC2086
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,34 @@
+# shellcheck shell=bash disable=SC2034  # sourced: NGINX and the rest are for the caller
+# bench-common.sh — what every scripts/bench-*.sh shares, sourced after it
+# sets BENCH_NAME: messages, the temporary directory, and stopping every
+# process it started (PIDS) on any exit. nginx, libssl-dev and the other
+# peers come from scripts/install-deps.sh (`make bench` runs it first).
+
+say() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
+die() { say "$*"; exit 2; }
+
+TMP=""
+PIDS=""
+cleanup() {
+    local pid waited
+    for pid in $PIDS; do kill -TERM "$pid" 2>/dev/null || true; done
+    # The responder finishes answers already begun (up to 5 s); then force.
+    for pid in $PIDS; do
+        waited=0
+        while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 60 ]; do
+            sleep 0.1
+            waited=$((waited + 1))
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    [ -n "$TMP" ] && rm -rf "$TMP"
+    return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# nginx, the peer some benchmarks compare with; empty when it is not there.
+find_nginx() { command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; }; }
+NGINX=$(find_nginx || true)
