@@ -8,8 +8,11 @@ set -eu
 BUILD_PACKAGES="build-essential pkg-config libwolfssl-dev libsqlite3-dev check
 libmicrohttpd-dev libcurl4-gnutls-dev libjansson-dev"
 # Tools the tests and benchmarks run against our programs (nginx is a peer;
-# libssl-dev builds the benchmarks' OpenSSL client).
-TEST_PACKAGES="openssl sqlite3 clang curl procps nginx libssl-dev python3"
+# libssl-dev builds the benchmarks' OpenSSL client; chromium renders the HTML
+# report, with a font so its text is drawn, and zlib1g-dev lets the test read
+# the PNG; tcpdump records `scenario run --capture` and tshark checks it).
+TEST_PACKAGES="openssl sqlite3 clang curl procps nginx libssl-dev python3
+chromium fonts-dejavu-core zlib1g-dev tcpdump tshark"
 
 missing=""
 for pkg in $BUILD_PACKAGES $TEST_PACKAGES; do
