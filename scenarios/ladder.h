@@ -2,9 +2,10 @@
  * ladder (sequence) diagram in at most 100 columns: one column per party
  * (the browser's users as one, the web server, the responder, the CA), one
  * row per event in the order the trace holds them, arrows for messages and
- * notes for conclusions, narration as full-width lines. Consecutive rows that
- * differ only in user, address and time collapse into one row with "×N".
- * Streaming: one bounded line at a time, constant memory. */
+ * notes for conclusions, narration as full-width lines. Rows that differ only
+ * in user, address and time collapse into one row with "×N" (the rows and
+ * the collapse are ladder_rows.h's, shared with the HTML report). Streaming:
+ * one bounded line at a time, constant memory. */
 #ifndef OCSPLAB_SCENARIOS_LADDER_H
 #define OCSPLAB_SCENARIOS_LADDER_H
 

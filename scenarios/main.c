@@ -11,24 +11,30 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "cli.h"
 #include "clock.h"
 #include "expect.h"
 #include "fileio.h"
 #include "lab.h"
+#include "labdirs.h"
 #include "ladder.h"
 #include "load.h"
 #include "procs.h"
+#include "report.h"
 #include "run.h"
 
 static const char usage_text[] =
-    "usage: scenario run [--lab DIR] [--keep] [--quiet] [--no-pause] FILE|NUMBER...\n"
+    "usage: scenario run [--lab DIR] [--keep] [--quiet] [--no-pause] [--capture FILE.pcap]\n"
+    "                    [--report] FILE|NUMBER...\n"
     "       scenario --list [FILE|DIR...]\n"
     "       scenario clock [--lab DIR] [advance DURATION | reset]\n"
     "       scenario trace [--lab DIR] [--actor A] [--event GLOB] [--user N]\n"
     "                      [--since T] [--until T] [--json] [--follow]\n"
+    "       scenario report [--lab DIR] [-o FILE]\n"
     "\n"
     "run: plays each scenario file (scenarios/README.md) against the lab's real programs\n"
     "(ca, responder, webserver, browser, found next to this program), each in a fresh lab\n"
@@ -41,6 +47,10 @@ static const char usage_text[] =
     "                (they are always kept when something failed)\n"
     "  --quiet       print only failures (for tests)\n"
     "  --no-pause    never wait at 'pause' (it waits only on a terminal anyway)\n"
+    "  --report      at the end, pass or fail, write RUN/report.html (see report) and\n"
+    "                keep the labs\n"
+    "  --capture FILE.pcap  record the run's loopback traffic with tcpdump for\n"
+    "                Wireshark, and print which port is which program\n"
     "--list: the scenarios with their titles (default: scenarios/ and scenarios/lessons/).\n"
     "clock: shows the simulated time of a lab (--lab, default ./lab), or moves it.\n"
     "trace: draws LAB/trace.jsonl (or each LAB/*/trace.jsonl of a run) as a ladder of\n"
@@ -51,6 +61,11 @@ static const char usage_text[] =
     "  --since T, --until T  simulated time bounds, RFC 3339 or a prefix (2026-11-26T14)\n"
     "  --json        the matching lines unchanged, for jq\n"
     "  --follow      keep drawing as the trace grows (Ctrl-C ends)\n"
+    "report: one self-contained HTML page (no script, nothing fetched: it projects\n"
+    "offline) of LAB/trace.jsonl or each LAB/*/trace.jsonl of a run: the comparison\n"
+    "table, the requests at the CA as a chart, each staple's life and the revocation\n"
+    "window, what the CA learned about the visitors, and the ladders.\n"
+    "  -o FILE, --output FILE  where to write it (default LAB/report.html)\n"
     "\n"
     "Colour on a terminal only, never with NO_COLOR. Exit status: 0 every expectation\n"
     "held, 1 one failed or a program died, 2 usage, syntax or environment error,\n"
@@ -58,9 +73,12 @@ static const char usage_text[] =
 
 struct flags {
     const char *lab;
+    const char *capture; /* run --capture FILE.pcap */
     bool keep, quiet, no_pause, list, help, version;
     const char *actor, *event, *user, *since, *until; /* trace */
     bool json, follow;
+    bool report;                       /* run --report */
+    const char *output, *output_long; /* report -o FILE, --output FILE */
 };
 
 /* The folder this program lives in: its siblings are the lab's programs,
@@ -270,9 +288,9 @@ static int run_trace(const struct flags *f, const struct cli_args *args)
 {
     struct scn_ladder_options opt = {0};
     struct scn_ui ui;
-    const char *lab = f->lab != NULL ? f->lab : LAB_DEFAULT_DIR;
-    char path[LAB_PATH_MAX], *names[256];
-    size_t count = 0;
+    struct scn_labdirs dirs;
+    struct errbuf err = {{0}};
+    char path[LAB_PATH_MAX];
     int rc = SCN_EXIT_OK;
     if (args->positional_count > 1) {
         fputs(usage_text, stderr);
@@ -292,39 +310,24 @@ static int run_trace(const struct flags *f, const struct cli_args *args)
     opt.is_json = f->json;
     opt.is_follow = f->follow;
     opt.should_stop = trace_should_stop;
-    /* `make demo` keeps its labs in lab/demo: plain `scenario trace` draws them. */
-    if (f->lab == NULL && access(LAB_DEFAULT_DIR "/trace.jsonl", F_OK) != 0 &&
-        is_dir(LAB_DEFAULT_DIR "/demo"))
-        lab = LAB_DEFAULT_DIR "/demo";
-    if (file_path_join(path, sizeof path, lab, "trace.jsonl") != 0) {
-        cli_error("scenario", "invalid --lab '%s'", lab);
+    if (scn_labdirs_find(f->lab, &dirs, &err) != 0) {
+        cli_error("scenario", "%s", err.msg);
         return SCN_EXIT_USAGE;
     }
-    if (access(path, F_OK) == 0 || !is_dir(lab))
-        return trace_one(path, &opt);
-    DIR *d = opendir(lab);
-    struct dirent *e;
-    while (d != NULL && (e = readdir(d)) != NULL && count < sizeof names / sizeof names[0]) {
-        char sub[LAB_PATH_MAX];
-        if (e->d_name[0] != '.' && file_path_join(sub, sizeof sub, lab, e->d_name) == 0 &&
-            file_path_join(path, sizeof path, sub, "trace.jsonl") == 0 && access(path, F_OK) == 0)
-            names[count++] = strdup(e->d_name);
+    if (!dirs.is_run) {
+        rc = scn_labdirs_trace(&dirs, 0, path, sizeof path) == 0 ? trace_one(path, &opt)
+                                                                 : SCN_EXIT_USAGE;
+        scn_labdirs_free(&dirs);
+        return rc;
     }
-    if (d != NULL)
-        closedir(d);
-    if (count == 0) {
-        cli_error("scenario", "no trace in %s (run a scenario with --lab %s first)", lab, lab);
-        return SCN_EXIT_USAGE;
-    }
-    if (count > 1 && f->follow) {
-        cli_error("scenario", "--follow draws one lab: pass --lab %s/NAME", lab);
+    if (dirs.count > 1 && f->follow) {
+        cli_error("scenario", "--follow draws one lab: pass --lab %s/NAME", dirs.base);
         rc = SCN_EXIT_USAGE; /* the names are still freed below */
     }
-    qsort(names, count, sizeof names[0], compare_names);
-    for (size_t i = 0; i < count && rc == SCN_EXIT_OK; i++) {
+    for (size_t i = 0; i < dirs.count && rc == SCN_EXIT_OK; i++) {
         char sub[LAB_PATH_MAX];
-        if (names[i] == NULL || file_path_join(sub, sizeof sub, lab, names[i]) != 0 ||
-            file_path_join(path, sizeof path, sub, "trace.jsonl") != 0)
+        if (scn_labdirs_dir(&dirs, i, sub, sizeof sub) != 0 ||
+            scn_labdirs_trace(&dirs, i, path, sizeof path) != 0)
             continue;
         if (!f->json) {
             printf("%s%s== %s ==%s\n", i > 0 ? "\n" : "", ui.has_color ? "\033[1;34m" : "",
@@ -333,9 +336,142 @@ static int run_trace(const struct flags *f, const struct cli_args *args)
         }
         rc = trace_one(path, &opt);
     }
-    for (size_t i = 0; i < count; i++)
-        free(names[i]);
+    scn_labdirs_free(&dirs);
     return rc;
+}
+
+/* The real time, for "made at" on the page: the report is made now, whatever
+ * the labs' simulated clocks say. */
+static int64_t real_now_ms(void)
+{
+    struct timespec now;
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+        return 0;
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static int write_report(const char *const *dirs, const char *const *names, size_t count,
+                        const char *source, const char *output, bool is_quiet)
+{
+    struct scn_report_input in = {dirs, names, count, source, real_now_ms()};
+    struct scn_report_result res;
+    struct errbuf err = {{0}};
+    if (scn_report_write(&in, output, stderr, &res, &err) != 0) {
+        cli_error("scenario", "no report written to %s: %s", output, err.msg);
+        return SCN_EXIT_USAGE;
+    }
+    if (!is_quiet)
+        printf("wrote %s (%zu KB): %zu lab%s, %ld event%s\n", shown_path(output),
+               (res.bytes + 1023) / 1024, res.labs, res.labs == 1 ? "" : "s", res.events,
+               res.events == 1 ? "" : "s");
+    if (res.skipped > 0)
+        fprintf(stderr, "scenario: %ld bad trace line%s skipped; the report says so\n",
+                res.skipped, res.skipped == 1 ? "" : "s");
+    fflush(stdout);
+    return SCN_EXIT_OK;
+}
+
+/* -o FILE or --output FILE (one of them), else DIR/report.html. */
+static int report_path(const struct flags *f, const char *dir, char *out, size_t cap)
+{
+    if (f->output != NULL && f->output_long != NULL) {
+        cli_error("scenario", "give -o or --output, not both");
+        return -1;
+    }
+    const char *given = f->output != NULL ? f->output : f->output_long;
+    if (given != NULL ? snprintf(out, cap, "%s", given) >= (int)cap
+                      : file_path_join(out, cap, dir, "report.html") != 0) {
+        cli_error("scenario", "the report's path is too long");
+        return -1;
+    }
+    return 0;
+}
+
+/* `scenario report`: LAB/trace.jsonl, or every lab of a run folder. */
+static int run_report(const struct flags *f, const struct cli_args *args)
+{
+    struct scn_labdirs labs;
+    struct errbuf err = {{0}};
+    char output[LAB_PATH_MAX], trace[LAB_PATH_MAX], *dirs[SCN_LABDIRS_MAX] = {NULL};
+    const char *names[SCN_LABDIRS_MAX];
+    int rc = SCN_EXIT_USAGE;
+    if (args->positional_count > 1) {
+        fputs(usage_text, stderr);
+        return SCN_EXIT_USAGE;
+    }
+    if (scn_labdirs_find(f->lab, &labs, &err) != 0) {
+        cli_error("scenario", "%s", err.msg);
+        return SCN_EXIT_USAGE;
+    }
+    /* Said here, before anything is read, in the words `scenario trace` uses. */
+    if (!labs.is_run && scn_labdirs_trace(&labs, 0, trace, sizeof trace) == 0 &&
+        access(trace, R_OK) != 0) {
+        cli_error("scenario", "cannot read %s: %s (pass --lab DIR: a lab or a 'scenario run "
+                  "--lab' folder)", trace, strerror(errno));
+        goto out;
+    }
+    if (report_path(f, labs.base, output, sizeof output) != 0)
+        goto out;
+    for (size_t i = 0; i < labs.count; i++) {
+        char dir[LAB_PATH_MAX];
+        if (scn_labdirs_dir(&labs, i, dir, sizeof dir) != 0) {
+            cli_error("scenario", "a lab's path in %s is too long", labs.base);
+            goto out;
+        }
+        if ((dirs[i] = strdup(dir)) == NULL) {
+            cli_error("scenario", "out of memory");
+            goto out;
+        }
+        /* A single lab is named after its folder: "lab/demo/04-revocation/" -> "04-revocation". */
+        if (labs.is_run) {
+            names[i] = labs.names[i];
+        } else {
+            char *end = dirs[i] + strlen(dirs[i]);
+            while (end > dirs[i] + 1 && end[-1] == '/')
+                *--end = 0;
+            const char *slash = strrchr(dirs[i], '/');
+            names[i] = slash != NULL && slash[1] != 0 ? slash + 1 : dirs[i];
+        }
+    }
+    rc = write_report((const char *const *)dirs, names, labs.count, labs.base, output, false);
+out:
+    for (size_t i = 0; i < labs.count; i++)
+        free(dirs[i]);
+    scn_labdirs_free(&labs);
+    return rc;
+}
+
+/* run --report: the labs this run made, in name order, into RUN/report.html. */
+static int report_run(const struct flags *f, const struct scn_runner *r)
+{
+    char output[LAB_PATH_MAX], trace[LAB_PATH_MAX];
+    const char *dirs[SCN_MAX_SCRIPTS], *names[SCN_MAX_SCRIPTS];
+    size_t count = 0;
+    if (report_path(f, r->opt.run_dir, output, sizeof output) != 0)
+        return SCN_EXIT_USAGE;
+    for (size_t i = 0; i < r->lab_count && count < SCN_MAX_SCRIPTS; i++) {
+        /* A lab that never started (the run was interrupted) has no trace. */
+        if (file_path_join(trace, sizeof trace, r->labs[i], LAB_TRACE_FILE) != 0 ||
+            access(trace, F_OK) != 0)
+            continue;
+        const char *slash = strrchr(r->labs[i], '/');
+        dirs[count] = r->labs[i];
+        names[count++] = slash != NULL ? slash + 1 : r->labs[i];
+    }
+    /* In name order, as `scenario report --lab RUN` reads the same folder. */
+    for (size_t i = 1; i < count; i++)
+        for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            const char *name = names[j], *dir = dirs[j];
+            names[j] = names[j - 1];
+            dirs[j] = dirs[j - 1];
+            names[j - 1] = name;
+            dirs[j - 1] = dir;
+        }
+    if (count == 0) {
+        cli_error("scenario", "no report: no lab of this run has a trace");
+        return SCN_EXIT_USAGE;
+    }
+    return write_report(dirs, names, count, r->opt.run_dir, output, f->quiet);
 }
 
 static int make_run_dir(const struct flags *f, char *out, size_t cap, struct errbuf *err)
@@ -416,6 +552,17 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
             goto out;
         }
     }
+    /* The capture runs before the first program and after the last; when it
+     * cannot, nothing starts (exit 2), and the message says what to do. */
+    if (f->capture != NULL) {
+        r->capture = calloc(1, sizeof *r->capture);
+        if (r->capture == NULL || scn_capture_start(r->capture, f->capture, &err) != 0) {
+            cli_error("scenario", "cannot capture: %s",
+                      r->capture == NULL ? "out of memory" : err.msg);
+            rc = scn_procs_interrupted() != 0 ? SCN_EXIT_INTERRUPTED : SCN_EXIT_USAGE;
+            goto out;
+        }
+    }
     snprintf(r->opt.bin_dir, sizeof r->opt.bin_dir, "%s", bin_dir);
     snprintf(r->opt.prefix, sizeof r->opt.prefix, "%s", prefix);
     r->opt.is_quiet = f->quiet;
@@ -427,6 +574,8 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
         goto out;
     }
     rc = scn_run(r, scripts, count);
+    if (r->capture != NULL && scn_capture_write_ports(r->capture, &err) != 0)
+        fprintf(stderr, "scenario: capture: %s\n", err.msg);
     if (r->failure_count > 0) {
         fprintf(stderr, "\nscenario: %d problem%s:\n", r->failure_count,
                 r->failure_count == 1 ? "" : "s");
@@ -435,8 +584,14 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
         if (r->failure_count > SCN_MAX_REPORTED)
             fprintf(stderr, "  … and %d more\n", r->failure_count - SCN_MAX_REPORTED);
     }
+    if (f->report) {
+        /* Pass or fail: the page shows what happened either way. */
+        int report_rc = report_run(f, r);
+        if (rc == SCN_EXIT_OK)
+            rc = report_rc;
+    }
     bool is_temporary = f->lab == NULL;
-    if (rc == SCN_EXIT_OK && is_temporary && !f->keep) {
+    if (rc == SCN_EXIT_OK && is_temporary && !f->keep && !f->report) {
         if (scn_remove_run_dir(r->opt.run_dir) != 0)
             fprintf(stderr, "scenario: could not remove all of %s\n", r->opt.run_dir);
     } else if (rc == SCN_EXIT_OK) {
@@ -448,6 +603,14 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
                 r->opt.run_dir);
     }
 out:
+    if (r->capture != NULL) {
+        scn_capture_stop(r->capture); /* when the run never began; else done already */
+        if (r->capture->warning[0] != 0)
+            fprintf(stderr, "scenario: capture: %s\n", r->capture->warning);
+        if (!f->quiet)
+            scn_capture_print_summary(r->capture, stdout);
+        free(r->capture);
+    }
     for (size_t i = 0; i < count; i++) {
         scn_script_free(scripts[i]);
         free(scripts[i]);
@@ -467,6 +630,9 @@ int main(int argc, char **argv)
         {"--event", true, &f.event, NULL},      {"--user", true, &f.user, NULL},
         {"--since", true, &f.since, NULL},      {"--until", true, &f.until, NULL},
         {"--json", false, NULL, &f.json},       {"--follow", false, NULL, &f.follow},
+        {"--capture", true, &f.capture, NULL},
+        {"--report", false, NULL, &f.report},   {"-o", true, &f.output, NULL},
+        {"--output", true, &f.output_long, NULL},
     };
     struct cli_args args;
     struct errbuf err = {{0}};
@@ -497,6 +663,8 @@ int main(int argc, char **argv)
         return run_clock(&f, &args);
     if (strcmp(command, "trace") == 0)
         return run_trace(&f, &args);
+    if (strcmp(command, "report") == 0)
+        return run_report(&f, &args);
     if (strcmp(command, "run") == 0)
         return run_files(&f, &args, bin_dir, prefix, dir);
     if (command[0] == 0)

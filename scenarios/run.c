@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "clock.h"
 #include "expect.h"
 #include "fileio.h"
@@ -1177,6 +1178,11 @@ static int run_script(struct scn_runner *r, const struct scn_script *script)
     int last_line = script->count > 0 ? script->steps[script->count - 1]->line : 0;
     for (size_t i = 0; i < w->proc_count; i++)
         stop_proc(w, &w->procs[i], last_line);
+    /* The capture lists which random port is which program, for Wireshark. */
+    for (size_t i = 0; r->capture != NULL && i < w->proc_count; i++)
+        scn_capture_note_server(r->capture, w->lab, script->stem, w->procs[i].name,
+                                w->procs[i].site, w->procs[i].program == SCN_WEBSERVER,
+                                w->procs[i].port);
     refresh_row(w);
     trace_event("scenario.end",
                 json_pack("{s:s, s:i, s:i, s:b}", "file", script->path, "passed", w->passed,
@@ -1214,6 +1220,11 @@ int scn_run(struct scn_runner *r, struct scn_script *const *scripts, size_t coun
     }
     for (size_t i = 0; i < count && scn_procs_interrupted() == 0; i++)
         run_script(r, scripts[i]);
+    /* Each scenario stopped its programs: the capture now holds their last
+     * packets. It goes first so that stop_all does not end it with SIGTERM
+     * (and does not count it as a program). */
+    if (r->capture != NULL)
+        scn_capture_stop(r->capture);
     int stopped = scn_procs_stop_all();
     scn_http_global_cleanup();
     if (scn_procs_interrupted() == 0) {

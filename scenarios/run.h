@@ -37,8 +37,12 @@ struct scn_options {
     bool is_pausing;            /* `pause` waits for Enter */
 };
 
+struct scn_capture; /* capture.h */
+
 struct scn_runner {
     struct scn_options opt;
+    struct scn_capture *capture;          /* --capture: told each server's port, stopped
+                                           * after the last program; NULL when off */
     struct scn_ui ui;
     struct scn_table table;
     int failure_count;
@@ -58,7 +62,7 @@ int scn_prepare_labs(struct scn_runner *r, struct scn_script *const *scripts, si
                      struct errbuf *err);
 
 /* Runs the scripts in order; returns an SCN_EXIT_ status. Every program is
- * stopped before it returns. */
+ * stopped before it returns, and then the capture, if any. */
 int scn_run(struct scn_runner *r, struct scn_script *const *scripts, size_t count);
 
 /* The lab prepared for a script ("" if none). */

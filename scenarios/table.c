@@ -45,6 +45,24 @@ static void grouped(int64_t value, char *out, size_t cap)
     out[n] = 0;
 }
 
+void scn_table_cells(const struct scn_table_row *row, struct scn_table_cells *out)
+{
+    grouped(row->users, out->text[0], sizeof out->text[0]);
+    grouped(row->stapled, out->text[1], sizeof out->text[1]);
+    grouped(row->asked, out->text[2], sizeof out->text[2]);
+    grouped(row->ca.requests, out->text[3], sizeof out->text[3]);
+    grouped(row->ca.bytes, out->text[4], sizeof out->text[4]);
+    grouped(row->ca.addresses, out->text[5], sizeof out->text[5]);
+    if (row->users > 0) {
+        snprintf(out->text[6], sizeof out->text[6], "%.1f",
+                 (double)row->ms_total / (double)row->users);
+        grouped(row->ms_worst, out->text[7], sizeof out->text[7]);
+    } else {
+        snprintf(out->text[6], sizeof out->text[6], "-");
+        snprintf(out->text[7], sizeof out->text[7], "-");
+    }
+}
+
 void scn_table_print(FILE *out, const struct scn_table *t, bool use_color)
 {
     const char *b = use_color ? BOLD : "", *r = use_color ? RESET : "";
@@ -63,22 +81,10 @@ void scn_table_print(FILE *out, const struct scn_table *t, bool use_color)
         const struct scn_table_row *row = &t->rows[i];
         if (row->users == 0 && row->ca.requests == 0)
             continue; /* a playlist's own row, or a lesson without visits */
-        char users[24], stapled[24], asked[24], req[24], bytes[24], addrs[24], mean[24],
-            worst[24];
-        grouped(row->users, users, sizeof users);
-        grouped(row->stapled, stapled, sizeof stapled);
-        grouped(row->asked, asked, sizeof asked);
-        grouped(row->ca.requests, req, sizeof req);
-        grouped(row->ca.bytes, bytes, sizeof bytes);
-        grouped(row->ca.addresses, addrs, sizeof addrs);
-        if (row->users > 0) {
-            snprintf(mean, sizeof mean, "%.1f", (double)row->ms_total / (double)row->users);
-            grouped(row->ms_worst, worst, sizeof worst);
-        } else {
-            snprintf(mean, sizeof mean, "-");
-            snprintf(worst, sizeof worst, "-");
-        }
-        fprintf(out, "  %-*s  %6s  %7s  %7s  | %9s  %9s  %9s  | %8s  %8s\n", w, row->label, users,
-                stapled, asked, req, bytes, addrs, mean, worst);
+        struct scn_table_cells c;
+        scn_table_cells(row, &c);
+        fprintf(out, "  %-*s  %6s  %7s  %7s  | %9s  %9s  %9s  | %8s  %8s\n", w, row->label,
+                c.text[0], c.text[1], c.text[2], c.text[3], c.text[4], c.text[5], c.text[6],
+                c.text[7]);
     }
 }

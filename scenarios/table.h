@@ -31,6 +31,16 @@ struct scn_table {
 struct scn_table_row *scn_table_add(struct scn_table *t, const char *label);
 /* Adds a visit's users to a row. */
 void scn_table_note_visit(struct scn_table_row *row, const struct scn_visit *visit);
+/* A row's numbers as the table prints them ("15,940", "42.3", "-"), in the
+ * order users, stapled, asked the CA, OCSP requests at the CA, bytes from the
+ * CA, addresses the CA saw, mean and worst visit ms: the HTML report shows
+ * the same cells. */
+#define SCN_TABLE_COLUMNS 8
+struct scn_table_cells {
+    char text[SCN_TABLE_COLUMNS][24];
+};
+void scn_table_cells(const struct scn_table_row *row, struct scn_table_cells *out);
+
 /* Prints the table; `use_color` for the header on a terminal. */
 void scn_table_print(FILE *out, const struct scn_table *t, bool use_color);
 

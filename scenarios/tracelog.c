@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "countmap.h"
 #include "fileio.h"
 #include "lab.h"
 #include "trace.h"
@@ -109,32 +110,32 @@ int scn_tracelog_count(const char *lab, const char *event, const struct scn_filt
     return 0;
 }
 
-struct totals_ctx {
+struct scn_ca_tally {
     struct scn_ca_totals totals;
-    char **addresses;
-    size_t address_count;
+    struct scn_countmap addresses;
     bool is_out_of_memory;
 };
 
-static void note_address(struct totals_ctx *t, const char *addr)
+struct scn_ca_tally *scn_ca_tally_new(void)
 {
-    for (size_t i = 0; i < t->address_count; i++)
-        if (strcmp(t->addresses[i], addr) == 0)
-            return;
-    t->totals.addresses++;
-    if (t->address_count == SCN_MAX_DISTINCT)
-        return; /* counted; not remembered (a later repeat would count again) */
-    char *copy = strdup(addr);
-    if (copy == NULL) {
-        t->is_out_of_memory = true;
-        return;
+    struct scn_ca_tally *t = calloc(1, sizeof *t);
+    if (t != NULL && scn_countmap_init(&t->addresses, SCN_MAX_DISTINCT) != 0) {
+        free(t);
+        t = NULL;
     }
-    t->addresses[t->address_count++] = copy;
+    return t;
 }
 
-static void totals_line(json_t *line, void *ctx)
+void scn_ca_tally_free(struct scn_ca_tally *tally)
 {
-    struct totals_ctx *t = ctx;
+    if (tally == NULL)
+        return;
+    scn_countmap_free(&tally->addresses);
+    free(tally);
+}
+
+void scn_ca_tally_add(struct scn_ca_tally *t, json_t *line)
+{
     const char *actor = json_string_value(json_object_get(line, "actor"));
     const char *event = json_string_value(json_object_get(line, "event"));
     if (actor == NULL || event == NULL || strcmp(actor, "responder") != 0)
@@ -147,28 +148,43 @@ static void totals_line(json_t *line, void *ctx)
     if (is_answer && json_is_integer(bytes) && json_integer_value(bytes) > 0)
         t->totals.bytes += json_integer_value(bytes);
     const char *client = json_string_value(json_object_get(line, "client"));
-    if (client != NULL && client[0] != 0)
-        note_address(t, client);
+    if (client == NULL || client[0] == 0)
+        return;
+    /* Past SCN_MAX_DISTINCT an address is counted but not remembered, so a
+     * later repeat of it counts again. */
+    enum scn_countmap_result seen = scn_countmap_add(&t->addresses, client);
+    if (seen == SCN_COUNTMAP_NOMEM)
+        t->is_out_of_memory = true;
+    else if (seen != SCN_COUNTMAP_OLD)
+        t->totals.addresses++;
+}
+
+int scn_ca_tally_totals(const struct scn_ca_tally *tally, struct scn_ca_totals *out,
+                        struct errbuf *err)
+{
+    if (tally->is_out_of_memory) {
+        errbuf_set(err, "out of memory");
+        return -1;
+    }
+    *out = tally->totals;
+    return 0;
+}
+
+static void totals_line(json_t *line, void *ctx)
+{
+    scn_ca_tally_add(ctx, line);
 }
 
 int scn_tracelog_ca_totals(const char *lab, struct scn_ca_totals *out, struct errbuf *err)
 {
-    struct totals_ctx t;
-    memset(&t, 0, sizeof t);
-    t.addresses = calloc(SCN_MAX_DISTINCT, sizeof *t.addresses);
-    if (t.addresses == NULL) {
+    struct scn_ca_tally *t = scn_ca_tally_new();
+    if (t == NULL) {
         errbuf_set(err, "out of memory");
         return -1;
     }
-    int rc = each_line(lab, totals_line, &t, err);
-    for (size_t i = 0; i < t.address_count; i++)
-        free(t.addresses[i]);
-    free(t.addresses);
-    if (rc == 0 && t.is_out_of_memory) {
-        errbuf_set(err, "out of memory");
-        rc = -1;
-    }
+    int rc = each_line(lab, totals_line, t, err);
     if (rc == 0)
-        *out = t.totals;
+        rc = scn_ca_tally_totals(t, out, err);
+    scn_ca_tally_free(t);
     return rc;
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "errbuf.h"
 #include "parse.h"
 
@@ -28,5 +30,16 @@ struct scn_ca_totals {
     int64_t addresses;
 };
 int scn_tracelog_ca_totals(const char *lab, struct scn_ca_totals *out, struct errbuf *err);
+
+/* The same totals counted one event at a time, for a reader that walks the
+ * trace anyway (the HTML report): the runner's table and the report add up
+ * the same events the same way. new (NULL when out of memory), add every
+ * event, then totals (-1 with err set when memory ran out), then free. */
+struct scn_ca_tally;
+struct scn_ca_tally *scn_ca_tally_new(void);
+void scn_ca_tally_add(struct scn_ca_tally *tally, json_t *event);
+int scn_ca_tally_totals(const struct scn_ca_tally *tally, struct scn_ca_totals *out,
+                        struct errbuf *err);
+void scn_ca_tally_free(struct scn_ca_tally *tally);
 
 #endif

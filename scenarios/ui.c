@@ -37,6 +37,42 @@ static int columns(const char *s, size_t len)
     return n;
 }
 
+size_t scn_ui_line_bytes(const char *text, int room)
+{
+    /* As many words as fit in `room` columns (a longer word alone). */
+    size_t take = 0, last_space = 0;
+    int cols = 0;
+    while (text[take] != 0 && text[take] != '\n') {
+        if (text[take] == ' ')
+            last_space = take;
+        cols += ((unsigned char)text[take] & 0xc0) != 0x80;
+        if (cols > room && last_space > 0)
+            return last_space;
+        take++;
+    }
+    return take;
+}
+
+void scn_ui_fit(const char *text, int cols, char *out, size_t cap)
+{
+    size_t i = 0;
+    int used = 0;
+    while (text[i] != 0) {
+        size_t n = 1;
+        while ((((unsigned char)text[i + n]) & 0xc0) == 0x80)
+            n++;
+        bool is_last_fit = used + 1 == cols && text[i + n] != 0;
+        if (used == cols || is_last_fit || i + n + 4 > cap)
+            break;
+        used++;
+        i += n;
+    }
+    memcpy(out, text, i);
+    out[i] = 0;
+    if (text[i] != 0 && i + 4 <= cap)
+        memcpy(out + i, "…", 4); /* 3 bytes and the NUL */
+}
+
 void scn_ui_print(const struct scn_ui *ui, enum scn_ui_tone tone, const char *lead,
                   const char *text)
 {
@@ -49,19 +85,7 @@ void scn_ui_print(const struct scn_ui *ui, enum scn_ui_tone tone, const char *le
     const char *s = text;
     bool is_first = true;
     do {
-        /* Take as many words as fit in `room` columns (a longer word alone). */
-        size_t take = 0, last_space = 0;
-        int cols = 0;
-        while (s[take] != 0 && s[take] != '\n') {
-            if (s[take] == ' ')
-                last_space = take;
-            cols += ((unsigned char)s[take] & 0xc0) != 0x80;
-            if (cols > room && last_space > 0) {
-                take = last_space;
-                break;
-            }
-            take++;
-        }
+        size_t take = scn_ui_line_bytes(s, room);
         fprintf(ui->out, "%*s%s%s%.*s%s\n", is_first ? 0 : indent, "", is_first ? lead : "", on,
                 (int)take, s, off);
         s += take;

@@ -6,6 +6,7 @@
 #define OCSPLAB_SCENARIOS_UI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 struct scn_ui {
@@ -39,5 +40,14 @@ void scn_ui_printf(const struct scn_ui *ui, enum scn_ui_tone tone, const char *l
 void scn_ui_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A blank line (not in quiet mode). */
 void scn_ui_blank(const struct scn_ui *ui);
+
+/* Text shaping, shared by the terminal and the HTML report's drawings (one
+ * column per UTF-8 character; the lab writes no wide ones). */
+/* At most `cols` columns of `text` into out (cap bytes), ending with "…"
+ * when it had to cut. */
+void scn_ui_fit(const char *text, int cols, char *out, size_t cap);
+/* How many bytes of `text` its next line of at most `room` columns takes:
+ * up to the last space that fits (a longer word stays whole), or to '\n'. */
+size_t scn_ui_line_bytes(const char *text, int room);
 
 #endif

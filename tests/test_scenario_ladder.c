@@ -2,7 +2,10 @@
  * ladder rows and arrows, identical rows collapsed with ×N, each filter,
  * --json passing lines through unchanged, bad lines (not JSON, truncated,
  * overlong) reported with their line numbers and skipped, the 100-column
- * limit, --follow stopping, and a 200,000-line trace streamed to a few rows. */
+ * limit, --follow stopping, and a 200,000-line trace streamed to a few rows;
+ * the rows themselves (ladder_rows.h, shared with the HTML report) through
+ * their emit callback, and handshakes with 127.0.0.1 (the runner's /stats,
+ * openssl) drawn as notes, not as visits. */
 #include <check.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 #include <unistd.h>
 
 #include "../scenarios/ladder.h"
+#include "../scenarios/ladder_rows.h"
 #include "../scenarios/tracefile.h"
 #include "trace.h"
 
@@ -263,6 +267,82 @@ START_TEST(test_collapse)
     ck_assert(step < hello && hello < refuse && refuse < next);
     drawn_free(&d);
     free(text);
+}
+END_TEST
+
+/* The runner's /stats connections and tools such as openssl come from
+ * 127.0.0.1; lab users from 127.0.A.B with A >= 1. */
+START_TEST(test_not_a_user)
+{
+    static const char text[] =
+        EV("10:00:00.000", "\"actor\":\"webserver\",\"event\":\"tls.handshake.done\","
+                           "\"peer\":\"127.0.0.1\",\"version\":\"TLS 1.3\",\"stapled\":false")
+        EV("10:00:01.000", "\"actor\":\"webserver\",\"event\":\"tls.handshake.done\","
+                           "\"peer\":\"127.0.0.1\",\"version\":\"TLS 1.3\",\"stapled\":false")
+        EV("10:00:02.000", "\"actor\":\"webserver\",\"event\":\"tls.handshake.done\","
+                           "\"peer\":\"127.0.1.1\",\"version\":\"TLS 1.3\",\"stapled\":false");
+    struct scn_ladder_options opt = {0};
+    struct drawn d;
+    draw(text, strlen(text), &opt, &d);
+    ck_assert_str_eq(line_with(d.out, "not a lab user"),
+                     "10:00:00.000    |           *           |           |  "
+                     "TLS with 127.0.0.1 (not a lab user) ×2");
+    ck_assert_int_eq(count_lines_with(d.out, "Certificate, no staple"), 1);
+    ck_assert_str_eq(line_with(d.out, "Certificate, no staple"),
+                     "10:00:02.000    |<----------|           |           |  "
+                     "Certificate, no staple (TLS 1.3)");
+    drawn_free(&d);
+}
+END_TEST
+
+struct collected {
+    char text[2048];
+    int rows;
+};
+
+static void collect_row(const struct scn_ladder_row *row, void *ctx)
+{
+    struct collected *c = ctx;
+    size_t used = strlen(c->text);
+    snprintf(c->text + used, sizeof c->text - used, "%d %d>%d %s x%ld @%s\n", (int)row->kind,
+             (int)row->from, (int)row->to, row->label, row->count, row->ts);
+    c->rows++;
+}
+
+static json_t *event_of(const char *line);
+
+/* The rows as the report sees them: each emitted once, in order, collapsed
+ * within a step, the held ones only on flush. */
+START_TEST(test_rows_api)
+{
+    static const char *const lines[] = {
+        "{\"ts\":\"T1\",\"actor\":\"scenario\",\"event\":\"scenario.step\",\"msg\":\"visit\"}",
+        "{\"ts\":\"T2\",\"actor\":\"browser\",\"event\":\"tls.client_hello\",\"user\":1}",
+        "{\"ts\":\"T3\",\"actor\":\"browser\",\"event\":\"browser.verdict\",\"verdict\":\"accept\","
+        "\"reason\":\"good\"}",
+        "{\"ts\":\"T4\",\"actor\":\"browser\",\"event\":\"tls.client_hello\",\"user\":2}",
+        "{\"ts\":\"T5\",\"actor\":\"browser\",\"event\":\"browser.verdict\",\"verdict\":\"accept\","
+        "\"reason\":\"good\"}",
+        "{\"ts\":\"T6\",\"actor\":\"scenario\",\"event\":\"scenario.say\",\"msg\":\"done\"}",
+    };
+    struct collected c = {"", 0};
+    struct scn_ladder_rows rows;
+    scn_ladder_rows_init(&rows, collect_row, &c);
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        json_t *ev = event_of(lines[i]);
+        struct scn_ladder_row row;
+        scn_ladder_row_from_event(ev, &row);
+        scn_ladder_rows_add(&rows, &row);
+        json_decref(ev);
+    }
+    /* The last narration is held until the flush. */
+    ck_assert_int_eq(c.rows, 3);
+    scn_ladder_rows_flush(&rows);
+    ck_assert_int_eq(c.rows, 4);
+    ck_assert_str_eq(c.text, "2 5>5 visit x1 @T1\n"
+                             "0 0>1 ClientHello (no status_request) x2 @T2\n"
+                             "1 0>0 ACCEPT (good) x2 @T3\n"
+                             "2 5>5 done x1 @T6\n");
 }
 END_TEST
 
@@ -581,6 +661,8 @@ Suite *scenario_ladder_suite(void)
     tcase_add_test(tc, test_width);
     tcase_add_test(tc, test_follow_stops);
     tcase_add_test(tc, test_tracefile);
+    tcase_add_test(tc, test_not_a_user);
+    tcase_add_test(tc, test_rows_api);
     suite_add_tcase(s, tc);
     TCase *big = tcase_create("large");
     tcase_set_timeout(big, 60);

@@ -65,47 +65,16 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-/* Processes whose command line mentions `needle` (our lab directory). */
-static int processes_mentioning(const char *needle, char *first, size_t cap)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    int count = 0;
-    if (first != NULL && cap > 0)
-        first[0] = 0;
-    ck_assert_ptr_nonnull(d);
-    while ((e = readdir(d)) != NULL) {
-        char path[300], cmdline[8192];
-        if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
-            continue;
-        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (f == NULL)
-            continue;
-        size_t n = fread(cmdline, 1, sizeof cmdline - 1, f);
-        fclose(f);
-        for (size_t i = 0; i < n; i++)
-            if (cmdline[i] == 0)
-                cmdline[i] = ' ';
-        cmdline[n] = 0;
-        if (strstr(cmdline, needle) != NULL) {
-            if (count++ == 0 && first != NULL)
-                snprintf(first, cap, "pid %.16s: %.400s", e->d_name, cmdline);
-        }
-    }
-    closedir(d);
-    return count;
-}
-
 /* Nothing started for this lab may outlive the run (a program being reaped
  * right now gets a moment). */
 static void assert_nothing_left(const char *lab)
 {
     char first[1024];
     int64_t deadline = now_ms() + 3000;
-    while (processes_mentioning(lab, first, sizeof first) > 0 && now_ms() < deadline)
+    while (test_processes_mentioning(lab, NULL, 0, first, sizeof first) > 0 && now_ms() < deadline)
         sleep_ms(50);
-    ck_assert_msg(processes_mentioning(lab, first, sizeof first) == 0, "left behind: %s", first);
+    ck_assert_msg(test_processes_mentioning(lab, NULL, 0, first, sizeof first) == 0,
+                  "left behind: %s", first);
 }
 
 static void write_text(const char *dir, const char *name, const char *text, char *path,
@@ -219,7 +188,7 @@ START_TEST(test_demo_output)
     static const char *const wanted[] = {
         "== 01-without-stapling", "$ visit shop.test --users 20 --staple off",
         "ok   expect responder requests == 20", "OCSP req.", "02-with-stapling",
-        "All 29 expectations held in 4 scenarios.", "20 users: 20 accepted",
+        "All 37 expectations held in 4 scenarios.", "20 users: 20 accepted",
     };
     for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
         ck_assert_msg(strstr(run.out, wanted[i]) != NULL, "no '%s' in\n%s", wanted[i],

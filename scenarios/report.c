@@ -1,0 +1,367 @@
+/* report.c — the report's page: the labs read, then the sections in order
+ * (overview, comparison, chart, timelines, privacy, ladders, footer), then
+ * the file written atomically. */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "fileio.h"
+#include "report_data.h"
+#include "report_privacy.h"
+#include "report_svg.h"
+#include "table.h"
+
+/* Inline only: the page is projected offline. Colours chosen to survive a
+ * projector (dark text, saturated fills). */
+static const char page_style[] =
+    "body{font-family:\"DejaVu Sans\",sans-serif;color:#212121;background:#ffffff;"
+    "width:1200px;margin:0 auto;padding:12px 20px;font-size:15px;line-height:1.45}\n"
+    "h1{font-size:28px;margin:8px 0 4px}\n"
+    "h2{font-size:22px;margin:32px 0 8px;border-bottom:2px solid #cfd8dc;padding-bottom:4px}\n"
+    "h3{font-size:17px;margin:20px 0 6px}\n"
+    "table{border-collapse:collapse;margin:8px 0}\n"
+    "th,td{border:1px solid #cfd8dc;padding:4px 10px;text-align:left}\n"
+    "thead th{background:#eceff1;font-size:13px;vertical-align:bottom}\n"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "tbody th{white-space:nowrap}\n"
+    "code{font-family:\"DejaVu Sans Mono\",monospace;font-size:13px;background:#f5f5f5;"
+    "padding:1px 4px}\n"
+    ".dim{color:#616161}\n"
+    ".warn{background:#fff3e0;border-left:4px solid #ef6c00;padding:6px 10px}\n"
+    ".window{color:#b71c1c;font-weight:bold}\n"
+    ".note,.more{color:#616161;font-style:italic}\n"
+    ".sw{display:inline-block;width:12px;height:12px;margin:0 4px 0 14px;"
+    "vertical-align:middle}\n"
+    "svg{display:block;margin:6px 0;max-width:100%;height:auto}\n"
+    "@media print{body{width:auto;padding:0}h2,h3{break-after:avoid}"
+    "#requests-chart svg,#staple-timeline svg{break-inside:avoid}}\n";
+
+/* PREFIX-NAME as an element id (or a link to one): of the lab's name,
+ * letters, digits, '.', '_' and '-' are kept, anything else becomes '-'. */
+static void lab_id(struct scn_html *h, const char *prefix, const char *name)
+{
+    char id[256];
+    size_t n = 0;
+    for (const char *s = name; *s != 0 && n + 1 < sizeof id; s++) {
+        char c = *s;
+        bool is_kept = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '.' || c == '_' || c == '-';
+        id[n++] = is_kept ? c : '-';
+    }
+    id[n] = 0;
+    scn_html_raw(h, prefix);
+    scn_html_text(h, id);
+}
+
+/* "2026-11-25 14:38" (UTC), or "?" for no time. */
+static void time_text(int64_t ms, char *out, size_t cap)
+{
+    char rfc[CLOCK_RFC3339_LEN];
+    if (ms == SCN_REPORT_NO_TIME || clock_format_rfc3339(ms, rfc, sizeof rfc) != 0) {
+        snprintf(out, cap, "?");
+        return;
+    }
+    snprintf(out, cap, "%.10s %.5s", rfc, rfc + 11);
+}
+
+static void trace_command(const struct scn_report_lab *lab, char *out, size_t cap)
+{
+    snprintf(out, cap, "scenario trace --lab %s", lab->dir);
+}
+
+/* ---- Sections ------------------------------------------------------------------------------- */
+
+static void overview(struct scn_html *h, const struct scn_report_input *in,
+                     struct scn_report_lab *const *labs, size_t count,
+                     const struct scn_report_result *res)
+{
+    int64_t from = SCN_REPORT_NO_TIME, to = SCN_REPORT_NO_TIME;
+    char a[32], b[32], made[32];
+    for (size_t i = 0; i < count; i++) {
+        const struct scn_report_lab *lab = labs[i];
+        if (lab->start_ms != SCN_REPORT_NO_TIME && (from == SCN_REPORT_NO_TIME || lab->start_ms < from))
+            from = lab->start_ms;
+        if (lab->end_ms != SCN_REPORT_NO_TIME && (to == SCN_REPORT_NO_TIME || lab->end_ms > to))
+            to = lab->end_ms;
+    }
+    time_text(from, a, sizeof a);
+    time_text(to, b, sizeof b);
+    time_text(in->generated_ms, made, sizeof made);
+    scn_html_raw(h, "<section id=\"overview\">\n<h1>OCSP Stapling Lab — report</h1>\n"
+                    "<p class=\"dim\">");
+    scn_html_textf(h, "%zu lab%s from ", count, count == 1 ? "" : "s");
+    scn_html_raw(h, "<code>");
+    scn_html_text(h, in->source);
+    scn_html_raw(h, "</code>");
+    scn_html_textf(h, " · simulated time %s → %s UTC · made %s UTC (real time)", a, b, made);
+    scn_html_raw(h, "</p>\n<ul class=\"labs\">\n");
+    for (size_t i = 0; i < count; i++) {
+        const struct scn_report_lab *lab = labs[i];
+        time_text(lab->start_ms, a, sizeof a);
+        time_text(lab->end_ms, b, sizeof b);
+        scn_html_raw(h, "<li><a href=\"");
+        lab_id(h, "#ladder-", lab->name);
+        scn_html_raw(h, "\"><strong>");
+        scn_html_text(h, lab->name);
+        scn_html_raw(h, "</strong></a> — ");
+        scn_html_text(h, lab->title[0] != 0 ? lab->title : "(no title)");
+        scn_html_raw(h, " <span class=\"dim\">");
+        scn_html_textf(h, "(simulated %s → %s, %ld event%s%s)", a, b, lab->events,
+                       lab->events == 1 ? "" : "s",
+                       lab->has_program_events ? "" : "; narration only, not in the table");
+        scn_html_raw(h, "</span></li>\n");
+    }
+    scn_html_raw(h, "</ul>\n");
+    if (res->skipped > 0) {
+        scn_html_rawf(h,
+                      "<p class=\"warn\">%ld malformed, truncated or overlong trace line%s "
+                      "skipped (",
+                      res->skipped, res->skipped == 1 ? " was" : "s were");
+        bool is_first = true;
+        for (size_t i = 0; i < count; i++) {
+            if (labs[i]->skipped == 0)
+                continue;
+            scn_html_raw(h, is_first ? "" : ", ");
+            scn_html_text(h, labs[i]->name);
+            scn_html_rawf(h, ": %ld", labs[i]->skipped);
+            is_first = false;
+        }
+        scn_html_raw(h, "); the first ones were listed with their line numbers when the "
+                        "report was made, and <code>scenario trace</code> lists them too.</p>\n");
+    }
+    if (in->count > count)
+        scn_html_rawf(h, "<p class=\"warn\">Only the first %zu labs are in this report; %zu more "
+                         "were left out.</p>\n",
+                      count, in->count - count);
+    scn_html_raw(h, "</section>\n");
+}
+
+static void comparison(struct scn_html *h, struct scn_report_lab *const *labs, size_t count)
+{
+    static const char *const columns[SCN_TABLE_COLUMNS] = {
+        "users", "stapled", "asked the CA", "OCSP requests at the CA", "bytes from the CA",
+        "addresses the CA saw", "mean visit ms", "worst visit ms"};
+    static const char *const keys[SCN_TABLE_COLUMNS] = {
+        "users", "stapled", "asked", "requests", "bytes", "addresses", "mean-ms", "worst-ms"};
+    scn_html_raw(h, "<section id=\"comparison\">\n<h2>The comparison</h2>\n"
+                    "<p>One row per lab, as the runner's closing table shows it, counted from "
+                    "the trace alone: users are the browsers' verdicts, <em>stapled</em> the "
+                    "users who got a staple, <em>asked the CA</em> the users who queried the "
+                    "responder themselves; the CA's side is every answer (and refusal) its "
+                    "responder logged.</p>\n<table class=\"numbers\"><thead><tr><th>lab</th>");
+    for (int c = 0; c < SCN_TABLE_COLUMNS; c++)
+        scn_html_rawf(h, "<th>%s</th>", columns[c]);
+    scn_html_raw(h, "</tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < count; i++) {
+        const struct scn_report_lab *lab = labs[i];
+        struct scn_table_cells cells;
+        if (!lab->has_program_events)
+            continue;
+        scn_table_cells(&lab->table, &cells);
+        scn_html_raw(h, "<tr data-lab=\"");
+        scn_html_text(h, lab->name);
+        scn_html_raw(h, "\"><th scope=\"row\">");
+        scn_html_text(h, lab->name);
+        scn_html_raw(h, "</th>");
+        for (int c = 0; c < SCN_TABLE_COLUMNS; c++) {
+            scn_html_rawf(h, "<td class=\"num\" data-col=\"%s\">", keys[c]);
+            scn_html_text(h, cells.text[c]);
+            scn_html_raw(h, "</td>");
+        }
+        scn_html_raw(h, "</tr>\n");
+    }
+    scn_html_raw(h, "</tbody></table>\n</section>\n");
+}
+
+static void requests_chart(struct scn_html *h, struct scn_report_lab *const *labs, size_t count)
+{
+    scn_html_raw(h, "<section id=\"requests-chart\">\n<h2>Visits and requests at the CA</h2>\n"
+                    "<p>Left, the visits of each lab and how many got a staple; right, every "
+                    "OCSP request the CA's responder answered, by who asked. Without stapling "
+                    "each visitor asks the CA; with it, the web server asks about twice a day "
+                    "for everyone, however many visit.</p>\n");
+    scn_report_chart(h, (const struct scn_report_lab *const *)labs, count);
+    scn_html_raw(h, "</section>\n");
+}
+
+static void legend_swatch(struct scn_html *h, const char *colour, const char *words)
+{
+    scn_html_rawf(h, "<span class=\"sw\" style=\"background:%s\"></span>%s", colour, words);
+}
+
+static void staple_timelines(struct scn_html *h, struct scn_report_lab *const *labs,
+                             size_t count)
+{
+    size_t drawn = 0;
+    scn_html_raw(h, "<section id=\"staple-timeline\">\n<h2>The staple's life</h2>\n"
+                    "<p>On the simulated clock, from the scenario's start to its end: each "
+                    "staple the web server fetched, valid until its nextUpdate (the thick tick "
+                    "is the refresh at half-life), the responder up or down, the users' "
+                    "verdicts, and the CA's revocations with the <strong>revocation "
+                    "window</strong> shaded: how long stapled visitors could still be told "
+                    "'good'.</p>\n<p class=\"dim\">");
+    legend_swatch(h, "#00897b", "a good staple");
+    legend_swatch(h, "#ef6c00", "a fetch or request that failed (×)");
+    legend_swatch(h, "#6d4c41", "staple expired (◆)");
+    legend_swatch(h, "#b71c1c", "revoked / learned of it (■)");
+    legend_swatch(h, "#ffcdd2", "revocation window");
+    legend_swatch(h, "#90a4ae", "responder up");
+    legend_swatch(h, "#ffb300", "responder faulty");
+    legend_swatch(h, "#388e3c", "accepted");
+    legend_swatch(h, "#d32f2f", "refused");
+    scn_html_raw(h, "</p>\n");
+    for (size_t i = 0; i < count; i++) {
+        const struct scn_report_lab *lab = labs[i];
+        if (!scn_report_has_timeline(lab))
+            continue;
+        scn_html_raw(h, "<div class=\"timeline\" id=\"");
+        lab_id(h, "timeline-", lab->name);
+        scn_html_raw(h, "\">\n<h3>");
+        scn_html_text(h, lab->name);
+        scn_html_raw(h, "</h3>\n");
+        scn_report_timeline(h, lab);
+        scn_html_raw(h, "</div>\n");
+        drawn++;
+    }
+    if (drawn == 0)
+        scn_html_raw(h, "<p>No lab had a web server stapling, or a revocation.</p>\n");
+    scn_html_raw(h, "</section>\n");
+}
+
+static void privacy(struct scn_html *h, struct scn_report_lab *const *labs, size_t count)
+{
+    scn_html_raw(h, "<section id=\"privacy\">\n<h2>What the CA learned</h2>\n"
+                    "<p>Every OCSP request tells the CA which certificate someone is checking, "
+                    "and from which address: the site a browser visits. The responder's log, "
+                    "lab by lab.</p>\n");
+    for (size_t i = 0; i < count; i++) {
+        if (!labs[i]->has_program_events)
+            continue;
+        scn_html_raw(h, "<h3>");
+        scn_html_text(h, labs[i]->name);
+        scn_html_raw(h, "</h3>\n");
+        scn_report_privacy(h, labs[i]);
+    }
+    scn_html_raw(h, "</section>\n");
+}
+
+static void ladders(struct scn_html *h, struct scn_report_lab *const *labs, size_t count)
+{
+    char command[LAB_PATH_MAX + 32];
+    scn_html_rawf(h,
+                  "<section id=\"ladder\">\n<h2>Who sent what to whom</h2>\n<p>Each lab's "
+                  "trace as a ladder diagram, as <code>scenario trace</code> draws it: one "
+                  "lane per party, arrows for messages, boxes for conclusions, the story "
+                  "between the rows. Identical rows of one step are collapsed (×N); at most "
+                  "%d rows per lab.</p>\n",
+                  SCN_REPORT_MAX_ROWS);
+    for (size_t i = 0; i < count; i++) {
+        const struct scn_report_lab *lab = labs[i];
+        trace_command(lab, command, sizeof command);
+        scn_html_raw(h, "<section id=\"");
+        lab_id(h, "ladder-", lab->name);
+        scn_html_raw(h, "\">\n<h3>");
+        scn_html_text(h, lab->name);
+        if (lab->title[0] != 0) {
+            scn_html_raw(h, ": ");
+            scn_html_text(h, lab->title);
+        }
+        scn_html_raw(h, "</h3>\n");
+        scn_report_ladder(h, lab, command);
+        scn_html_raw(h, "</section>\n");
+    }
+    scn_html_raw(h, "</section>\n");
+}
+
+static void footer(struct scn_html *h, const struct scn_report_input *in,
+                   struct scn_report_lab *const *labs, size_t count)
+{
+    char command[LAB_PATH_MAX + 32];
+    scn_html_raw(h, "<section id=\"footer\">\n<h2>The same in a terminal</h2>\n<p>");
+    scn_html_raw(h, "<code>scenario trace --lab ");
+    scn_html_text(h, in->source);
+    scn_html_raw(h, "</code> draws every lab's ladder; one lab at a time:</p>\n<ul>\n");
+    for (size_t i = 0; i < count; i++) {
+        trace_command(labs[i], command, sizeof command);
+        scn_html_raw(h, "<li><code>");
+        scn_html_text(h, command);
+        scn_html_raw(h, "</code></li>\n");
+    }
+    scn_html_raw(h, "</ul>\n<p class=\"dim\">Filters: <code>--actor</code>, <code>--event "
+                    "'ocsp.*'</code>, <code>--user N</code>, <code>--since</code>/"
+                    "<code>--until</code>; <code>--json</code> for jq.");
+    scn_html_rawf(h, " Made by <code>scenario report</code> (OCSP Stapling Lab %s).</p>\n",
+                  OCSPLAB_VERSION);
+    scn_html_raw(h, "</section>\n");
+}
+
+/* ---- The page ------------------------------------------------------------------------------- */
+
+int scn_report_build(const struct scn_report_input *in, FILE *errs, struct scn_html *page,
+                     struct scn_report_result *result, struct errbuf *err)
+{
+    int rc = -1;
+    size_t count = in->count < SCN_REPORT_MAX_LABS ? in->count : SCN_REPORT_MAX_LABS;
+    struct scn_report_lab **labs = calloc(count > 0 ? count : 1, sizeof *labs);
+    memset(result, 0, sizeof *result);
+    scn_html_init(page, SCN_REPORT_MAX_BYTES);
+    if (labs == NULL) {
+        errbuf_set(err, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        labs[i] = calloc(1, sizeof *labs[i]);
+        if (labs[i] == NULL) {
+            errbuf_set(err, "out of memory");
+            goto out;
+        }
+        if (scn_report_lab_read(labs[i], in->dirs[i], in->names[i], errs, err) != 0)
+            goto out;
+        result->labs++;
+        result->events += labs[i]->events;
+        result->skipped += labs[i]->skipped;
+    }
+    scn_html_raw(page, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                       "<title>OCSP Stapling Lab — report</title>\n<style>\n");
+    scn_html_raw(page, page_style);
+    scn_html_raw(page, "</style>\n</head>\n<body>\n");
+    overview(page, in, labs, count, result);
+    comparison(page, labs, count);
+    requests_chart(page, labs, count);
+    staple_timelines(page, labs, count);
+    privacy(page, labs, count);
+    ladders(page, labs, count);
+    footer(page, in, labs, count);
+    scn_html_raw(page, "</body>\n</html>\n");
+    if (page->is_too_large) {
+        errbuf_set(err, "the report would be larger than %u MB", SCN_REPORT_MAX_BYTES >> 20);
+        goto out;
+    }
+    if (page->is_out_of_memory) {
+        errbuf_set(err, "out of memory while making the report");
+        goto out;
+    }
+    result->bytes = page->len;
+    rc = 0;
+out:
+    for (size_t i = 0; i < count; i++) {
+        scn_report_lab_free(labs[i]);
+        free(labs[i]);
+    }
+    free(labs);
+    return rc;
+}
+
+int scn_report_write(const struct scn_report_input *in, const char *path, FILE *errs,
+                     struct scn_report_result *result, struct errbuf *err)
+{
+    struct scn_html page;
+    int rc = scn_report_build(in, errs, &page, result, err);
+    if (rc == 0)
+        rc = file_write_atomic(path, page.data, page.len, 0644, err);
+    scn_html_free(&page);
+    return rc;
+}
