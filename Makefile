@@ -5,6 +5,7 @@
 #   make asan       the same tests with AddressSanitizer + UBSan
 #   make fuzz       bounded libFuzzer runs of every parser (clang)
 #   make demo       the classroom demo
+#   make docs       docs/report.png: a real run's HTML report as Chromium draws it
 #   make install    PREFIX=/usr/local DESTDIR= ; programs become ocsplab-NAME
 
 CC      ?= cc
@@ -43,7 +44,7 @@ TEST_RUNNER := $(BUILD)/tests/run_tests
 # Each tests/.../test_NAME.c defines `Suite *NAME_suite(void)`; the list is generated.
 SUITE_NAMES := $(patsubst test_%.c,%,$(notdir $(TEST_SRC)))
 
-.PHONY: all check asan fuzz demo install uninstall clean deps bench
+.PHONY: all check asan fuzz demo docs install uninstall clean deps bench
 all: $(PROGRAM_BINS)
 
 deps:
@@ -74,8 +75,9 @@ $(BUILD)/tests/%.o: tests/%.c $(BUILD)/tests/suites.h
 	    -DLAB_BIN_DIR='"$(abspath $(BIN))"' -DLAB_SOURCE_DIR='"$(abspath .)"' \
 	    -MMD -MP -c $< -o $@
 
+# zlib: the tests read the PNGs Chromium writes (tests/integration/png_read.c).
 $(TEST_RUNNER): $(TEST_OBJ) $(PROG_LIB_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL) -lz
 
 check: deps
 	@$(MAKE) --no-print-directory all $(TEST_RUNNER)
@@ -104,6 +106,13 @@ bench: deps all
 
 demo: deps all
 	@$(BIN)/scenario run --lab lab/demo scenarios/demo.lab
+
+# The report_render suite checks the report of a real run in headless Chromium;
+# with OCSPLAB_DOCS_DIR set it also keeps the screenshot as report.png there.
+docs: deps
+	@$(MAKE) --no-print-directory all $(TEST_RUNNER)
+	@mkdir -p docs
+	@OCSPLAB_DOCS_DIR=$(abspath docs) CK_RUN_SUITE=report_render $(TEST_RUNNER)
 
 install: all
 	@for p in $(notdir $(PROGRAM_BINS)); do \

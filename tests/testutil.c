@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -223,6 +224,35 @@ int test_run_cmd(struct test_run *run, int timeout_ms, const char *fmt, ...)
     return test_run(run, timeout_ms, NULL, argv);
 }
 
+/* argv = bin/PROGRAM, then the NULL-terminated arguments of `ap`. */
+static void bin_argv(const char *program, va_list ap, char *path, size_t path_cap,
+                     const char *argv[], size_t cap, size_t *argc)
+{
+    snprintf(path, path_cap, "%s", test_bin(program));
+    *argc = 0;
+    argv[(*argc)++] = path;
+    for (const char *arg = va_arg(ap, const char *); arg != NULL; arg = va_arg(ap, const char *)) {
+        ck_assert_uint_lt(*argc, cap - 4); /* room for --lab LAB and the NULL */
+        argv[(*argc)++] = arg;
+    }
+    argv[*argc] = NULL;
+}
+
+struct test_run test_run_bin(int timeout_ms, const char *program, ...)
+{
+    const char *argv[32];
+    char path[4096];
+    size_t argc = 0;
+    va_list ap;
+    struct test_run run;
+    va_start(ap, program);
+    bin_argv(program, ap, path, sizeof path, argv, 32, &argc);
+    va_end(ap);
+    ck_assert_int_eq(test_run(&run, timeout_ms, NULL, argv), 0);
+    ck_assert_msg(!run.timed_out, "%s %s timed out", program, argc > 1 ? argv[1] : "");
+    return run;
+}
+
 char *test_ca_ok(int timeout_ms, const char *lab, ...)
 {
     const char *argv[32];
@@ -230,13 +260,8 @@ char *test_ca_ok(int timeout_ms, const char *lab, ...)
     size_t argc = 0;
     va_list ap;
     struct test_run run;
-    snprintf(program, sizeof program, "%s", test_bin("ca"));
-    argv[argc++] = program;
     va_start(ap, lab);
-    for (const char *arg = va_arg(ap, const char *); arg != NULL; arg = va_arg(ap, const char *)) {
-        ck_assert_uint_lt(argc, 28);
-        argv[argc++] = arg;
-    }
+    bin_argv("ca", ap, program, sizeof program, argv, 32, &argc);
     va_end(ap);
     argv[argc++] = "--lab";
     argv[argc++] = lab;
@@ -253,4 +278,40 @@ char *test_ca_ok(int timeout_ms, const char *lab, ...)
 bool test_contains(const char *haystack, const char *needle)
 {
     return haystack != NULL && needle != NULL && strstr(haystack, needle) != NULL;
+}
+
+int test_processes_mentioning(const char *needle, pid_t *pids, size_t cap, char *first,
+                              size_t first_cap)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int count = 0;
+    if (first != NULL && first_cap > 0)
+        first[0] = 0;
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        char path[300], cmdline[8192];
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue; /* it ended while we looked */
+        size_t n = fread(cmdline, 1, sizeof cmdline - 1, f);
+        fclose(f);
+        for (size_t i = 0; i < n; i++)
+            if (cmdline[i] == 0)
+                cmdline[i] = ' ';
+        cmdline[n] = 0;
+        if (strstr(cmdline, needle) == NULL)
+            continue;
+        if (pids != NULL && (size_t)count < cap)
+            pids[count] = (pid_t)atoi(e->d_name);
+        if (count == 0 && first != NULL && first_cap > 0)
+            snprintf(first, first_cap, "pid %.16s: %.400s", e->d_name, cmdline);
+        count++;
+    }
+    closedir(d);
+    return count;
 }

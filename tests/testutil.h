@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* A new empty directory under $TMPDIR (or /tmp); caller frees the string and
  * removes the tree with test_rmtree. Aborts the test on failure. */
@@ -42,11 +43,23 @@ void test_run_free(struct test_run *run);
 int test_run_cmd(struct test_run *run, int timeout_ms, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Runs bin/PROGRAM ARGS... (NULL-terminated) within timeout_ms; the test
+ * fails when it cannot run or times out. Free with test_run_free. */
+struct test_run test_run_bin(int timeout_ms, const char *program, ...);
+
 /* Runs bin/ca ARGS... --lab LAB (ARGS NULL-terminated) within timeout_ms;
  * the test fails unless it exits 0. Returns its stdout (caller frees). */
 char *test_ca_ok(int timeout_ms, const char *lab, ...);
 
 /* True when `haystack` contains `needle` (NULL-safe). */
 bool test_contains(const char *haystack, const char *needle);
+
+/* Processes other than this one whose command line contains `needle` (a
+ * scratch directory names everything a test started, even a daemon that left
+ * the test's process group). Returns how many, or -1 when /proc cannot be
+ * read; stores up to `cap` of their pids in `pids` (may be NULL) and the
+ * first as "pid N: command line" in `first` (may be NULL). */
+int test_processes_mentioning(const char *needle, pid_t *pids, size_t cap, char *first,
+                              size_t first_cap);
 
 #endif

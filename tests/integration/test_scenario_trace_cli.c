@@ -5,7 +5,6 @@
  * the trace files themselves), and bad input (a lab that is not there, a bad
  * flag, a damaged trace line) gets a clear message, never a crash. */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,8 @@
 #define LESSONS_DIR LAB_SOURCE_DIR "/scenarios/lessons"
 #define RUN_TIMEOUT_MS 150000
 #define TRACE_TIMEOUT_MS 30000
+/* `scenario trace ARGS..., NULL`, bounded in time. */
+#define RUN_TRACE(...) test_run_bin(TRACE_TIMEOUT_MS, "scenario", "trace", __VA_ARGS__)
 
 /* One run of lessons 1 and 2 for the whole suite (a few seconds). */
 static char *run_dir;
@@ -48,22 +49,6 @@ static void remove_run(void)
     run_dir = NULL;
 }
 
-/* Runs `scenario trace ARGS...` (NULL-terminated) and returns its result. */
-static struct test_run trace(const char *first, ...)
-{
-    const char *argv[16] = {test_bin("scenario"), "trace"};
-    size_t argc = 2;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a != NULL && argc < 15; a = va_arg(ap, const char *))
-        argv[argc++] = a;
-    va_end(ap);
-    argv[argc] = NULL;
-    struct test_run run;
-    ck_assert_int_eq(test_run(&run, TRACE_TIMEOUT_MS, NULL, argv), 0);
-    ck_assert_msg(!run.timed_out, "scenario trace timed out");
-    return run;
-}
 
 static void lab_of(const char *stem, char *out, size_t cap)
 {
@@ -131,7 +116,7 @@ static int json_lines(const char *out, const char *prefix, long user)
 
 START_TEST(test_ladder_tells_both_lessons)
 {
-    struct test_run run = trace("--lab", run_dir, NULL);
+    struct test_run run = RUN_TRACE("--lab", run_dir, NULL);
     ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
     /* both labs, in name order, each under its own heading */
     const char *first = strstr(run.out, "01-without-stapling ==");
@@ -169,7 +154,7 @@ START_TEST(test_json_event_filter_matches_trace)
 {
     char lab[LAB_PATH_MAX];
     lab_of("01-without-stapling", lab, sizeof lab);
-    struct test_run run = trace("--lab", lab, "--json", "--event", "ocsp.*", NULL);
+    struct test_run run = RUN_TRACE("--lab", lab, "--json", "--event", "ocsp.*", NULL);
     ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
     int expected = count_in_trace(lab, "ocsp.", 0);
     ck_assert_int_gt(expected, 20); /* twenty browsers asked, the responder answered */
@@ -182,7 +167,7 @@ START_TEST(test_json_user_filter_matches_trace)
 {
     char lab[LAB_PATH_MAX];
     lab_of("02-with-stapling", lab, sizeof lab);
-    struct test_run run = trace("--lab", lab, "--json", "--user", "3", NULL);
+    struct test_run run = RUN_TRACE("--lab", lab, "--json", "--user", "3", NULL);
     ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
     int expected = count_in_trace(lab, "", 3);
     ck_assert_int_gt(expected, 2); /* hello, handshake, staple check, verdict… */
@@ -195,7 +180,7 @@ START_TEST(test_actor_filter_draws_one_party)
 {
     char lab[LAB_PATH_MAX];
     lab_of("02-with-stapling", lab, sizeof lab);
-    struct test_run run = trace("--lab", lab, "--actor", "responder", NULL);
+    struct test_run run = RUN_TRACE("--lab", lab, "--actor", "responder", NULL);
     ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
     ck_assert_msg(test_contains(run.out, "OCSP good"), "%s", run.out);
     ck_assert_msg(!test_contains(run.out, "ClientHello"), "a browser row passed --actor responder");
@@ -207,7 +192,7 @@ START_TEST(test_since_after_the_end_draws_nothing)
 {
     char lab[LAB_PATH_MAX];
     lab_of("02-with-stapling", lab, sizeof lab);
-    struct test_run run = trace("--lab", lab, "--json", "--since", "2999", NULL);
+    struct test_run run = RUN_TRACE("--lab", lab, "--json", "--since", "2999", NULL);
     ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
     ck_assert_str_eq(run.out, "");
     test_run_free(&run);
@@ -218,17 +203,17 @@ START_TEST(test_bad_input_is_explained)
 {
     char missing[LAB_PATH_MAX];
     ck_assert_int_eq(file_path_join(missing, sizeof missing, run_dir, "no-such-lab"), 0);
-    struct test_run run = trace("--lab", missing, NULL);
+    struct test_run run = RUN_TRACE("--lab", missing, NULL);
     ck_assert_int_eq(run.exit_code, 2);
     ck_assert_msg(test_contains(run.err, "no-such-lab"), "%s", run.err);
     test_run_free(&run);
 
-    run = trace("--lab", run_dir, "--user", "three", NULL);
+    run = RUN_TRACE("--lab", run_dir, "--user", "three", NULL);
     ck_assert_int_eq(run.exit_code, 2);
     ck_assert_msg(test_contains(run.err, "--user"), "%s", run.err);
     test_run_free(&run);
 
-    run = trace("--lab", run_dir, "--colour", NULL);
+    run = RUN_TRACE("--lab", run_dir, "--colour", NULL);
     ck_assert_int_eq(run.exit_code, 2);
     ck_assert_msg(test_contains(run.err, "--colour"), "%s", run.err);
     test_run_free(&run);
@@ -261,7 +246,7 @@ START_TEST(test_damaged_trace_is_drawn_and_reported)
     free(damaged);
     free(text);
 
-    struct test_run run = trace("--lab", copy, NULL);
+    struct test_run run = RUN_TRACE("--lab", copy, NULL);
     ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
     char where[64];
     snprintf(where, sizeof where, "trace.jsonl:%d:", lines + 1);
