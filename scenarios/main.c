@@ -123,6 +123,8 @@ static void scenarios_dir(const char *bin_dir, char *out, size_t cap)
 static const char *shown_path(const char *path)
 {
     static char cwd[PATH_MAX];
+    while (strncmp(path, "./", 2) == 0 && path[2] != 0)
+        path += 2; /* "./lab/demo" reads as "lab/demo" */
     if (getcwd(cwd, sizeof cwd) == NULL)
         return path;
     size_t len = strlen(cwd);
@@ -433,7 +435,8 @@ static int run_report(const struct flags *f, const struct cli_args *args)
             names[i] = slash != NULL && slash[1] != 0 ? slash + 1 : dirs[i];
         }
     }
-    rc = write_report((const char *const *)dirs, names, labs.count, labs.base, output, false);
+    rc = write_report((const char *const *)dirs, names, labs.count, shown_path(labs.base), output,
+                      false);
 out:
     for (size_t i = 0; i < labs.count; i++)
         free(dirs[i]);
