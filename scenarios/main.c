@@ -111,8 +111,11 @@ static bool is_dir(const char *path)
 /* scenarios/ of the source tree: next to bin/, else in the current folder. */
 static void scenarios_dir(const char *bin_dir, char *out, size_t cap)
 {
-    char path[LAB_PATH_MAX], real[PATH_MAX];
-    if (file_path_join(path, sizeof path, bin_dir, "../scenarios") == 0 && is_dir(path) &&
+    char path[LAB_PATH_MAX], lessons[LAB_PATH_MAX], real[PATH_MAX];
+    /* The folder must hold lessons/: next to build/asan/bin, build/asan/scenarios
+     * holds only objects. */
+    if (file_path_join(path, sizeof path, bin_dir, "../scenarios") == 0 &&
+        file_path_join(lessons, sizeof lessons, path, "lessons") == 0 && is_dir(lessons) &&
         realpath(path, real) != NULL && strlen(real) < cap)
         memcpy(out, real, strlen(real) + 1);
     else
