@@ -252,9 +252,10 @@ START_TEST(test_lesson1_summary_and_direct_queries)
                                        "&& ocsp.tbsRequest_element");
     ck_assert_msg(asked == 20,
                   "%d OCSP requests in %s, expected 20 (%d OCSP frames, %d HTTP POSTs); the run "
-                  "said:\n%s",
+                  "said:\n%s\n%s",
                   asked, pcap, count_frames(pcap, &d, "ocsp"),
-                  count_frames(pcap, &d, "http.request.method == \"POST\""), tail_of(run.out));
+                  count_frames(pcap, &d, "http.request.method == \"POST\""), tail_of(run.out),
+                  run.err);
     test_run_free(&run);
     ck_assert_int_ge(count_frames(pcap, &d, "ip.src == 127.0.1.7 && ocsp.tbsRequest_element"), 1);
     ck_assert_int_eq(count_frames(pcap, &d, "tls.handshake.extension.type == 5"), 0);
