@@ -216,6 +216,27 @@ void scn_ladder_rows_flush(struct scn_ladder_rows *rows)
     rows->held_count = 0;
 }
 
+static bool is_arrow(const struct scn_ladder_row *row, enum scn_lane from, enum scn_lane to)
+{
+    return row->kind == SCN_ROW_ARROW && row->from == from && row->to == to;
+}
+
+/* Where a new held row goes. The web server logs its side of a handshake
+ * when its side ends, which in TLS 1.3 is after the client has already
+ * concluded ("chain ok", the staple check, its OCSP request), so in the
+ * trace the server's Certificate arrow comes after rows it caused. It is
+ * drawn where it happened on the wire: right after the ClientHello it
+ * answered (the last one held), with everything the client did after. */
+static size_t held_position(const struct scn_ladder_rows *rows, const struct scn_ladder_row *row)
+{
+    if (!is_arrow(row, SCN_LANE_WEBSERVER, SCN_LANE_USERS))
+        return rows->held_count;
+    for (size_t i = rows->held_count; i > 0; i--)
+        if (is_arrow(&rows->held[i - 1], SCN_LANE_USERS, SCN_LANE_WEBSERVER))
+            return i;
+    return rows->held_count;
+}
+
 void scn_ladder_rows_add(struct scn_ladder_rows *rows, const struct scn_ladder_row *row)
 {
     if (row->kind == SCN_ROW_NARRATION) {
@@ -237,5 +258,8 @@ void scn_ladder_rows_add(struct scn_ladder_rows *rows, const struct scn_ladder_r
             (rows->held_count > 0 && rows->held[0].kind == SCN_ROW_NARRATION))
             scn_ladder_rows_flush(rows);
     }
-    rows->held[rows->held_count++] = *row;
+    size_t at = held_position(rows, row);
+    memmove(&rows->held[at + 1], &rows->held[at], (rows->held_count - at) * sizeof rows->held[0]);
+    rows->held[at] = *row;
+    rows->held_count++;
 }

@@ -270,6 +270,34 @@ START_TEST(test_collapse)
 }
 END_TEST
 
+/* TLS 1.3: the client concludes before the server logs its side, so the
+ * trace holds "chain ok" before the server's Certificate; the ladder draws
+ * the Certificate where it was on the wire, right after the ClientHello. */
+START_TEST(test_certificate_follows_hello)
+{
+    static const char trace[] =
+        EV("10:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.step\","
+                           "\"msg\":\"visit shop.test --users 3 --staple off\"")
+        EV("10:00:00.010", "\"actor\":\"browser\",\"pid\":5,\"event\":\"tls.client_hello\","
+                           "\"msg\":\"m\",\"user\":1,\"status_request\":false")
+        EV("10:00:00.020", "\"actor\":\"browser\",\"pid\":5,\"event\":\"tls.handshake.done\","
+                           "\"msg\":\"m\",\"user\":1,\"version\":\"TLS 1.3\"")
+        EV("10:00:00.021", "\"actor\":\"browser\",\"pid\":5,\"event\":\"ocsp.request.sent\","
+                           "\"msg\":\"m\",\"user\":1,\"serial\":\"AB\"")
+        EV("10:00:00.022", "\"actor\":\"webserver\",\"pid\":3,\"event\":\"tls.handshake.done\","
+                           "\"msg\":\"m\",\"peer\":\"127.0.1.1\",\"version\":\"TLS 1.3\","
+                           "\"status_request\":false,\"stapled\":false");
+    struct scn_ladder_options opt = {0};
+    struct drawn d;
+    draw(trace, sizeof trace - 1, &opt, &d);
+    const char *hello = strstr(d.out, "ClientHello"), *cert = strstr(d.out, "Certificate, no");
+    const char *done = strstr(d.out, "chain ok"), *ask = strstr(d.out, "OCSP request");
+    ck_assert_msg(hello != NULL && cert != NULL && done != NULL && ask != NULL, "%s", d.out);
+    ck_assert_msg(hello < cert && cert < done && done < ask, "order:\n%s", d.out);
+    drawn_free(&d);
+}
+END_TEST
+
 /* The runner's /stats connections and tools such as openssl come from
  * 127.0.0.1; lab users from 127.0.A.B with A >= 1. */
 START_TEST(test_not_a_user)
@@ -655,6 +683,7 @@ Suite *scenario_ladder_suite(void)
     TCase *tc = tcase_create("ladder");
     tcase_add_test(tc, test_rows_and_arrows);
     tcase_add_test(tc, test_collapse);
+    tcase_add_test(tc, test_certificate_follows_hello);
     tcase_add_test(tc, test_filters);
     tcase_add_test(tc, test_json_passthrough);
     tcase_add_test(tc, test_bad_lines);
