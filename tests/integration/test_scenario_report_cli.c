@@ -235,7 +235,7 @@ START_TEST(test_default_lab)
     ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
     ck_assert_msg(test_contains(run.out, "KB): 4 labs, "), "%s", run.out);
     char *page = read_page(out_path);
-    ck_assert_ptr_nonnull(strstr(page, "<code>./lab/demo</code>"));
+    ck_assert_ptr_nonnull(strstr(page, "<code>lab/demo</code>"));
     free(page);
     test_run_free(&run);
 }
