@@ -150,6 +150,29 @@ START_TEST(test_ladder_tells_both_lessons)
 }
 END_TEST
 
+/* On a terminal (script(1) gives it one) the ladder has colour; NO_COLOR
+ * turns it off there too. */
+START_TEST(test_colour_only_on_a_terminal)
+{
+    char command[2 * LAB_PATH_MAX + 64], lab[LAB_PATH_MAX];
+    lab_of("02-with-stapling", lab, sizeof lab);
+    for (int no_color = 0; no_color <= 1; no_color++) {
+        snprintf(command, sizeof command, "%s%s trace --lab %s",
+                 no_color ? "NO_COLOR=1 " : "env -u NO_COLOR ", test_bin("scenario"), lab);
+        const char *argv[] = {"script", "-q", "-e", "-c", command, "/dev/null", NULL};
+        struct test_run run;
+        ck_assert_int_eq(test_run(&run, TRACE_TIMEOUT_MS, NULL, argv), 0);
+        ck_assert_msg(run.exit_code == 0, "exit %d: %s", run.exit_code, run.err);
+        ck_assert_msg(test_contains(run.out, "Certificate + staple"), "%s", run.out);
+        if (no_color)
+            ck_assert_msg(strchr(run.out, '\033') == NULL, "colour despite NO_COLOR");
+        else
+            ck_assert_msg(test_contains(run.out, "\033[32m"), "no colour on a terminal");
+        test_run_free(&run);
+    }
+}
+END_TEST
+
 START_TEST(test_json_event_filter_matches_trace)
 {
     char lab[LAB_PATH_MAX];
@@ -267,6 +290,7 @@ Suite *scenario_trace_cli_suite(void)
     tcase_set_timeout(tc, 240);
     tcase_add_unchecked_fixture(tc, run_lessons, remove_run);
     tcase_add_test(tc, test_ladder_tells_both_lessons);
+    tcase_add_test(tc, test_colour_only_on_a_terminal);
     tcase_add_test(tc, test_json_event_filter_matches_trace);
     tcase_add_test(tc, test_json_user_filter_matches_trace);
     tcase_add_test(tc, test_actor_filter_draws_one_party);
