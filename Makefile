@@ -87,16 +87,37 @@ asan: deps
 	@$(MAKE) --no-print-directory check BUILD=build/asan BIN=build/asan/bin \
 	    CC=$(CC) SANITIZE_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 
-# libFuzzer needs clang; each target runs for FUZZ_SECONDS from its seed corpus.
+# libFuzzer needs clang. A target links what the test runner links (common/ and
+# every program's library, built once with the sanitizers into one archive),
+# so it calls library functions as the programs do; UBSan stops at the first
+# report, so undefined behaviour is a crash the fuzzer keeps. Each target runs
+# for FUZZ_SECONDS from its seed corpus tests/fuzz/corpus/NAME.
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_CFLAGS   = -std=c11 -D_DEFAULT_SOURCE $(WARNINGS) -g -O1 -fno-omit-frame-pointer \
+                -fsanitize=address,undefined -fno-sanitize-recover=undefined -Icommon \
+                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_LIB_SRC := $(COMMON_SRC) $(foreach p,$(PROGRAMS),$(call prog_lib_src,$(p)))
+FUZZ_LIB     := $(FUZZ_BUILD)/libfuzzlab.a
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $@.d -MT $@ $< $(FUZZ_LIB) \
+	    $(LDLIBS_ALL) -o $@
+
 fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do \
-	    mkdir -p build/fuzz/corpus_$$t && \
-	    clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Icommon -fsanitize=fuzzer,address,undefined \
-	        tests/fuzz/fuzz_$$t.c $(COMMON_SRC) $(shell pkg-config --cflags --libs $(PKGS)) -lm \
-	        -o build/fuzz/fuzz_$$t || exit 1; \
-	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        build/fuzz/corpus_$$t tests/fuzz/corpus/$$t || exit 1; \
+	    mkdir -p $(FUZZ_BUILD)/corpus_$$t && \
+	    $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        $(FUZZ_BUILD)/corpus_$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
 
 # Benchmarks print ratios against a peer measured in the same run; nothing is

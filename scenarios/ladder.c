@@ -84,21 +84,27 @@ static void print_header(struct ladder *l)
 static void print_row(const struct scn_ladder_row *row, void *ctx)
 {
     struct ladder *l = ctx;
-    char time_text[16], label[SCN_ROW_LABEL_BYTES + 32], fitted[SCN_ROW_LABEL_BYTES + 8];
+    char ts[sizeof row->ts], time_text[16], label[SCN_ROW_LABEL_BYTES + 32],
+        fitted[SCN_ROW_LABEL_BYTES + 8];
     const char *dim = l->ui.has_color ? tone_on[SCN_TONE_DIM] : "";
     const char *off = l->ui.has_color ? "\033[0m" : "";
     if (!l->has_header)
         print_header(l);
-    if (strlen(row->ts) >= 10 && strncmp(row->ts, l->date, 10) != 0) {
-        snprintf(l->date, sizeof l->date, "%.10s", row->ts);
+    /* The time and the words come from the trace: no escape sequence of
+     * theirs reaches the terminal. */
+    snprintf(ts, sizeof ts, "%s", row->ts);
+    scn_traceread_printable(ts);
+    if (strlen(ts) >= 10 && strncmp(ts, l->date, 10) != 0) {
+        snprintf(l->date, sizeof l->date, "%.10s", ts);
         fprintf(l->out, "%s---- %s (simulated time, UTC) ----%s\n", dim, l->date, off);
     }
     snprintf(time_text, sizeof time_text, "%-*.*s", LADDER_TIME_COLS, LADDER_TIME_COLS,
-             strlen(row->ts) > 11 ? row->ts + 11 : row->ts);
+             strlen(ts) > 11 ? ts + 11 : ts);
     if (row->count > 1)
         snprintf(label, sizeof label, "%s ×%ld", row->label, row->count);
     else
         snprintf(label, sizeof label, "%s", row->label);
+    scn_traceread_printable(label);
     l->rows_printed++;
     if (row->kind == SCN_ROW_NARRATION) {
         char lead[32];

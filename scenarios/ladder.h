@@ -47,6 +47,8 @@ bool scn_ladder_filter_match(const struct scn_ladder_filter *filter, json_t *eve
 
 /* Reads the trace from fd and draws it on `out`; each bad line is reported on
  * `errs` as "trace.jsonl:LINE: what is wrong" (`name` replaces trace.jsonl).
+ * Control characters in the trace's text are drawn as '?' (--json passes
+ * the lines unchanged, for jq).
  * Returns 0, or -1 when reading or writing failed (message on errs). */
 int scn_ladder_draw(int fd, const char *name, FILE *out, FILE *errs,
                     const struct scn_ladder_options *opt, struct scn_ladder_stats *stats);

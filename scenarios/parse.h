@@ -1,8 +1,8 @@
 /* parse.h — the scenario language (DESIGN section 3, scenarios/README.md):
  * one step per line, short enough for a teacher to read aloud, checked whole
  * before anything runs. Pure: text in, steps out, no files or processes
- * (tests/fuzz/fuzz_scenario_parse.c includes parse.c directly). Every limit
- * is checked before a byte is copied. */
+ * (tests/fuzz/fuzz_scenario_parse.c fuzzes it). Every limit is checked
+ * before a byte is copied. */
 #ifndef OCSPLAB_SCENARIOS_PARSE_H
 #define OCSPLAB_SCENARIOS_PARSE_H
 

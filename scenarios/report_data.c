@@ -435,7 +435,8 @@ static void on_verdict(struct gather *g, json_t *ev, int64_t at_ms)
     if (is_stapled)
         row->stapled++;
     if (ms > 0) {
-        row->ms_total += ms;
+        /* ms is the trace's word: the sum saturates rather than overflow. */
+        row->ms_total = ms > INT64_MAX - row->ms_total ? INT64_MAX : row->ms_total + ms;
         if (ms > row->ms_worst)
             row->ms_worst = ms;
     }

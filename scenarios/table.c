@@ -31,13 +31,14 @@ void scn_table_note_visit(struct scn_table_row *row, const struct scn_visit *vis
 /* 15940 -> "15,940": numbers a class reads from the back of the room. */
 static void grouped(int64_t value, char *out, size_t cap)
 {
+    /* Printed as is (no negation, which INT64_MIN would overflow), then a
+     * comma before each group of three digits. */
     char digits[32];
-    int len = snprintf(digits, sizeof digits, "%lld", (long long)(value < 0 ? -value : value));
+    int len = snprintf(digits, sizeof digits, "%lld", (long long)value);
+    int first = digits[0] == '-';
     size_t n = 0;
-    if (value < 0 && n + 1 < cap)
-        out[n++] = '-';
     for (int i = 0; i < len && n + 1 < cap; i++) {
-        if (i > 0 && (len - i) % 3 == 0 && n + 1 < cap)
+        if (i > first && (len - i) % 3 == 0 && n + 1 < cap)
             out[n++] = ',';
         if (n + 1 < cap)
             out[n++] = digits[i];

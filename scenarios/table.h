@@ -37,7 +37,7 @@ void scn_table_note_visit(struct scn_table_row *row, const struct scn_visit *vis
  * the same cells. */
 #define SCN_TABLE_COLUMNS 8
 struct scn_table_cells {
-    char text[SCN_TABLE_COLUMNS][24];
+    char text[SCN_TABLE_COLUMNS][32]; /* "-9,223,372,036,854,775,808" fits */
 };
 void scn_table_cells(const struct scn_table_row *row, struct scn_table_cells *out);
 

@@ -145,8 +145,11 @@ void scn_ca_tally_add(struct scn_ca_tally *t, json_t *line)
         return;
     t->totals.requests++;
     json_t *bytes = json_object_get(line, "bytes");
-    if (is_answer && json_is_integer(bytes) && json_integer_value(bytes) > 0)
-        t->totals.bytes += json_integer_value(bytes);
+    if (is_answer && json_is_integer(bytes) && json_integer_value(bytes) > 0) {
+        /* The trace's word: the sum saturates rather than overflow. */
+        int64_t b = (int64_t)json_integer_value(bytes);
+        t->totals.bytes = b > INT64_MAX - t->totals.bytes ? INT64_MAX : t->totals.bytes + b;
+    }
     const char *client = json_string_value(json_object_get(line, "client"));
     if (client == NULL || client[0] == 0)
         return;

@@ -39,6 +39,7 @@ static json_t *parse_line(struct scn_traceread *r, const char *text, size_t len,
             snprintf(what, sizeof what, "truncated (no newline at the end, %s)", jerr.text);
         else
             snprintf(what, sizeof what, "not JSON (%s)", jerr.text);
+        scn_traceread_printable(what); /* jansson quotes the bytes it stopped at */
         report_bad(r, what);
         return NULL;
     }
@@ -78,4 +79,21 @@ void scn_traceread_finish(const struct scn_traceread *r)
     if (r->skipped > SCN_TRACEREAD_MAX_REPORTED)
         fprintf(r->errs, "%s: %ld bad lines skipped in all (the first %d shown)\n", r->name,
                 r->skipped, SCN_TRACEREAD_MAX_REPORTED);
+}
+
+void scn_traceread_printable(char *text)
+{
+    unsigned char *in = (unsigned char *)text, *out = in;
+    while (*in != 0) {
+        if (*in < 0x20 || *in == 0x7f) {
+            *out++ = '?';
+            in++;
+        } else if (in[0] == 0xc2 && in[1] >= 0x80 && in[1] <= 0x9f) {
+            *out++ = '?';
+            in += 2;
+        } else {
+            *out++ = *in++;
+        }
+    }
+    *out = 0;
 }

@@ -40,4 +40,10 @@ enum scn_tracefile_result scn_traceread_next(struct scn_traceread *r, bool is_fi
 /* After the last event: the total, when more bad lines came than were shown. */
 void scn_traceread_finish(const struct scn_traceread *r);
 
+/* Trace text made safe to print on a terminal, in place: every control
+ * character (C0, DEL, and U+0080..U+009F, which a terminal may take for the
+ * start of an escape sequence) becomes '?', so a line of the trace cannot
+ * clear the screen or retitle the window. The text never grows. */
+void scn_traceread_printable(char *text);
+
 #endif

@@ -2,7 +2,8 @@
  * ladder rows and arrows, identical rows collapsed with ×N, each filter,
  * --json passing lines through unchanged, bad lines (not JSON, truncated,
  * overlong) reported with their line numbers and skipped, the 100-column
- * limit, --follow stopping, and a 200,000-line trace streamed to a few rows;
+ * limit, no escape sequence from the trace reaching the terminal, --follow
+ * stopping, and a 200,000-line trace streamed to a few rows;
  * the rows themselves (ladder_rows.h, shared with the HTML report) through
  * their emit callback, and handshakes with 127.0.0.1 (the runner's /stats,
  * openssl) drawn as notes, not as visits. */
@@ -16,6 +17,7 @@
 #include "../scenarios/ladder.h"
 #include "../scenarios/ladder_rows.h"
 #include "../scenarios/tracefile.h"
+#include "../scenarios/traceread.h"
 #include "trace.h"
 
 #define EV(ts, rest) "{\"ts\":\"2026-11-25T" ts "Z\"," rest "}\n"
@@ -569,6 +571,56 @@ START_TEST(test_width)
 }
 END_TEST
 
+/* Bytes a terminal would take for a command: C0 controls but newline, DEL,
+ * and C1 (U+0080..U+009F, UTF-8 C2 80..C2 9F). */
+static bool has_terminal_controls(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p != 0; p++)
+        if ((*p < 0x20 && *p != '\n') || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
+                                                         p[1] <= 0x9f))
+            return true;
+    return false;
+}
+
+/* A trace can hold any character JSON can escape: none of its escape
+ * sequences (clear the screen, retitle the window, C1 CSI) may reach the
+ * terminal, in the rows, the narration, the time column or the messages
+ * about bad lines; each control character is shown as '?'. */
+START_TEST(test_control_characters)
+{
+    static const char trace[] =
+        "{\"ts\":\"2026-11-25T10:00:00.000Z\",\"actor\":\"scenario\",\"event\":\"scenario.say\","
+        "\"msg\":\"say \\u001b[2Jcleared \\u001b]0;title\\u0007 \\u009b31m \\u007f end\"}\n"
+        "{\"ts\":\"2026-11-25T10:00:01.000Z\",\"actor\":\"ca\",\"event\":\"ca.init\","
+        "\"subject\":\"Root\\u001b[31m\\r\\n\\tCA\"}\n"
+        "{\"ts\":\"2026-11-25T\\u001b[2J10:00:02.000Z\",\"actor\":\"browser\","
+        "\"event\":\"browser.\\u001b[Kverdict\"}\n"
+        "{\"ts\":\"\\u001b[2J\\u001b[2J\\u001b[2J\",\"actor\":\"ca\",\"event\":\"ca.init\"}\n"
+        "not json \x1b[2J at all\n"
+        "{\"a\":\"\xc2\x9b" "2J\x01\"}\n";
+    for (int color = 0; color < 2; color++) {
+        struct scn_ladder_options opt = {.has_color = color == 1};
+        struct drawn d;
+        draw(trace, strlen(trace), &opt, &d);
+        ck_assert_int_eq(d.rc, 0);
+        ck_assert_int_eq(d.stats.events, 4);
+        ck_assert_int_eq(d.stats.skipped, 2);
+        if (color == 0)
+            ck_assert_msg(!has_terminal_controls(d.out), "%s", d.out);
+        else
+            ck_assert_int_eq(count_lines_with(d.out, "\033[2J"), 0);
+        ck_assert_msg(!has_terminal_controls(d.errs), "%s", d.errs);
+        ck_assert_ptr_nonnull(strstr(d.out, "say ?[2Jcleared ?]0;title? ?31m ? end"));
+        ck_assert_ptr_nonnull(strstr(d.out, "root 'Root?[31m???CA' created"));
+        ck_assert_ptr_nonnull(strstr(d.errs, "trace.jsonl:5: not JSON ("));
+        drawn_free(&d);
+    }
+    char text[] = "a\033b\x7f" "c\xc2\x9b" "d\xc2\xa0" "e\xe2\x80\xa6";
+    scn_traceread_printable(text);
+    ck_assert_str_eq(text, "a?b?c?d\xc2\xa0" "e\xe2\x80\xa6");
+}
+END_TEST
+
 static int stop_calls;
 static bool stop_after_two(void)
 {
@@ -688,6 +740,7 @@ Suite *scenario_ladder_suite(void)
     tcase_add_test(tc, test_json_passthrough);
     tcase_add_test(tc, test_bad_lines);
     tcase_add_test(tc, test_width);
+    tcase_add_test(tc, test_control_characters);
     tcase_add_test(tc, test_follow_stops);
     tcase_add_test(tc, test_tracefile);
     tcase_add_test(tc, test_not_a_user);

@@ -1,10 +1,11 @@
 /* test_scenario_report.c — `scenario report` from hand-written traces in a
  * scratch directory: the page's structure (doctype, the sections in order,
- * one drawing per chart), the comparison's numbers, trace text escaped
- * everywhere, bad lines counted and reported, the revocation window when a
- * revocation precedes the refusals (and none without a staple), every bound
- * held on a big trace, nothing external on the page; and the pieces: the
- * HTML escaping and size cap, the counted map, the RFC 3339 reader. */
+ * one drawing per chart), the comparison's numbers (huge ones saturate,
+ * never wrap), trace text escaped everywhere, bad lines counted and
+ * reported, the revocation window when a revocation precedes the refusals
+ * (and none without a staple), every bound held on a big trace, nothing
+ * external on the page; and the pieces: the HTML escaping and size cap, the
+ * counted map, the RFC 3339 reader. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -472,6 +473,34 @@ START_TEST(test_bad_lines)
 }
 END_TEST
 
+/* Numbers are the trace's word: visit times whose sum passes int64 make
+ * the mean saturate, never wrap to a negative time. */
+START_TEST(test_huge_numbers)
+{
+    static const char trace[] =
+        EV("10:00:00.000", "\"actor\":\"browser\",\"event\":\"browser.verdict\","
+                           "\"verdict\":\"accept\",\"ms\":9223372036854775807")
+        EV("10:00:01.000", "\"actor\":\"browser\",\"event\":\"browser.verdict\","
+                           "\"verdict\":\"accept\",\"ms\":9223372036854775807")
+        EV("10:00:02.000", "\"actor\":\"responder\",\"event\":\"ocsp.response.sent\","
+                           "\"requester\":\"browser\",\"bytes\":9223372036854775807")
+        EV("10:00:03.000", "\"actor\":\"responder\",\"event\":\"ocsp.response.sent\","
+                           "\"requester\":\"browser\",\"bytes\":9223372036854775807");
+    const char *lab = write_lab("huge", trace, strlen(trace));
+    const char *name = "huge";
+    struct built b;
+    build(&lab, &name, 1, &b);
+    ck_assert_msg(b.rc == 0, "%s", b.err);
+    ck_assert_str_eq(report_page_cell(b.page, "huge", "users"), "2");
+    ck_assert_str_eq(report_page_cell(b.page, "huge", "mean-ms"), "4611686018427387904.0");
+    /* Whole, with every separator, and the CA's bytes saturate too. */
+    ck_assert_str_eq(report_page_cell(b.page, "huge", "worst-ms"), "9223372036854775807");
+    ck_assert_str_eq(report_page_cell(b.page, "huge", "bytes"), "9223372036854775807");
+    ck_assert_ptr_nonnull(strstr(b.page, "data-col=\"bytes\">9,223,372,036,854,775,807</td>"));
+    built_free(&b);
+}
+END_TEST
+
 /* A big lab: 3,000 users asking the CA directly from their own addresses,
  * each step told differently (no collapsing), over 50 simulated hours. */
 static char *big_trace(size_t *len)
@@ -701,6 +730,7 @@ Suite *scenario_report_suite(void)
     tcase_add_test(page, test_revocation_window);
     tcase_add_test(page, test_escaping);
     tcase_add_test(page, test_bad_lines);
+    tcase_add_test(page, test_huge_numbers);
     tcase_add_test(page, test_write_atomic);
     suite_add_tcase(s, page);
     TCase *pieces = tcase_create("pieces");

@@ -9,18 +9,11 @@
 
 #include "der.h"
 
+#include "fuzz_check.h"
+
 /* Deep enough for certificates inside OCSP responses inside OCTET STRINGs, and
  * below DER_MAX_DEPTH so the writer never refuses what we mirror. */
 #define FUZZ_MAX_DEPTH 16
-
-/* Not assert(): the check must survive -DNDEBUG. */
-#define FUZZ_CHECK(cond)                                                                   \
-    do {                                                                                   \
-        if (!(cond))                                                                       \
-            abort();                                                                       \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool fuzz_same_bytes(const struct der_buf *buf, size_t from, const struct der_cursor *want)
 {

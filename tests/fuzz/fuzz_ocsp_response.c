@@ -12,14 +12,7 @@
 #include "ocsp.h"
 #include "x509.h"
 
-/* Not assert(): the check must survive -DNDEBUG. */
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            abort();                                                                               \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 static bool fuzz_inside(const struct der_cursor *span, const uint8_t *data, size_t size)
 {

@@ -23,20 +23,13 @@
 #include "ocsp_verify.h"
 #include "x509.h"
 
-/* Not assert(): the check must survive -DNDEBUG. */
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            abort();                                                                               \
-    } while (0)
+#include "fuzz_check.h"
 
 /* 2026-11-25T14:35:48Z: an hour after the seeds' thisUpdate, within every
  * certificate's validity (the leaf's, the delegate's, the root's). */
 #define FUZZ_NOW 1795617348
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 /* lab/ca/root.pem: "Lab Root CA", EC P-256, made by `ca init --delegate`. */
 static const uint8_t fuzz_root_der[458] = {
     0x30, 0x82, 0x01, 0xc6, 0x30, 0x82, 0x01, 0x6b, 0xa0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x10, 0x41,

@@ -1,7 +1,6 @@
 /* fuzz_scenario_parse.c — libFuzzer target for the scenario language
- * (scenarios/parse.c), which reads files teachers edit by hand. The parser is
- * a program's library, not common/, so this target includes its source (the
- * Makefile builds fuzz targets with the common library only); it needs no more.
+ * (scenarios/parse.c), which reads files teachers edit by hand; the Makefile
+ * links every program's library into fuzz targets, as it does for the tests.
  * Any input must either fail with a line inside the input and a message, or
  * give steps whose every field is a terminated string within its bounds, in
  * line order; and the steps' own text must parse again to the same steps. */
@@ -10,15 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../scenarios/parse.c"
+#include "../../scenarios/parse.h"
 
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            abort();                                                                               \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 static bool terminated(const char *s, size_t cap)
 {
