@@ -168,6 +168,7 @@ static struct scn_report_mark *new_mark(struct gather *g, enum scn_mark_kind kin
     m->at_ms = at_ms;
     m->until_ms = SCN_REPORT_NO_TIME;
     m->refresh_ms = SCN_REPORT_NO_TIME;
+    m->this_update_ms = SCN_REPORT_NO_TIME;
     return m;
 }
 
@@ -296,6 +297,7 @@ static void on_staple(struct gather *g, json_t *ev, const char *name, int64_t at
     if (kind == SCN_MARK_STAPLE) {
         m->until_ms = until_ms;
         m->refresh_ms = scn_report_parse_time(field_str(ev, "next_refresh"));
+        m->this_update_ms = scn_report_parse_time(field_str(ev, "this_update"));
     }
     snprintf(m->text, sizeof m->text, "%s", name);
 }

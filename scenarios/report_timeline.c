@@ -147,7 +147,7 @@ static void cross(struct scn_html *h, double x, double y, const char *colour, co
 static void staple_bar(struct timeline *t, const struct scn_report_mark *m, int sub_row)
 {
     struct scn_html *h = t->h;
-    char at[32], until[32], refresh[32], title[256];
+    char at[32], until[32], refresh[32], issued[48] = "", title[320];
     int64_t until_ms = m->until_ms != SCN_REPORT_NO_TIME ? m->until_ms : t->to_ms;
     double y = staple_lane_y((size_t)m->lane) + 6 + sub_row * 19;
     double x = x_of(t, m->at_ms), x_end = x_of(t, until_ms);
@@ -155,8 +155,14 @@ static void staple_bar(struct timeline *t, const struct scn_report_mark *m, int 
     scn_svg_short_time(until_ms, until, sizeof until);
     if (m->refresh_ms != SCN_REPORT_NO_TIME)
         scn_svg_short_time(m->refresh_ms, refresh, sizeof refresh);
-    snprintf(title, sizeof title, "%s at %s: a good staple, valid until %s%s%s", m->text, at,
-             until, m->refresh_ms != SCN_REPORT_NO_TIME ? "; refresh due at " : "",
+    if (m->this_update_ms != SCN_REPORT_NO_TIME) {
+        char this_update[32];
+        scn_svg_short_time(m->this_update_ms, this_update, sizeof this_update);
+        snprintf(issued, sizeof issued, " (thisUpdate %s)", this_update);
+    }
+    snprintf(title, sizeof title, "%s at %s: a good staple%s, valid until %s (nextUpdate)%s%s",
+             m->text, at, issued, until,
+             m->refresh_ms != SCN_REPORT_NO_TIME ? "; refresh due at " : "",
              m->refresh_ms != SCN_REPORT_NO_TIME ? refresh : "");
     scn_html_rawf(h,
                   "<rect class=\"staple\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"15\" "

@@ -46,6 +46,7 @@ static const char stapled_trace[] =
                        "\"next_update\":\"2026-11-26T10:00:00.000Z\"")
     EV("10:00:00.050", "\"actor\":\"webserver\",\"pid\":3,\"event\":\"staple.fetch.ok\","
                        "\"msg\":\"m\"," SERIAL ",\"status\":\"good\","
+                       "\"this_update\":\"2026-11-25T09:59:00.000Z\","
                        "\"next_update\":\"2026-11-26T10:00:00.000Z\","
                        "\"next_refresh\":\"2026-11-25T22:00:00.000Z\"")
     EV("10:00:00.055", "\"actor\":\"webserver\",\"pid\":3,\"event\":\"tls.handshake.done\","
@@ -254,6 +255,10 @@ START_TEST(test_structure)
     ck_assert_int_eq(count_of(section(b.page, "requests-chart"), "<svg"), 1);
     ck_assert_int_eq(count_of(section(b.page, "staple-timeline"), "<svg"), 1);
     ck_assert_ptr_nonnull(strstr(section(b.page, "staple-timeline"), "id=\"timeline-02-stapled\""));
+    /* The staple's bar names its thisUpdate and nextUpdate. */
+    ck_assert_ptr_nonnull(strstr(section(b.page, "staple-timeline"),
+                                 "a good staple (thisUpdate 11-25 09:59), valid until 11-26 10:00 "
+                                 "(nextUpdate)"));
     ck_assert_int_eq(count_of(section(b.page, "ladder"), "<svg"), 3);
     ck_assert_int_eq(count_of(b.page, "<svg"), 5);
     ck_assert_int_eq(count_of(b.page, "<svg"), count_of(b.page, "</svg>"));

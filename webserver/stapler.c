@@ -211,7 +211,7 @@ static void fetch_and_apply(struct stapler *s, int64_t now, const char *why)
     struct ocsp_fetch_result result = {0};
     struct errbuf err = {{0}};
     struct ocsp_verdict verdict;
-    char a[CLOCK_RFC3339_LEN], b[CLOCK_RFC3339_LEN];
+    char a[CLOCK_RFC3339_LEN], b[CLOCK_RFC3339_LEN], c[CLOCK_RFC3339_LEN];
 
     if (s->ocsp_url[0] == 0) {
         if (s->last_problem[0] == 0) {
@@ -255,9 +255,10 @@ static void fetch_and_apply(struct stapler *s, int64_t now, const char *why)
         persist(s);
         fmt(s->next_update, a);
         fmt(s->next_refresh, b);
+        fmt(s->this_update, c);
         trace_event("staple.fetch.ok",
-                    json_pack("{s:s, s:s, s:s, s:s}", "serial", s->serial_hex, "status", "good",
-                              "next_update", a, "next_refresh", b),
+                    json_pack("{s:s, s:s, s:s, s:s, s:s}", "serial", s->serial_hex, "status",
+                              "good", "this_update", c, "next_update", a, "next_refresh", b),
                     "The web server fetched a fresh OCSP response: good, valid until %s; next "
                     "refresh at %s. Every visitor now gets it stapled.", a, b);
         goto out;
@@ -308,7 +309,7 @@ static bool reuse_saved(struct stapler *s, int64_t now)
     size_t len = 0;
     struct errbuf err = {{0}};
     struct ocsp_verdict verdict;
-    char a[CLOCK_RFC3339_LEN], b[CLOCK_RFC3339_LEN];
+    char a[CLOCK_RFC3339_LEN], b[CLOCK_RFC3339_LEN], c[CLOCK_RFC3339_LEN];
     if (access(s->staple_path, F_OK) != 0)
         return false;
     if (file_read_all(s->staple_path, OCSP_FETCH_MAX_RESPONSE, &der, &len, &err) != 0)
@@ -320,9 +321,10 @@ static bool reuse_saved(struct stapler *s, int64_t now)
         become_good(s, der, len, &verdict);
         fmt(s->next_update, a);
         fmt(s->next_refresh, b);
+        fmt(s->this_update, c);
         trace_event("staple.loaded",
-                    json_pack("{s:s, s:s, s:s, s:s}", "serial", s->serial_hex, "status", "good",
-                              "next_update", a, "next_refresh", b),
+                    json_pack("{s:s, s:s, s:s, s:s, s:s}", "serial", s->serial_hex, "status",
+                              "good", "this_update", c, "next_update", a, "next_refresh", b),
                     "The web server reused its saved staple from %s: good, valid until %s; "
                     "next refresh at %s. No need to ask the CA before serving.",
                     s->staple_path, a, b);
