@@ -218,9 +218,10 @@ static enum MHD_Result handle_control(struct http_server *server, struct MHD_Con
         int64_t delay_seconds = 0;
         delay_ms = 0;
         if (fields >= 2) {
-            if (clock_parse_duration(delay_text, &delay_seconds) != 0 || delay_seconds > 120)
+            if (clock_parse_duration(delay_text, &delay_seconds) != 0 || delay_seconds < 1 ||
+                delay_seconds > 120)
                 return send_text(conn, MHD_HTTP_BAD_REQUEST,
-                                 "bad delay: use a duration up to 120s, e.g. 2s\n", NULL);
+                                 "bad delay: use a duration from 1s to 120s, e.g. 2s\n", NULL);
             delay_ms = (int)delay_seconds * 1000;
         }
         if (fields < 1 || fault_parse(name, &fault) != 0)

@@ -33,7 +33,7 @@ static const char usage_text[] =
     "  --signer ca|delegate   sign with the root, or with LAB/ca/ocsp.pem (ca init --delegate)\n"
     "  --responder-id key|name  how the response names its signer (default key)\n"
     "  --fault MODE           misbehave on purpose (scenarios): " FAULT_NAMES "\n"
-    "  --delay DURATION       how slow 'slow' is (default 3s, at most 120s)\n"
+    "  --delay DURATION       how slow 'slow' is (default 3s; 1s to 120s)\n"
     "  --lab DIR              the lab directory (default ./lab)\n"
     "\n"
     "Prints 'listening on HOST:PORT' first. Stops cleanly on SIGINT or SIGTERM.\n";
@@ -98,8 +98,10 @@ int main(int argc, char **argv)
         return 2;
     }
     if (delay != NULL) {
-        if (clock_parse_duration(delay, &seconds) != 0 || seconds > FAULT_MAX_DELAY_MS / 1000) {
-            cli_error("responder", "invalid --delay '%s': use a duration up to 120s", delay);
+        /* 0s would silently mean the default 3s: refused, like any other bad value. */
+        if (clock_parse_duration(delay, &seconds) != 0 || seconds < 1 ||
+            seconds > FAULT_MAX_DELAY_MS / 1000) {
+            cli_error("responder", "invalid --delay '%s': use a duration from 1s to 120s", delay);
             return 2;
         }
         config.fault_delay_ms = (int)seconds * 1000;

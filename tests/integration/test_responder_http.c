@@ -1202,6 +1202,9 @@ START_TEST(test_fault_switch_at_runtime)
     control_fault(port, "slow 500s", &reply);
     ck_assert_int_eq(reply.status, 400);
     http_reply_free(&reply);
+    control_fault(port, "slow 0s", &reply); /* not a silent "the default" */
+    ck_assert_int_eq(reply.status, 400);
+    http_reply_free(&reply);
     url_of(url, sizeof url, port, "/control/fault");
     curl_request(&reply, url, NULL);
     state = json_loadb((const char *)reply.body, reply.body_len, 0, NULL);
@@ -1669,6 +1672,7 @@ static const struct start_row {
     {SETUP_LAB, {"--fault", "bogus", NULL}, {"--fault", "trylater"}},
     {SETUP_LAB, {"--responder-id", "hash", NULL}, {"--responder-id", NULL}},
     {SETUP_LAB, {"--delay", "121s", NULL}, {"--delay", NULL}},
+    {SETUP_LAB, {"--delay", "0s", NULL}, {"--delay", "from 1s"}},
     {SETUP_LAB, {"--listen", "localhost", NULL}, {"--listen", NULL}},
     {SETUP_LAB, {"--listen", "127.0.0.1:70000", NULL}, {"--listen", NULL}},
     {SETUP_LAB, {"extra", NULL}, {"unexpected argument", NULL}},
