@@ -125,8 +125,10 @@ fuzz: deps
 bench: deps all
 	@for b in scripts/bench-*.sh; do [ -e "$$b" ] || continue; echo "== $$b"; bash "$$b" || exit 1; done
 
+# The demo also writes lab/demo/report.html; `bin/scenario trace` draws it.
 demo: deps all
-	@$(BIN)/scenario run --lab lab/demo scenarios/demo.lab
+	@$(BIN)/scenario run --report --lab lab/demo scenarios/demo.lab
+	@echo "The same story as a ladder: $(BIN)/scenario trace    as one page: lab/demo/report.html"
 
 # The report_render suite checks the report of a real run in headless Chromium;
 # with OCSPLAB_DOCS_DIR set it also keeps the screenshot as report.png there.
