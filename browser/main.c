@@ -68,7 +68,7 @@ struct browser_flags {
     const char *lab, *users, *fallback, *policy, *tls, *concurrency;
     const char *staple; /* visit: on|off; verify-staple: the response FILE */
     const char *cert, *issuer, *at;
-    bool json, help, version;
+    bool json;
 };
 
 static bool use_color(void)
@@ -326,24 +326,13 @@ int main(int argc, char **argv)
         {"--issuer", true, &f.issuer, NULL},
         {"--at", true, &f.at, NULL},
         {"--json", false, NULL, &f.json},
-        {"--help", false, NULL, &f.help},
-        {"--version", false, NULL, &f.version},
-    };
+        };
     struct cli_args args;
-    struct errbuf err = {{0}};
 
-    if (cli_parse(argc, argv, options, sizeof options / sizeof options[0], &args, &err) != 0) {
-        cli_error("browser", "%s", err.msg);
-        return 2;
-    }
-    if (f.help) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
-    if (f.version) {
-        printf("browser (OCSP Stapling Lab) %s\n", OCSPLAB_VERSION);
-        return 0;
-    }
+    int start = cli_start("browser", usage_text, argc, argv, options,
+                          sizeof options / sizeof options[0], &args);
+    if (start != CLI_GO_ON)
+        return start;
     if (args.positional_count == 0) {
         fputs(usage_text, stderr);
         return 2;

@@ -40,7 +40,7 @@ static const char usage_text[] =
 
 struct ca_flags {
     const char *lab, *key, *name, *ocsp_url, *days, *serial, *reason;
-    bool delegate, force, must_staple, json, help, version;
+    bool delegate, force, must_staple, json;
 };
 
 static void print_time(const char *label, int64_t unix_seconds)
@@ -249,24 +249,14 @@ int main(int argc, char **argv)
         {"--force", false, NULL, &f.force},
         {"--must-staple", false, NULL, &f.must_staple},
         {"--json", false, NULL, &f.json},
-        {"--help", false, NULL, &f.help},
-        {"--version", false, NULL, &f.version},
-    };
+        };
     struct cli_args args;
     struct errbuf err = {{0}};
 
-    if (cli_parse(argc, argv, options, sizeof options / sizeof options[0], &args, &err) != 0) {
-        cli_error("ca", "%s", err.msg);
-        return 2;
-    }
-    if (f.help) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
-    if (f.version) {
-        printf("ca (OCSP Stapling Lab) %s\n", OCSPLAB_VERSION);
-        return 0;
-    }
+    int start = cli_start("ca", usage_text, argc, argv, options,
+                          sizeof options / sizeof options[0], &args);
+    if (start != CLI_GO_ON)
+        return start;
     if (args.positional_count == 0) {
         fputs(usage_text, stderr);
         return 2;

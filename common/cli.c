@@ -75,6 +75,34 @@ int cli_parse(int argc, char **argv, const struct cli_option *options, size_t op
     return 0;
 }
 
+int cli_start(const char *program, const char *usage, int argc, char **argv,
+              const struct cli_option *options, size_t option_count, struct cli_args *args)
+{
+    struct cli_option all[CLI_MAX_OPTIONS];
+    struct errbuf err = {{0}};
+    bool is_help = false, is_version = false;
+    if (option_count + 2 > CLI_MAX_OPTIONS) {
+        cli_error(program, "too many options for the parser (%zu)", option_count);
+        return 2;
+    }
+    memcpy(all, options, option_count * sizeof options[0]);
+    all[option_count] = (struct cli_option){"--help", false, NULL, &is_help};
+    all[option_count + 1] = (struct cli_option){"--version", false, NULL, &is_version};
+    if (cli_parse(argc, argv, all, option_count + 2, args, &err) != 0) {
+        cli_error(program, "%s (see --help)", err.msg);
+        return 2;
+    }
+    if (is_help) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (is_version) {
+        printf("%s (OCSP Stapling Lab) %s\n", program, OCSPLAB_VERSION);
+        return 0;
+    }
+    return CLI_GO_ON;
+}
+
 void cli_error(const char *program, const char *fmt, ...)
 {
     va_list ap;

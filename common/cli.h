@@ -28,6 +28,17 @@ struct cli_args {
 int cli_parse(int argc, char **argv, const struct cli_option *options, size_t option_count,
               struct cli_args *args, struct errbuf *err);
 
+/* What every program's main() does first: parses argv with `options` plus
+ * --help and --version (added here), prints `usage` on stdout for --help and
+ * "PROGRAM (OCSP Stapling Lab) VERSION" for --version, and reports a bad
+ * command line as "PROGRAM: what (see --help)". Returns CLI_GO_ON when the
+ * program should go on, else the exit status to return now: 0 after --help
+ * or --version, 2 for a bad command line (DESIGN section 2). */
+#define CLI_GO_ON (-1)
+#define CLI_MAX_OPTIONS 48
+int cli_start(const char *program, const char *usage, int argc, char **argv,
+              const struct cli_option *options, size_t option_count, struct cli_args *args);
+
 /* Prints "PROGRAM: message" to stderr (STYLE: what failed: why). */
 void cli_error(const char *program, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -42,7 +42,6 @@ int main(int argc, char **argv)
 {
     const char *lab = LAB_DEFAULT_DIR, *listen_spec = "127.0.0.1:8080", *validity = "24h";
     const char *signer = "ca", *responder_id = "key", *fault = "none", *delay = NULL;
-    bool help = false, version = false;
     const struct cli_option options[] = {
         {"--lab", true, &lab, NULL},
         {"--listen", true, &listen_spec, NULL},
@@ -51,26 +50,16 @@ int main(int argc, char **argv)
         {"--responder-id", true, &responder_id, NULL},
         {"--fault", true, &fault, NULL},
         {"--delay", true, &delay, NULL},
-        {"--help", false, NULL, &help},
-        {"--version", false, NULL, &version},
-    };
+        };
     struct cli_args args;
     struct errbuf err = {{0}};
     struct responder_config config = {.lab_dir = NULL};
     int64_t seconds = 0;
 
-    if (cli_parse(argc, argv, options, sizeof options / sizeof options[0], &args, &err) != 0) {
-        cli_error("responder", "%s", err.msg);
-        return 2;
-    }
-    if (help) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
-    if (version) {
-        printf("responder (OCSP Stapling Lab) %s\n", OCSPLAB_VERSION);
-        return 0;
-    }
+    int start = cli_start("responder", usage_text, argc, argv, options,
+                          sizeof options / sizeof options[0], &args);
+    if (start != CLI_GO_ON)
+        return start;
     if (args.positional_count != 0) {
         cli_error("responder", "unexpected argument '%s' (see --help)", args.positional[0]);
         return 2;

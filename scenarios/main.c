@@ -74,7 +74,7 @@ static const char usage_text[] =
 struct flags {
     const char *lab;
     const char *capture; /* run --capture FILE.pcap */
-    bool keep, quiet, no_pause, list, help, version;
+    bool keep, quiet, no_pause, list;
     const char *actor, *event, *user, *since, *until; /* trace */
     bool json, follow;
     bool report;                       /* run --report */
@@ -631,8 +631,7 @@ int main(int argc, char **argv)
     const struct cli_option options[] = {
         {"--lab", true, &f.lab, NULL},          {"--keep", false, NULL, &f.keep},
         {"--quiet", false, NULL, &f.quiet},     {"--no-pause", false, NULL, &f.no_pause},
-        {"--list", false, NULL, &f.list},       {"--help", false, NULL, &f.help},
-        {"--version", false, NULL, &f.version}, {"--actor", true, &f.actor, NULL},
+        {"--list", false, NULL, &f.list},       {"--actor", true, &f.actor, NULL},
         {"--event", true, &f.event, NULL},      {"--user", true, &f.user, NULL},
         {"--since", true, &f.since, NULL},      {"--until", true, &f.until, NULL},
         {"--json", false, NULL, &f.json},       {"--follow", false, NULL, &f.follow},
@@ -641,22 +640,13 @@ int main(int argc, char **argv)
         {"--output", true, &f.output_long, NULL},
     };
     struct cli_args args;
-    struct errbuf err = {{0}};
     char bin_dir[LAB_PATH_MAX], dir[LAB_PATH_MAX], prefix[16];
 
     scn_procs_install_signals();
-    if (cli_parse(argc, argv, options, sizeof options / sizeof options[0], &args, &err) != 0) {
-        cli_error("scenario", "%s (see --help)", err.msg);
-        return SCN_EXIT_USAGE;
-    }
-    if (f.help) {
-        fputs(usage_text, stdout);
-        return SCN_EXIT_OK;
-    }
-    if (f.version) {
-        printf("scenario (OCSP Stapling Lab) %s\n", OCSPLAB_VERSION);
-        return SCN_EXIT_OK;
-    }
+    int start = cli_start("scenario", usage_text, argc, argv, options,
+                          sizeof options / sizeof options[0], &args);
+    if (start != CLI_GO_ON)
+        return start;
     if (exe_dir(bin_dir, sizeof bin_dir, prefix, sizeof prefix) != 0) {
         cli_error("scenario", "cannot find the folder this program is in (/proc/self/exe)");
         return SCN_EXIT_USAGE;

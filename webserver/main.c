@@ -96,7 +96,6 @@ int main(int argc, char **argv)
 {
     const char *lab = LAB_DEFAULT_DIR, *listen_spec = "127.0.0.1:8443", *stapling = "on";
     const char *tls = "both", *staple_file = NULL, *workers_text = NULL;
-    bool help = false, version = false;
     const struct cli_option options[] = {
         {"--lab", true, &lab, NULL},
         {"--listen", true, &listen_spec, NULL},
@@ -104,25 +103,15 @@ int main(int argc, char **argv)
         {"--tls", true, &tls, NULL},
         {"--staple-file", true, &staple_file, NULL},
         {"--workers", true, &workers_text, NULL},
-        {"--help", false, NULL, &help},
-        {"--version", false, NULL, &version},
-    };
+        };
     struct cli_args args;
     struct errbuf err = {{0}};
     struct stapler_config config = {.lab_dir = NULL};
 
-    if (cli_parse(argc, argv, options, sizeof options / sizeof options[0], &args, &err) != 0) {
-        cli_error("webserver", "%s", err.msg);
-        return 2;
-    }
-    if (help) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
-    if (version) {
-        printf("webserver (OCSP Stapling Lab) %s\n", OCSPLAB_VERSION);
-        return 0;
-    }
+    int start = cli_start("webserver", usage_text, argc, argv, options,
+                          sizeof options / sizeof options[0], &args);
+    if (start != CLI_GO_ON)
+        return start;
     if (args.positional_count != 1) {
         cli_error("webserver", "give exactly one site NAME, e.g. 'webserver shop.test' "
                                "(see --help)");
