@@ -35,6 +35,7 @@
 #include "der.h"
 #include "fileio.h"
 #include "lab.h"
+#include "curl_run.h"
 #include "testutil.h"
 
 /* The Makefile links only the top-level tests/ files as support code; until
@@ -347,63 +348,8 @@ static int64_t openssl_time_after(const char *text, const char *label)
 
 /* ---- curl ------------------------------------------------------------------------- */
 
-struct http_reply {
-    int status;
-    char *headers;
-    uint8_t *body;
-    size_t body_len;
-    int curl_exit;
-};
-
-static void http_reply_free(struct http_reply *reply)
-{
-    free(reply->headers);
-    free(reply->body);
-    memset(reply, 0, sizeof *reply);
-}
-
-/* curl -s -o BODY -D HEADERS -w %{http_code} OPTIONS... URL */
-static void curl_request(struct http_reply *reply, const char *url, const char *const options[])
-{
-    const char *argv[40];
-    char body_path[LAB_PATH_MAX], headers_path[LAB_PATH_MAX];
-    size_t argc = 0;
-    struct test_run run;
-    lab_path(body_path, test_scratch_dir(), "curl-body");
-    lab_path(headers_path, test_scratch_dir(), "curl-headers");
-    unlink(body_path);
-    unlink(headers_path);
-    argv[argc++] = "curl";
-    argv[argc++] = "-s";
-    argv[argc++] = "--max-time";
-    argv[argc++] = "15";
-    argv[argc++] = "-o";
-    argv[argc++] = body_path;
-    argv[argc++] = "-D";
-    argv[argc++] = headers_path;
-    argv[argc++] = "-w";
-    argv[argc++] = "%{http_code}";
-    for (size_t i = 0; options != NULL && options[i] != NULL; i++) {
-        ck_assert_uint_lt(argc, 36);
-        argv[argc++] = options[i];
-    }
-    argv[argc++] = url;
-    argv[argc] = NULL;
-    run_argv(&run, argv);
-    memset(reply, 0, sizeof *reply);
-    reply->curl_exit = run.exit_code;
-    reply->status = atoi(run.out);
-    test_run_free(&run);
-    if (access(body_path, F_OK) == 0)
-        reply->body = read_bytes(body_path, &reply->body_len);
-    if (access(headers_path, F_OK) == 0) {
-        size_t len;
-        reply->headers = (char *)read_bytes(headers_path, &len);
-    }
-}
-
 /* POST bytes (from a file) with Content-Type application/ocsp-request. */
-static void curl_post_file(struct http_reply *reply, unsigned port, const char *path,
+static void curl_post_file(struct curl_reply *reply, unsigned port, const char *path,
                            const char *const more[])
 {
     const char *options[24];
@@ -420,10 +366,10 @@ static void curl_post_file(struct http_reply *reply, unsigned port, const char *
         options[n++] = more[i];
     }
     options[n] = NULL;
-    curl_request(reply, url, options);
+    curl_run(reply, url, options);
 }
 
-static void curl_post_bytes(struct http_reply *reply, unsigned port, const void *bytes,
+static void curl_post_bytes(struct curl_reply *reply, unsigned port, const void *bytes,
                             size_t len, const char *const more[])
 {
     char path[LAB_PATH_MAX];
@@ -433,7 +379,7 @@ static void curl_post_bytes(struct http_reply *reply, unsigned port, const void 
 }
 
 /* The value of a response header (case-insensitive name), copied; "" if absent. */
-static void header_value(const struct http_reply *reply, const char *name, char *out, size_t cap)
+static void header_value(const struct curl_reply *reply, const char *name, char *out, size_t cap)
 {
     out[0] = 0;
     size_t name_len = strlen(name);
@@ -456,11 +402,11 @@ static void header_value(const struct http_reply *reply, const char *name, char 
 
 static json_t *get_stats(unsigned port)
 {
-    struct http_reply reply;
+    struct curl_reply reply;
     char url[128];
     json_error_t error;
     url_of(url, sizeof url, port, "/stats");
-    curl_request(&reply, url, NULL);
+    curl_run(&reply, url, NULL);
     ck_assert_msg(reply.status == 200, "GET /stats: HTTP %d (curl %d)", reply.status,
                   reply.curl_exit);
     json_t *stats = json_loadb((const char *)reply.body, reply.body_len, 0, &error);
@@ -468,7 +414,7 @@ static json_t *get_stats(unsigned port)
     char type[128];
     header_value(&reply, "Content-Type", type, sizeof type);
     ck_assert_str_eq(type, "application/json");
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
     return stats;
 }
 
@@ -677,7 +623,7 @@ static void http_date_of(int64_t unix_seconds, char *out, size_t cap)
 
 /* The RFC 5019 6.2 headers of a pre-signed answer, checked against the
  * response itself (as openssl reads it). */
-static void assert_caching_headers(const struct http_reply *reply, const char *respin_text)
+static void assert_caching_headers(const struct curl_reply *reply, const char *respin_text)
 {
     char value[256], want[128];
     header_value(reply, "Content-Type", value, sizeof value);
@@ -719,7 +665,7 @@ START_TEST(test_get_requests)
     char path[2200], url[2400];
     size_t req_len;
     int exit_code;
-    struct http_reply get, post, doubled, raw;
+    struct curl_reply get, post, doubled, raw;
     snprintf(req_path, sizeof req_path, "%s/req.der", lab);
     snprintf(resp_path, sizeof resp_path, "%s/resp.der", lab);
 
@@ -728,7 +674,7 @@ START_TEST(test_get_requests)
     url_encode_base64(b64, encoded, sizeof encoded);
     snprintf(path, sizeof path, "/%s", encoded);
     url_of(url, sizeof url, port, path);
-    curl_request(&get, url, NULL);
+    curl_run(&get, url, NULL);
     ck_assert_int_eq(get.status, 200);
     write_bytes(resp_path, get.body, get.body_len);
     char *text = openssl_respin(lab, "shop.test", resp_path, &exit_code);
@@ -745,10 +691,10 @@ START_TEST(test_get_requests)
 
     snprintf(path, sizeof path, "//%s", encoded);
     url_of(url, sizeof url, port, path);
-    curl_request(&doubled, url, NULL);
+    curl_run(&doubled, url, NULL);
     ck_assert_int_eq(doubled.status, 200);
     ck_assert(bytes_equal(doubled.body, doubled.body_len, get.body, get.body_len));
-    http_reply_free(&doubled);
+    curl_reply_free(&doubled);
 
     /* Unencoded base64: find a certificate whose request has a '/' in it. */
     char name[64] = "shop.test";
@@ -762,7 +708,7 @@ START_TEST(test_get_requests)
     }
     snprintf(path, sizeof path, "/%s", b64);
     url_of(url, sizeof url, port, path);
-    curl_request(&raw, url, NULL);
+    curl_run(&raw, url, NULL);
     ck_assert_int_eq(raw.status, 200);
     write_bytes(resp_path, raw.body, raw.body_len);
     text = openssl_respin(lab, name, resp_path, &exit_code);
@@ -770,23 +716,23 @@ START_TEST(test_get_requests)
                       test_contains(text, "Response verify OK"),
                   "GET %s:\n%s", path, text);
     free(text);
-    http_reply_free(&raw);
+    curl_reply_free(&raw);
 
     /* A revoked certificate: GET and POST agree on that too. */
     ca_ok(lab, "revoke", name, "--reason", "superseded", NULL);
-    curl_request(&raw, url, NULL);
+    curl_run(&raw, url, NULL);
     write_bytes(resp_path, raw.body, raw.body_len);
     text = openssl_respin(lab, name, resp_path, &exit_code);
     ck_assert_msg(test_contains(text, ": revoked") && test_contains(text, "Reason: superseded"),
                   "%s", text);
     free(text);
-    http_reply_free(&post);
+    curl_reply_free(&post);
     curl_post_file(&post, port, req_path, NULL);
     ck_assert(bytes_equal(post.body, post.body_len, raw.body, raw.body_len));
 
-    http_reply_free(&raw);
-    http_reply_free(&post);
-    http_reply_free(&get);
+    curl_reply_free(&raw);
+    curl_reply_free(&post);
+    curl_reply_free(&get);
     free(req);
 }
 END_TEST
@@ -858,7 +804,7 @@ START_TEST(test_wolfssl_reads_answers)
     unsigned port = start_responder(lab, "--signer", is_delegate ? "delegate" : "ca", NULL);
     char req_path[LAB_PATH_MAX], path[2200], url[2400], b64[1024], encoded[2048];
     size_t req_len;
-    struct http_reply reply;
+    struct curl_reply reply;
     int status = -1, reason = -1;
     ck_assert_int_eq(wolfSSL_Init(), WOLFSSL_SUCCESS);
 
@@ -870,20 +816,20 @@ START_TEST(test_wolfssl_reads_answers)
     url_encode_base64(b64, encoded, sizeof encoded);
     snprintf(path, sizeof path, "/%s", encoded);
     url_of(url, sizeof url, port, path);
-    curl_request(&reply, url, NULL);
+    curl_run(&reply, url, NULL);
     wolfssl_read_status(lab, "shop.test", reply.body, reply.body_len, &status, &reason);
     ck_assert_int_eq(status, V_OCSP_CERTSTATUS_GOOD);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
 
     ca_ok(lab, "revoke", "shop.test", "--reason", "keyCompromise", NULL);
     ck_assert_int_eq(wolfssl_check(lab, "shop.test", port), OCSP_CERT_REVOKED);
-    curl_request(&reply, url, NULL);
+    curl_run(&reply, url, NULL);
     wolfssl_read_status(lab, "shop.test", reply.body, reply.body_len, &status, &reason);
     ck_assert_int_eq(status, V_OCSP_CERTSTATUS_REVOKED);
     /* wolfSSL 5.5.4 does not report the reason here (it always sets 0);
      * openssl checks "Reason: keyCompromise" in test_openssl_interop. */
     (void)reason;
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
 
     free(req);
     wolfSSL_Cleanup();
@@ -901,7 +847,7 @@ START_TEST(test_stats_and_trace)
     unsigned port = start_responder(lab, NULL);
     char req_path[LAB_PATH_MAX], serial[64];
     size_t req_len;
-    struct http_reply reply;
+    struct curl_reply reply;
     snprintf(req_path, sizeof req_path, "%s/req.der", lab);
     free(openssl_request(lab, "shop.test", true, req_path, &req_len));
 
@@ -924,7 +870,7 @@ START_TEST(test_stats_and_trace)
                               asks[i].user_agent != NULL ? asks[i].user_agent : "", NULL};
         curl_post_file(&reply, port, req_path, more);
         ck_assert_int_eq(reply.status, 200);
-        http_reply_free(&reply);
+        curl_reply_free(&reply);
     }
     int exit_code;
     const char *unknown[] = {"-serial", "0x1234", NULL};
@@ -993,7 +939,7 @@ START_TEST(test_presigning)
     char plain_path[LAB_PATH_MAX], nonce_path[LAB_PATH_MAX], resp_path[LAB_PATH_MAX];
     size_t len;
     int exit_code;
-    struct http_reply first, second, n1, n2, revoked, advanced, advanced_again;
+    struct curl_reply first, second, n1, n2, revoked, advanced, advanced_again;
     snprintf(plain_path, sizeof plain_path, "%s/plain.der", lab);
     snprintf(nonce_path, sizeof nonce_path, "%s/nonce.der", lab);
     snprintf(resp_path, sizeof resp_path, "%s/resp.der", lab);
@@ -1065,13 +1011,13 @@ START_TEST(test_presigning)
     ck_assert(json_is_true(json_object_get(json_array_get(lines, 6), "cached")));
     json_decref(lines);
 
-    http_reply_free(&first);
-    http_reply_free(&second);
-    http_reply_free(&n1);
-    http_reply_free(&n2);
-    http_reply_free(&revoked);
-    http_reply_free(&advanced);
-    http_reply_free(&advanced_again);
+    curl_reply_free(&first);
+    curl_reply_free(&second);
+    curl_reply_free(&n1);
+    curl_reply_free(&n2);
+    curl_reply_free(&revoked);
+    curl_reply_free(&advanced);
+    curl_reply_free(&advanced_again);
 }
 END_TEST
 
@@ -1101,7 +1047,7 @@ START_TEST(test_fault_at_start)
     char req_path[LAB_PATH_MAX], cert[LAB_PATH_MAX];
     size_t len;
     int exit_code;
-    struct http_reply reply;
+    struct curl_reply reply;
     snprintf(req_path, sizeof req_path, "%s/req.der", lab);
     cert_path(cert, lab, "shop.test");
     free(openssl_request(lab, "shop.test", false, req_path, &len));
@@ -1123,7 +1069,7 @@ START_TEST(test_fault_at_start)
         header_value(&reply, "Content-Type", type, sizeof type);
         ck_assert_str_eq(type, "application/ocsp-response");
     }
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
 
     const char *args[] = {"-cert", cert, NULL};
     char *text = openssl_ocsp(lab, lab, port, &exit_code, args);
@@ -1145,12 +1091,12 @@ START_TEST(test_fault_at_start)
 }
 END_TEST
 
-static void control_fault(unsigned port, const char *body, struct http_reply *reply)
+static void control_fault(unsigned port, const char *body, struct curl_reply *reply)
 {
     char url[128];
     url_of(url, sizeof url, port, "/control/fault");
     const char *options[] = {"--data-binary", body, NULL};
-    curl_request(reply, url, options);
+    curl_run(reply, url, options);
 }
 
 /* Switched at runtime through /control/fault: the counters go on, 'none'
@@ -1161,13 +1107,13 @@ START_TEST(test_fault_switch_at_runtime)
     unsigned port = start_responder(lab, NULL);
     char req_path[LAB_PATH_MAX], url[128];
     size_t len;
-    struct http_reply reply;
+    struct curl_reply reply;
     snprintf(req_path, sizeof req_path, "%s/req.der", lab);
     free(openssl_request(lab, "shop.test", false, req_path, &len));
 
     curl_post_file(&reply, port, req_path, NULL);
     ck_assert_uint_gt(reply.body_len, 5);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
     json_t *before = get_stats(port);
 
     control_fault(port, "trylater", &reply);
@@ -1175,11 +1121,11 @@ START_TEST(test_fault_switch_at_runtime)
     json_t *state = json_loadb((const char *)reply.body, reply.body_len, 0, NULL);
     ck_assert_str_eq(json_str(state, "fault"), "trylater");
     json_decref(state);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
 
     curl_post_file(&reply, port, req_path, NULL);
     ck_assert(bytes_equal(reply.body, reply.body_len, status_only_trylater, 5));
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
     int exit_code;
     char cert[LAB_PATH_MAX];
     cert_path(cert, lab, "shop.test");
@@ -1198,23 +1144,23 @@ START_TEST(test_fault_switch_at_runtime)
 
     control_fault(port, "bogus", &reply);
     ck_assert_int_eq(reply.status, 400);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
     control_fault(port, "slow 500s", &reply);
     ck_assert_int_eq(reply.status, 400);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
     control_fault(port, "slow 0s", &reply); /* not a silent "the default" */
     ck_assert_int_eq(reply.status, 400);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
     url_of(url, sizeof url, port, "/control/fault");
-    curl_request(&reply, url, NULL);
+    curl_run(&reply, url, NULL);
     state = json_loadb((const char *)reply.body, reply.body_len, 0, NULL);
     ck_assert_str_eq(json_str(state, "fault"), "trylater");
     json_decref(state);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
 
     control_fault(port, "none", &reply);
     ck_assert_int_eq(reply.status, 200);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
     expect_status(lab, port, "shop.test", true, "good");
 
     json_t *faults = trace_events(lab, "responder.fault");
@@ -1236,14 +1182,14 @@ START_TEST(test_bad_input)
     unsigned port = start_responder(lab, NULL);
     char req_path[LAB_PATH_MAX], url[128];
     size_t req_len;
-    struct http_reply reply;
+    struct curl_reply reply;
     snprintf(req_path, sizeof req_path, "%s/req.der", lab);
     uint8_t *req = openssl_request(lab, "shop.test", false, req_path, &req_len);
 
     curl_post_bytes(&reply, port, "", 0, NULL);
     ck_assert_int_eq(reply.status, 200);
     ck_assert(bytes_equal(reply.body, reply.body_len, status_only_malformed, 5));
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
 
     uint8_t noise[300];
     srand(42);
@@ -1251,11 +1197,11 @@ START_TEST(test_bad_input)
         noise[i] = (uint8_t)rand();
     curl_post_bytes(&reply, port, noise, sizeof noise, NULL);
     ck_assert(bytes_equal(reply.body, reply.body_len, status_only_malformed, 5));
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
 
     curl_post_bytes(&reply, port, req, req_len - 3, NULL);
     ck_assert(bytes_equal(reply.body, reply.body_len, status_only_malformed, 5));
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
 
     /* Many CertIDs: under the size limit it is malformed (more than 16);
      * 1,000 of them are over 16 KiB and refused before parsing. */
@@ -1282,7 +1228,7 @@ START_TEST(test_bad_input)
         } else {
             ck_assert_int_eq(reply.status, 413);
         }
-        http_reply_free(&reply);
+        curl_reply_free(&reply);
         der_buf_free(&many);
     }
 
@@ -1292,38 +1238,38 @@ START_TEST(test_bad_input)
     curl_post_bytes(&reply, port, big, 16384, NULL);
     ck_assert_int_eq(reply.status, 200);
     ck_assert(bytes_equal(reply.body, reply.body_len, status_only_malformed, 5));
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
     curl_post_bytes(&reply, port, big, 16385, NULL);
     ck_assert_int_eq(reply.status, 413);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
     free(big);
 
     char data[LAB_PATH_MAX + 2];
     snprintf(data, sizeof data, "@%s", req_path);
     url_of(url, sizeof url, port, "/");
     const char *text_plain[] = {"-H", "Content-Type: text/plain", "--data-binary", data, NULL};
-    curl_request(&reply, url, text_plain);
+    curl_run(&reply, url, text_plain);
     ck_assert_int_eq(reply.status, 415);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
 
     const char *put[] = {"-X", "PUT", NULL};
-    curl_request(&reply, url, put);
+    curl_run(&reply, url, put);
     ck_assert_int_eq(reply.status, 405);
     char allow[64];
     header_value(&reply, "Allow", allow, sizeof allow);
     ck_assert_str_eq(allow, "GET, POST");
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
 
     url_of(url, sizeof url, port, "/favicon.ico");
-    curl_request(&reply, url, NULL);
+    curl_run(&reply, url, NULL);
     ck_assert_int_eq(reply.status, 404);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
 
     url_of(url, sizeof url, port, "/stats");
     const char *delete_stats[] = {"-X", "DELETE", NULL};
-    curl_request(&reply, url, delete_stats);
+    curl_run(&reply, url, delete_stats);
     ck_assert_int_eq(reply.status, 405);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
 
     /* Another lab's certificate, with that lab's root as -issuer. */
     char other_cert[LAB_PATH_MAX];
@@ -1356,22 +1302,22 @@ START_TEST(test_http_errors_are_counted)
     unsigned port = start_responder(lab, NULL);
     char req_path[LAB_PATH_MAX], url[128], data[LAB_PATH_MAX + 2];
     size_t req_len;
-    struct http_reply reply;
+    struct curl_reply reply;
     snprintf(req_path, sizeof req_path, "%s/req.der", lab);
     free(openssl_request(lab, "shop.test", false, req_path, &req_len));
     snprintf(data, sizeof data, "@%s", req_path);
     url_of(url, sizeof url, port, "/");
     const char *text_plain[] = {"-H", "Content-Type: text/plain", "--data-binary", data,
                                 "--interface", "127.0.1.3", "-A", "ocsp-lab-browser/0.1", NULL};
-    curl_request(&reply, url, text_plain);
+    curl_run(&reply, url, text_plain);
     ck_assert_int_eq(reply.status, 415);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
     uint8_t *big = calloc(1, 20000);
     ck_assert_ptr_nonnull(big);
     const char *from[] = {"--interface", "127.0.1.4", NULL};
     curl_post_bytes(&reply, port, big, 20000, from);
     ck_assert_int_eq(reply.status, 413);
-    http_reply_free(&reply);
+    curl_reply_free(&reply);
     free(big);
 
     json_t *stats = get_stats(port);
@@ -1532,17 +1478,17 @@ START_TEST(test_memory_per_connection_is_returned)
     size_t len;
     snprintf(req_path, sizeof req_path, "%s/nonce.der", lab);
     free(openssl_request(lab, "shop.test", true, req_path, &len));
-    struct http_reply reply;
+    struct curl_reply reply;
     for (int i = 0; i < 8; i++) {
         curl_post_file(&reply, port, req_path, NULL);
         ck_assert_int_eq(reply.status, 200);
-        http_reply_free(&reply);
+        curl_reply_free(&reply);
     }
     long before = rss_kib(responder->pid);
     for (int i = 0; i < 40; i++) {
         curl_post_file(&reply, port, req_path, NULL);
         ck_assert_int_eq(reply.status, 200);
-        http_reply_free(&reply);
+        curl_reply_free(&reply);
     }
     long after = rss_kib(responder->pid);
 #ifndef IS_ASAN_BUILD
@@ -1611,12 +1557,12 @@ START_TEST(test_ca_writes_while_answering)
     while (proc_is_running(writer) || asked < 9) {
         ck_assert_uint_lt(asked, 2000);
         size_t k = asked % 3;
-        struct http_reply reply;
+        struct curl_reply reply;
         curl_post_file(&reply, port, paths[k], NULL);
         ck_assert_msg(reply.status == 200, "request %zu: HTTP %d (curl %d)", asked, reply.status,
                       reply.curl_exit);
         write_bytes(resp_path, reply.body, reply.body_len);
-        http_reply_free(&reply);
+        curl_reply_free(&reply);
         int exit_code;
         char *text = openssl_respin(lab, names[k], resp_path, &exit_code);
         ck_assert_msg(test_contains(text, want[k]) && test_contains(text, "Response verify OK"),

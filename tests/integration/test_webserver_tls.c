@@ -33,6 +33,7 @@
 #include "fileio.h"
 #include "lab.h"
 #include "proc.h"
+#include "curl_run.h"
 #include "testutil.h"
 
 #define SITE "shop.test"
@@ -390,47 +391,10 @@ static void assert_no_staple(const char *text)
     ck_assert_msg(test_contains(text, "Verify return code: 0 (ok)"), EXCERPT, excerpt(text));
 }
 
-struct curl_reply {
-    int exit_code;
-    int status;
-    char *body;
-};
-
-/* curl -s --max-time 15 OPTIONS... URL: the HTTP status (-w) and the body. */
-static void curl_run(struct curl_reply *reply, const char *url, const char *const options[])
+/* A reply's body as text ("" when curl got none). */
+static const char *body_text(const struct curl_reply *reply)
 {
-    const char *argv[32];
-    char body_path[LAB_PATH_MAX];
-    size_t argc = 0;
-    struct test_run run;
-    lab_path(body_path, test_scratch_dir(), "curl-body");
-    unlink(body_path);
-    argv[argc++] = "curl";
-    argv[argc++] = "-s";
-    argv[argc++] = "--max-time";
-    argv[argc++] = "15";
-    argv[argc++] = "-o";
-    argv[argc++] = body_path;
-    argv[argc++] = "-w";
-    argv[argc++] = "%{http_code}";
-    for (size_t i = 0; options != NULL && options[i] != NULL; i++) {
-        ck_assert_uint_lt(argc, 30);
-        argv[argc++] = options[i];
-    }
-    argv[argc++] = url;
-    argv[argc] = NULL;
-    run_argv(&run, argv);
-    reply->exit_code = run.exit_code;
-    reply->status = atoi(run.out);
-    test_run_free(&run);
-    uint8_t *body = NULL;
-    size_t len = 0;
-    struct errbuf err = {{0}};
-    if (file_read_all(body_path, 1 << 20, &body, &len, &err) != 0)
-        body = (uint8_t *)strdup("");
-    else
-        body[len] = 0; /* file_read_all leaves room for one more byte */
-    reply->body = (char *)body;
+    return reply->body != NULL ? (const char *)reply->body : "";
 }
 
 /* curl https://shop.test:PORT/PATH with the lab's root, optionally --cert-status. */
@@ -453,8 +417,8 @@ static void responder_fault(const struct world *w, const char *fault)
     snprintf(url, sizeof url, "http://127.0.0.1:%u/control/fault", w->responder_port);
     const char *options[] = {"-d", fault, NULL};
     curl_run(&reply, url, options);
-    ck_assert_msg(reply.status == 200, "fault '%s': HTTP %d %s", fault, reply.status, reply.body);
-    free(reply.body);
+    ck_assert_msg(reply.status == 200, "fault '%s': HTTP %d %s", fault, reply.status, body_text(&reply));
+    curl_reply_free(&reply);
 }
 
 static json_t *responder_stats(const struct world *w)
@@ -465,9 +429,9 @@ static json_t *responder_stats(const struct world *w)
     snprintf(url, sizeof url, "http://127.0.0.1:%u/stats", w->responder_port);
     curl_run(&reply, url, NULL);
     ck_assert_msg(reply.status == 200, "responder /stats: HTTP %d", reply.status);
-    json_t *stats = json_loads(reply.body, 0, &error);
+    json_t *stats = json_loads(body_text(&reply), 0, &error);
     ck_assert_msg(stats != NULL, "responder /stats is not JSON: %s", error.text);
-    free(reply.body);
+    curl_reply_free(&reply);
     return stats;
 }
 
@@ -796,20 +760,20 @@ START_TEST(test_curl_cert_status)
     struct curl_reply reply;
     world_up(&w, NULL);
     curl_site(&reply, &w, "/", true);
-    ck_assert_msg(reply.exit_code == 0, "curl --cert-status exit %d", reply.exit_code);
+    ck_assert_msg(reply.curl_exit == 0, "curl --cert-status exit %d", reply.curl_exit);
     ck_assert_int_eq(reply.status, 200);
-    ck_assert_msg(test_contains(reply.body, "This handshake carried a stapled OCSP response"),
-                  "%s", reply.body);
-    ck_assert_msg(test_contains(reply.body, SITE), "%s", reply.body);
-    ck_assert_msg(test_contains(reply.body, "good, valid until"), "%s", reply.body);
-    free(reply.body);
+    ck_assert_msg(test_contains(body_text(&reply), "This handshake carried a stapled OCSP response"),
+                  "%s", body_text(&reply));
+    ck_assert_msg(test_contains(body_text(&reply), SITE), "%s", body_text(&reply));
+    ck_assert_msg(test_contains(body_text(&reply), "good, valid until"), "%s", body_text(&reply));
+    curl_reply_free(&reply);
 
     curl_site(&reply, &w, "/stats", true);
-    ck_assert_int_eq(reply.exit_code, 0);
+    ck_assert_int_eq(reply.curl_exit, 0);
     ck_assert_int_eq(reply.status, 200);
-    json_t *stats = json_loads(reply.body, 0, NULL);
-    ck_assert_msg(stats != NULL, "%s", reply.body);
-    free(reply.body);
+    json_t *stats = json_loads(body_text(&reply), 0, NULL);
+    ck_assert_msg(stats != NULL, "%s", body_text(&reply));
+    curl_reply_free(&reply);
     ck_assert_int_eq(json_int_at(stats, NULL, "handshakes"), 2);
     ck_assert_int_eq(json_int_at(stats, NULL, "staples_sent"), 2);
     ck_assert_int_eq(json_int_at(stats, NULL, "ocsp_fetches"), 1);
@@ -1083,14 +1047,14 @@ START_TEST(test_responder_down_from_start)
     free(text);
     struct curl_reply reply;
     curl_site(&reply, &w, "/", false);
-    ck_assert_int_eq(reply.exit_code, 0);
+    ck_assert_int_eq(reply.curl_exit, 0);
     ck_assert_int_eq(reply.status, 200);
-    ck_assert_msg(test_contains(reply.body, "<h1>shop.test</h1>"), "%s", reply.body);
-    free(reply.body);
+    ck_assert_msg(test_contains(body_text(&reply), "<h1>shop.test</h1>"), "%s", body_text(&reply));
+    curl_reply_free(&reply);
     assert_page_says(&w, "asked for a staple, but this handshake carried none");
     curl_site(&reply, &w, "/", true);
-    ck_assert_msg(reply.exit_code != 0, "curl --cert-status accepted a handshake without a staple");
-    free(reply.body);
+    ck_assert_msg(reply.curl_exit != 0, "curl --cert-status accepted a handshake without a staple");
+    curl_reply_free(&reply);
     json_t *stats = web_stats(&w);
     ck_assert_str_eq(json_str_at(stats, "staple", "status"), "none");
     ck_assert_str_ne(json_str_at(stats, "staple", "problem"), "");
@@ -1232,8 +1196,8 @@ START_TEST(test_renewed_certificate)
     free(text);
     struct curl_reply reply;
     curl_site(&reply, &w, "/", true);
-    ck_assert_msg(reply.exit_code == 0, "curl --cert-status exit %d", reply.exit_code);
-    free(reply.body);
+    ck_assert_msg(reply.curl_exit == 0, "curl --cert-status exit %d", reply.curl_exit);
+    curl_reply_free(&reply);
     world_free(&w);
 }
 END_TEST
