@@ -31,7 +31,8 @@ command -v python3 >/dev/null || die "python3 missing (apt-get install python3-m
 
 mkdir -p "$ROOT/build/bench"
 cc -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pthread \
-    "$ROOT/tests/bench/ocsp_load.c" -o "$LOAD" || die "cannot build the load generator"
+    "$ROOT/tests/bench/ocsp_load.c" "$ROOT/tests/bench/latency.c" -o "$LOAD" ||
+    die "cannot build the load generator"
 
 TMP=$(mktemp -d /tmp/bench-responder.XXXXXX)
 # nginx workers drop root; they must be able to pass through to www/.

@@ -47,7 +47,7 @@ fi
 mkdir -p "$ROOT/build/bench"
 # shellcheck disable=SC2046 # pkg-config prints several words on purpose
 cc -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pthread \
-    "$ROOT/tests/bench/tls_handshakes.c" -o "$LOAD" -lssl -lcrypto ||
+    "$ROOT/tests/bench/tls_handshakes.c" "$ROOT/tests/bench/latency.c" -o "$LOAD" -lssl -lcrypto ||
     die "cannot build the load generator (tests/bench/tls_handshakes.c)"
 # shellcheck disable=SC2046
 cc -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pthread $(pkg-config --cflags wolfssl) \

@@ -4,7 +4,7 @@
  * time, then one line of figures. Not part of the test runner.
  *
  * Build: cc -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pthread \
- *            tests/bench/ocsp_load.c -o build/bench/ocsp_load */
+ *            tests/bench/ocsp_load.c tests/bench/latency.c -o build/bench/ocsp_load */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "latency.h"
+
 /* An OCSP request naming one certificate is ~100 bytes; 16 KiB is the
  * responder's own limit (RESPONDER_MAX_REQUEST_BYTES). */
 #define LOAD_MAX_REQUEST_BYTES 16384
@@ -31,9 +33,6 @@
 /* A response with a few certificates fits; anything larger is an error. */
 #define LOAD_MAX_RESPONSE_BYTES 65536
 #define LOAD_MAX_CONNS 256
-/* 8M samples per thread is far beyond a few seconds of loopback traffic;
- * past it the requests still count but their latencies are not kept. */
-#define LOAD_MAX_SAMPLES_PER_THREAD (8u * 1024u * 1024u)
 #define LOAD_NS_PER_SEC 1000000000LL
 
 enum load_outcome {
@@ -59,8 +58,7 @@ struct load_thread {
     const struct load_config *config;
     int fd;
     bool is_reused; /* fd has carried at least one answer already */
-    uint32_t *samples_us;
-    size_t sample_count, sample_cap;
+    struct latency_samples latency; /* of the answers in the measured window */
     uint64_t ok, connects, timeouts, bad_status, bad_body, io_errors;
     uint64_t body_bytes;
     char buf[LOAD_MAX_RESPONSE_BYTES];
@@ -299,22 +297,6 @@ static enum load_outcome one_request(struct load_thread *t, int64_t deadline_ns,
     return LOAD_OK;
 }
 
-static void record_sample(struct load_thread *t, int64_t latency_ns)
-{
-    if (t->sample_count == t->sample_cap) {
-        if (t->sample_cap >= LOAD_MAX_SAMPLES_PER_THREAD)
-            return;
-        size_t cap = t->sample_cap == 0 ? 65536 : t->sample_cap * 2;
-        uint32_t *grown = realloc(t->samples_us, cap * sizeof *grown);
-        if (grown == NULL)
-            return;
-        t->samples_us = grown;
-        t->sample_cap = cap;
-    }
-    int64_t us = latency_ns / 1000;
-    t->samples_us[t->sample_count++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
-}
-
 static void *run_connection(void *arg)
 {
     struct load_thread *t = arg;
@@ -345,7 +327,7 @@ static void *run_connection(void *arg)
             if (done >= c->measure_from_ns && done < c->measure_until_ns) {
                 t->ok++;
                 t->body_bytes += body_len;
-                record_sample(t, done - started);
+                latency_record(&t->latency, done - started);
             }
             continue;
         case LOAD_TIMEOUT:
@@ -372,23 +354,6 @@ static void *run_connection(void *arg)
     }
     close_connection(t);
     return NULL;
-}
-
-static int compare_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted samples. */
-static uint32_t percentile(const uint32_t *sorted, size_t n, double p)
-{
-    if (n == 0)
-        return 0;
-    size_t rank = (size_t)(p * (double)n + 0.999999);
-    if (rank < 1)
-        rank = 1;
-    return sorted[rank > n ? n - 1 : rank - 1];
 }
 
 /* RFC 5019 5: the GET path is the base64 of the DER, url-encoded; '+', '/'
@@ -567,7 +532,7 @@ int main(int argc, char **argv)
     static struct load_config config;
     static struct load_thread threads[LOAD_MAX_CONNS];
     int rc = 2, started = 0;
-    uint32_t *all = NULL;
+    struct latency_samples all_latency = {0};
 
     signal(SIGPIPE, SIG_IGN);
     if (parse_args(argc, argv, &config) != 0)
@@ -586,7 +551,6 @@ int main(int argc, char **argv)
 
     uint64_t ok = 0, connects = 0, timeouts = 0, bad_status = 0, bad_body = 0, io = 0;
     uint64_t body_bytes = 0;
-    size_t samples = 0;
     for (int i = 0; i < config.conns; i++) {
         ok += threads[i].ok;
         connects += threads[i].connects;
@@ -595,34 +559,28 @@ int main(int argc, char **argv)
         bad_body += threads[i].bad_body;
         io += threads[i].io_errors;
         body_bytes += threads[i].body_bytes;
-        samples += threads[i].sample_count;
+        if (latency_append(&all_latency, &threads[i].latency) != 0) {
+            fprintf(stderr, "ocsp_load: out of memory merging the latency samples of %d "
+                            "connections\n", config.conns);
+            goto out;
+        }
     }
-    all = malloc((samples > 0 ? samples : 1) * sizeof *all);
-    if (all == NULL) {
-        fprintf(stderr, "ocsp_load: out of memory merging %zu samples\n", samples);
-        goto out;
-    }
-    size_t at = 0;
-    for (int i = 0; i < config.conns; i++) {
-        if (threads[i].sample_count > 0)
-            memcpy(all + at, threads[i].samples_us, threads[i].sample_count * sizeof *all);
-        at += threads[i].sample_count;
-    }
-    qsort(all, samples, sizeof *all, compare_u32);
+    struct latency_summary latency;
+    latency_summarize(&all_latency, &latency);
     double seconds = (double)(config.measure_until_ns - config.measure_from_ns) / 1e9;
     printf("rps=%.0f p50_us=%u p99_us=%u errors=%llu requests=%llu connects=%llu bytes=%llu "
            "max_us=%u timeouts=%llu bad_status=%llu bad_body=%llu io=%llu\n",
-           (double)ok / seconds, percentile(all, samples, 0.50), percentile(all, samples, 0.99),
+           (double)ok / seconds, latency.p50_us, latency.p99_us,
            (unsigned long long)(timeouts + bad_status + bad_body + io), (unsigned long long)ok,
            (unsigned long long)connects,
            (unsigned long long)(ok > 0 ? body_bytes / ok : 0),
-           samples > 0 ? all[samples - 1] : 0, (unsigned long long)timeouts,
+           latency.max_us, (unsigned long long)timeouts,
            (unsigned long long)bad_status, (unsigned long long)bad_body,
            (unsigned long long)io);
     rc = 0;
 out:
-    free(all);
+    latency_samples_free(&all_latency);
     for (int i = 0; i < config.conns; i++)
-        free(threads[i].samples_us);
+        latency_samples_free(&threads[i].latency);
     return rc;
 }

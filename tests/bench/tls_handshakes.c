@@ -13,7 +13,8 @@
  * staple is counted when one arrives.
  *
  * Build: cc -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pthread \
- *            tests/bench/tls_handshakes.c -o build/bench/tls_handshakes -lssl -lcrypto */
+ *            tests/bench/tls_handshakes.c tests/bench/latency.c \
+ *            -o build/bench/tls_handshakes -lssl -lcrypto */
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -35,12 +36,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "latency.h"
+
 #define HS_MAX_CONNS 256
 #define HS_MAX_CPU_PIDS 64
 /* Our page and nginx's default index are a few hundred bytes. */
 #define HS_MAX_ANSWER_BYTES 65536
 #define HS_MAX_HEAD_BYTES 8192
-#define HS_MAX_SAMPLES_PER_THREAD (8u * 1024u * 1024u)
 #define HS_NS_PER_SEC 1000000000LL
 
 enum hs_outcome {
@@ -72,8 +74,7 @@ struct hs_config {
 struct hs_thread {
     pthread_t id;
     struct hs_config *config;
-    uint32_t *samples_us;
-    size_t sample_count, sample_cap;
+    struct latency_samples latency; /* of the visits measured */
     uint64_t ok, stapled, tls13, answer_bytes;
     uint64_t connect_errors, handshake_errors, io_errors, bad_status;
     unsigned long first_ssl_error; /* for the message on stderr */
@@ -241,22 +242,6 @@ out:
     return rc;
 }
 
-static void record_sample(struct hs_thread *t, int64_t latency_ns)
-{
-    if (t->sample_count == t->sample_cap) {
-        if (t->sample_cap >= HS_MAX_SAMPLES_PER_THREAD)
-            return;
-        size_t cap = t->sample_cap == 0 ? 16384 : t->sample_cap * 2;
-        uint32_t *grown = realloc(t->samples_us, cap * sizeof *grown);
-        if (grown == NULL)
-            return;
-        t->samples_us = grown;
-        t->sample_cap = cap;
-    }
-    int64_t us = latency_ns / 1000;
-    t->samples_us[t->sample_count++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
-}
-
 static void *run_thread(void *arg)
 {
     struct hs_thread *t = arg;
@@ -284,7 +269,7 @@ static void *run_thread(void *arg)
                 t->stapled += is_stapled;
                 t->tls13 += is_tls13;
                 t->answer_bytes += answer_len;
-                record_sample(t, done - started);
+                latency_record(&t->latency, done - started);
             }
             continue;
         case HS_CONNECT:
@@ -309,23 +294,6 @@ static void *run_thread(void *arg)
         }
     }
     return NULL;
-}
-
-static int compare_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted samples. */
-static uint32_t percentile(const uint32_t *sorted, size_t n, double p)
-{
-    if (n == 0)
-        return 0;
-    size_t rank = (size_t)(p * (double)n + 0.999999);
-    if (rank < 1)
-        rank = 1;
-    return sorted[rank > n ? n - 1 : rank - 1];
 }
 
 static int parse_pids(const char *text, struct hs_config *c)
@@ -478,7 +446,7 @@ int main(int argc, char **argv)
     double seconds, warmup;
     const char *tls;
     int rc = 2, started = 0;
-    uint32_t *all = NULL;
+    struct latency_samples all_latency = {0};
 
     signal(SIGPIPE, SIG_IGN);
     if (parse_args(argc, argv, &config, &seconds, &warmup, &tls) != 0)
@@ -531,7 +499,6 @@ int main(int argc, char **argv)
     uint64_t ok = 0, stapled = 0, tls13 = 0, bytes = 0, connect_errors = 0, handshake_errors = 0,
              io = 0, bad_status = 0;
     unsigned long ssl_error = 0;
-    size_t samples = 0;
     for (int i = 0; i < config.conns; i++) {
         const struct hs_thread *t = &threads[i];
         ok += t->ok;
@@ -542,7 +509,6 @@ int main(int argc, char **argv)
         handshake_errors += t->handshake_errors;
         io += t->io_errors;
         bad_status += t->bad_status;
-        samples += t->sample_count;
         if (ssl_error == 0)
             ssl_error = t->first_ssl_error;
     }
@@ -551,18 +517,15 @@ int main(int argc, char **argv)
         ERR_error_string_n(ssl_error, text, sizeof text);
         fprintf(stderr, "tls_handshakes: first handshake failure: %s\n", text);
     }
-    all = malloc((samples > 0 ? samples : 1) * sizeof *all);
-    if (all == NULL) {
-        fprintf(stderr, "tls_handshakes: out of memory merging %zu samples\n", samples);
-        goto out;
-    }
-    size_t at = 0;
     for (int i = 0; i < config.conns; i++) {
-        if (threads[i].sample_count > 0)
-            memcpy(all + at, threads[i].samples_us, threads[i].sample_count * sizeof *all);
-        at += threads[i].sample_count;
+        if (latency_append(&all_latency, &threads[i].latency) != 0) {
+            fprintf(stderr, "tls_handshakes: out of memory merging the latency samples of %d "
+                            "threads\n", config.conns);
+            goto out;
+        }
     }
-    qsort(all, samples, sizeof *all, compare_u32);
+    struct latency_summary latency;
+    latency_summarize(&all_latency, &latency);
     double window = config.count > 0 ? (double)(window_end - window_start) / 1e9 : seconds;
     /* Server CPU per handshake: the server's work per visit, whatever share
      * of the cores the client and other processes took meanwhile (-1 when
@@ -580,7 +543,7 @@ int main(int argc, char **argv)
            "bytes=%llu seconds=%.2f server_cpu_s=%.2f server_cpu_us_per_hs=%.1f "
            "server_sys_us_per_hs=%.1f client_cpu_s=%.2f client_cpu_us_per_hs=%.1f "
            "connect_errors=%llu handshake_errors=%llu io=%llu bad_status=%llu\n",
-           (double)ok / window, percentile(all, samples, 0.50), percentile(all, samples, 0.99),
+           (double)ok / window, latency.p50_us, latency.p99_us,
            (unsigned long long)(connect_errors + handshake_errors + io + bad_status),
            (unsigned long long)ok, (unsigned long long)stapled, (unsigned long long)tls13,
            (unsigned long long)(ok > 0 ? bytes / ok : 0), window,
@@ -590,9 +553,9 @@ int main(int argc, char **argv)
            (unsigned long long)io, (unsigned long long)bad_status);
     rc = 0;
 out:
-    free(all);
+    latency_samples_free(&all_latency);
     for (int i = 0; i < config.conns; i++)
-        free(threads[i].samples_us);
+        latency_samples_free(&threads[i].latency);
     SSL_CTX_free(config.ctx);
     return rc;
 }
