@@ -28,6 +28,7 @@
 #include "db.h"
 #include "fileio.h"
 #include "lab.h"
+#include "race_harness.h"
 #include "testutil.h"
 #include "trace.h"
 
@@ -1286,15 +1287,10 @@ END_TEST
 
 /* ---- 5: concurrent revokers and listers ------------------------------------ */
 
-#define RACE_CERTS 20
-#define RACE_SHARED 8 /* certificates 0..7 every revoker tries; the rest one each */
-#define RACE_REVOKERS 4
-#define RACE_LISTERS 2
-
-struct lister_report {
-    int iterations;
-    int failures;
-    char first_failure[ERRBUF_MAX + 128];
+/* The race (race_harness.h) through the library: ca_list and ca_revoke. */
+struct lib_race {
+    const char *lab;
+    char serials[RACE_CERTS][CERTSTORE_SERIAL_HEX_MAX];
 };
 
 static int count_revoked(const struct cert_record *rec, void *ctx)
@@ -1306,131 +1302,61 @@ static int count_revoked(const struct cert_record *rec, void *ctx)
     return 0;
 }
 
-/* Child: lists until everything is revoked (or 10 s pass); the number of
- * rows never changes and the number revoked never goes down. */
-static void lister_child(const char *lab, int fd)
+/* Every list has all the rows, whatever the revokers are doing. */
+static int lib_race_list(void *ctx, char *why, size_t why_cap)
 {
-    struct lister_report report = {0};
-    int last_revoked = 0;
-    double deadline = now_seconds() + 10;
-    while (now_seconds() < deadline) {
-        int counts[2] = {0, 0};
-        struct errbuf err = {{0}};
-        int rc = ca_list(lab, count_revoked, counts, &err);
-        report.iterations++;
-        if (rc != 0 || counts[0] != RACE_CERTS || counts[1] < last_revoked) {
-            if (report.failures++ == 0)
-                snprintf(report.first_failure, sizeof report.first_failure,
-                         "rc %d rows %d revoked %d (was %d): %s", rc, counts[0], counts[1],
-                         last_revoked, err.msg);
-        }
-        last_revoked = counts[1];
-        if (last_revoked == RACE_CERTS && report.iterations >= 3)
-            break;
+    const struct lib_race *race = ctx;
+    int counts[2] = {0, 0};
+    struct errbuf err = {{0}};
+    int rc = ca_list(race->lab, count_revoked, counts, &err);
+    if (rc != 0 || counts[0] != RACE_CERTS) {
+        snprintf(why, why_cap, "rc %d rows %d revoked %d: %s", rc, counts[0], counts[1],
+                 err.msg);
+        return -1;
     }
-    ssize_t written = write(fd, &report, sizeof report);
-    _exit(written == (ssize_t)sizeof report ? 0 : 3);
+    return counts[1];
 }
 
-/* Child k: tries the shared certificates starting at 2k (so revokers collide)
- * and its own share of the rest, with reason k + 1; reports each outcome. */
-static void revoker_child(const char *lab, int k, char serials[][CERTSTORE_SERIAL_HEX_MAX],
-                          int fd)
+/* Revoker k gives reason k + 1 (keyCompromise .. superseded). */
+static int lib_race_revoke(void *ctx, int k, int cert)
 {
-    int outcome[RACE_CERTS];
-    for (int i = 0; i < RACE_CERTS; i++)
-        outcome[i] = -100; /* not tried */
-    for (int j = 0; j < RACE_SHARED; j++) {
-        int i = (j + 2 * k) % RACE_SHARED;
-        struct cert_record rec;
-        outcome[i] = ca_revoke(lab, NULL, serials[i], (enum revocation_reason)(k + 1), &rec,
-                               NULL);
-    }
-    for (int i = RACE_SHARED; i < RACE_CERTS; i++) {
-        if (i % RACE_REVOKERS != k)
-            continue;
-        struct cert_record rec;
-        outcome[i] = ca_revoke(lab, NULL, serials[i], (enum revocation_reason)(k + 1), &rec,
-                               NULL);
-    }
-    ssize_t written = write(fd, outcome, sizeof outcome);
-    _exit(written == (ssize_t)sizeof outcome ? 0 : 3);
+    const struct lib_race *race = ctx;
+    struct cert_record rec;
+    return ca_revoke(race->lab, NULL, race->serials[cert], (enum revocation_reason)(k + 1), &rec,
+                     NULL);
 }
 
 START_TEST(test_concurrent_revoke_and_list)
 {
     char *lab = test_tmpdir();
-    char serials[RACE_CERTS][CERTSTORE_SERIAL_HEX_MAX];
-    pid_t pids[RACE_REVOKERS + RACE_LISTERS];
-    int fds[RACE_REVOKERS + RACE_LISTERS];
+    struct lib_race race = {.lab = lab};
     init_ca_with(lab, KEY_EC_P256, false, NULL, NULL);
     for (int i = 0; i < RACE_CERTS; i++) {
         char name[32];
         struct cert_record rec;
         snprintf(name, sizeof name, "race%02d.test", i);
         issue_simple(lab, name, &rec);
-        snprintf(serials[i], sizeof serials[i], "%s", rec.serial_hex);
+        snprintf(race.serials[i], sizeof race.serials[i], "%s", rec.serial_hex);
     }
 
-    /* Listers first, so they watch the whole race. */
-    int nchildren = RACE_REVOKERS + RACE_LISTERS;
-    for (int c = 0; c < nchildren; c++) {
-        int pipe_fds[2];
-        ck_assert_int_eq(pipe(pipe_fds), 0);
-        int role = c < RACE_LISTERS ? -1 : c - RACE_LISTERS;
-        pid_t pid = fork();
-        ck_assert_int_ge(pid, 0);
-        if (pid == 0) {
-            close(pipe_fds[0]);
-            if (role < 0)
-                lister_child(lab, pipe_fds[1]);
-            else
-                revoker_child(lab, role, serials, pipe_fds[1]);
-        }
-        close(pipe_fds[1]);
-        pids[c] = pid;
-        fds[c] = pipe_fds[0];
-    }
-    int outcomes[RACE_REVOKERS][RACE_CERTS];
-    struct lister_report reports[RACE_LISTERS];
-    bool is_complete = true;
-    for (int c = 0; c < nchildren; c++) {
-        void *dst = c < RACE_LISTERS ? (void *)&reports[c] : (void *)outcomes[c - RACE_LISTERS];
-        size_t want = c < RACE_LISTERS ? sizeof reports[0] : sizeof outcomes[0];
-        ssize_t got = read(fds[c], dst, want);
-        close(fds[c]);
-        int status = 0;
-        waitpid(pids[c], &status, 0);
-        if (got != (ssize_t)want || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            is_complete = false;
-    }
-    ck_assert_msg(is_complete, "a child failed to report");
-
-    for (int l = 0; l < RACE_LISTERS; l++) {
-        ck_assert_msg(reports[l].failures == 0, "lister %d: %d bad lists of %d; first: %s", l,
-                      reports[l].failures, reports[l].iterations, reports[l].first_failure);
-        ck_assert_int_ge(reports[l].iterations, 2);
-    }
+    const struct race_spec spec = {
+        .ctx = &race,
+        .list_once = lib_race_list,
+        .revoke = lib_race_revoke,
+        .ok_code = CA_OK,
+        .already_code = CA_ALREADY_REVOKED,
+        .lister_ms = 10 * 1000,
+        .limit_ms = 40 * 1000, /* under the test case's 60 s */
+        .leftover_needle = NULL,
+    };
+    int winners[RACE_CERTS];
+    race_run(&spec, winners);
     for (int i = 0; i < RACE_CERTS; i++) {
-        int wins = 0, already = 0, winner = -1;
-        for (int k = 0; k < RACE_REVOKERS; k++) {
-            int o = outcomes[k][i];
-            if (o == CA_OK) {
-                wins++;
-                winner = k;
-            } else if (o == CA_ALREADY_REVOKED) {
-                already++;
-            } else {
-                ck_assert_msg(o == -100, "revoker %d on cert %d: outcome %d", k, i, o);
-            }
-        }
-        ck_assert_msg(wins == 1, "cert %d revoked successfully %d times", i, wins);
-        ck_assert_int_eq(already, i < RACE_SHARED ? RACE_REVOKERS - 1 : 0);
         /* The winner's reason is the one recorded. */
         ck_assert_int_eq(db_int(lab,
                                 "SELECT revocation_reason FROM certificates WHERE serial = ?",
-                                serials[i], -1),
-                         winner + 1);
+                                race.serials[i], -1),
+                         winners[i] + 1);
     }
     ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NULL",
                             NULL, -1),

@@ -29,6 +29,7 @@
 #include "db.h"
 #include "fileio.h"
 #include "lab.h"
+#include "race_harness.h"
 #include "testutil.h"
 
 #define CA_RUN_TIMEOUT_MS 20000
@@ -1117,19 +1118,17 @@ END_TEST
 
 /* ---- 5: revokers and listers racing on one database --------------------------- */
 
-#define RACE_CERTS 20
-#define RACE_SHARED 8 /* every revoker tries certificates 0..7; the rest one each */
-#define RACE_REVOKERS 4
-#define RACE_LISTERS 2
+/* The race (race_harness.h) through bin/ca: `ca list --json` and `ca revoke`. */
+struct cli_race {
+    const char *lab;
+    char program[LAB_PATH_MAX];
+    char serials[RACE_CERTS][64];
+    /* What this lister saw last (each lister child has its own copy). */
+    bool was_revoked[RACE_CERTS];
+};
 
 static const char *const race_reasons[RACE_REVOKERS] = {"keyCompromise", "cACompromise",
                                                         "affiliationChanged", "superseded"};
-
-struct lister_report {
-    int iterations;
-    int failures;
-    char first_failure[512];
-};
 
 /* Checks one `ca list --json` output: 20 rows, each with its fields, and no
  * certificate going back from revoked to good. Returns the number revoked, or
@@ -1174,170 +1173,97 @@ static int check_list_json(const char *text, bool was_revoked[RACE_CERTS],
     return revoked;
 }
 
-static double monotonic_seconds(void)
+static int cli_race_list(void *ctx, char *why, size_t why_cap)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    struct cli_race *race = ctx;
+    const char *const argv[] = {race->program, "list", "--json", "--lab", race->lab, NULL};
+    struct test_run run;
+    int revoked = -1;
+    if (test_run(&run, CA_RUN_TIMEOUT_MS, NULL, argv) != 0) {
+        snprintf(why, why_cap, "cannot run ca list");
+        return -1;
+    }
+    if (run.exit_code != 0)
+        snprintf(why, why_cap, "exit %d: %.200s", run.exit_code, run.err);
+    else
+        revoked = check_list_json(run.out, race->was_revoked, race->serials, why, why_cap);
+    test_run_free(&run);
+    return revoked;
 }
 
-static void lister_child(const char *lab, char serials[][64], int fd)
+/* Revoker k names the certificate its own way (k = 0 by NAME, 1 by lower-case
+ * serial, 2 colon-separated, 3 as stored) with reason race_reasons[k]; the
+ * outcome is the exit code (-1: could not run; 10: exit 1 without "already
+ * revoked" in the message). */
+static int cli_race_revoke(void *ctx, int k, int cert)
 {
-    struct lister_report report = {0};
-    bool was_revoked[RACE_CERTS] = {false};
-    char program[LAB_PATH_MAX];
-    snprintf(program, sizeof program, "%s", test_bin("ca"));
-    const char *const argv[] = {program, "list", "--json", "--lab", lab, NULL};
-    double deadline = monotonic_seconds() + 15;
-    while (monotonic_seconds() < deadline) {
-        struct test_run run;
-        char why[256] = "";
-        int revoked = -1;
-        if (test_run(&run, CA_RUN_TIMEOUT_MS, NULL, argv) != 0)
-            snprintf(why, sizeof why, "cannot run ca list");
-        else if (run.exit_code != 0)
-            snprintf(why, sizeof why, "exit %d: %.200s", run.exit_code, run.err);
-        else
-            revoked = check_list_json(run.out, was_revoked, serials, why, sizeof why);
-        test_run_free(&run);
-        report.iterations++;
-        if (revoked < 0 && report.failures++ == 0)
-            snprintf(report.first_failure, sizeof report.first_failure, "%s", why);
-        if (revoked == RACE_CERTS && report.iterations >= 3)
-            break;
-    }
-    ssize_t written = write(fd, &report, sizeof report);
-    _exit(written == (ssize_t)sizeof report ? 0 : 3);
-}
-
-/* Revoker k names the certificates its own way (k = 0 by NAME, 1 by lower-case
- * serial, 2 colon-separated, 3 as stored) with reason k; the exit code of
- * each attempt goes back to the parent (-100: not tried; 10: exit 1 without
- * "already revoked" in the message). */
-static void revoker_child(const char *lab, int k, char serials[][64], int fd)
-{
-    int outcome[RACE_CERTS];
-    char program[LAB_PATH_MAX];
-    snprintf(program, sizeof program, "%s", test_bin("ca"));
-    for (int i = 0; i < RACE_CERTS; i++)
-        outcome[i] = -100;
-    for (int i = 0; i < RACE_CERTS; i++) {
-        bool is_mine = i < RACE_SHARED || i % RACE_REVOKERS == k;
-        if (!is_mine)
-            continue;
-        /* Shared ones in a different order per revoker, so they collide. */
-        int target = i < RACE_SHARED ? (i + 2 * k) % RACE_SHARED : i;
-        char name[32], form[128];
-        const char *argv[10];
-        size_t argc = 0;
-        argv[argc++] = program;
-        argv[argc++] = "revoke";
-        if (k == 0) {
-            snprintf(name, sizeof name, "race%02d.test", target);
-            argv[argc++] = name;
-        } else {
-            size_t n = 0;
-            for (const char *p = serials[target]; *p != 0; p += 2) {
-                char hi = k == 3 ? p[0] : (char)tolower((unsigned char)p[0]);
-                char lo = k == 3 ? p[1] : (char)tolower((unsigned char)p[1]);
-                n += (size_t)snprintf(form + n, sizeof form - n, "%s%c%c",
-                                      k == 2 && n > 0 ? ":" : "", hi, lo);
-            }
-            argv[argc++] = "--serial";
-            argv[argc++] = form;
+    const struct cli_race *race = ctx;
+    char name[32], form[128];
+    const char *argv[10];
+    size_t argc = 0;
+    argv[argc++] = race->program;
+    argv[argc++] = "revoke";
+    if (k == 0) {
+        snprintf(name, sizeof name, "race%02d.test", cert);
+        argv[argc++] = name;
+    } else {
+        size_t n = 0;
+        for (const char *p = race->serials[cert]; *p != 0; p += 2) {
+            char hi = k == 3 ? p[0] : (char)tolower((unsigned char)p[0]);
+            char lo = k == 3 ? p[1] : (char)tolower((unsigned char)p[1]);
+            n += (size_t)snprintf(form + n, sizeof form - n, "%s%c%c", k == 2 && n > 0 ? ":" : "",
+                                  hi, lo);
         }
-        argv[argc++] = "--reason";
-        argv[argc++] = race_reasons[k];
-        argv[argc++] = "--lab";
-        argv[argc++] = lab;
-        argv[argc] = NULL;
-        struct test_run run;
-        if (test_run(&run, CA_RUN_TIMEOUT_MS, NULL, argv) != 0) {
-            outcome[target] = -1;
-            continue;
-        }
-        outcome[target] = run.exit_code;
-        if (run.exit_code == 1 && !test_contains(run.err, "already revoked"))
-            outcome[target] = 10;
-        test_run_free(&run);
+        argv[argc++] = "--serial";
+        argv[argc++] = form;
     }
-    ssize_t written = write(fd, outcome, sizeof outcome);
-    _exit(written == (ssize_t)sizeof outcome ? 0 : 3);
+    argv[argc++] = "--reason";
+    argv[argc++] = race_reasons[k];
+    argv[argc++] = "--lab";
+    argv[argc++] = race->lab;
+    argv[argc] = NULL;
+    struct test_run run;
+    if (test_run(&run, CA_RUN_TIMEOUT_MS, NULL, argv) != 0)
+        return -1;
+    int outcome = run.exit_code;
+    if (run.exit_code == 1 && !test_contains(run.err, "already revoked"))
+        outcome = 10;
+    test_run_free(&run);
+    return outcome;
 }
 
 START_TEST(test_concurrent_revoke_and_list)
 {
     const char *lab = fixture_lab;
-    char serials[RACE_CERTS][64];
-    pid_t pids[RACE_REVOKERS + RACE_LISTERS];
-    int fds[RACE_REVOKERS + RACE_LISTERS];
+    struct cli_race race = {.lab = lab};
+    snprintf(race.program, sizeof race.program, "%s", test_bin("ca"));
     /* The fixture's shop.test is not part of the race: start over. */
     ca_ok(lab, "init", "--force", NULL);
     for (int i = 0; i < RACE_CERTS; i++) {
         char name[32];
         snprintf(name, sizeof name, "race%02d.test", i);
         ca_ok(lab, "issue", name, NULL);
-        serial_of(lab, name, serials[i], sizeof serials[i]);
+        serial_of(lab, name, race.serials[i], sizeof race.serials[i]);
     }
 
-    int nchildren = RACE_REVOKERS + RACE_LISTERS;
-    for (int c = 0; c < nchildren; c++) {
-        int pipe_fds[2];
-        ck_assert_int_eq(pipe(pipe_fds), 0);
-        pid_t pid = fork();
-        ck_assert_int_ge(pid, 0);
-        if (pid == 0) {
-            close(pipe_fds[0]);
-            if (c < RACE_LISTERS)
-                lister_child(lab, serials, pipe_fds[1]);
-            else
-                revoker_child(lab, c - RACE_LISTERS, serials, pipe_fds[1]);
-        }
-        close(pipe_fds[1]);
-        pids[c] = pid;
-        fds[c] = pipe_fds[0];
-    }
-    int outcomes[RACE_REVOKERS][RACE_CERTS];
-    struct lister_report reports[RACE_LISTERS];
-    bool is_complete = true;
-    for (int c = 0; c < nchildren; c++) {
-        void *dst = c < RACE_LISTERS ? (void *)&reports[c] : (void *)outcomes[c - RACE_LISTERS];
-        size_t want = c < RACE_LISTERS ? sizeof reports[0] : sizeof outcomes[0];
-        ssize_t got = read(fds[c], dst, want);
-        close(fds[c]);
-        int status = 0;
-        waitpid(pids[c], &status, 0);
-        if (got != (ssize_t)want || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            is_complete = false;
-    }
-    ck_assert_msg(is_complete, "a child failed to report");
-
-    for (int l = 0; l < RACE_LISTERS; l++) {
-        ck_assert_msg(reports[l].failures == 0, "lister %d: %d bad lists of %d; first: %s", l,
-                      reports[l].failures, reports[l].iterations, reports[l].first_failure);
-        ck_assert_int_ge(reports[l].iterations, 2);
-    }
+    const struct race_spec spec = {
+        .ctx = &race,
+        .list_once = cli_race_list,
+        .revoke = cli_race_revoke,
+        .ok_code = 0,
+        .already_code = 1,
+        .lister_ms = 15 * 1000,
+        .limit_ms = 40 * 1000, /* under the test case's 60 s */
+        .leftover_needle = lab,
+    };
+    int winners[RACE_CERTS];
+    race_run(&spec, winners);
     for (int i = 0; i < RACE_CERTS; i++) {
-        int wins = 0, already = 0, winner = -1;
-        for (int k = 0; k < RACE_REVOKERS; k++) {
-            int o = outcomes[k][i];
-            if (o == 0) {
-                wins++;
-                winner = k;
-            } else if (o == 1) {
-                already++;
-            } else {
-                ck_assert_msg(o == -100, "revoker %d on cert %d: outcome %d", k, i, o);
-            }
-        }
-        ck_assert_msg(wins == 1, "cert %d revoked successfully %d times (exits %d %d %d %d)", i,
-                      wins, outcomes[0][i], outcomes[1][i], outcomes[2][i], outcomes[3][i]);
-        ck_assert_int_eq(already, i < RACE_SHARED ? RACE_REVOKERS - 1 : 0);
         /* The winner's reason is the one on record (reason codes 1..4). */
         ck_assert_int_eq(db_int(lab,
                                 "SELECT revocation_reason FROM certificates WHERE serial = ?",
-                                serials[i], -1),
-                         winner + 1);
+                                race.serials[i], -1),
+                         winners[i] + 1);
     }
     ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NULL",
                             NULL, -1),
@@ -1353,7 +1279,7 @@ START_TEST(test_concurrent_revoke_and_list)
         if (strcmp(json_str(line, "event"), "ca.cert.revoked") != 0)
             continue;
         for (int i = 0; i < RACE_CERTS; i++)
-            if (strcmp(json_str(line, "serial"), serials[i]) == 0)
+            if (strcmp(json_str(line, "serial"), race.serials[i]) == 0)
                 revoked_events[i]++;
     }
     for (int i = 0; i < RACE_CERTS; i++)
