@@ -8,7 +8,9 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ladder_rows.h"
 #include "traceread.h"
@@ -182,6 +184,19 @@ static void take_event(struct ladder *l, const struct scn_ladder_options *opt, j
     scn_ladder_rows_add(&l->rows, &row);
 }
 
+/* Is the file at `path` no longer the one open as fd (removed, replaced by a
+ * new run, or cut shorter than what was read)? */
+static bool is_replaced(int fd, const char *path)
+{
+    struct stat open_st, path_st;
+    if (fstat(fd, &open_st) != 0 || stat(path, &path_st) != 0)
+        return true;
+    if (open_st.st_dev != path_st.st_dev || open_st.st_ino != path_st.st_ino)
+        return true;
+    off_t read_to = lseek(fd, 0, SEEK_CUR);
+    return read_to >= 0 && open_st.st_size < read_to;
+}
+
 int scn_ladder_draw(int fd, const char *name, FILE *out, FILE *errs,
                     const struct scn_ladder_options *opt, struct scn_ladder_stats *stats)
 {
@@ -198,6 +213,7 @@ int scn_ladder_draw(int fd, const char *name, FILE *out, FILE *errs,
     l->ui = (struct scn_ui){.out = out, .has_color = opt->has_color, .width = SCN_LADDER_WIDTH};
     scn_ladder_rows_init(&l->rows, print_row, l);
     int poll_ms = opt->poll_ms > 0 ? opt->poll_ms : 200;
+    bool was_replaced = false;
     for (;;) {
         json_t *ev = NULL;
         const char *text = NULL;
@@ -218,6 +234,10 @@ int scn_ladder_draw(int fd, const char *name, FILE *out, FILE *errs,
             scn_ladder_rows_flush(&l->rows);
             if (fflush(out) != 0 || (opt->should_stop != NULL && opt->should_stop()))
                 break;
+            if (opt->follow_path != NULL && is_replaced(fd, opt->follow_path)) {
+                was_replaced = true;
+                break;
+            }
             struct timespec pause = {poll_ms / 1000, (long)(poll_ms % 1000) * 1000000L};
             nanosleep(&pause, NULL);
             if (opt->should_stop != NULL && opt->should_stop())
@@ -233,7 +253,7 @@ int scn_ladder_draw(int fd, const char *name, FILE *out, FILE *errs,
             fprintf(errs, "%s: cannot write the output: %s\n", name, strerror(errno));
         goto out;
     }
-    rc = 0;
+    rc = was_replaced ? SCN_LADDER_REPLACED : 0;
 out:
     stats->lines = reader.lines;
     stats->skipped = reader.skipped;

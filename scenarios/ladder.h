@@ -33,7 +33,14 @@ struct scn_ladder_options {
     int poll_ms;    /* --follow: wait between reads at the end (200 if 0) */
     /* --follow ends when this returns true (SIGINT); NULL: never. */
     bool (*should_stop)(void);
+    /* --follow: the trace's path. When the file there is no longer the one
+     * being read (a new run replaced or removed the lab, or the file shrank),
+     * drawing ends with SCN_LADDER_REPLACED so the caller can start over. */
+    const char *follow_path;
 };
+
+/* scn_ladder_draw's result when follow_path was replaced. */
+#define SCN_LADDER_REPLACED 1
 
 struct scn_ladder_stats {
     long lines;   /* lines read */

@@ -272,19 +272,50 @@ static bool trace_should_stop(void)
     return scn_procs_interrupted() != 0;
 }
 
+/* --follow: waits until `path` exists (a lab a run has not made yet, or is
+ * making again). Returns its descriptor, or -1 when interrupted. */
+static int wait_for_trace(const char *path)
+{
+    bool has_said = false;
+    for (;;) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 || errno != ENOENT || trace_should_stop())
+            return fd;
+        if (!has_said) {
+            fprintf(stderr, "scenario: waiting for %s (Ctrl-C ends)\n", shown_path(path));
+            has_said = true;
+        }
+        struct timespec pause = {0, 200 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+}
+
 static int trace_one(const char *path, const struct scn_ladder_options *opt)
 {
     struct scn_ladder_stats stats;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        cli_error("scenario", "cannot open %s: %s%s", path, strerror(errno),
-                  errno == ENOENT ? " (pass --lab DIR: a lab or a 'scenario run --lab' folder)"
-                                  : "");
-        return SCN_EXIT_USAGE;
+    struct scn_ladder_options follow = *opt;
+    /* Like `tail -F`: the second screen follows the lab by name, through a
+     * new run that removes and makes it again. */
+    follow.follow_path = opt->is_follow ? path : NULL;
+    for (;;) {
+        int fd = opt->is_follow ? wait_for_trace(path) : open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 && opt->is_follow && trace_should_stop())
+            return SCN_EXIT_OK;
+        if (fd < 0) {
+            cli_error("scenario", "cannot open %s: %s%s", path, strerror(errno),
+                      errno == ENOENT
+                          ? " (pass --lab DIR: a lab or a 'scenario run --lab' folder)"
+                          : "");
+            return SCN_EXIT_USAGE;
+        }
+        int rc = scn_ladder_draw(fd, shown_path(path), stdout, stderr, &follow, &stats);
+        close(fd);
+        if (rc != SCN_LADDER_REPLACED)
+            return rc == 0 ? SCN_EXIT_OK : SCN_EXIT_FAILED;
+        printf("---- %s was replaced (a new run): drawn again from its start ----\n",
+               shown_path(path));
+        fflush(stdout);
     }
-    int rc = scn_ladder_draw(fd, shown_path(path), stdout, stderr, opt, &stats);
-    close(fd);
-    return rc == 0 ? SCN_EXIT_OK : SCN_EXIT_FAILED;
 }
 
 /* `scenario trace`: LAB/trace.jsonl, or for a run folder (scenario run --lab

@@ -5,6 +5,8 @@
  * the trace files themselves), and bad input (a lab that is not there, a bad
  * flag, a damaged trace line) gets a clear message, never a crash. */
 #include <check.h>
+#include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 
 #include "fileio.h"
 #include "lab.h"
+#include "proc.h"
 #include "testutil.h"
 
 #define LESSONS_DIR LAB_SOURCE_DIR "/scenarios/lessons"
@@ -283,6 +286,75 @@ START_TEST(test_damaged_trace_is_drawn_and_reported)
 }
 END_TEST
 
+static int occurrences(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *at = text; (at = strstr(at, needle)) != NULL; at += strlen(needle))
+        n++;
+    return n;
+}
+
+/* Waits at most timeout_ms until the follower's stdout (or stderr) holds
+ * `needle` `count` times; returns what it holds then (caller frees). */
+static char *await_output(struct proc *follower, bool is_stderr, const char *needle, int count,
+                          int timeout_ms)
+{
+    char *text = NULL;
+    for (int waited = 0;; waited += 50) {
+        free(text);
+        text = is_stderr ? proc_stderr(follower) : proc_stdout(follower);
+        if (occurrences(text, needle) >= count || waited >= timeout_ms)
+            return text;
+        struct timespec pause = {0, 50 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+}
+
+static void run_lesson_2(const char *dir)
+{
+    struct test_run run;
+    const char *argv[] = {test_bin("scenario"), "run", "--quiet", "--lab", dir,
+                          LESSONS_DIR "/02-with-stapling.lab", NULL};
+    ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
+    ck_assert_msg(run.exit_code == 0, "lesson 2 failed (%d):\n%s", run.exit_code, run.err);
+    test_run_free(&run);
+}
+
+/* The teacher's second screen: `--follow` started before the lab exists waits
+ * for it, draws the run as it happens, and when the next run replaces the lab
+ * draws that one from its start; Ctrl-C ends it with status 0. */
+START_TEST(test_follow_waits_and_survives_a_new_run)
+{
+    char dir[LAB_PATH_MAX], lab[LAB_PATH_MAX];
+    ck_assert_int_eq(file_path_join(dir, sizeof dir, run_dir, "follow"), 0);
+    ck_assert_int_eq(file_path_join(lab, sizeof lab, dir, "02-with-stapling"), 0);
+    struct proc follower = PROC_INIT;
+    const char *argv[] = {test_bin("scenario"), "trace", "--follow", "--lab", lab, NULL};
+    ck_assert_int_eq(proc_start(&follower, argv), 0);
+    char *text = await_output(&follower, true, "waiting for", 1, 10000);
+    ck_assert_msg(test_contains(text, "waiting for"), "no 'waiting for' on stderr: %s", text);
+    free(text);
+
+    run_lesson_2(dir);
+    text = await_output(&follower, false, "ended: 21 expectations held", 1, 20000);
+    ck_assert_msg(test_contains(text, "Certificate + staple") &&
+                      test_contains(text, "ended: 21 expectations held"),
+                  "the first run was not drawn:\n%s", text);
+    free(text);
+
+    run_lesson_2(dir); /* removes the lab and makes it again */
+    text = await_output(&follower, false, "ended: 21 expectations held", 2, 20000);
+    ck_assert_msg(test_contains(text, "was replaced (a new run)"), "%s", text);
+    ck_assert_int_eq(occurrences(text, "ended: 21 expectations held"), 2);
+    free(text);
+
+    ck_assert_int_eq(proc_signal(&follower, SIGINT), 0);
+    ck_assert_int_eq(proc_wait(&follower, 5000), 0);
+    ck_assert_int_eq(follower.exit_code, 0);
+    proc_free(&follower);
+}
+END_TEST
+
 Suite *scenario_trace_cli_suite(void)
 {
     Suite *s = suite_create("scenario_trace_cli");
@@ -297,6 +369,7 @@ Suite *scenario_trace_cli_suite(void)
     tcase_add_test(tc, test_since_after_the_end_draws_nothing);
     tcase_add_test(tc, test_bad_input_is_explained);
     tcase_add_test(tc, test_damaged_trace_is_drawn_and_reported);
+    tcase_add_test(tc, test_follow_waits_and_survives_a_new_run);
     suite_add_tcase(s, tc);
     return s;
 }
