@@ -255,16 +255,6 @@ static mode_t file_mode(const char *path)
     return st.st_mode & 07777;
 }
 
-/* Reads a whole (small) file into a new string; NULL when missing. */
-static char *read_text(const char *path)
-{
-    uint8_t *data = NULL;
-    size_t len = 0;
-    if (file_read_all(path, 4 * 1024 * 1024, &data, &len, NULL) != 0)
-        return NULL;
-    return (char *)data;
-}
-
 static sqlite3 *open_db(const char *lab)
 {
     char path[LAB_PATH_MAX];
@@ -304,36 +294,6 @@ static void assert_integrity_ok(const char *lab)
     ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 0), "ok");
     sqlite3_finalize(stmt);
     sqlite3_close(db);
-}
-
-/* Names in LAB/certs, sorted and comma-joined, for "nothing half-written" checks. */
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(a, b);
-}
-
-static void list_dir(const char *dir, char *out, size_t cap)
-{
-    char names[32][300];
-    size_t count = 0;
-    out[0] = 0;
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
-        if (e->d_name[0] == '.' || count == 32)
-            continue;
-        snprintf(names[count++], sizeof names[0], "%s", e->d_name);
-    }
-    closedir(d);
-    qsort(names, count, sizeof names[0], compare_names);
-    size_t used = 0;
-    for (size_t i = 0; i < count && used < cap; i++) {
-        int n = snprintf(out + used, cap - used, "%s%s", i > 0 ? "," : "", names[i]);
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
 }
 
 struct record_list {
@@ -546,13 +506,13 @@ START_TEST(test_init_refuses_existing_ca)
     lab_join(root, lab, LAB_ROOT_CERT);
     lab_join(delegate, lab, LAB_DELEGATE_CERT);
     lab_join(db, lab, LAB_DB_FILE);
-    char *root_before = read_text(root);
+    char *root_before = test_read_text(root);
 
     struct ca_init_options opts = {.key_type = KEY_EC_P256, .name = CA_DEFAULT_NAME,
                                    .ocsp_url = DEFAULT_URL};
     ck_assert_int_eq(ca_init(lab, &opts, &again, &err), CA_EXISTS);
     ck_assert_msg(test_contains(err.msg, "--force"), "%s", err.msg);
-    char *root_after = read_text(root);
+    char *root_after = test_read_text(root);
     ck_assert_str_eq(root_after, root_before);
     free(root_after);
     struct record_list list;
@@ -562,7 +522,7 @@ START_TEST(test_init_refuses_existing_ca)
     /* A root file without a database row is still a CA whose key would be lost. */
     ck_assert_int_eq(unlink(db), 0);
     ck_assert_int_eq(ca_init(lab, &opts, &again, &err), CA_EXISTS);
-    root_after = read_text(root);
+    root_after = test_read_text(root);
     ck_assert_str_eq(root_after, root_before);
     free(root_after);
 
@@ -571,7 +531,7 @@ START_TEST(test_init_refuses_existing_ca)
     ck_assert_msg(ca_init(lab, &opts, &again, &err) == CA_OK, "%s", err.msg);
     ck_assert(again.replaced_existing);
     ck_assert_str_ne(again.root_serial_hex, first.root_serial_hex);
-    root_after = read_text(root);
+    root_after = test_read_text(root);
     ck_assert_str_ne(root_after, root_before);
     free(root_after);
     ck_assert_msg(!file_exists(delegate), "the old delegate outlived the re-init");
@@ -921,7 +881,7 @@ START_TEST(test_issue_rejects_bad_input)
                   err.msg);
     ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates", NULL, -1), 0);
     lab_join(certs, lab, LAB_CERTS_DIR);
-    list_dir(certs, files, sizeof files);
+    test_list_dir(certs, files, sizeof files);
     ck_assert_str_eq(files, "");
     test_rmtree(lab);
     free(lab);
@@ -974,7 +934,7 @@ START_TEST(test_issue_longest_name)
     ck_assert_msg(test_contains(err.msg, "it also names the files"), "%s", err.msg);
     ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates", NULL, -1), 1);
     lab_join(certs, lab, LAB_CERTS_DIR);
-    list_dir(certs, files, sizeof files);
+    test_list_dir(certs, files, sizeof files);
     ck_assert_uint_eq(strlen(files), 2 * (CA_MAX_NAME_LEN + 4) + 1); /* NAME.key,NAME.pem */
     test_rmtree(lab);
     free(lab);
@@ -1034,7 +994,7 @@ START_TEST(test_foreign_database_untouched)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
-    char *before = read_text(db_path);
+    char *before = test_read_text(db_path);
     struct stat st_before, st_after;
     ck_assert_int_eq(stat(db_path, &st_before), 0);
 
@@ -1054,7 +1014,7 @@ START_TEST(test_foreign_database_untouched)
 
     ck_assert_int_eq(stat(db_path, &st_after), 0);
     ck_assert_int_eq(st_after.st_size, st_before.st_size);
-    char *after = read_text(db_path);
+    char *after = test_read_text(db_path);
     ck_assert_int_eq(memcmp(before, after, (size_t)st_before.st_size), 0);
     free(before);
     free(after);
@@ -1075,8 +1035,8 @@ START_TEST(test_broken_root_files)
     lab_join(key, lab, LAB_ROOT_KEY);
     lab_join(pem, lab, LAB_ROOT_CERT);
     lab_join(certs, lab, LAB_CERTS_DIR);
-    char *good_key = read_text(key);
-    char *good_pem = read_text(pem);
+    char *good_key = test_read_text(key);
+    char *good_pem = test_read_text(pem);
 
     ck_assert_int_eq(unlink(key), 0);
     ck_assert_int_lt(ca_issue(lab, &opts, &rec, &err), 0);
@@ -1095,7 +1055,7 @@ START_TEST(test_broken_root_files)
     ck_assert_msg(test_contains(err.msg, "root.pem"), "%s", err.msg);
 
     ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates", NULL, -1), 0);
-    list_dir(certs, files, sizeof files);
+    test_list_dir(certs, files, sizeof files);
     ck_assert_str_eq(files, "");
     ck_assert_int_eq(file_write_atomic(pem, good_pem, strlen(good_pem), 0644, NULL), 0);
     issue_simple(lab, "x.test", NULL);
@@ -1120,7 +1080,7 @@ START_TEST(test_issue_refuses_mismatched_root_key)
     lab_join(key, lab, LAB_ROOT_KEY);
     lab_join(other_key, other, LAB_ROOT_KEY);
     lab_join(pem, lab, "certs/x.test.pem");
-    char *foreign = read_text(other_key);
+    char *foreign = test_read_text(other_key);
     ck_assert_int_eq(file_write_atomic(key, foreign, strlen(foreign), 0600, NULL), 0);
     free(foreign);
 
@@ -1167,7 +1127,7 @@ START_TEST(test_failed_commit_leaves_no_files)
     ck_assert_int_lt(ca_issue(lab, &opts, &rec, &err), 0);
     ck_assert_msg(test_contains(err.msg, "commit"), "%s", err.msg);
     ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates", NULL, -1), 1);
-    list_dir(certs, files, sizeof files);
+    test_list_dir(certs, files, sizeof files);
     ck_assert_str_eq(files, "shop.test.key,shop.test.pem");
     test_rmtree(lab);
     free(lab);
@@ -1277,7 +1237,7 @@ START_TEST(test_locked_database)
     ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NULL",
                             NULL, -1),
                      1);
-    list_dir(certs, files, sizeof files);
+    test_list_dir(certs, files, sizeof files);
     ck_assert_str_eq(files, "shop.test.key,shop.test.pem");
     assert_integrity_ok(lab);
     test_rmtree(lab);
@@ -1394,7 +1354,7 @@ static json_t *read_trace(const char *lab)
 {
     char path[LAB_PATH_MAX];
     lab_join(path, lab, LAB_TRACE_FILE);
-    char *text = read_text(path);
+    char *text = test_read_text(path);
     ck_assert_ptr_nonnull(text);
     json_t *lines = json_array();
     for (char *save = NULL, *line = strtok_r(text, "\n", &save); line != NULL;

@@ -1,6 +1,7 @@
 /* testutil.c — scratch directories and bounded runs of real programs for tests. */
 #define _XOPEN_SOURCE 700 /* nftw() */
 #include "clock.h"
+#include "fileio.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -314,4 +315,55 @@ int test_processes_mentioning(const char *needle, pid_t *pids, size_t cap, char 
     }
     closedir(d);
     return count;
+}
+
+void test_sleep_ms(int ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+const char *test_tail_of(const char *text)
+{
+    size_t len = text != NULL ? strlen(text) : 0;
+    return len > 3000 ? text + len - 3000 : text != NULL ? text : "";
+}
+
+char *test_read_text(const char *path)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (file_read_all(path, 4 * 1024 * 1024, &data, &len, NULL) != 0)
+        return NULL;
+    return (char *)data;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+void test_list_dir(const char *dir, char *out, size_t cap)
+{
+    char names[32][300];
+    size_t count = 0;
+    out[0] = 0;
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        if (e->d_name[0] == '.' || count == 32)
+            continue;
+        snprintf(names[count++], sizeof names[0], "%s", e->d_name);
+    }
+    closedir(d);
+    qsort(names, count, sizeof names[0], compare_names);
+    size_t used = 0;
+    for (size_t i = 0; i < count && used < cap; i++) {
+        int n = snprintf(out + used, cap - used, "%s%s", i > 0 ? "," : "", names[i]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
 }

@@ -54,6 +54,22 @@ char *test_ca_ok(int timeout_ms, const char *lab, ...);
 /* True when `haystack` contains `needle` (NULL-safe). */
 bool test_contains(const char *haystack, const char *needle);
 
+/* Sleeps ms milliseconds, through signals. */
+void test_sleep_ms(int ms);
+
+/* The last 3000 bytes of a program's output (all of it when shorter; "" for
+ * NULL), for failure messages. */
+const char *test_tail_of(const char *text);
+
+/* The whole file as a NUL-terminated string (at most 4 MiB), or NULL when it
+ * cannot be read. Caller frees. */
+char *test_read_text(const char *path);
+
+/* The names in `dir` (not those starting with '.'; at most 32), sorted and
+ * comma-joined into out: "" for an empty or missing folder. For "nothing
+ * half-written was left" checks. */
+void test_list_dir(const char *dir, char *out, size_t cap);
+
 /* Processes other than this one whose command line contains `needle` (a
  * scratch directory names everything a test started, even a daemon that left
  * the test's process group). Returns how many, or -1 when /proc cannot be

@@ -86,13 +86,6 @@ static struct proc *start_proc(const char *const argv[])
     return p;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 static void lab_path(char *out, const char *lab, const char *rel)
 {
     ck_assert_msg(file_path_join(out, LAB_PATH_MAX, lab, rel) == 0, "path too long: %s", rel);
@@ -349,7 +342,7 @@ static void await_trace(const struct world *w, const char *actor, const char *ev
     while (trace_count(w, actor, event, NULL, NULL) == 0) {
         ck_assert_msg(clock_monotonic_ms() < deadline, "no %s %s event within %d ms", actor, event,
                       timeout_ms);
-        sleep_ms(50);
+        test_sleep_ms(50);
     }
 }
 
@@ -753,7 +746,7 @@ static unsigned start_s_server(const struct world *w, const char *staple_path)
                 return port;
             if (!proc_is_running(p) || clock_monotonic_ms() > deadline)
                 break;
-            sleep_ms(20);
+            test_sleep_ms(20);
         }
         proc_stop(p, 1000);
     }
@@ -898,7 +891,7 @@ START_TEST(test_nginx_lazy_stapling)
     while (!port_answers(port)) {
         ck_assert_msg(proc_is_running(nginx) && clock_monotonic_ms() < deadline,
                       "nginx did not start: %s", tail(proc_stderr(nginx)));
-        sleep_ms(20);
+        test_sleep_ms(20);
     }
 
     browse(&v, &w, port, "--tls", "1.2", NULL);
@@ -914,7 +907,7 @@ START_TEST(test_nginx_lazy_stapling)
         is_stapled = bool_at(user_at(&v, 0), "staple", "present");
         if (!is_stapled) {
             visit_free(&v);
-            sleep_ms(100);
+            test_sleep_ms(100);
         }
     }
     ck_assert_msg(is_stapled, "nginx never stapled");

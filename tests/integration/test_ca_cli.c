@@ -123,49 +123,11 @@ static bool file_exists(const char *path)
     return access(path, F_OK) == 0;
 }
 
-static char *read_text(const char *path)
-{
-    uint8_t *data = NULL;
-    size_t len = 0;
-    if (file_read_all(path, 4 * 1024 * 1024, &data, &len, NULL) != 0)
-        return NULL;
-    return (char *)data;
-}
-
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(a, b);
-}
-
-static void list_dir(const char *dir, char *out, size_t cap)
-{
-    char names[32][300];
-    size_t count = 0;
-    out[0] = 0;
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
-        if (e->d_name[0] == '.' || count == 32)
-            continue;
-        snprintf(names[count++], sizeof names[0], "%s", e->d_name);
-    }
-    closedir(d);
-    qsort(names, count, sizeof names[0], compare_names);
-    size_t used = 0;
-    for (size_t i = 0; i < count && used < cap; i++) {
-        int n = snprintf(out + used, cap - used, "%s%s", i > 0 ? "," : "", names[i]);
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
-}
-
 static void assert_certs_dir(const char *lab, const char *want)
 {
     char dir[LAB_PATH_MAX], files[2048];
     lab_join(dir, lab, LAB_CERTS_DIR);
-    list_dir(dir, files, sizeof files);
+    test_list_dir(dir, files, sizeof files);
     ck_assert_msg(strcmp(files, want) == 0, "certs/ holds '%s', want '%s'", files, want);
 }
 
@@ -231,7 +193,7 @@ static json_t *read_trace(const char *lab)
 {
     char path[LAB_PATH_MAX];
     lab_join(path, lab, LAB_TRACE_FILE);
-    char *text = read_text(path);
+    char *text = test_read_text(path);
     json_t *lines = json_array();
     if (text == NULL)
         return lines;
@@ -403,7 +365,7 @@ START_TEST(test_bad_usage)
     size_t argc = 0;
     struct test_run run;
     lab_join(root, fixture_lab, LAB_ROOT_CERT);
-    char *root_before = read_text(root);
+    char *root_before = test_read_text(root);
 
     snprintf(program, sizeof program, "%s", test_bin("ca"));
     argv[argc++] = program;
@@ -421,7 +383,7 @@ START_TEST(test_bad_usage)
                             -1),
                      1);
     assert_certs_dir(fixture_lab, "shop.test.key,shop.test.pem");
-    char *root_after = read_text(root);
+    char *root_after = test_read_text(root);
     ck_assert_str_eq(root_after, root_before);
     json_t *trace = read_trace(fixture_lab);
     ck_assert_uint_eq(json_array_size(trace), 2); /* init and issue, nothing since */
@@ -522,7 +484,7 @@ START_TEST(test_foreign_database)
     ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
     struct stat st;
     ck_assert_int_eq(stat(db_path, &st), 0);
-    char *before = read_text(db_path);
+    char *before = test_read_text(db_path);
     size_t size = (size_t)st.st_size;
 
     const char *commands[][4] = {
@@ -539,7 +501,7 @@ START_TEST(test_foreign_database)
     }
     ck_assert_int_eq(stat(db_path, &st), 0);
     ck_assert_uint_eq((size_t)st.st_size, size);
-    char *after = read_text(db_path);
+    char *after = test_read_text(db_path);
     ck_assert_int_eq(memcmp(before, after, size), 0);
     char root[LAB_PATH_MAX];
     lab_join(root, lab, LAB_ROOT_CERT);
@@ -558,8 +520,8 @@ START_TEST(test_broken_root_files)
     struct test_run run;
     lab_join(key, fixture_lab, LAB_ROOT_KEY);
     lab_join(pem, fixture_lab, LAB_ROOT_CERT);
-    char *good_key = read_text(key);
-    char *good_pem = read_text(pem);
+    char *good_key = test_read_text(key);
+    char *good_pem = test_read_text(pem);
 
     ck_assert_int_eq(unlink(key), 0);
     run_ca(&run, fixture_lab, "issue", "x.test", NULL);
@@ -577,7 +539,7 @@ START_TEST(test_broken_root_files)
     char other_key[LAB_PATH_MAX];
     ca_ok(other, "init", NULL);
     lab_join(other_key, other, LAB_ROOT_KEY);
-    char *foreign = read_text(other_key);
+    char *foreign = test_read_text(other_key);
     ck_assert_int_eq(file_write_atomic(key, foreign, strlen(foreign), 0600, NULL), 0);
     free(foreign);
     test_rmtree(other);
@@ -657,12 +619,12 @@ static int wait_spawned(struct spawned *sp, double timeout_s, double *seconds, c
         if (*seconds > timeout_s) {
             kill(-sp->pid, SIGKILL);
             waitpid(sp->pid, &status, 0);
-            *err_text = read_text(sp->err_path);
+            *err_text = test_read_text(sp->err_path);
             return -1;
         }
         usleep(10000);
     }
-    *err_text = read_text(sp->err_path);
+    *err_text = test_read_text(sp->err_path);
     if (*err_text == NULL)
         *err_text = strdup("");
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -743,8 +705,8 @@ START_TEST(test_init_force)
     lab_join(delegate, lab, LAB_DELEGATE_CERT);
     ca_ok(lab, "init", "--delegate", NULL);
     ca_ok(lab, "issue", "shop.test", NULL);
-    char *root_before = read_text(root);
-    char *key_before = read_text(root_key);
+    char *root_before = test_read_text(root);
+    char *key_before = test_read_text(root_key);
 
     run_ca(&run, lab, "init", NULL);
     assert_failed(&run, 2, "a CA already exists");
@@ -753,8 +715,8 @@ START_TEST(test_init_force)
     run_ca(&run, lab, "init", "--delegate", "--key", "rsa", NULL);
     assert_failed(&run, 2, "--force");
     test_run_free(&run);
-    char *root_now = read_text(root);
-    char *key_now = read_text(root_key);
+    char *root_now = test_read_text(root);
+    char *key_now = test_read_text(root_key);
     ck_assert_str_eq(root_now, root_before);
     ck_assert_str_eq(key_now, key_before);
     free(root_now);
@@ -765,7 +727,7 @@ START_TEST(test_init_force)
     ck_assert_msg(run.exit_code == 0, "%s", run.err);
     ck_assert_msg(test_contains(run.out, "Replaced the root CA"), "%s", run.out);
     test_run_free(&run);
-    root_now = read_text(root);
+    root_now = test_read_text(root);
     ck_assert_str_ne(root_now, root_before);
     free(root_now);
     ck_assert_msg(!file_exists(delegate), "the old delegate survived init --force");

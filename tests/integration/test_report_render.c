@@ -226,12 +226,6 @@ END_TEST
 
 /* ---- The real report ------------------------------------------------------------- */
 
-static const char *tail_of(const char *text)
-{
-    size_t len = text != NULL ? strlen(text) : 0;
-    return len > 3000 ? text + len - 3000 : text != NULL ? text : "";
-}
-
 static void run_scenario_with_report(const char *lab)
 {
     struct test_run run;
@@ -243,7 +237,7 @@ static void run_scenario_with_report(const char *lab)
     ck_assert_msg(!run.timed_out, "scenario run --report timed out after %d s",
                   RUN_TIMEOUT_MS / 1000);
     ck_assert_msg(run.exit_code == 0, "scenario run --report exited %d\n%s", run.exit_code,
-                  tail_of(run.err));
+                  test_tail_of(run.err));
     test_run_free(&run);
 }
 

@@ -50,8 +50,6 @@
 
 /* ---- scratch space and processes ------------------------------------------------- */
 
-static void sleep_ms(int ms);
-
 /* Every lab of a test case lives under one scratch directory that the runner
  * removes after the case: a failing test exits before its own cleanup. */
 static void scratch_setup(void)
@@ -154,13 +152,6 @@ static void run_argv(struct test_run *run, const char *const argv[])
 {
     ck_assert_int_eq(test_run(run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(!run->timed_out, "%s %s timed out", argv[0], argv[1] != NULL ? argv[1] : "");
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
 }
 
 /* bin/ca ARGS... --lab LAB (NULL-terminated); exit 0 or the test fails. */
@@ -1416,7 +1407,7 @@ START_TEST(test_slow_client_does_not_block_others)
         int64_t took = clock_monotonic_ms() - started;
         ck_assert_msg(took < 900, "another client waited %lld ms", (long long)took);
         if (took < 1000)
-            sleep_ms((int)(1000 - took));
+            test_sleep_ms((int)(1000 - took));
     }
     send_all(fd, req + 3, req_len - 3);
     uint8_t answer[8192];
@@ -1742,7 +1733,7 @@ START_TEST(test_stops_during_slow_request)
                           "%{http_code}", "-H", "Content-Type: application/ocsp-request",
                           "--data-binary", data, url, NULL};
     struct proc *client = start_proc(argv);
-    sleep_ms(400);
+    test_sleep_ms(400);
     ck_assert(proc_is_running(client));
     int64_t started = clock_monotonic_ms();
     ck_assert_int_eq(proc_signal(responder, SIGTERM), 0);

@@ -37,18 +37,6 @@ static void scratch_teardown(void)
     test_scratch_leave();
 }
 
-static const char *tail_of(const char *text)
-{
-    size_t len = text != NULL ? strlen(text) : 0;
-    return len > 3000 ? text + len - 3000 : text != NULL ? text : "";
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* tshark reads the captures; without it nothing here can be checked, and a
  * silent skip would hide that. */
 static void require_tshark(void)
@@ -96,7 +84,7 @@ static void assert_no_capture_left(const char *pcap)
     char first[512];
     int64_t deadline = clock_monotonic_ms() + 3000;
     while (capture_processes(pcap, first, sizeof first) > 0 && clock_monotonic_ms() < deadline)
-        sleep_ms(50);
+        test_sleep_ms(50);
     ck_assert_msg(capture_processes(pcap, first, sizeof first) == 0, "left behind: %s", first);
 }
 
@@ -146,7 +134,7 @@ static int count_frames(const char *pcap, const struct decode *d, const char *fi
                           "-Y", own, "-T", "fields", "-e", "frame.number", NULL};
     ck_assert_int_eq(test_run(&run, TSHARK_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(!run.timed_out && run.exit_code == 0, "tshark -Y '%s': exit %d\n%s", filter,
-                  run.exit_code, tail_of(run.err));
+                  run.exit_code, test_tail_of(run.err));
     int frames = 0;
     for (const char *s = run.out; *s != 0; s++)
         frames += *s == '\n';
@@ -200,8 +188,8 @@ START_TEST(test_lesson2_on_the_wire)
                           pcap, "2", NULL};
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(!run.timed_out, "the run timed out");
-    ck_assert_msg(run.exit_code == 0, "exit %d\n%s", run.exit_code, tail_of(run.err));
-    ck_assert_msg(run.out[0] == 0, "--quiet printed:\n%s", tail_of(run.out));
+    ck_assert_msg(run.exit_code == 0, "exit %d\n%s", run.exit_code, test_tail_of(run.err));
+    ck_assert_msg(run.out[0] == 0, "--quiet printed:\n%s", test_tail_of(run.out));
     test_run_free(&run);
     assert_no_capture_left(pcap);
 
@@ -231,19 +219,19 @@ START_TEST(test_lesson1_summary_and_direct_queries)
     const char *argv[] = {test_bin("scenario"), "run", "--lab", dir, "--capture", pcap, "1",
                           NULL};
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
-    ck_assert_msg(run.exit_code == 0, "exit %d\n%s", run.exit_code, tail_of(run.err));
+    ck_assert_msg(run.exit_code == 0, "exit %d\n%s", run.exit_code, test_tail_of(run.err));
     join(lab, dir, "01-without-stapling");
     read_ports(lab, &d);
     snprintf(want, sizeof want, "packets in %s\n", pcap);
     ck_assert_msg(strstr(run.out, "capture: ") != NULL && strstr(run.out, want) != NULL,
-                  "no 'capture: N %s' in\n%s", want, tail_of(run.out));
+                  "no 'capture: N %s' in\n%s", want, test_tail_of(run.out));
     snprintf(want, sizeof want,
              "lab 01-without-stapling: Wireshark: Decode As… TCP port %d as HTTP (responder) "
              "and %d as TLS (web server shop.test)",
              d.http_port, d.tls_port);
-    ck_assert_msg(strstr(run.out, want) != NULL, "no '%s' in\n%s", want, tail_of(run.out));
+    ck_assert_msg(strstr(run.out, want) != NULL, "no '%s' in\n%s", want, test_tail_of(run.out));
     snprintf(want, sizeof want, "tshark -r %s -d %s -d %s", pcap, d.http_opt, d.tls_opt);
-    ck_assert_msg(strstr(run.out, want) != NULL, "no '%s' in\n%s", want, tail_of(run.out));
+    ck_assert_msg(strstr(run.out, want) != NULL, "no '%s' in\n%s", want, test_tail_of(run.out));
     assert_no_capture_left(pcap);
 
     /* Every one of the twenty questions is on the wire; if one is missing,
@@ -254,7 +242,7 @@ START_TEST(test_lesson1_summary_and_direct_queries)
                   "%d OCSP requests in %s, expected 20 (%d OCSP frames, %d HTTP POSTs); the run "
                   "said:\n%s\n%s",
                   asked, pcap, count_frames(pcap, &d, "ocsp"),
-                  count_frames(pcap, &d, "http.request.method == \"POST\""), tail_of(run.out),
+                  count_frames(pcap, &d, "http.request.method == \"POST\""), test_tail_of(run.out),
                   run.err);
     test_run_free(&run);
     ck_assert_int_ge(count_frames(pcap, &d, "ip.src == 127.0.1.7 && ocsp.tbsRequest_element"), 1);
@@ -321,15 +309,15 @@ START_TEST(test_capture_tool)
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     int64_t took_ms = clock_monotonic_ms() - started;
     ck_assert_msg(run.exit_code == row->exit_code, "%s: exit %d\n%s", row->label, run.exit_code,
-                  tail_of(run.err));
+                  test_tail_of(run.err));
     ck_assert_msg(strstr(row->exit_code == 0 ? run.out : run.err, row->says) != NULL,
                   "%s: no '%s' in\nstdout:\n%s\nstderr:\n%s", row->label, row->says,
-                  tail_of(run.out), tail_of(run.err));
+                  test_tail_of(run.out), test_tail_of(run.err));
     join(lab, runs, "02-with-stapling");
     join(trace, lab, LAB_TRACE_FILE);
     if (row->exit_code == 2) {
         ck_assert_msg(access(trace, F_OK) != 0, "%s: a program started: %s", row->label, trace);
-        ck_assert_msg(run.out[0] == 0, "%s: printed\n%s", row->label, tail_of(run.out));
+        ck_assert_msg(run.out[0] == 0, "%s: printed\n%s", row->label, test_tail_of(run.out));
         ck_assert_msg(took_ms < 15000, "%s: took %lld ms", row->label, (long long)took_ms);
     }
     test_run_free(&run);
@@ -340,7 +328,7 @@ START_TEST(test_capture_tool)
         const char *plain[] = {test_bin("scenario"), "run", "--quiet", "--lab", runs, "2", NULL};
         ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, plain), 0);
         ck_assert_msg(run.exit_code == 0, "without --capture: exit %d\n%s", run.exit_code,
-                      tail_of(run.err));
+                      test_tail_of(run.err));
         test_run_free(&run);
     }
     setenv("PATH", saved_path, 1);
@@ -411,7 +399,7 @@ START_TEST(test_capture_ends_with_run)
         int64_t deadline = clock_monotonic_ms() + 30000;
         while (!trace_has(trace, "webserver.start") && clock_monotonic_ms() < deadline) {
             ck_assert_msg(proc_is_running(&runner), "%s: the runner ended early", row->label);
-            sleep_ms(20);
+            test_sleep_ms(20);
         }
         ck_assert_msg(capture_processes(pcap, first, sizeof first) == 1,
                       "%s: no tcpdump while the scenario runs", row->label);
@@ -421,7 +409,7 @@ START_TEST(test_capture_ends_with_run)
     ck_assert_msg(proc_wait(&runner, 60000) == 0, "%s: the runner did not end", row->label);
     char *err = proc_stderr(&runner);
     ck_assert_msg(runner.exit_code == row->exit_code, "%s: exit %d\n%s", row->label,
-                  runner.exit_code, tail_of(err));
+                  runner.exit_code, test_tail_of(err));
     free(err);
     assert_no_capture_left(pcap);
     /* What was recorded up to the end is a whole capture file, ports listed. */

@@ -59,12 +59,6 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Nothing started for this lab may outlive the run (a program being reaped
  * right now gets a moment). */
 static void assert_nothing_left(const char *lab)
@@ -72,7 +66,7 @@ static void assert_nothing_left(const char *lab)
     char first[1024];
     int64_t deadline = now_ms() + 3000;
     while (test_processes_mentioning(lab, NULL, 0, first, sizeof first) > 0 && now_ms() < deadline)
-        sleep_ms(50);
+        test_sleep_ms(50);
     ck_assert_msg(test_processes_mentioning(lab, NULL, 0, first, sizeof first) == 0,
                   "left behind: %s", first);
 }
@@ -83,12 +77,6 @@ static void write_text(const char *dir, const char *name, const char *text, char
     struct errbuf err = {{0}};
     ck_assert_int_eq(file_path_join(path, cap, dir, name), 0);
     ck_assert_msg(file_write_atomic(path, text, strlen(text), 0644, &err) == 0, "%s", err.msg);
-}
-
-static const char *tail_of(const char *text)
-{
-    size_t len = text != NULL ? strlen(text) : 0;
-    return len > 3000 ? text + len - 3000 : text != NULL ? text : "";
 }
 
 /* The runner stopped every program itself, before it ended the scenario (and
@@ -134,8 +122,8 @@ static void run_quiet(const char *file, const char *lab)
     const char *argv[] = {test_bin("scenario"), "run", "--quiet", "--lab", lab, file, NULL};
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(!run.timed_out, "%s timed out", file);
-    ck_assert_msg(run.exit_code == 0, "%s exited %d\n%s", file, run.exit_code, tail_of(run.err));
-    ck_assert_msg(run.out[0] == 0, "--quiet printed:\n%s", tail_of(run.out));
+    ck_assert_msg(run.exit_code == 0, "%s exited %d\n%s", file, run.exit_code, test_tail_of(run.err));
+    ck_assert_msg(run.out[0] == 0, "--quiet printed:\n%s", test_tail_of(run.out));
     test_run_free(&run);
 }
 
@@ -184,7 +172,7 @@ START_TEST(test_demo_output)
                           LAB_SOURCE_DIR "/scenarios/demo.lab", NULL};
     unsetenv("NO_COLOR");
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
-    ck_assert_msg(run.exit_code == 0, "exit %d\n%s", run.exit_code, tail_of(run.err));
+    ck_assert_msg(run.exit_code == 0, "exit %d\n%s", run.exit_code, test_tail_of(run.err));
     static const char *const wanted[] = {
         "== 01-without-stapling", "$ visit shop.test --users 20 --staple off",
         "ok   expect responder requests == 20", "OCSP req.", "02-with-stapling",
@@ -192,7 +180,7 @@ START_TEST(test_demo_output)
     };
     for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
         ck_assert_msg(strstr(run.out, wanted[i]) != NULL, "no '%s' in\n%s", wanted[i],
-                      tail_of(run.out));
+                      test_tail_of(run.out));
     ck_assert_msg(strchr(run.out, '\033') == NULL, "colour escapes into a pipe");
     test_run_free(&run);
     test_rmtree(lab);
@@ -239,12 +227,12 @@ START_TEST(test_failed_expectation)
     snprintf(lab, sizeof lab, "%s/labs", dir);
     const char *argv[] = {test_bin("scenario"), "run", "--lab", lab, file, NULL};
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
-    ck_assert_msg(run.exit_code == 1, "exit %d\n%s", run.exit_code, tail_of(run.err));
+    ck_assert_msg(run.exit_code == 1, "exit %d\n%s", run.exit_code, test_tail_of(run.err));
     snprintf(want, sizeof want, "%s:6: expected responder requests == 99, seen 1", file);
     ck_assert_msg(strstr(run.err, want) != NULL, "no '%s' in\n%s", want, run.err);
     ck_assert_msg(strstr(run.out, "ok   expect responder requests == 1") != NULL,
-                  "the run did not go on:\n%s", tail_of(run.out));
-    ck_assert_msg(strstr(run.out, "the run went on") != NULL, "%s", tail_of(run.out));
+                  "the run did not go on:\n%s", test_tail_of(run.out));
+    ck_assert_msg(strstr(run.out, "the run went on") != NULL, "%s", test_tail_of(run.out));
     test_run_free(&run);
     assert_nothing_left(lab);
 
@@ -270,7 +258,7 @@ START_TEST(test_temporary_labs_removed)
     const char *argv[] = {test_bin("scenario"), "run", "--quiet",
                           LAB_SOURCE_DIR "/scenarios/lessons/02-with-stapling.lab", NULL};
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
-    ck_assert_msg(run.exit_code == 0, "exit %d\n%s", run.exit_code, tail_of(run.err));
+    ck_assert_msg(run.exit_code == 0, "exit %d\n%s", run.exit_code, test_tail_of(run.err));
     test_run_free(&run);
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -345,8 +333,8 @@ static int wait_for_pid(const char *lab, const char *event, struct proc *runner)
                 return pid;
         }
         ck_assert_msg(proc_is_running(runner), "the runner ended early:\n%s",
-                      tail_of(proc_stderr(runner)));
-        sleep_ms(20);
+                      test_tail_of(proc_stderr(runner)));
+        test_sleep_ms(20);
     }
     ck_abort_msg("no %s in %s", event, path);
     return -1;
@@ -394,11 +382,11 @@ START_TEST(test_stopped_from_outside)
     ck_assert_msg(proc_wait(&runner, 60000) == 0, "%s: the runner did not end", row->label);
     char *err = proc_stderr(&runner);
     ck_assert_msg(runner.exit_code == row->exit_code, "%s: exit %d\n%s", row->label,
-                  runner.exit_code, tail_of(err));
+                  runner.exit_code, test_tail_of(err));
     if (row->says != NULL)
-        ck_assert_msg(strstr(err, row->says) != NULL, "%s: %s", row->label, tail_of(err));
+        ck_assert_msg(strstr(err, row->says) != NULL, "%s: %s", row->label, test_tail_of(err));
     if (row->kills_responder)
-        ck_assert_msg(strstr(err, "long.lab:6:") != NULL, "%s", tail_of(err));
+        ck_assert_msg(strstr(err, "long.lab:6:") != NULL, "%s", test_tail_of(err));
     free(err);
     assert_nothing_left(lab);
     proc_free(&runner);

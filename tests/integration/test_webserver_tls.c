@@ -95,13 +95,6 @@ static struct proc *start_proc(const char *const argv[])
     return p;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* `make asan` runs this suite against build/asan/bin: slower, and RSS there
  * measures the sanitizer's quarantine, not the server. */
 static bool is_asan_build(void)
@@ -300,7 +293,7 @@ static json_t *wait_trace(const struct world *w, size_t from, const char *event,
             return obj;
         if (clock_monotonic_ms() > deadline)
             ck_abort_msg("no '%s' in %s/trace.jsonl within %d ms", event, w->lab, timeout_ms);
-        sleep_ms(20);
+        test_sleep_ms(20);
     }
 }
 
@@ -519,7 +512,7 @@ static int dribble_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     size_t n = c->dribble > 0 && (size_t)sz > c->dribble ? c->dribble : (size_t)sz;
     ssize_t sent = send(c->fd, buf, n, MSG_NOSIGNAL);
     if (c->dribble > 0)
-        sleep_ms(3);
+        test_sleep_ms(3);
     if (sent < 0)
         return errno == EAGAIN || errno == EWOULDBLOCK ? WOLFSSL_CBIO_ERR_WANT_WRITE
                                                        : WOLFSSL_CBIO_ERR_CONN_RST;
@@ -1224,7 +1217,7 @@ START_TEST(test_slow_responder_never_blocks_handshakes)
                          0);
         int64_t took = clock_monotonic_ms() - start;
         slowest = took > slowest ? took : slowest;
-        sleep_ms(100);
+        test_sleep_ms(100);
     }
     wolfSSL_CTX_free(ctx);
     ck_assert_msg(slowest < 1000, "a request took %lld ms during a slow fetch",
@@ -1283,10 +1276,10 @@ START_TEST(test_rss_flat)
     struct world w;
     world_up(&w, NULL);
     stapled_handshakes(&w, 13, 2000);
-    sleep_ms(300);
+    test_sleep_ms(300);
     long after_2000 = vm_rss_kb(w.web->pid);
     stapled_handshakes(&w, 13, 4000);
-    sleep_ms(300);
+    test_sleep_ms(300);
     long after_6000 = vm_rss_kb(w.web->pid);
     printf("webserver VmRSS: %ld kB after 2000, %ld kB after 6000 TLS 1.3 stapled handshakes "
            "(%+ld kB)\n",
@@ -1356,7 +1349,7 @@ START_TEST(test_garbage_dropped)
     }
     int64_t deadline = clock_monotonic_ms() + 2000;
     while (trace_count(&w, mark, "tls.garbage") < 4 && clock_monotonic_ms() < deadline)
-        sleep_ms(20);
+        test_sleep_ms(20);
     ck_assert_uint_eq(trace_count(&w, mark, "tls.garbage"), 4);
     assert_still_serves(&w);
     json_t *stats = web_stats(&w);
