@@ -478,14 +478,13 @@ out:
     return rc;
 }
 
-/* run --report: the labs this run made, in name order, into RUN/report.html. */
-static int report_run(const struct flags *f, const struct scn_runner *r)
+/* run --report: the labs this run made, in name order, into `output`
+ * (RUN/report.html unless -o said otherwise; checked before the run). */
+static int report_run(const struct flags *f, const struct scn_runner *r, const char *output)
 {
-    char output[LAB_PATH_MAX], trace[LAB_PATH_MAX];
+    char trace[LAB_PATH_MAX];
     const char *dirs[SCN_MAX_SCRIPTS], *names[SCN_MAX_SCRIPTS];
     size_t count = 0;
-    if (report_path(f, r->opt.run_dir, output, sizeof output) != 0)
-        return SCN_EXIT_USAGE;
     for (size_t i = 0; i < r->lab_count && count < SCN_MAX_SCRIPTS; i++) {
         /* A lab that never started (the run was interrupted) has no trace. */
         if (file_path_join(trace, sizeof trace, r->labs[i], LAB_TRACE_FILE) != 0 ||
@@ -554,6 +553,7 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
     size_t count = 0;
     int rc = SCN_EXIT_USAGE;
     struct errbuf err = {{0}};
+    char report_out[LAB_PATH_MAX] = "";
     struct scn_runner *r = calloc(1, sizeof *r);
     if (r == NULL) {
         cli_error("scenario", "out of memory");
@@ -605,8 +605,14 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
     r->opt.is_quiet = f->quiet;
     r->opt.is_pausing = !f->no_pause && !f->quiet && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     scn_ui_init(&r->ui, f->quiet);
-    if (make_run_dir(f, r->opt.run_dir, sizeof r->opt.run_dir, &err) != 0 ||
-        scn_prepare_labs(r, scripts, count, &err) != 0) {
+    if (make_run_dir(f, r->opt.run_dir, sizeof r->opt.run_dir, &err) != 0) {
+        cli_error("scenario", "%s", err.msg);
+        goto out;
+    }
+    /* Where --report writes is settled before anything runs, like every flag. */
+    if (f->report && report_path(f, r->opt.run_dir, report_out, sizeof report_out) != 0)
+        goto out;
+    if (scn_prepare_labs(r, scripts, count, &err) != 0) {
         cli_error("scenario", "%s", err.msg);
         goto out;
     }
@@ -623,7 +629,7 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
     }
     if (f->report) {
         /* Pass or fail: the page shows what happened either way. */
-        int report_rc = report_run(f, r);
+        int report_rc = report_run(f, r, report_out);
         if (rc == SCN_EXIT_OK)
             rc = report_rc;
     }

@@ -279,6 +279,16 @@ START_TEST(test_errors)
     ck_assert_int_eq(run.exit_code, 2);
     ck_assert_msg(test_contains(run.err, "needs a value"), "%s", run.err);
     test_run_free(&run);
+    /* run --report with two outputs: refused before any lab is made. */
+    snprintf(lab, sizeof lab, "%s/two-outputs", test_scratch_dir());
+    run = test_run_bin(REPORT_TIMEOUT_MS, "scenario", "run", "--quiet", "--report", "--lab", lab,
+                       "-o", "a.html", "--output", "b.html",
+                       LAB_SOURCE_DIR "/scenarios/lessons/02-with-stapling.lab", NULL);
+    ck_assert_int_eq(run.exit_code, 2);
+    ck_assert_msg(test_contains(run.err, "give -o or --output, not both"), "%s", run.err);
+    ck_assert_int_eq(file_path_join(path, sizeof path, lab, "02-with-stapling"), 0);
+    ck_assert_msg(access(path, F_OK) != 0, "the lesson's lab was made: %s", path);
+    test_run_free(&run);
 
     /* A damaged line: reported with its number, skipped, counted on the page. */
     char trace[LAB_PATH_MAX], copy[LAB_PATH_MAX];
