@@ -95,9 +95,11 @@ static int64_t lab_total(const struct scn_report_lab *lab, int panel)
     return panel == CHART_VISITS ? lab->table.users : lab->table.ca.requests;
 }
 
-/* A panel: its title, axis, grid and one stacked bar per lab. */
+/* A panel: its title, axis, grid and one stacked bar per lab; the names
+ * under the bars are tilted when the bars are narrow (both panels alike). */
 static void panel(struct scn_html *h, int which, double left, double width,
-                  const struct scn_report_lab *const *labs, size_t count, size_t shown)
+                  const struct scn_report_lab *const *labs, size_t count, size_t shown,
+                  bool is_tilted)
 {
     static const char *const titles[CHART_PANELS] = {"Visits", "OCSP requests at the CA"};
     static const char *const classes[CHART_PANELS] = {"visits", "requests"};
@@ -111,7 +113,6 @@ static void panel(struct scn_html *h, int which, double left, double width,
     double plot_h = CHART_PLOT_HEIGHT, base = CHART_TOP + plot_h;
     double slot = shown > 0 ? plot_w / (double)shown : plot_w;
     double bar_w = slot * 0.6 < 90 ? slot * 0.6 : 90;
-    bool is_tilted = slot < 120; /* long lab names under narrow bars */
     char text[300], name[128];
 
     scn_svg_text(h, plot_x + plot_w / 2, CHART_TOP - 22,
@@ -175,6 +176,7 @@ void scn_report_chart(struct scn_html *h, const struct scn_report_lab *const *la
         has_other = has_other || labs[i]->ca_by_other > 0;
     }
     double panel_w = (SCN_SVG_WIDTH - CHART_GAP) / 2.0;
+    /* Long lab names under bars narrower than this are tilted. */
     bool is_tilted = shown > 0 && (panel_w - CHART_LEFT) / (double)shown < 120;
     scn_svg_open(h, SCN_SVG_WIDTH,
                  CHART_TOP + CHART_PLOT_HEIGHT + (is_tilted ? CHART_BOTTOM_TILTED : CHART_BOTTOM),
@@ -185,7 +187,7 @@ void scn_report_chart(struct scn_html *h, const struct scn_report_lab *const *la
     legend_item(h, CHART_LEFT + 580, SCN_SVG_WEBSERVER, "the web server asked the CA");
     if (has_other)
         legend_item(h, CHART_LEFT + 830, CHART_OTHER, "other clients");
-    panel(h, CHART_VISITS, 0, panel_w, labs, count, shown);
-    panel(h, CHART_REQUESTS, panel_w + CHART_GAP, panel_w, labs, count, shown);
+    panel(h, CHART_VISITS, 0, panel_w, labs, count, shown, is_tilted);
+    panel(h, CHART_REQUESTS, panel_w + CHART_GAP, panel_w, labs, count, shown, is_tilted);
     scn_svg_close(h);
 }
