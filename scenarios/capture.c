@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fileio.h"
 
 /* Only the lab: TCP on the loopback network, nothing else the machine does. */
@@ -88,7 +89,7 @@ static int wait_until_capturing(struct scn_capture *c, struct errbuf *err)
     /* Both print this once the interface is open and the filter is set. */
     const char *ready = strcmp(c->tool, "tcpdump") == 0 ? "listening on" : "Capturing on";
     char said[CAPTURE_MAX_MESSAGE];
-    long long deadline = scn_monotonic_ms() + SCN_CAPTURE_START_TIMEOUT_MS;
+    long long deadline = clock_monotonic_ms() + SCN_CAPTURE_START_TIMEOUT_MS;
     for (;;) {
         scn_child_stderr_tail(&c->child, said, sizeof said);
         if (strstr(said, ready) != NULL)
@@ -112,7 +113,7 @@ static int wait_until_capturing(struct scn_capture *c, struct errbuf *err)
             errbuf_set(err, "interrupted while %s was starting", c->tool);
             return -1;
         }
-        if (scn_monotonic_ms() >= deadline) {
+        if (clock_monotonic_ms() >= deadline) {
             errbuf_set(err, "%s did not start capturing within %d s (it printed no '%s')",
                        c->tool, SCN_CAPTURE_START_TIMEOUT_MS / 1000, ready);
             return -1;
@@ -227,15 +228,15 @@ static long long file_size(const char *path)
  * each packet at once, so a file that stopped growing holds them all. */
 static void settle(const struct scn_capture *c)
 {
-    long long deadline = scn_monotonic_ms() + CAPTURE_SETTLE_MAX_MS;
-    long long size = file_size(c->file), quiet_since = scn_monotonic_ms();
-    while (scn_monotonic_ms() < deadline &&
-           scn_monotonic_ms() - quiet_since < CAPTURE_SETTLE_QUIET_MS) {
+    long long deadline = clock_monotonic_ms() + CAPTURE_SETTLE_MAX_MS;
+    long long size = file_size(c->file), quiet_since = clock_monotonic_ms();
+    while (clock_monotonic_ms() < deadline &&
+           clock_monotonic_ms() - quiet_since < CAPTURE_SETTLE_QUIET_MS) {
         sleep_ms(CAPTURE_POLL_MS);
         long long now_size = file_size(c->file);
         if (now_size != size) {
             size = now_size;
-            quiet_since = scn_monotonic_ms();
+            quiet_since = clock_monotonic_ms();
         }
     }
 }
@@ -270,8 +271,8 @@ void scn_capture_stop(struct scn_capture *c)
         /* Ctrl-C, as a person would stop it: it writes its count and exits.
          * The group is still ours: its leader is running, so not yet reaped. */
         kill(-c->child.pid, SIGINT);
-        long long deadline = scn_monotonic_ms() + SCN_CAPTURE_STOP_GRACE_MS;
-        while (scn_child_is_running(&c->child) && scn_monotonic_ms() < deadline)
+        long long deadline = clock_monotonic_ms() + SCN_CAPTURE_STOP_GRACE_MS;
+        while (scn_child_is_running(&c->child) && clock_monotonic_ms() < deadline)
             sleep_ms(CAPTURE_POLL_MS);
     }
     scn_child_stop(&c->child, SCN_STOP_GRACE_MS); /* SIGTERM, then SIGKILL; always reaped */

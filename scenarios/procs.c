@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 /* Every child that is started and not yet reaped, so that one call can stop
  * them all on any way out. Signals and children belong to the process, so
  * this registry does too. Entries point at the caller's scn_child, which
@@ -42,13 +44,6 @@ void scn_procs_install_signals(void)
 int scn_procs_interrupted(void)
 {
     return (int)interrupt_signal;
-}
-
-long long scn_monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void scn_sleep_ms(int ms)
@@ -193,10 +188,10 @@ bool scn_child_is_running(struct scn_child *c)
 
 int scn_child_wait(struct scn_child *c, int timeout_ms)
 {
-    long long deadline = scn_monotonic_ms() + timeout_ms;
+    long long deadline = clock_monotonic_ms() + timeout_ms;
     int pause_ms = 1;
     while (scn_child_is_running(c)) {
-        if (scn_procs_interrupted() != 0 || scn_monotonic_ms() >= deadline)
+        if (scn_procs_interrupted() != 0 || clock_monotonic_ms() >= deadline)
             return -1;
         scn_sleep_ms(pause_ms);
         if (pause_ms < 20)
@@ -208,7 +203,7 @@ int scn_child_wait(struct scn_child *c, int timeout_ms)
 int scn_child_wait_line(struct scn_child *c, int timeout_ms, char *line, size_t cap,
                         struct errbuf *err)
 {
-    long long deadline = scn_monotonic_ms() + timeout_ms;
+    long long deadline = clock_monotonic_ms() + timeout_ms;
     int pause_ms = 1;
     for (;;) {
         /* Read what is there so far; a line is complete at its newline. */
@@ -239,7 +234,7 @@ int scn_child_wait_line(struct scn_child *c, int timeout_ms, char *line, size_t 
             errbuf_set(err, "interrupted");
             return -1;
         }
-        if (scn_monotonic_ms() >= deadline) {
+        if (clock_monotonic_ms() >= deadline) {
             errbuf_set(err, "it printed no line within %d s", timeout_ms / 1000);
             return -1;
         }
@@ -255,9 +250,9 @@ void scn_child_stop(struct scn_child *c, int grace_ms)
         return;
     if (scn_child_is_running(c)) {
         kill(-c->pid, SIGTERM);
-        long long deadline = scn_monotonic_ms() + grace_ms;
+        long long deadline = clock_monotonic_ms() + grace_ms;
         /* Not scn_child_wait: a Ctrl-C must not cut the grace of a stop. */
-        while (scn_child_is_running(c) && scn_monotonic_ms() < deadline) {
+        while (scn_child_is_running(c) && clock_monotonic_ms() < deadline) {
             struct timespec ts = {0, 5 * 1000000L};
             nanosleep(&ts, NULL);
         }

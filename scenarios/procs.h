@@ -73,7 +73,5 @@ int scn_procs_stop_all(void);
 
 /* Sleeps ms milliseconds unless interrupted. */
 void scn_sleep_ms(int ms);
-/* Monotonic milliseconds. */
-long long scn_monotonic_ms(void);
 
 #endif

@@ -387,9 +387,9 @@ static void settle_after(struct settle_point *points, size_t n,
                       strcmp(now, sp->next_update) >= 0;
         if (!is_due)
             continue;
-        long long deadline = scn_monotonic_ms() +
+        long long deadline = clock_monotonic_ms() +
                              (is_good || is_cert_changed ? SCN_SETTLE_DUE_MS : SCN_SETTLE_MAYBE_MS);
-        while (scn_procs_interrupted() == 0 && scn_monotonic_ms() < deadline) {
+        while (scn_procs_interrupted() == 0 && clock_monotonic_ms() < deadline) {
             scn_sleep_ms(SCN_SETTLE_POLL_MS);
             if (!scn_child_is_running(&sp->p->child) || fetch_stats(sp->p, &err) != 0)
                 break;
