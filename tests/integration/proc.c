@@ -14,19 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int64_t proc_monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void proc_sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
+#include "clock.h"
+#include "testutil.h"
 
 /* A temporary file the program writes (append-only, its own description) and
  * we read with pread (our own description): no shared offset, no pipe that
@@ -151,7 +140,7 @@ bool proc_is_running(struct proc *p)
 
 int proc_wait_line(struct proc *p, int timeout_ms, char *line, size_t cap)
 {
-    int64_t deadline = proc_monotonic_ms() + timeout_ms;
+    int64_t deadline = clock_monotonic_ms() + timeout_ms;
     char head[4096];
     for (;;) {
         /* Read before checking for exit: a line written just before exiting counts. */
@@ -166,9 +155,9 @@ int proc_wait_line(struct proc *p, int timeout_ms, char *line, size_t cap)
                 return 0;
             }
         }
-        if (!was_running || proc_monotonic_ms() >= deadline)
+        if (!was_running || clock_monotonic_ms() >= deadline)
             return -1;
-        proc_sleep_ms(5);
+        test_sleep_ms(5);
     }
 }
 
@@ -181,11 +170,11 @@ int proc_signal(struct proc *p, int sig)
 
 int proc_wait(struct proc *p, int timeout_ms)
 {
-    int64_t deadline = proc_monotonic_ms() + timeout_ms;
+    int64_t deadline = clock_monotonic_ms() + timeout_ms;
     while (proc_is_running(p)) {
-        if (proc_monotonic_ms() >= deadline)
+        if (clock_monotonic_ms() >= deadline)
             return -1;
-        proc_sleep_ms(5);
+        test_sleep_ms(5);
     }
     return p->pid > 0 ? 0 : -1;
 }

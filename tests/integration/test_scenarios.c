@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fileio.h"
 #include "lab.h"
 #include "proc.h"
@@ -52,20 +53,13 @@ static void find_lessons(void)
     qsort(lesson_paths, lesson_count, sizeof lesson_paths[0], compare_paths);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Nothing started for this lab may outlive the run (a program being reaped
  * right now gets a moment). */
 static void assert_nothing_left(const char *lab)
 {
     char first[1024];
-    int64_t deadline = now_ms() + 3000;
-    while (test_processes_mentioning(lab, NULL, 0, first, sizeof first) > 0 && now_ms() < deadline)
+    int64_t deadline = clock_monotonic_ms() + 3000;
+    while (test_processes_mentioning(lab, NULL, 0, first, sizeof first) > 0 && clock_monotonic_ms() < deadline)
         test_sleep_ms(50);
     ck_assert_msg(test_processes_mentioning(lab, NULL, 0, first, sizeof first) == 0,
                   "left behind: %s", first);
@@ -317,8 +311,8 @@ static int wait_for_pid(const char *lab, const char *event, struct proc *runner)
     char path[LAB_PATH_MAX], needle[128];
     snprintf(path, sizeof path, "%s/long/%s", lab, LAB_TRACE_FILE);
     snprintf(needle, sizeof needle, "\"event\":\"%s\"", event);
-    int64_t deadline = now_ms() + 30000;
-    while (now_ms() < deadline) {
+    int64_t deadline = clock_monotonic_ms() + 30000;
+    while (clock_monotonic_ms() < deadline) {
         uint8_t *text = NULL;
         size_t len = 0;
         if (file_read_all(path, 64 * 1024 * 1024, &text, &len, NULL) == 0) {
