@@ -29,7 +29,7 @@
 
 static const char usage_text[] =
     "usage: scenario run [--lab DIR] [--keep] [--quiet] [--no-pause] [--capture FILE.pcap]\n"
-    "                    [--report] FILE|NUMBER...\n"
+    "                    [--report [-o FILE]] FILE|NUMBER...\n"
     "       scenario --list [FILE|DIR...]\n"
     "       scenario clock [--lab DIR] [advance DURATION | reset]\n"
     "       scenario trace [--lab DIR] [--actor A] [--event GLOB] [--user N]\n"
@@ -60,7 +60,8 @@ static const char usage_text[] =
     "  --user N      only events of simulated user N\n"
     "  --since T, --until T  simulated time bounds, RFC 3339 or a prefix (2026-11-26T14)\n"
     "  --json        the matching lines unchanged, for jq\n"
-    "  --follow      keep drawing as the trace grows (Ctrl-C ends)\n"
+    "  --follow      keep drawing as the trace grows, waiting for the lab and starting\n"
+    "                over when a new run replaces it (Ctrl-C ends)\n"
     "report: one self-contained HTML page (no script, nothing fetched: it projects\n"
     "offline) of LAB/trace.jsonl or each LAB/*/trace.jsonl of a run: the comparison\n"
     "table, the requests at the CA as a chart, each staple's life and the revocation\n"
