@@ -7,6 +7,8 @@
 #   make demo       the classroom demo
 #   make docs       docs/report.png: a real run's HTML report as Chromium draws it
 #   make install    PREFIX=/usr/local DESTDIR= ; programs become ocsplab-NAME
+#   make clean      objects and programs; the lab's own wolfSSL (build/deps) stays
+#   make distclean  everything make made, the wolfSSL download and build too
 
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -14,13 +16,21 @@ BUILD   ?= build
 BIN     ?= bin
 FUZZ_SECONDS ?= 30
 
-PKGS := wolfssl sqlite3 jansson libmicrohttpd libcurl
+# wolfSSL 5.9.2 is the lab's own static build (scripts/build-wolfssl.sh says
+# why and from where); it lives in build/deps whatever BUILD is, so the ASan
+# and fuzz builds link the same library and `make clean` does not rebuild it.
+DEPS_DIR    := build/deps
+WOLFSSL_DIR := $(DEPS_DIR)/wolfssl-5.9.2
+WOLFSSL_LIB := $(WOLFSSL_DIR)/lib/libwolfssl.a
+WOLFSSL_CFLAGS := -I$(WOLFSSL_DIR)/include
+
+PKGS := sqlite3 jansson libmicrohttpd libcurl
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(WARNINGS) $(CFLAGS) $(SANITIZE_FLAGS) \
-             -Icommon $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+             -Icommon $(WOLFSSL_CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS_ALL = $(WOLFSSL_LIB) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -44,13 +54,19 @@ TEST_RUNNER := $(BUILD)/tests/run_tests
 # Each tests/.../test_NAME.c defines `Suite *NAME_suite(void)`; the list is generated.
 SUITE_NAMES := $(patsubst test_%.c,%,$(notdir $(TEST_SRC)))
 
-.PHONY: all check asan fuzz demo docs install uninstall clean deps bench
+.PHONY: all check asan fuzz demo docs install uninstall clean distclean deps bench wolfssl
 all: $(PROGRAM_BINS)
 
 deps:
 	@./scripts/install-deps.sh --quiet
 
-$(BUILD)/%.o: %.c
+# Fetched (verified by SHA-256) and built once; the script does nothing when
+# the library is already built with the same configure line.
+$(WOLFSSL_LIB): scripts/build-wolfssl.sh
+	@./scripts/build-wolfssl.sh
+wolfssl: $(WOLFSSL_LIB)
+
+$(BUILD)/%.o: %.c | $(WOLFSSL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -59,7 +75,7 @@ $(LIB): $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 define program_rule
-$(BIN)/$(call prog_name,$(1)): $(BUILD)/$(1)/main.o $(patsubst %.c,$(BUILD)/%.o,$(call prog_lib_src,$(1))) $(LIB)
+$(BIN)/$(call prog_name,$(1)): $(BUILD)/$(1)/main.o $(patsubst %.c,$(BUILD)/%.o,$(call prog_lib_src,$(1))) $(LIB) $(WOLFSSL_LIB)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$(LDLIBS_ALL)
 endef
@@ -69,14 +85,14 @@ $(BUILD)/tests/suites.h: Makefile $(TEST_SRC)
 	@mkdir -p $(dir $@)
 	@printf '%s\n' $(foreach s,$(SUITE_NAMES),'SUITE($(s))') > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/tests/%.o: tests/%.c $(BUILD)/tests/suites.h
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/tests/suites.h | $(WOLFSSL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(CHECK_CFLAGS) -I$(BUILD)/tests -Itests \
 	    -DLAB_BIN_DIR='"$(abspath $(BIN))"' -DLAB_SOURCE_DIR='"$(abspath .)"' \
 	    -MMD -MP -c $< -o $@
 
 # zlib: the tests read the PNGs Chromium writes (tests/integration/png_read.c).
-$(TEST_RUNNER): $(TEST_OBJ) $(PROG_LIB_OBJ) $(LIB)
+$(TEST_RUNNER): $(TEST_OBJ) $(PROG_LIB_OBJ) $(LIB) $(WOLFSSL_LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL) -lz
 
 check: deps
@@ -96,12 +112,12 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BUILD   := $(BUILD)/fuzz
 FUZZ_CFLAGS   = -std=c11 -D_DEFAULT_SOURCE $(WARNINGS) -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Icommon \
-                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+                $(WOLFSSL_CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_LIB_SRC := $(COMMON_SRC) $(foreach p,$(PROGRAMS),$(call prog_lib_src,$(p)))
 FUZZ_LIB     := $(FUZZ_BUILD)/libfuzzlab.a
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
-$(FUZZ_BUILD)/obj/%.o: %.c
+$(FUZZ_BUILD)/obj/%.o: %.c | $(WOLFSSL_LIB)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
@@ -146,6 +162,9 @@ uninstall:
 	@for p in $(notdir $(PROGRAM_BINS)); do rm -f $(DESTDIR)$(PREFIX)/bin/ocsplab-$$p; done
 
 clean:
+	rm -rf bin $(filter-out $(DEPS_DIR),$(wildcard build/*))
+
+distclean:
 	rm -rf build bin
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

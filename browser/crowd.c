@@ -56,7 +56,6 @@ static void *crowd_worker(void *arg)
         }
         pthread_mutex_unlock(&c->lock);
     }
-    tls_client_thread_done();
     return NULL;
 }
 

@@ -306,7 +306,6 @@ out:
     free(outcomes);
     free_root(&root);
     trace_close();
-    tls_client_thread_done();
     tls_client_global_cleanup();
     return rc;
 }

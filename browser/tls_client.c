@@ -152,11 +152,6 @@ void tls_client_global_cleanup(void)
     (void)wolfSSL_Cleanup();
 }
 
-void tls_client_thread_done(void)
-{
-    wc_ecc_fp_free();
-}
-
 /* TCP from source_addr to server_addr:port within the deadline. */
 static int open_connection(const struct tls_client_config *config, int64_t deadline_ms,
                            struct tls_client_result *result, int *fd_out)

@@ -144,8 +144,4 @@ const char *tls_client_version_name(const struct tls_client_result *result);
 int tls_client_global_init(void);
 void tls_client_global_cleanup(void);
 
-/* Releases what wolfCrypt keeps per thread (the fixed-point ECC cache that
- * only wc_ecc_fp_free frees); every thread that ran visits calls it last. */
-void tls_client_thread_done(void);
-
 #endif

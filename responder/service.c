@@ -393,33 +393,6 @@ static enum answer_kind kind_of(enum ocsp_cert_status status)
                                          : ANSWER_UNKNOWN;
 }
 
-/* Each connection has its own thread, and wolfCrypt keeps a fixed-point ECC
- * cache per thread (about 1.6 MB once it has signed) that only
- * wc_ecc_fp_free(), called on that thread, releases. A thread that signs
- * registers a thread-specific value whose destructor runs on that thread as
- * it ends, with the connection: the cache lives as long as the connection
- * (fast for keep-alive clients) and no longer. */
-static pthread_key_t ecc_cache_key;
-static pthread_once_t ecc_cache_once = PTHREAD_ONCE_INIT;
-
-static void free_thread_ecc_cache(void *unused)
-{
-    (void)unused;
-    wc_ecc_fp_free();
-}
-
-static void make_ecc_cache_key(void)
-{
-    pthread_key_create(&ecc_cache_key, free_thread_ecc_cache);
-}
-
-static void note_thread_signs(void)
-{
-    pthread_once(&ecc_cache_once, make_ecc_cache_key);
-    if (pthread_getspecific(ecc_cache_key) == NULL)
-        pthread_setspecific(ecc_cache_key, &ecc_cache_key);
-}
-
 /* Signs a response for every CertID of the request, reading each status now. */
 static int sign_answer(struct responder *r, struct responder_worker *w,
                        const struct ocsp_request *req, int64_t now, bool is_stale,
@@ -462,7 +435,6 @@ static int sign_answer(struct responder *r, struct responder_worker *w,
             story->revocation_reason = singles[0].revocation_reason;
         }
     }
-    note_thread_signs();
     struct ocsp_signer signer = {
         .key = &w->key,
         .cert = &r->signer,

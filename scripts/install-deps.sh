@@ -4,9 +4,12 @@
 # runs `apt-get update` only when something is missing. Works as root or via sudo.
 set -eu
 
-# Libraries the programs link (DESIGN section 0).
-BUILD_PACKAGES="build-essential pkg-config libwolfssl-dev libsqlite3-dev check
-libmicrohttpd-dev libcurl4-gnutls-dev libjansson-dev"
+# Libraries the programs link (DESIGN section 0). wolfSSL is not among them:
+# the lab builds its own 5.9.2 (scripts/build-wolfssl.sh) with autotools,
+# from Debian's source package, fetched by apt with the archive keyring.
+BUILD_PACKAGES="build-essential pkg-config libsqlite3-dev check
+libmicrohttpd-dev libcurl4-gnutls-dev libjansson-dev
+autoconf automake libtool debian-archive-keyring ca-certificates"
 # Tools the tests and benchmarks run against our programs (nginx is a peer;
 # libssl-dev builds the benchmarks' OpenSSL client; chromium renders the HTML
 # report, with a font so its text is drawn, and zlib1g-dev lets the test read

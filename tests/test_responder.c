@@ -796,9 +796,6 @@ static void *race_worker(void *arg)
         __atomic_add_fetch(&race->answered, 1, __ATOMIC_SEQ_CST);
         responder_answer_free(&answer);
     }
-    /* wolfSSL keeps a per-thread ECC point cache that only the thread itself
-     * can free; a thread that signed must do so before it ends. */
-    wc_ecc_fp_free();
     return NULL;
 }
 

@@ -18,7 +18,6 @@
 #include "ocsp_fetch.h"
 #include "server.h"
 #include "stapler.h"
-#include "tls13_staple_leak.h"
 #include "trace.h"
 
 static const char usage_text[] =
@@ -163,9 +162,13 @@ int main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &files);
     }
 
-    if (tls13_staple_leak_install() != 0 || wolfSSL_Init() != WOLFSSL_SUCCESS ||
-        ocsp_fetch_global_init(&err) != 0) {
-        cli_error("webserver", "cannot initialise wolfSSL or libcurl");
+    if (wolfSSL_Init() != WOLFSSL_SUCCESS) {
+        cli_error("webserver", "cannot initialise wolfSSL");
+        return 2;
+    }
+    if (ocsp_fetch_global_init(&err) != 0) {
+        cli_error("webserver", "%s", err.msg);
+        wolfSSL_Cleanup();
         return 2;
     }
     if (clock_init(lab, &err) != 0 || trace_open(lab, "webserver", &err) != 0) {
@@ -211,19 +214,14 @@ out:
         struct server_stats stats;
         server_read_stats(&server, &stats);
         trace_event("webserver.stop",
-                    json_pack("{s:I, s:I, s:I, s:I}", "handshakes", (json_int_t)stats.handshakes,
-                              "staples_sent", (json_int_t)stats.staples_sent,
-                              "tls13_staple_copies_reclaimed",
-                              (json_int_t)tls13_staple_leak_reclaimed(),
-                              "tls13_decoded_certs_mended",
-                              (json_int_t)tls13_decoded_certs_mended()),
+                    json_pack("{s:I, s:I}", "handshakes", (json_int_t)stats.handshakes,
+                              "staples_sent", (json_int_t)stats.staples_sent),
                     "The web server for %s stopped after %lld handshakes (%lld with a staple).",
                     config.name, (long long)stats.handshakes, (long long)stats.staples_sent);
     }
     stapler_close(&app.stapler);
     site_slot_free(&slot);
     trace_close();
-    tls13_staple_leak_thread_done();
     wolfSSL_Cleanup();
     return rc;
 }

@@ -22,7 +22,6 @@
 #include "clock.h"
 #include "der.h"
 #include "net.h"
-#include "tls13_staple_leak.h"
 #include "trace.h"
 
 enum conn_state {
@@ -38,7 +37,6 @@ struct conn {
     enum conn_state state;
     WOLFSSL *ssl;
     struct site *site;
-    struct leak_tracker leak;
     int64_t deadline_ms;
     bool asked_status;
     bool got_staple;
@@ -57,8 +55,6 @@ struct worker {
     int epfd;
     struct conn *conns;
 };
-
-static uint64_t next_token = 1;
 
 static void count(int64_t *counter)
 {
@@ -156,15 +152,11 @@ static void conn_close(struct worker *w, struct conn *c, bool is_drop)
     if (is_drop)
         count(&server->stats.dropped);
     if (c->ssl != NULL) {
-        tls13_staple_leak_enter(&c->leak);
         /* RFC 8446 6.1: say close_notify before closing (one try; the socket
          * is non-blocking and the peer may already be gone). */
         if (c->state == CONN_READ_HEAD || c->state == CONN_WRITE)
             wolfSSL_shutdown(c->ssl);
         wolfSSL_free(c->ssl);
-        tls13_staple_leak_leave();
-        tls13_staple_leak_reclaim(&c->leak, c->site != NULL ? c->site->staple : NULL,
-                                  c->is_tls13);
     }
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
@@ -305,13 +297,10 @@ static void answer_request(struct worker *w, struct conn *c)
     queue_response(c, 200, "OK", "text/html; charset=utf-8", page, keep_alive);
 }
 
-/* Runs one wolfSSL step for the connection with the leak tracker attached. */
+/* Runs one wolfSSL step for the connection. */
 static int ssl_call(struct conn *c, int (*fn)(WOLFSSL *))
 {
-    tls13_staple_leak_enter(&c->leak);
-    int rc = fn(c->ssl);
-    tls13_staple_leak_leave();
-    return rc;
+    return fn(c->ssl);
 }
 
 static bool ssl_would_block(struct worker *w, struct conn *c, int rc)
@@ -358,10 +347,6 @@ static bool start_handshake(struct worker *w, struct conn *c)
         conn_close(w, c, true);
         return false;
     }
-    c->leak.token = __atomic_fetch_add(&next_token, 1, __ATOMIC_RELAXED);
-    c->leak.staple_len = c->site->staple != NULL ? c->site->staple_len : 0;
-    c->leak.own_cert = c->site->cert_der;
-    c->leak.own_cert_len = c->site->cert_der_len;
     wolfSSL_set_app_data(c->ssl, c->site);
     wolfSSL_set_fd(c->ssl, c->fd);
     wolfSSL_set_using_nonblock(c->ssl, 1);
@@ -404,9 +389,7 @@ static bool answer_if_complete(struct worker *w, struct conn *c);
 static void do_write(struct worker *w, struct conn *c)
 {
     while (c->out_sent < c->out_len) {
-        tls13_staple_leak_enter(&c->leak);
         int n = wolfSSL_write(c->ssl, c->out + c->out_sent, (int)(c->out_len - c->out_sent));
-        tls13_staple_leak_leave();
         if (n <= 0) {
             if (!ssl_would_block(w, c, n))
                 conn_close(w, c, true);
@@ -439,10 +422,8 @@ static void do_read_head(struct worker *w, struct conn *c)
             do_write(w, c);
             return;
         }
-        tls13_staple_leak_enter(&c->leak);
         int n = wolfSSL_read(c->ssl, c->head + c->head_len,
                              (int)(SERVER_MAX_HEAD_BYTES - c->head_len));
-        tls13_staple_leak_leave();
         if (n <= 0) {
             if (!ssl_would_block(w, c, n))
                 conn_close(w, c, false);
@@ -535,7 +516,6 @@ stop:
         conn_close(w, w->conns, false);
     close(w->epfd);
     free(w);
-    tls13_staple_leak_thread_done();
     return NULL;
 }
 

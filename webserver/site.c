@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tls13_staple_leak.h"
-
 /* wolfSSL asks for the staple through the OpenSSL-style status callback
  * (src/ocsp.c CheckOcspRequest) only when its own cache in this context has
  * no valid entry. It takes ownership of the buffer and frees it after it has
@@ -24,7 +22,6 @@ static int give_staple(WOLFSSL *ssl, void *arg)
     if (copy == NULL)
         return 1;
     memcpy(copy, site->staple, site->staple_len);
-    tls13_staple_leak_note_status_callback();
     wolfSSL_set_tlsext_status_ocsp_resp(ssl, copy, (int)site->staple_len);
     return 0;
 }

@@ -20,7 +20,6 @@
 #include "ocsp_fetch.h"
 #include "ocsp_verify.h"
 #include "pem.h"
-#include "tls13_staple_leak.h"
 #include "trace.h"
 
 #define USER_AGENT "ocsp-lab-webserver/" OCSPLAB_VERSION
@@ -482,7 +481,6 @@ static void *stapler_main(void *arg)
         struct timespec pause = {0, STAPLER_TICK_MS * 1000000L};
         nanosleep(&pause, NULL);
     }
-    tls13_staple_leak_thread_done();
     return NULL;
 }
 

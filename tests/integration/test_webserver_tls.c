@@ -701,8 +701,8 @@ static bool is_open(int fd)
     struct pollfd pfd = {.fd = fd, .events = POLLIN};
     if (poll(&pfd, 1, 0) <= 0)
         return true;
-    char byte;
-    ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    char peeked;
+    ssize_t n = recv(fd, &peeked, 1, MSG_PEEK | MSG_DONTWAIT);
     return n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR));
 }
 
