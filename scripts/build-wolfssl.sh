@@ -32,7 +32,8 @@ TARBALL_NAME="wolfssl_${WOLFSSL_VERSION}.orig.tar.gz"
 # has it), OCSP and stapling (v2 only for a test that asks for it), the
 # OpenSSL-compatible calls the lab uses (message callback, X509/OCSP helpers),
 # certificate and key generation for the CA, session certificates (the status
-# verify callback reads the peer's chain), and HAVE_SECRET_CALLBACK so the
+# verify callback reads the peer's chain), HAVE_EX_DATA (wolfSSL_set_app_data
+# fails silently without it), and HAVE_SECRET_CALLBACK so the
 # browser can write an NSS key log when, and only when, asked. No examples,
 # tests or benchmark programs.
 configure_flags() {
@@ -49,7 +50,7 @@ configure_flags() {
         "--enable-sp --enable-sp-math-all $sp_asm $aesni --enable-ocsp --enable-ocspstapling" \
         "--enable-ocspstapling2 --enable-opensslextra --enable-certgen --enable-keygen" \
         "--enable-certext --enable-sni --enable-sessioncerts" \
-        "CFLAGS=-O2 -fPIC -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALT_NAMES"
+        "CFLAGS=-O2 -fPIC -DHAVE_EX_DATA -DHAVE_SECRET_CALLBACK -DWOLFSSL_ALT_NAMES"
 }
 
 cd "$(dirname "$0")/.."

@@ -1172,7 +1172,7 @@ static void *serve_one(void *arg)
     hs->rc = -1;
     if (ssl == NULL)
         return NULL;
-    wolfSSL_set_app_data(ssl, hs->site);
+    ck_assert_int_eq(wolfSSL_set_app_data(ssl, hs->site), WOLFSSL_SUCCESS);
     wolfSSL_set_fd(ssl, hs->fd);
     hs->rc = wolfSSL_accept(ssl);
     hs->is_tls13 = wolfSSL_version(ssl) == TLS1_3_VERSION;

@@ -297,11 +297,6 @@ static void answer_request(struct worker *w, struct conn *c)
     queue_response(c, 200, "OK", "text/html; charset=utf-8", page, keep_alive);
 }
 
-/* Runs one wolfSSL step for the connection. */
-static int ssl_call(struct conn *c, int (*fn)(WOLFSSL *))
-{
-    return fn(c->ssl);
-}
 
 static bool ssl_would_block(struct worker *w, struct conn *c, int rc)
 {
@@ -347,7 +342,10 @@ static bool start_handshake(struct worker *w, struct conn *c)
         conn_close(w, c, true);
         return false;
     }
-    wolfSSL_set_app_data(c->ssl, c->site);
+    if (wolfSSL_set_app_data(c->ssl, c->site) != WOLFSSL_SUCCESS) {
+        conn_close(w, c, true);
+        return false;
+    }
     wolfSSL_set_fd(c->ssl, c->fd);
     wolfSSL_set_using_nonblock(c->ssl, 1);
     c->state = CONN_HANDSHAKE;
@@ -357,7 +355,7 @@ static bool start_handshake(struct worker *w, struct conn *c)
 
 static void do_handshake(struct worker *w, struct conn *c)
 {
-    int rc = ssl_call(c, wolfSSL_accept);
+    int rc = wolfSSL_accept(c->ssl);
     if (rc != WOLFSSL_SUCCESS) {
         if (!ssl_would_block(w, c, rc))
             conn_close(w, c, true);

@@ -1,9 +1,10 @@
 /* site.h — one immutable snapshot of what the web server presents: its TLS
  * context (certificate, key, protocol versions) and the staple it hands out,
- * if any. wolfSSL caches a staple inside a WOLFSSL_CTX until that staple's
- * nextUpdate (src/ocsp.c GetOcspStatus), so a new staple needs a new context:
- * the stapler builds a new site and swaps it in; connections keep a
- * reference to the site they started with, and the last one frees it. */
+ * if any. A new staple (or a new certificate) is a new site: the stapler
+ * builds it and swaps it in; connections keep a reference to the site they
+ * started with, and the last one frees it, so a handshake never sees half of
+ * a change. (wolfSSL 5.5.4 also cached a staple inside its context until the
+ * staple's nextUpdate; 5.9.2 asks the status callback in every handshake.) */
 #ifndef OCSPLAB_WEBSERVER_SITE_H
 #define OCSPLAB_WEBSERVER_SITE_H
 

@@ -1533,7 +1533,7 @@ START_TEST(test_ca_writes_while_answering)
     free(openssl_request(lab, "shop.test", true, shop_nonce, &len));
 
     snprintf(script, sizeof script,
-             "i=0; while [ $i -lt 25 ]; do "
+             "i=0; while [ $i -lt 60 ]; do "
              "'%s' issue churn$i.test --lab '%s' >/dev/null || exit 1; "
              "'%s' revoke churn$i.test --lab '%s' >/dev/null || exit 1; "
              "i=$((i+1)); done",

@@ -941,8 +941,9 @@ START_TEST(test_keepalive_and_pipelining)
 END_TEST
 
 /* --staple-file FILE staples FILE's bytes as they are (the attack lessons):
- * a good response saved earlier reaches s_client; one wolfSSL will not send
- * (a bare tryLater) means no staple, and the site still serves. */
+ * a good response saved earlier reaches s_client, and so does a bare
+ * tryLater (wolfSSL 5.9.2 sends what the status callback hands it), and the
+ * site still serves. */
 START_TEST(test_staple_file)
 {
     struct world w;
@@ -967,7 +968,8 @@ START_TEST(test_staple_file)
     if (_i == 0)
         assert_stapled_good(text, w.serial, NULL);
     else
-        assert_no_staple(text);
+        ck_assert_msg(test_contains(text, "OCSP Response Status: trylater (0x3)"), EXCERPT,
+                      excerpt(text));
     free(text);
     assert_page_says(&w, "<h1>shop.test</h1>");
     json_t *stats = web_stats(&w);
