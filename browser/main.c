@@ -30,17 +30,15 @@
 static const char usage_text[] =
     "usage: browser visit URL [--users N] [--staple on|off] [--fallback ocsp|none]\n"
     "                         [--policy soft|hard] [--tls 1.2|1.3] [--concurrency K]\n"
-    "                         [--json] [--lab DIR]\n"
+    "                         [--keylog FILE] [--json] [--lab DIR]\n"
     "       browser verify-staple --cert FILE --issuer FILE --staple FILE [--at UNIXTIME]\n"
     "\n"
     "visit: N simulated users, each a fresh browser with no cache, visit URL\n"
     "(https://NAME.test:PORT/; .test names resolve to 127.0.0.1). User k connects from\n"
     "its own address 127.0.A.B (k = 1..254: 127.0.1.k; then 127.0.2.1, ...), checks the\n"
-    "chain and name against LAB/ca/root.pem, and judges the stapled OCSP response:\n"
-    "with the lab's verifier in TLS 1.2, by wolfSSL in TLS 1.3 (wolfSSL 5.5.4 does not\n"
-    "hand an encrypted staple to the application; the verdict says who checked).\n"
-    "wolfSSL's check is the weaker one (it accepts a signer without the OCSPSigning\n"
-    "purpose): --tls 1.2 gives the lab's strict check and its precise reasons.\n"
+    "chain and name against LAB/ca/root.pem, and judges the stapled OCSP response\n"
+    "with the lab's verifier during the handshake, in TLS 1.2 and 1.3 alike (the same\n"
+    "rules and reason words as verify-staple).\n"
     "  --users N          how many users (default 1, at most 10000)\n"
     "  --staple on|off    ask for a staple (status_request) or not (default on)\n"
     "  --fallback ocsp|none  without an acceptable staple, ask the CA's responder\n"
@@ -50,6 +48,10 @@ static const char usage_text[] =
     "                     under both)\n"
     "  --tls 1.2|1.3      force a protocol version (default: either, min 1.2)\n"
     "  --concurrency K    users at a time (default 8, at most 256)\n"
+    "  --keylog FILE      append the TLS secrets to FILE (NSS key log format, mode 0600)\n"
+    "                     so Wireshark/tshark can decrypt the visits, TLS 1.3 staples\n"
+    "                     included; the SSLKEYLOGFILE variable does the same. Never\n"
+    "                     written unless asked.\n"
     "  --json             print JSON instead of lines\n"
     "  --lab DIR          the lab directory (default ./lab)\n"
     "Prints one line per user (address, staple and who checked it, direct OCSP query,\n"
@@ -65,7 +67,7 @@ static const char usage_text[] =
     "environment error\n";
 
 struct browser_flags {
-    const char *lab, *users, *fallback, *policy, *tls, *concurrency;
+    const char *lab, *users, *fallback, *policy, *tls, *concurrency, *keylog;
     const char *staple; /* visit: on|off; verify-staple: the response FILE */
     const char *cert, *issuer, *at;
     bool json;
@@ -92,8 +94,8 @@ static int run_verify_staple(const struct browser_flags *f, size_t extra)
     struct ocsp_verdict verdict;
     struct errbuf err = {{0}};
     int64_t now = 0;
-    if (extra != 0 || f->users != NULL || f->fallback != NULL ||
-        f->policy != NULL || f->tls != NULL || f->concurrency != NULL || f->json) {
+    if (extra != 0 || f->users != NULL || f->fallback != NULL || f->policy != NULL ||
+        f->tls != NULL || f->concurrency != NULL || f->keylog != NULL || f->json) {
         cli_error("browser", "verify-staple takes --cert, --issuer, --staple, --at and --lab "
                              "(see --help)");
         return 2;
@@ -192,7 +194,7 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
 
     if (extra != 1 || f->cert != NULL || f->issuer != NULL || f->at != NULL) {
         cli_error("browser", "visit takes one URL and --users, --staple, --fallback, --policy, "
-                             "--tls, --concurrency, --json, --lab (see --help)");
+                             "--tls, --concurrency, --keylog, --json, --lab (see --help)");
         return 2;
     }
     if (target_parse_url(url, &target, &err) != 0) {
@@ -237,10 +239,19 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
 
     int rc = 2;
     struct visit_outcome *outcomes = NULL;
+    /* Like browsers, SSLKEYLOGFILE asks for the key log too; --keylog wins. */
+    const char *keylog_path = f->keylog;
+    if (keylog_path == NULL && getenv("SSLKEYLOGFILE") != NULL && getenv("SSLKEYLOGFILE")[0] != 0)
+        keylog_path = getenv("SSLKEYLOGFILE");
+    if (keylog_path != NULL && keylog_open(keylog_path, &config.keylog, &err) != 0) {
+        cli_error("browser", "%s", err.msg);
+        return 2;
+    }
     /* Before any thread: wolfSSL, the clock (installed into wolfSSL too), the
      * lab's root, the trace, libcurl. */
     if (tls_client_global_init() != 0) {
         cli_error("browser", "cannot initialise wolfSSL");
+        keylog_close(config.keylog);
         return 2;
     }
     if (load_root(f->lab, &root, &err) != 0 || clock_init(f->lab, &err) != 0 ||
@@ -280,8 +291,8 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
                 json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:I}", "url", target.url, "users",
                           summary.users, "accepted", summary.accepted, "refused", summary.refused,
                           "ocsp_queries", summary.ocsp_queries, "staples_checked_by_lab",
-                          summary.staples_by_lab, "staples_checked_by_wolfssl",
-                          summary.staples_by_wolfssl, "wall_ms", (json_int_t)wall_ms),
+                          summary.staples_by_lab, "reconnects", summary.reconnects, "wall_ms",
+                          (json_int_t)wall_ms),
                 "%d user%s visited %s: %d accepted, %d refused; the browsers sent %d OCSP "
                 "quer%s to the CA's responder.", summary.users, summary.users == 1 ? "" : "s",
                 target.url, summary.accepted, summary.refused, summary.ocsp_queries,
@@ -306,6 +317,7 @@ out:
     free(outcomes);
     free_root(&root);
     trace_close();
+    keylog_close(config.keylog);
     tls_client_global_cleanup();
     return rc;
 }
@@ -321,6 +333,7 @@ int main(int argc, char **argv)
         {"--policy", true, &f.policy, NULL},
         {"--tls", true, &f.tls, NULL},
         {"--concurrency", true, &f.concurrency, NULL},
+        {"--keylog", true, &f.keylog, NULL},
         {"--cert", true, &f.cert, NULL},
         {"--issuer", true, &f.issuer, NULL},
         {"--at", true, &f.at, NULL},

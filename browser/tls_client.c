@@ -1,14 +1,14 @@
 /* tls_client.c — one browser connection over wolfSSL on a non-blocking
- * socket, every wait bounded by a deadline (see tls_client.h for what it
- * learns about staples in TLS 1.2 and 1.3). RFC 6066 8 (status_request),
- * RFC 6125 (host name check, done by wolfSSL), RFC 9112 (the GET). */
+ * socket, every wait bounded by a deadline (see tls_client.h for how it gets
+ * the staple in TLS 1.2 and 1.3). RFC 6066 8 (status_request), RFC 6125
+ * (host name check, done by wolfSSL), RFC 9112 (the GET). */
 #include "clock.h"
 #include "tls_client.h"
 
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
-#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
+#include <wolfssl/wolfio.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,16 +24,28 @@
 #include <unistd.h>
 
 #include "certstatus.h"
+#include "tls13_status.h"
 
 /* TLS record content type of handshake messages (RFC 5246 6.2.1). */
 #define TLS_CONTENT_HANDSHAKE 22
-/* Handshake message types the message callback looks for (RFC 5246 7.4). */
-#define TLS_HANDSHAKE_SERVER_HELLO 2
+/* The longest TLS secret (SHA-384) and client random (RFC 8446 4.1.2). */
+#define TLS_MAX_SECRET_BYTES 48
+#define TLS_RANDOM_BYTES 32
 
+/* What the callbacks of one connection gather. */
 struct capture {
+    const struct tls_client_config *config;
     struct tls_client_result *result;
+    int fd;
     bool saw_server_message;
     bool is_too_large;
+    /* The server's first flight as received, while the handshake runs, and
+     * the secret that decrypts its TLS 1.3 part: only for reading back a
+     * staple wolfSSL could not decode (tls13_status.h). Wiped after use. */
+    bool is_flight_kept;
+    struct der_buf flight;
+    uint8_t server_handshake_secret[TLS_MAX_SECRET_BYTES];
+    size_t server_handshake_secret_len;
 };
 
 /* Waits until fd is ready for `events` or the deadline passes: 0 ready,
@@ -76,6 +88,115 @@ static void on_handshake_message(int write_p, int version, int content_type, con
         cap->result->has_certificate_status = true;
 }
 
+/* wolfSSL's status verify callback (see tls_client.h): the leaf's stapled
+ * OCSPResponse, which wolfSSL could decode, and wolfSSL's own opinion of it
+ * in `wolfssl_verdict` (0 or an error code). The judge decides instead:
+ * returning 0 lets the handshake go on, a negative code ends it. */
+static int on_staple(WOLFSSL *ssl, int wolfssl_verdict, unsigned char *response,
+                     unsigned int response_len, unsigned int index, void *arg)
+{
+    struct capture *cap = arg;
+    struct tls_client_result *result = cap->result;
+    if (index != 0)
+        return 0; /* a status for an intermediate: the lab's chains have none */
+    WOLFSSL_X509_CHAIN *chain = wolfSSL_get_peer_chain(ssl);
+    const uint8_t *leaf = chain != NULL ? wolfSSL_get_chain_cert(chain, 0) : NULL;
+    int leaf_len = chain != NULL ? wolfSSL_get_chain_length(chain, 0) : 0;
+    der_buf_free(&result->staple);
+    if (response_len > TLS_CLIENT_MAX_STATUS_BYTES ||
+        der_write_raw(&result->staple, response, response_len) != DER_OK) {
+        cap->is_too_large = true;
+        return BAD_CERTIFICATE_STATUS_ERROR;
+    }
+    result->was_staple_judged = true;
+    result->wolfssl_staple_verdict = wolfssl_verdict;
+    result->judgement =
+        leaf == NULL || leaf_len <= 0 || cap->config->judge_staple == NULL
+            ? TLS_STAPLE_FATAL
+            : cap->config->judge_staple(cap->config->judge_arg, response, response_len, leaf,
+                                        (size_t)leaf_len);
+    if (result->judgement != TLS_STAPLE_FATAL)
+        return 0;
+    return wolfssl_verdict < 0 ? wolfssl_verdict : BAD_CERTIFICATE_STATUS_ERROR;
+}
+
+static size_t client_random(WOLFSSL *ssl, uint8_t out[TLS_RANDOM_BYTES])
+{
+    return wolfSSL_get_client_random(ssl, out, TLS_RANDOM_BYTES);
+}
+
+/* TLS 1.3 secrets as wolfSSL derives them: into the key log when there is
+ * one, and the server handshake secret kept for tls13_status. */
+static int on_tls13_secret(WOLFSSL *ssl, int id, const unsigned char *secret, int secret_len,
+                           void *arg)
+{
+    static const struct {
+        int id;
+        const char *label;
+    } labels[] = {
+        {CLIENT_EARLY_TRAFFIC_SECRET, "CLIENT_EARLY_TRAFFIC_SECRET"},
+        {CLIENT_HANDSHAKE_TRAFFIC_SECRET, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"},
+        {SERVER_HANDSHAKE_TRAFFIC_SECRET, "SERVER_HANDSHAKE_TRAFFIC_SECRET"},
+        {CLIENT_TRAFFIC_SECRET, "CLIENT_TRAFFIC_SECRET_0"},
+        {SERVER_TRAFFIC_SECRET, "SERVER_TRAFFIC_SECRET_0"},
+        {EARLY_EXPORTER_SECRET, "EARLY_EXPORTER_SECRET"},
+        {EXPORTER_SECRET, "EXPORTER_SECRET"},
+    };
+    struct capture *cap = arg;
+    if (secret_len <= 0 || secret_len > TLS_MAX_SECRET_BYTES)
+        return 0;
+    if (id == SERVER_HANDSHAKE_TRAFFIC_SECRET && cap->is_flight_kept) {
+        memcpy(cap->server_handshake_secret, secret, (size_t)secret_len);
+        cap->server_handshake_secret_len = (size_t)secret_len;
+    }
+    if (cap->config->keylog == NULL)
+        return 0;
+    uint8_t random[TLS_RANDOM_BYTES];
+    size_t random_len = client_random(ssl, random);
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        if (labels[i].id == id)
+            keylog_write(cap->config->keylog, labels[i].label, random, random_len, secret,
+                         (size_t)secret_len);
+    return 0;
+}
+
+/* TLS 1.2: the master secret, as CLIENT_RANDOM. */
+static int on_tls12_secret(WOLFSSL *ssl, void *secret, int secret_len, void *arg)
+{
+    struct capture *cap = arg;
+    uint8_t random[TLS_RANDOM_BYTES];
+    if (cap->config->keylog != NULL && secret_len > 0) {
+        size_t random_len = client_random(ssl, random);
+        keylog_write(cap->config->keylog, "CLIENT_RANDOM", random, random_len, secret,
+                     (size_t)secret_len);
+    }
+    return 0;
+}
+
+/* wolfSSL's own socket receive, keeping a bounded copy of what the server
+ * sent while the handshake runs (tls13_status reads a staple back from it). */
+static int receive_and_keep(WOLFSSL *ssl, char *buf, int size, void *arg)
+{
+    struct capture *cap = arg;
+    int received = EmbedReceive(ssl, buf, size, &cap->fd);
+    if (received > 0 && cap->is_flight_kept) {
+        if (cap->flight.len + (size_t)received > TLS_CLIENT_MAX_FLIGHT_BYTES ||
+            der_write_raw(&cap->flight, (const uint8_t *)buf, (size_t)received) != DER_OK)
+            cap->is_flight_kept = false; /* beyond any first flight the lab sends */
+    }
+    return received;
+}
+
+static void forget_flight(struct capture *cap)
+{
+    if (cap->flight.data != NULL)
+        explicit_bzero(cap->flight.data, cap->flight.len);
+    der_buf_free(&cap->flight);
+    explicit_bzero(cap->server_handshake_secret, sizeof cap->server_handshake_secret);
+    cap->server_handshake_secret_len = 0;
+    cap->is_flight_kept = false;
+}
+
 /* wolfSSL error codes that the browser explains, in words, in one place. */
 static const struct {
     int code;
@@ -84,9 +205,7 @@ static const struct {
 } known_errors[] = {
     {OCSP_CERT_REVOKED, "OCSP_CERT_REVOKED", "the stapled OCSP response says revoked"},
     {BAD_CERTIFICATE_STATUS_ERROR, "BAD_CERTIFICATE_STATUS_ERROR",
-     "the stapled OCSP response failed wolfSSL's check"},
-    {OCSP_LOOKUP_FAIL, "OCSP_LOOKUP_FAIL",
-     "the server acknowledged status_request but sent no CertificateStatus"},
+     "the stapled OCSP response was refused"},
     {OCSP_CERT_UNKNOWN, "OCSP_CERT_UNKNOWN", "no OCSP status for the certificate"},
     {DOMAIN_NAME_MISMATCH, "DOMAIN_NAME_MISMATCH",
      "the certificate is not for this host name"},
@@ -138,6 +257,7 @@ void tls_client_result_free(struct tls_client_result *result)
     if (result == NULL)
         return;
     der_buf_free(&result->certificate_status);
+    der_buf_free(&result->staple);
     der_buf_free(&result->peer_cert);
 }
 
@@ -241,6 +361,8 @@ static WOLFSSL_CTX *make_context(const struct tls_client_config *config,
         snprintf(result->error, sizeof result->error, "cannot enable OCSP stapling");
         goto fail;
     }
+    /* The context is this connection's alone, so its callback argument can
+     * be the connection's capture (set by the caller). */
     /* A fresh browser: no session is stored, so none can be resumed. */
     if (wolfSSL_CTX_set_session_cache_mode(ctx, WOLFSSL_SESS_CACHE_OFF) != WOLFSSL_SUCCESS) {
         snprintf(result->error, sizeof result->error, "cannot turn the session cache off");
@@ -429,10 +551,40 @@ void tls_client_close(struct tls_client_session *session)
         wolfSSL_CTX_free(session->ctx);
     if (session->fd >= 0)
         close(session->fd);
+    forget_flight(&session->cap);
     free(session);
 }
 
-/* Records how a failed handshake ended, in words and as a staple refusal. */
+/* wolfSSL ended the handshake over a staple before the judge saw it: what
+ * did the server send? TLS 1.2: the CertificateStatus message the message
+ * callback kept. TLS 1.3: read back out of the server's encrypted flight. */
+static void recover_undecodable_staple(struct tls_client_session *s)
+{
+    struct tls_client_result *result = s->result;
+    struct capture *cap = &s->cap;
+    result->is_staple_undecodable = true;
+    if (!result->is_tls13) {
+        if (!result->has_certificate_status)
+            snprintf(result->certificate_status_why, sizeof result->certificate_status_why,
+                     "%s", cap->is_too_large ? "the CertificateStatus message was too large"
+                                             : "no CertificateStatus message was kept");
+        return;
+    }
+    struct tls13_status_input in = {
+        .server_bytes = cap->flight.data,
+        .server_len = cap->flight.len,
+        .cipher_suite = wolfSSL_get_current_cipher_suite(s->ssl),
+        .server_handshake_secret = cap->server_handshake_secret,
+        .secret_len = cap->server_handshake_secret_len,
+    };
+    if (tls13_status_recover(&in, &result->certificate_status, result->certificate_status_why,
+                             sizeof result->certificate_status_why) == 0)
+        result->has_certificate_status = true;
+    else
+        result->is_staple_undecodable = false; /* no staple found: an ordinary failure */
+}
+
+/* Records how a failed handshake ended, in words. */
 static void handshake_failed(struct tls_client_session *s, int error)
 {
     struct tls_client_result *result = s->result;
@@ -441,25 +593,43 @@ static void handshake_failed(struct tls_client_session *s, int error)
                  s->config->timeout_ms);
     else
         describe_error(result, s->ssl, error);
-    if (error == OCSP_CERT_REVOKED)
-        result->staple_refusal = TLS_STAPLE_REFUSAL_REVOKED;
-    else if (error == BAD_CERTIFICATE_STATUS_ERROR)
-        result->staple_refusal = TLS_STAPLE_REFUSAL_BAD;
-    else if (error == OCSP_LOOKUP_FAIL && s->config->wants_staple &&
-             !result->has_certificate_status)
-        /* TLS 1.2, src/internal.c SanityCheckMsgReceived: status_request
-         * acknowledged but ServerKeyExchange came without CertificateStatus;
-         * TLSX_CSR_ForceRequest then fails since no OCSP lookup is enabled. */
-        result->staple_refusal = TLS_STAPLE_REFUSAL_MISSING;
     /* The version is known once the server answered; before that
      * wolfSSL_version() only says what the client offered. */
     result->has_version = s->cap.saw_server_message || result->has_peer_cert ||
-                          result->staple_refusal != TLS_STAPLE_REFUSAL_NONE;
+                          result->was_staple_judged;
     result->is_tls13 = wolfSSL_version(s->ssl) == TLS1_3_VERSION;
+    if (s->config->wants_staple && !result->was_staple_judged &&
+        (error == BAD_CERTIFICATE_STATUS_ERROR || error == BUFFER_ERROR) &&
+        (result->has_certificate_status || result->is_tls13))
+        recover_undecodable_staple(s);
     if (s->cap.is_too_large)
         snprintf(result->error, sizeof result->error,
-                 "the server's CertificateStatus message is larger than %d bytes",
+                 "the server's stapled response is larger than %d bytes",
                  TLS_CLIENT_MAX_STATUS_BYTES);
+}
+
+/* Sets up the connection's callbacks: the staple's judge, the secrets (key
+ * log, TLS 1.3 read-back), the kept first flight, and the TLS 1.2
+ * CertificateStatus message. Returns 0, or -1 with result->error set. */
+static int watch_handshake(struct tls_client_session *s)
+{
+    const struct tls_client_config *config = s->config;
+    struct tls_client_result *result = s->result;
+    s->cap.is_flight_kept = config->wants_staple;
+    if (config->wants_staple)
+        wolfSSL_CTX_set_ocsp_status_verify_cb(s->ctx, on_staple, &s->cap);
+    if (wolfSSL_set_msg_callback(s->ssl, on_handshake_message) != WOLFSSL_SUCCESS ||
+        wolfSSL_set_msg_callback_arg(s->ssl, &s->cap) != WOLFSSL_SUCCESS) {
+        snprintf(result->error, sizeof result->error, "cannot watch the handshake");
+        return -1;
+    }
+    if ((config->wants_staple || config->keylog != NULL) &&
+        (wolfSSL_set_tls13_secret_cb(s->ssl, on_tls13_secret, &s->cap) != WOLFSSL_SUCCESS ||
+         wolfSSL_set_secret_cb(s->ssl, on_tls12_secret, &s->cap) != WOLFSSL_SUCCESS)) {
+        snprintf(result->error, sizeof result->error, "cannot follow the TLS secrets");
+        return -1;
+    }
+    return 0;
 }
 
 int tls_client_open(const struct tls_client_config *config, struct tls_client_result *result,
@@ -479,7 +649,9 @@ int tls_client_open(const struct tls_client_config *config, struct tls_client_re
     s->config = config;
     s->result = result;
     s->fd = -1;
+    s->cap.config = config;
     s->cap.result = result;
+    s->cap.fd = -1;
     s->ctx = make_context(config, result);
     if (s->ctx == NULL)
         goto fail;
@@ -501,11 +673,8 @@ int tls_client_open(const struct tls_client_config *config, struct tls_client_re
         snprintf(result->error, sizeof result->error, "cannot ask for OCSP stapling");
         goto fail;
     }
-    if (wolfSSL_set_msg_callback(s->ssl, on_handshake_message) != WOLFSSL_SUCCESS ||
-        wolfSSL_set_msg_callback_arg(s->ssl, &s->cap) != WOLFSSL_SUCCESS) {
-        snprintf(result->error, sizeof result->error, "cannot watch the handshake");
+    if (watch_handshake(s) != 0)
         goto fail;
-    }
 
     result->stage = TLS_STAGE_CONNECT;
     if (open_connection(config, started + config->timeout_ms, result, &s->fd) != 0)
@@ -515,6 +684,9 @@ int tls_client_open(const struct tls_client_config *config, struct tls_client_re
         snprintf(result->error, sizeof result->error, "cannot attach the socket");
         goto fail;
     }
+    s->cap.fd = s->fd;
+    wolfSSL_SSLSetIORecv(s->ssl, receive_and_keep);
+    wolfSSL_SetIOReadCtx(s->ssl, &s->cap);
     wolfSSL_set_using_nonblock(s->ssl, 1);
 
     result->stage = TLS_STAGE_HANDSHAKE;
@@ -527,13 +699,9 @@ int tls_client_open(const struct tls_client_config *config, struct tls_client_re
         handshake_failed(s, error);
         goto fail;
     }
+    forget_flight(&s->cap);
     result->has_version = true;
     result->is_tls13 = wolfSSL_version(s->ssl) == TLS1_3_VERSION;
-    /* ProcessCSR records producedAt only for a staple it accepted. */
-    unsigned char produced[64];
-    int produced_format = 0;
-    result->wolfssl_accepted_staple =
-        wolfSSL_get_ocsp_producedDate(s->ssl, produced, sizeof produced, &produced_format) == 0;
     result->stage = TLS_STAGE_HTTP;
     *session_out = s;
     return 0;

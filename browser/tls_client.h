@@ -3,37 +3,33 @@
  * against the lab root, SNI, optionally status_request (RFC 6066 8), then
  * `GET / HTTP/1.1`. Every phase has a deadline and every read a size limit.
  *
- * What it learns about a staple, and why that differs between the versions,
- * read in Debian 12's wolfSSL 5.5.4 source (line numbers of that tree):
- *  - TLS 1.2: CertificateStatus travels in the clear. DoHandShakeMsgType
- *    hands every received handshake message to AddPacketInfo *before*
- *    processing it (src/internal.c:15515), and AddPacketInfo calls the
- *    message callback while keys.encryptionOn != 1 (src/internal.c:25364).
- *    The whole message is copied into the result, so the lab's verifier can
- *    judge the staple even when wolfSSL's own check (ProcessCSR,
- *    src/internal.c:12020, from DoCertificateStatus :14667) ends the
- *    handshake over it.
- *  - TLS 1.3: the staple is an extension of the encrypted Certificate
- *    message. Received TLS 1.3 messages never reach AddPacketInfo
- *    (src/tls13.c only calls AddLateName, e.g. :4321), and encryption is on
- *    anyway; TLSX_CSR_Parse keeps only a pointer into the record buffer
- *    (src/tls.c:3124); ProcessCSR (from ProcessPeerCerts,
- *    src/internal.c:13829) decodes it with hidden, non-interposable functions
- *    (OcspResponseDecode, CompareOcspReqResp) and keeps no copy;
- *    ssl->ocspResp is only a server's; and this build has no TLS 1.3
- *    secret/keylog callback (no HAVE_SECRET_CALLBACK) to decrypt the record.
- *    So in TLS 1.3 wolfSSL's check decides: signature against the CAs of the
- *    context, CertID, thisUpdate/nextUpdate against the clock with no skew
- *    (wolfcrypt/src/asn.c:33861, :33893), status good; OCSP_CERT_REVOKED for
- *    revoked, BAD_CERTIFICATE_STATUS_ERROR for any other failure.
- *    What the application can still learn: ProcessCSR copies producedAt into
- *    the connection only for a staple it accepted (src/internal.c:12096) and
- *    wolfSSL_get_ocsp_producedDate() (src/ssl.c:34094) fails on a connection
- *    that has none. A refused staple ends the handshake, so a completed TLS
- *    1.3 handshake with status_request either carried a staple wolfSSL
- *    accepted (producedDate set) or carried none: one handshake tells.
- *    wolfSSL 5.8.4's wolfSSL_CTX_set_ocsp_status_verify_cb would close the
- *    gap by handing over the bytes.
+ * How the browser gets the staple, read in wolfSSL 5.9.2's source:
+ *  - wolfSSL_CTX_set_ocsp_status_verify_cb hands the application the raw
+ *    OCSPResponse of every stapled response wolfSSL can decode, in TLS 1.2
+ *    (DoCertificateStatus -> ProcessCSR) and TLS 1.3 (ProcessPeerCerts ->
+ *    ProcessPeerCertsChainOCSPStatusCheck -> ProcessCSR_ex), together with
+ *    wolfSSL's own opinion; what the callback returns replaces that opinion
+ *    (src/internal.c CsrDoStatusVerifyCb). So the lab's verifier (DESIGN 9,
+ *    through config->judge_staple) decides in both versions, during the
+ *    handshake, as a real browser does: a fatal verdict ends the handshake
+ *    with an alert, anything else lets it go on. The leaf certificate comes
+ *    from the session's chain (SESSION_CERTS), filled before the status.
+ *  - A response wolfSSL cannot decode at all (garbage, or a responder's bare
+ *    "tryLater", which has no responseBytes) ends the handshake with
+ *    BAD_CERTIFICATE_STATUS_ERROR before the callback (ProcessCSR_ex's first
+ *    OcspResponseDecode). Its bytes are still recovered for the verifier: in
+ *    TLS 1.2 from the cleartext CertificateStatus message (wolfSSL's message
+ *    callback sees it before processing it), in TLS 1.3 by decrypting the
+ *    browser's own copy of the server's records with the server handshake
+ *    traffic secret (tls13_status.h).
+ *  - A server that acknowledges status_request and then sends no
+ *    CertificateStatus is not an error in 5.9.2 unless OCSP lookups or
+ *    must-staple are enabled in wolfSSL (src/internal.c, the
+ *    ServerHelloDone check), and the browser enables neither: it applies
+ *    must-staple itself.
+ *
+ * With a key log (config->keylog) every secret wolfSSL derives is written in
+ * the NSS format, so Wireshark can decrypt the connection.
  *
  * This file is the only one of the browser that includes wolfssl/ssl.h (its
  * error enumerators OCSP_CERT_REVOKED/... must stay away from OCSP logic). */
@@ -45,6 +41,7 @@
 #include <stdint.h>
 
 #include "der.h"
+#include "keylog.h"
 
 enum tls_choice {
     TLS_CHOICE_ANY, /* TLS 1.2 or 1.3, the server picks (1.3 when it can) */
@@ -57,6 +54,23 @@ enum tls_choice {
 /* The largest CertificateStatus message kept: an OCSP response is a few KB
  * (common/ocsp_fetch.h allows 64 KB) plus 8 bytes of framing. */
 #define TLS_CLIENT_MAX_STATUS_BYTES (64 * 1024 + 8)
+/* How much of the server's first flight is kept to read a TLS 1.3 staple
+ * back (tls13_status.h): its certificates, the staple and record overhead. */
+#define TLS_CLIENT_MAX_FLIGHT_BYTES (160 * 1024)
+
+/* What the browser concludes about a stapled response inside the handshake. */
+enum tls_staple_judgement {
+    TLS_STAPLE_USE,    /* acceptable: no need to ask the CA */
+    TLS_STAPLE_IGNORE, /* unusable but not alarming (stale, tryLater): as if none came */
+    TLS_STAPLE_FATAL,  /* revoked, forged, about another certificate: end the handshake */
+};
+
+/* The browser's judge for the leaf's stapled OCSPResponse (DER), called
+ * during the handshake with the leaf certificate (DER) it is about. */
+typedef enum tls_staple_judgement (*tls_staple_judge_fn)(void *arg, const uint8_t *response,
+                                                         size_t response_len,
+                                                         const uint8_t *leaf_der,
+                                                         size_t leaf_len);
 
 struct tls_client_config {
     const char *server_name;  /* SNI, Host header, and the name the certificate must carry */
@@ -68,6 +82,9 @@ struct tls_client_config {
     size_t root_pem_len;
     enum tls_choice versions;
     bool wants_staple;        /* send status_request */
+    tls_staple_judge_fn judge_staple; /* with wants_staple: decides on the staple */
+    void *judge_arg;
+    struct keylog *keylog;    /* NULL: no secrets are written anywhere */
     int timeout_ms;           /* each of: connect, handshake, HTTP exchange */
     const char *user_agent;
 };
@@ -81,30 +98,30 @@ enum tls_client_stage {
     TLS_STAGE_DONE,      /* the page came back */
 };
 
-/* How wolfSSL's own staple check ended a handshake, if it did. */
-enum tls_staple_refusal {
-    TLS_STAPLE_REFUSAL_NONE,
-    TLS_STAPLE_REFUSAL_REVOKED, /* OCSP_CERT_REVOKED: the staple says revoked */
-    TLS_STAPLE_REFUSAL_BAD,     /* BAD_CERTIFICATE_STATUS_ERROR: any other failed rule */
-    TLS_STAPLE_REFUSAL_MISSING, /* TLS 1.2: status_request acknowledged, no
-                                   CertificateStatus came (OCSP_LOOKUP_FAIL) */
-};
-
 struct tls_client_result {
     enum tls_client_stage stage;  /* TLS_STAGE_DONE on success, else where it failed */
     char error[256];              /* what went wrong, when stage != DONE */
     int wolfssl_error;            /* wolfSSL's error code of a failed handshake, or 0 */
     char wolfssl_error_name[64];  /* e.g. "BAD_CERTIFICATE_STATUS_ERROR" */
-    enum tls_staple_refusal staple_refusal;
     bool is_tls13;                /* the version the server chose (known after ServerHello) */
     bool has_version;
-    /* TLS 1.2: the CertificateStatus handshake message as received (caller
-     * frees with der_buf_free); frame it with certstatus_parse. */
+    /* The judge saw the leaf's staple during the handshake, and said this;
+     * `staple` is that OCSPResponse (caller frees with der_buf_free) and
+     * wolfssl_staple_verdict wolfSSL's own opinion (0, or its error code),
+     * for the trace. */
+    bool was_staple_judged;
+    enum tls_staple_judgement judgement;
+    struct der_buf staple;
+    int wolfssl_staple_verdict;
+    /* wolfSSL ended the handshake over a stapled response it could not
+     * decode, before the judge could see it (see the header comment). */
+    bool is_staple_undecodable;
+    /* Then its CertificateStatus message, recovered (TLS 1.2: as received;
+     * TLS 1.3: read back out of the Certificate message and framed the same
+     * way); frame it with certstatus_parse. Caller frees with der_buf_free. */
     bool has_certificate_status;
     struct der_buf certificate_status;
-    /* wolfSSL's ProcessCSR accepted a staple on this connection (its
-     * producedAt was recorded; see the header comment). */
-    bool wolfssl_accepted_staple;
+    char certificate_status_why[128]; /* why it could not be recovered */
     /* The server's certificate (DER; caller frees), when the handshake got
      * far enough to receive it. */
     bool has_peer_cert;

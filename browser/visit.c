@@ -47,13 +47,16 @@ struct visit {
     char staple_reason[VISIT_REASON_MAX]; /* a stale/not-yet-valid/unsuccessful staple's reason */
     char staple_detail[640];            /* ... and the verifier's words about it */
     char staple_good_why[1024];         /* what a good staple said, for the verdict */
+    /* The verifier's verdict on the staple, reached during the handshake
+     * (judge_in_handshake) or after it (an undecodable staple). */
+    bool has_staple_verdict;
+    struct ocsp_verdict staple_verdict;
+    size_t staple_bytes;
 };
 
 const char *visit_checker_name(enum visit_checker checker)
 {
-    return checker == VISIT_CHECKED_BY_LAB       ? "lab"
-           : checker == VISIT_CHECKED_BY_WOLFSSL ? "wolfSSL"
-                                                 : "";
+    return checker == VISIT_CHECKED_BY_LAB ? "lab" : "";
 }
 
 /* The fields every browser event carries, plus `extra` (may be NULL, stolen). */
@@ -93,6 +96,10 @@ static void fmt_time(int64_t t, char out[CLOCK_RFC3339_LEN])
     clock_format_rfc3339(t * 1000, out, CLOCK_RFC3339_LEN);
 }
 
+static enum tls_staple_judgement judge_in_handshake(void *arg, const uint8_t *response,
+                                                   size_t response_len, const uint8_t *leaf_der,
+                                                   size_t leaf_len);
+
 /* ---- The TLS connection --------------------------------------------------------- */
 
 /* Opens a connection (asking for a staple or not) and traces how it went. */
@@ -109,6 +116,9 @@ static void connect_once(struct visit *v, bool asks_staple)
         .root_pem_len = c->root_pem_len,
         .versions = c->versions,
         .wants_staple = asks_staple,
+        .judge_staple = judge_in_handshake,
+        .judge_arg = v,
+        .keylog = c->keylog,
         .timeout_ms = c->timeout_ms,
         .user_agent = USER_AGENT,
     };
@@ -143,9 +153,9 @@ static void connect_once(struct visit *v, bool asks_staple)
     }
     trace_event("tls.handshake.done",
                 fields(v, json_pack("{s:s, s:I, s:b, s:I}", "version", tls_client_version_name(r),
-                                    "ms", (json_int_t)r->handshake_ms, "certificate_status",
-                                    r->has_certificate_status, "certificate_status_bytes",
-                                    (json_int_t)r->certificate_status.len)),
+                                    "ms", (json_int_t)r->handshake_ms, "stapled",
+                                    r->was_staple_judged, "staple_bytes",
+                                    (json_int_t)r->staple.len)),
                 "User %d completed a %s handshake with %s in %lld ms: the certificate chain "
                 "leads to the lab's root and names %s.", v->out->user, tls_client_version_name(r),
                 v->site, (long long)r->handshake_ms, v->site);
@@ -192,82 +202,127 @@ static enum staple_class class_of(enum ocsp_verdict_reason reason)
     }
 }
 
-/* TLS 1.2: the lab's verifier judges the bytes wolfSSL's callback copied. */
-static enum staple_class judge_staple_bytes(struct visit *v)
+static void verdict_malformed(struct ocsp_verdict *verdict, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void verdict_malformed(struct ocsp_verdict *verdict, const char *fmt, ...)
+{
+    va_list ap;
+    memset(verdict, 0, sizeof *verdict);
+    verdict->reason = OCSP_VERDICT_MALFORMED;
+    va_start(ap, fmt);
+    vsnprintf(verdict->explanation, sizeof verdict->explanation, fmt, ap);
+    va_end(ap);
+}
+
+/* The lab's verifier on the leaf's stapled OCSPResponse, inside the
+ * handshake (tls_client.h): its verdict is kept for the visit, and a fatal
+ * one ends the handshake as a real browser does. */
+static enum tls_staple_judgement judge_in_handshake(void *arg, const uint8_t *response,
+                                                   size_t response_len, const uint8_t *leaf_der,
+                                                   size_t leaf_len)
+{
+    struct visit *v = arg;
+    struct errbuf err = {{0}};
+    struct x509_cert leaf;
+    v->has_staple_verdict = true;
+    v->staple_bytes = response_len;
+    if (x509_parse(&leaf, leaf_der, leaf_len, &err) != 0) {
+        verdict_malformed(&v->staple_verdict,
+                          "The staple cannot be checked: the server's certificate could not be "
+                          "read (%.200s).", err.msg);
+    } else {
+        struct ocsp_verify_input in = {.cert = &leaf, .issuer = v->config->root, .now = clock_now()};
+        ocsp_verify_response(response, response_len, &in, &v->staple_verdict);
+    }
+    switch (class_of(v->staple_verdict.reason)) {
+    case STAPLE_GOOD:
+        return TLS_STAPLE_USE;
+    case STAPLE_SOFT_BAD:
+        return TLS_STAPLE_IGNORE;
+    default:
+        return TLS_STAPLE_FATAL;
+    }
+}
+
+/* A staple wolfSSL could not decode (garbage, a bare tryLater): the browser
+ * frames the CertificateStatus it recovered and runs the verifier on it. */
+static void judge_undecodable(struct visit *v)
 {
     const struct tls_client_result *r = &v->result;
-    struct ocsp_verdict verdict;
     struct der_cursor response;
-    v->out->has_staple = true;
-    v->out->staple_checker = VISIT_CHECKED_BY_LAB;
+    v->has_staple_verdict = true;
+    if (!r->has_certificate_status) {
+        verdict_malformed(&v->staple_verdict,
+                          "The stapled response could not be decoded, and the browser could not "
+                          "read it back: %s.", r->certificate_status_why);
+        return;
+    }
     int framing = certstatus_parse(r->certificate_status.data, r->certificate_status.len,
                                    &response);
     if (framing != CERTSTATUS_OK) {
-        memset(&verdict, 0, sizeof verdict);
-        verdict.reason = OCSP_VERDICT_MALFORMED;
-        snprintf(verdict.explanation, sizeof verdict.explanation,
-                 "The server's CertificateStatus message is not well-formed: %s.",
-                 certstatus_strerror(framing));
-    } else if (!v->has_leaf) {
-        memset(&verdict, 0, sizeof verdict);
-        verdict.reason = OCSP_VERDICT_MALFORMED;
-        snprintf(verdict.explanation, sizeof verdict.explanation,
-                 "The staple cannot be checked: the server's certificate could not be read.");
-    } else {
-        struct ocsp_verify_input in = {
-            .cert = &v->leaf, .issuer = v->config->root, .now = clock_now()};
-        ocsp_verify_response(response.p, response.left, &in, &verdict);
+        verdict_malformed(&v->staple_verdict,
+                          "The server's CertificateStatus is not well-formed: %s.",
+                          certstatus_strerror(framing));
+        v->staple_bytes = r->certificate_status.len;
+        return;
     }
-    const char *name = ocsp_verdict_reason_name(verdict.reason);
+    v->staple_bytes = response.left;
+    if (!v->has_leaf) {
+        verdict_malformed(&v->staple_verdict,
+                          "The staple cannot be checked: the server's certificate could not be "
+                          "read.");
+        return;
+    }
+    struct ocsp_verify_input in = {.cert = &v->leaf, .issuer = v->config->root, .now = clock_now()};
+    ocsp_verify_response(response.p, response.left, &in, &v->staple_verdict);
+}
+
+/* Traces the verdict on the staple and turns it into the visit's path. */
+static enum staple_class conclude_staple(struct visit *v)
+{
+    const struct tls_client_result *r = &v->result;
+    const struct ocsp_verdict *verdict = &v->staple_verdict;
+    const char *name = ocsp_verdict_reason_name(verdict->reason);
+    v->out->has_staple = true;
+    v->out->staple_checker = VISIT_CHECKED_BY_LAB;
     set_text(v->out->staple_status, sizeof v->out->staple_status, name);
-    /* wolfSSL ran its own check too; say where the two disagree. */
-    bool wolfssl_refused = r->staple_refusal == TLS_STAPLE_REFUSAL_REVOKED ||
-                           r->staple_refusal == TLS_STAPLE_REFUSAL_BAD;
     char a[CLOCK_RFC3339_LEN] = "", b[CLOCK_RFC3339_LEN] = "";
-    if (verdict.this_update != 0)
-        fmt_time(verdict.this_update, a);
-    if (verdict.has_next_update)
-        fmt_time(verdict.next_update, b);
+    if (verdict->this_update != 0)
+        fmt_time(verdict->this_update, a);
+    if (verdict->has_next_update)
+        fmt_time(verdict->next_update, b);
+    enum staple_class cls = class_of(verdict->reason);
+    const char *where = r->is_tls13 ? "inside the encrypted Certificate message (TLS 1.3)"
+                                    : "in the CertificateStatus message (TLS 1.2)";
+    const char *ending = cls == STAPLE_HARD_BAD ? " The browser ended the handshake."
+                         : r->is_staple_undecodable
+                             ? " wolfSSL had already ended the handshake: it cannot decode such "
+                               "a response."
+                             : "";
     trace_event("staple.verify",
-                fields(v, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s}", "checked_by", "lab",
-                                    "reason", name, "explanation", verdict.explanation, "bytes",
-                                    (json_int_t)response.left, "this_update", a, "next_update", b,
-                                    "signer", verdict.signer, "wolfssl",
-                                    wolfssl_refused ? r->wolfssl_error_name : "accepted")),
-                "User %d checked the stapled OCSP response with the lab's verifier (TLS 1.2 "
-                "sends it in the clear): %s. %s%s", v->out->user, name, verdict.explanation,
-                verdict.reason == OCSP_VERDICT_GOOD && wolfssl_refused
-                    ? " (wolfSSL's own, stricter check refused it and ended the handshake.)"
-                : verdict.reason != OCSP_VERDICT_GOOD && !wolfssl_refused
-                    ? " (wolfSSL's own check had let it pass.)"
-                    : "");
-    enum staple_class cls = class_of(verdict.reason);
+                fields(v, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b}", "checked_by",
+                                    "lab", "reason", name, "explanation", verdict->explanation,
+                                    "bytes", (json_int_t)v->staple_bytes, "this_update", a,
+                                    "next_update", b, "signer", verdict->signer, "tls",
+                                    r->is_tls13 ? "1.3" : "1.2", "decoded_by_wolfssl",
+                                    !r->is_staple_undecodable)),
+                "User %d checked the stapled OCSP response, received %s, with the lab's "
+                "verifier: %s. %s%s", v->out->user, where, name, verdict->explanation, ending);
     if (cls == STAPLE_HARD_BAD)
         decide(v, false, name, "The stapled OCSP response was refused: %s",
-               verdict.explanation);
+               verdict->explanation);
     else if (cls == STAPLE_GOOD)
         snprintf(v->staple_good_why, sizeof v->staple_good_why,
                  "The server stapled the CA's OCSP response and the lab's verifier checked every "
-                 "rule: %s The browser did not need to ask the CA.%s", verdict.explanation,
-                 wolfssl_refused ? " (wolfSSL's own check refused it, for example it allows no "
-                                   "clock skew, and ended the first handshake; the browser "
-                                   "connected again without asking for a staple.)"
-                                 : "");
+                 "rule: %s The browser did not need to ask the CA.", verdict->explanation);
     else {
         snprintf(v->no_staple_why, sizeof v->no_staple_why,
                  "the stapled response was not acceptable (%s)", name);
         set_text(v->staple_reason, sizeof v->staple_reason, name);
-        set_text(v->staple_detail, sizeof v->staple_detail, verdict.explanation);
+        set_text(v->staple_detail, sizeof v->staple_detail, verdict->explanation);
     }
     return cls;
-}
-
-/* Why the lab's verifier did not see the staple wolfSSL judged. */
-static const char *hidden_why(const struct tls_client_result *r)
-{
-    return r->is_tls13 ? "TLS 1.3: the staple is encrypted and wolfSSL 5.5.4 does not hand it "
-                         "to the application"
-                       : "the CertificateStatus message was larger than the browser keeps";
 }
 
 /* Judges the staple of the first connection; decides the visit when the
@@ -281,55 +336,13 @@ static enum staple_class judge_staple(struct visit *v)
                  "the browser did not ask for a staple (--staple off)");
         return STAPLE_ABSENT;
     }
-    if (r->has_certificate_status)
-        return judge_staple_bytes(v);
-    if (r->staple_refusal == TLS_STAPLE_REFUSAL_REVOKED ||
-        r->staple_refusal == TLS_STAPLE_REFUSAL_BAD) {
-        bool is_revoked = r->staple_refusal == TLS_STAPLE_REFUSAL_REVOKED;
-        v->out->has_staple = true;
-        v->out->staple_checker = VISIT_CHECKED_BY_WOLFSSL;
-        set_text(v->out->staple_status, sizeof v->out->staple_status,
-                 is_revoked ? "revoked" : "bad-staple");
-        trace_event("staple.verify",
-                    fields(v, json_pack("{s:s, s:s, s:s}", "checked_by", "wolfSSL", "reason",
-                                        v->out->staple_status, "wolfssl_error",
-                                        r->wolfssl_error_name)),
-                    "wolfSSL refused the stapled OCSP response of user %d (%s) and ended the "
-                    "handshake; the lab's verifier could not name the rule (%s).",
-                    v->out->user, r->wolfssl_error_name, hidden_why(r));
-        if (is_revoked)
-            decide(v, false, "revoked",
-                   "The stapled OCSP response says the certificate is REVOKED; checked by "
-                   "wolfSSL (%s).", hidden_why(r));
-        else
-            decide(v, false, "bad-staple",
-                   "wolfSSL refused the stapled OCSP response (%s): it did not parse, was not "
-                   "signed by the CA, was about another certificate, was out of date or did not "
-                   "say good. Checked by wolfSSL (%s), so which rule failed is not known.",
-                   r->wolfssl_error_name, hidden_why(r));
-        return STAPLE_HARD_BAD;
-    }
-    if (r->wolfssl_accepted_staple) {
-        v->out->has_staple = true;
-        v->out->staple_checker = VISIT_CHECKED_BY_WOLFSSL;
-        set_text(v->out->staple_status, sizeof v->out->staple_status, "good");
-        trace_event("staple.verify",
-                    fields(v, json_pack("{s:s, s:s}", "checked_by", "wolfSSL", "reason", "good")),
-                    "wolfSSL checked the stapled OCSP response of user %d and accepted it "
-                    "(good); wolfSSL's check decided, not the lab's verifier (%s).",
-                    v->out->user, hidden_why(r));
-        snprintf(v->staple_good_why, sizeof v->staple_good_why,
-                 "The server stapled an OCSP response that says good; checked by wolfSSL (%s). "
-                 "The browser did not need to ask the CA.", hidden_why(r));
-        return STAPLE_GOOD;
-    }
-    if (r->staple_refusal == TLS_STAPLE_REFUSAL_MISSING)
-        set_text(v->no_staple_why, sizeof v->no_staple_why,
-                 "the server acknowledged status_request but sent no staple");
-    else if (v->session != NULL)
-        set_text(v->no_staple_why, sizeof v->no_staple_why, "the server sent no staple");
-    else
+    if (r->is_staple_undecodable)
+        judge_undecodable(v);
+    if (v->has_staple_verdict)
+        return conclude_staple(v);
+    if (v->session == NULL)
         return STAPLE_ABSENT; /* the handshake failed before any staple could come */
+    set_text(v->no_staple_why, sizeof v->no_staple_why, "the server sent no staple");
     trace_event("staple.none", fields(v, json_pack("{s:s}", "why", v->no_staple_why)),
                 "User %d got no stapled OCSP response from %s: %s.", v->out->user, v->site,
                 v->no_staple_why);
@@ -473,8 +486,9 @@ static void refuse_must_staple(struct visit *v)
            v->staple_detail[0] != 0 ? " About the staple: " : "", v->staple_detail);
 }
 
-/* After wolfSSL ended the first handshake over its staple check, the rules
- * may still allow the visit: reconnect once without status_request. */
+/* After wolfSSL ended the first handshake over a staple it could not decode
+ * (a bare tryLater), the rules may still allow the visit: reconnect once
+ * without status_request. */
 static bool reconnect(struct visit *v, const char *why)
 {
     v->out->did_reconnect = true;
@@ -482,7 +496,8 @@ static bool reconnect(struct visit *v, const char *why)
                 fields(v, json_pack("{s:s, s:s}", "why", why, "wolfssl_error",
                                     v->result.wolfssl_error_name)),
                 "User %d connects again without asking for a staple: wolfSSL ended the first "
-                "handshake (%s), but %s.", v->out->user, v->result.wolfssl_error_name, why);
+                "handshake over a staple it could not decode (%s), but %s.", v->out->user,
+                v->result.wolfssl_error_name, why);
     connect_once(v, false);
     if (v->session == NULL) {
         decide(v, false, v->result.stage <= TLS_STAGE_CONNECT ? "connect-error" : "tls-error",
@@ -558,15 +573,18 @@ void visit_run(const struct visit_config *config, int user, const char *addr,
                r->error);
         goto out;
     }
-    if (v.session == NULL && r->staple_refusal == TLS_STAPLE_REFUSAL_NONE) {
-        decide(&v, false, "tls-error", "The TLS handshake with %s failed: %s.", v.site,
-               r->error);
-        goto out;
-    }
     take_leaf(&v);
     enum staple_class staple = judge_staple(&v);
     if (staple == STAPLE_HARD_BAD)
         goto out; /* judge_staple decided */
+    /* Only a staple wolfSSL could not decode leaves a failed handshake that
+     * the rules may still allow (by reconnecting); any other failure ends
+     * the visit, whatever the staple said. */
+    if (v.session == NULL && !r->is_staple_undecodable) {
+        decide(&v, false, "tls-error", "The TLS handshake with %s failed: %s.", v.site,
+               r->error);
+        goto out;
+    }
     if (staple != STAPLE_GOOD && is_must_staple(&v)) {
         refuse_must_staple(&v);
         goto out;
@@ -577,10 +595,8 @@ void visit_run(const struct visit_config *config, int user, const char *addr,
         goto out;
     }
     if (v.session == NULL) {
-        const char *why = staple == STAPLE_GOOD
-                              ? "the lab's verifier accepted the staple it refused"
-                          : config->may_query_ocsp ? "the CA can still be asked directly"
-                                                   : "the policy decides without a staple";
+        const char *why = config->may_query_ocsp ? "the CA can still be asked directly"
+                                                 : "the policy decides without a staple";
         if (!reconnect(&v, why))
             goto out;
         if (staple != STAPLE_GOOD && is_must_staple(&v)) {

@@ -2,9 +2,8 @@
  * careful browser judges it (DESIGN 9, RFC 6960, RFC 6066 8, RFC 7633):
  *
  *  1. Connect from the user's own address and ask for a staple (unless
- *     --staple off). The staple is judged by the lab's verifier when its
- *     bytes are visible (TLS 1.2), by wolfSSL otherwise (TLS 1.3; see
- *     tls_client.h); the verdict says which.
+ *     --staple off). The lab's verifier judges the staple during the
+ *     handshake, in TLS 1.2 and 1.3 alike (see tls_client.h).
  *  2. A good staple: accept. A revoked one: refuse. A staple that fails for
  *     a reason that marks it forged or broken (bad signature, untrusted
  *     signer, wrong certificate, malformed, unknown critical extension,
@@ -16,11 +15,13 @@
  *     address); good accepts, revoked and unknown refuse. When that is not
  *     possible or fails, --policy soft accepts and says nothing was checked,
  *     --policy hard refuses.
- *  4. wolfSSL ends a TLS 1.2/1.3 handshake itself over a staple it refuses,
- *     and (TLS 1.2) over status_request acknowledged without a staple. When
- *     the rules above still allow the visit (step 3), the browser reconnects
- *     once without status_request to finish it, as Firefox fetches live
- *     after an expired staple; this is traced as tls.reconnect.
+ *  4. wolfSSL ends the handshake itself over a staple it cannot decode at
+ *     all, before the verifier sees it (tls_client.h); the browser still
+ *     reads those bytes and names the rule. When the rules above still allow
+ *     the visit (a responder's tryLater stapled: step 3), the browser
+ *     reconnects once without status_request to finish it, as Firefox
+ *     fetches live after an unusable staple; this is traced as
+ *     tls.reconnect.
  *  5. Only an accepted site gets its `GET /`.
  * Every step is a trace event with actor "browser" and the user's number and
  * address. */
@@ -50,22 +51,22 @@ struct visit_config {
     bool may_query_ocsp;            /* --fallback ocsp */
     bool is_hard_fail;              /* --policy hard */
     int timeout_ms;                 /* per TLS phase (connect, handshake, HTTP) */
+    struct keylog *keylog;          /* --keylog FILE or SSLKEYLOGFILE; NULL: no secrets written */
 };
 
-/* Who judged the staple. */
+/* Who judged the staple: since wolfSSL 5.9.2 always the lab's verifier
+ * (common/ocsp_verify), in both TLS versions. */
 enum visit_checker {
     VISIT_CHECKED_BY_NOBODY,
-    VISIT_CHECKED_BY_LAB,     /* the lab's verifier (common/ocsp_verify) on the staple's bytes */
-    VISIT_CHECKED_BY_WOLFSSL, /* wolfSSL's ProcessCSR: TLS 1.3 hides the bytes */
+    VISIT_CHECKED_BY_LAB,
 };
-const char *visit_checker_name(enum visit_checker checker); /* "lab", "wolfSSL", "" */
+const char *visit_checker_name(enum visit_checker checker); /* "lab", "" */
 
 #define VISIT_REASON_MAX 24
 
 /* The verdict on one user, for the report and the trace. Reasons: accepted
  * "good" (checked) or "soft-fail" (not checked); refused with a reason of
  * ocsp_verdict_reason_name (from the staple or the direct answer),
- * "bad-staple" (wolfSSL refused a TLS 1.3 staple without saying why),
  * "must-staple", "hard-fail", "tls-error", "connect-error" or "http-error". */
 struct visit_outcome {
     int user;
@@ -74,7 +75,7 @@ struct visit_outcome {
     bool asked_staple;
     bool has_staple;                /* the server sent one */
     enum visit_checker staple_checker;
-    char staple_status[VISIT_REASON_MAX]; /* "good", "stale", "bad-staple", … ("" without) */
+    char staple_status[VISIT_REASON_MAX]; /* "good", "stale", "untrusted-signer", … ("" without) */
     bool did_query;                 /* asked the responder directly */
     char query_status[VISIT_REASON_MAX];  /* "good", "revoked", "failed", … */
     bool did_reconnect;

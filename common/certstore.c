@@ -1,5 +1,6 @@
 /* certstore.c — prepared-statement access to the CA's certificate records. */
 #include "certstore.h"
+#include "hex.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,12 +39,7 @@ int revocation_reason_parse(const char *name, enum revocation_reason *reason)
 
 void certstore_hex(const uint8_t *bytes, size_t len, char *out)
 {
-    static const char digits[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 0x0f];
-    }
-    out[2 * len] = 0;
+    hex_encode(bytes, len, out);
 }
 
 static void copy_text(char *dst, size_t cap, const unsigned char *src)
