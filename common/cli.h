@@ -29,9 +29,9 @@ int cli_parse(int argc, char **argv, const struct cli_option *options, size_t op
               struct cli_args *args, struct errbuf *err);
 
 /* What every program's main() does first: parses argv with `options` plus
- * --help and --version (added here), prints `usage` on stdout for --help and
- * "PROGRAM (OCSP Stapling Lab) VERSION" for --version, and reports a bad
- * command line as "PROGRAM: what (see --help)". Returns CLI_GO_ON when the
+ * --help and --version (added here), prints `usage` on stdout for --help,
+ * "PROGRAM (OCSP Stapling Lab) VERSION" and "wolfSSL VERSION" for --version,
+ * and reports a bad command line as "PROGRAM: what (see --help)". Returns CLI_GO_ON when the
  * program should go on, else the exit status to return now: 0 after --help
  * or --version, 2 for a bad command line (DESIGN section 2). */
 #define CLI_GO_ON (-1)

@@ -117,7 +117,7 @@ START_TEST(test_start_answers)
 
     char *version[] = {"prog", "--version", NULL};
     ck_assert_int_eq(start_caught(2, version, &force, out, sizeof out, errs, sizeof errs), 0);
-    ck_assert_str_eq(out, "prog (OCSP Stapling Lab) " OCSPLAB_VERSION "\n");
+    ck_assert_str_eq(out, "prog (OCSP Stapling Lab) " OCSPLAB_VERSION "\nwolfSSL 5.9.2\n");
 
     char *bad[] = {"prog", "--frobnicate", NULL};
     ck_assert_int_eq(start_caught(2, bad, &force, out, sizeof out, errs, sizeof errs), 2);
