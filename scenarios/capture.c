@@ -6,6 +6,7 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -122,6 +123,32 @@ static int wait_until_capturing(struct scn_capture *c, struct errbuf *err)
     }
 }
 
+int scn_capture_keylog_path(const char *file, char *out, size_t cap)
+{
+    const char *slash = strrchr(file, '/');
+    const char *dot = strrchr(file, '.');
+    size_t stem = dot != NULL && (slash == NULL || dot > slash + 1) ? (size_t)(dot - file)
+                                                                     : strlen(file);
+    int n = snprintf(out, cap, "%.*s.keys", (int)stem, file);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* An empty key log, private to its owner, replacing an older run's. */
+static int start_keylog(struct scn_capture *c, struct errbuf *err)
+{
+    if (scn_capture_keylog_path(c->file, c->keylog, sizeof c->keylog) != 0) {
+        errbuf_set(err, "the capture's name is too long for a key log beside it: %s", c->file);
+        return -1;
+    }
+    int fd = open(c->keylog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        errbuf_set(err, "cannot create the key log %s: %s", c->keylog, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
 int scn_capture_start(struct scn_capture *c, const char *file, struct errbuf *err)
 {
     char tool_path[LAB_PATH_MAX], err_path[LAB_PATH_MAX], buffer[16];
@@ -190,9 +217,10 @@ int scn_capture_start(struct scn_capture *c, const char *file, struct errbuf *er
         remove_log_dir(c);
         return -1;
     }
-    if (wait_until_capturing(c, err) != 0) {
+    if (wait_until_capturing(c, err) != 0 || start_keylog(c, err) != 0) {
         scn_child_stop(&c->child, SCN_STOP_GRACE_MS);
         remove_log_dir(c);
+        c->keylog[0] = 0;
         return -1;
     }
     c->is_started = true;
@@ -411,6 +439,10 @@ void scn_capture_print_summary(const struct scn_capture *c, FILE *out)
             access(path, F_OK) == 0)
             fprintf(out, "    (the ports are kept in %s)\n", path);
     }
+    fprintf(out, "  The browsers' TLS secrets are in %s: with them Wireshark decrypts TLS 1.3\n"
+                 "  and shows the staple inside the Certificate message (tshark -o\n"
+                 "  tls.keylog_file:%s ...). Anyone with that file can read every visit.\n",
+            c->keylog, c->keylog);
     if (c->server_count > 0)
         fprintf(out, "  Display filters that show the staple: scenarios/README.md, "
                      "\"Packet captures\".\n");

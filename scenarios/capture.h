@@ -38,6 +38,10 @@ struct scn_capture {
     bool is_started;                /* the tool ran (its count may be read) */
     char tool[16];                  /* "tcpdump" or "dumpcap" */
     char file[LAB_PATH_MAX];        /* the capture file, as the user named it */
+    /* The browsers' TLS secrets beside it (FILE.keys for FILE.pcap, NSS key
+     * log format, mode 0600), so Wireshark decrypts TLS 1.3 and shows the
+     * staple inside the Certificate message. */
+    char keylog[LAB_PATH_MAX];
     char log_dir[LAB_PATH_MAX];     /* a private folder for the tool's messages */
     struct scn_child child;
     long long packets;              /* the tool's own count, -1 until known */
@@ -45,6 +49,10 @@ struct scn_capture {
     size_t server_count;
     struct scn_capture_server servers[SCN_CAPTURE_MAX_SERVERS];
 };
+
+/* Where the key log of a capture `file` goes: its name with the extension
+ * (if any) replaced by ".keys". Returns 0, or -1 when that is too long. */
+int scn_capture_keylog_path(const char *file, char *out, size_t cap);
 
 /* Finds tcpdump (else dumpcap) in PATH, starts it on lo writing `file`, and
  * waits at most SCN_CAPTURE_START_TIMEOUT_MS until it really captures.

@@ -702,6 +702,11 @@ static int run_visit(struct world *w, const struct scn_step *s, struct scn_visit
         if (strcmp(scn_step_arg(s, i), "--users") == 0)
             users = strtoll(scn_step_arg(s, i + 1), NULL, 10);
     }
+    /* With --capture, the browsers write their TLS secrets beside it. */
+    if (w->r->capture != NULL && w->r->capture->keylog[0] != 0) {
+        argv[n++] = "--keylog";
+        argv[n++] = w->r->capture->keylog;
+    }
     argv[n++] = "--json";
     argv[n++] = "--lab";
     argv[n++] = w->lab;

@@ -613,6 +613,81 @@ START_TEST(test_usage_errors)
 }
 END_TEST
 
+/* --keylog FILE writes the TLS secrets of every visit, TLS 1.2 and 1.3, in
+ * the NSS format, mode 0600, one line per secret and no line twice;
+ * SSLKEYLOGFILE asks for the same; without either nothing is written. */
+static size_t lines_starting(const char *text, const char *label)
+{
+    size_t count = 0, len = strlen(label);
+    for (const char *line = text; line != NULL && *line != 0;) {
+        if (strncmp(line, label, len) == 0 && line[len] == ' ')
+            count++;
+        line = strchr(line, '\n');
+        line = line != NULL ? line + 1 : NULL;
+    }
+    return count;
+}
+
+static char *read_text(const char *path)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    ck_assert_msg(file_read_all(path, 1024 * 1024, &data, &len, NULL) == 0, "cannot read %s",
+                  path);
+    char *text = malloc(len + 1);
+    ck_assert_ptr_nonnull(text);
+    memcpy(text, data, len);
+    text[len] = 0;
+    free(data);
+    return text;
+}
+
+START_TEST(test_keylog)
+{
+    struct world w;
+    struct visit_run v;
+    char keylog[LAB_PATH_MAX], from_env[LAB_PATH_MAX];
+    struct stat st;
+    world_up(&w, NULL);
+    unsigned port = start_web(&w, true);
+    lab_path(keylog, w.lab, "secrets.keys");
+    lab_path(from_env, w.lab, "from-env.keys");
+
+    unsetenv("SSLKEYLOGFILE");
+    browse(&v, &w, port, "--users", "2", "--tls", "1.3", NULL);
+    visit_free(&v);
+    ck_assert_msg(stat(keylog, &st) != 0 && stat(from_env, &st) != 0, "secrets written unasked");
+
+    browse(&v, &w, port, "--users", "2", "--tls", "1.3", "--keylog", keylog, NULL);
+    ck_assert_int_eq(v.exit_code, 0);
+    visit_free(&v);
+    browse(&v, &w, port, "--users", "1", "--tls", "1.2", "--keylog", keylog, NULL);
+    visit_free(&v);
+    ck_assert_int_eq(stat(keylog, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 0777, 0600);
+    char *text = read_text(keylog);
+    ck_assert_uint_eq(lines_starting(text, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"), 2);
+    ck_assert_uint_eq(lines_starting(text, "SERVER_HANDSHAKE_TRAFFIC_SECRET"), 2);
+    ck_assert_uint_eq(lines_starting(text, "CLIENT_TRAFFIC_SECRET_0"), 2);
+    ck_assert_uint_eq(lines_starting(text, "SERVER_TRAFFIC_SECRET_0"), 2);
+    ck_assert_uint_eq(lines_starting(text, "CLIENT_RANDOM"), 1);
+    /* "LABEL <64 hex digits of client random> <secret>": */
+    const char *line = strstr(text, "CLIENT_RANDOM ");
+    ck_assert_uint_eq(strspn(line + 14, "0123456789ABCDEF"), 64);
+    ck_assert_uint_eq(strspn(line + 14 + 65, "0123456789ABCDEF"), 96); /* 48-byte master */
+    free(text);
+
+    setenv("SSLKEYLOGFILE", from_env, 1);
+    browse(&v, &w, port, "--users", "1", "--tls", "1.3", NULL);
+    visit_free(&v);
+    unsetenv("SSLKEYLOGFILE");
+    text = read_text(from_env);
+    ck_assert_uint_eq(lines_starting(text, "SERVER_HANDSHAKE_TRAFFIC_SECRET"), 1);
+    free(text);
+    world_free(&w);
+}
+END_TEST
+
 /* ---- A stapling server we did not write: openssl s_server -status_file ------------- */
 
 enum staple_kind {
@@ -1004,6 +1079,7 @@ Suite *browser_visit_suite(void)
     tcase_add_test(ours, test_responder_outage);
     tcase_add_test(ours, test_must_staple);
     tcase_add_test(ours, test_usage_errors);
+    tcase_add_test(ours, test_keylog);
     suite_add_tcase(s, ours);
 
     TCase *theirs = tcase_create("s_server");

@@ -121,17 +121,22 @@ static void read_ports(const char *lab, struct decode *d)
     snprintf(d->tls_opt, sizeof d->tls_opt, "tcp.port==%d,tls", d->tls_port);
 }
 
-/* Frames of `pcap` that match a Wireshark display filter. */
-static int count_frames(const char *pcap, const struct decode *d, const char *filter)
+/* Frames of `pcap` that match a Wireshark display filter; with `keylog` (may
+ * be NULL) tshark decrypts TLS with the secrets in it. */
+static int count_frames_with(const char *pcap, const struct decode *d, const char *keylog,
+                             const char *filter)
 {
     struct test_run run;
+    char keylog_opt[LAB_PATH_MAX + 32];
     /* Only this lab's servers: the capture holds all of loopback, and other
      * programs on the machine (another test, a teacher's nginx) use it too. */
     char own[1024];
     snprintf(own, sizeof own, "(tcp.port == %d || tcp.port == %d) && (%s)", d->http_port,
              d->tls_port, filter);
+    snprintf(keylog_opt, sizeof keylog_opt, "tls.keylog_file:%s", keylog != NULL ? keylog : "");
     const char *argv[] = {"tshark", "-r", pcap, "-d", d->http_opt, "-d", d->tls_opt,
-                          "-Y", own, "-T", "fields", "-e", "frame.number", NULL};
+                          "-o", keylog_opt, "-Y", own, "-T", "fields", "-e", "frame.number",
+                          NULL};
     ck_assert_int_eq(test_run(&run, TSHARK_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(!run.timed_out && run.exit_code == 0, "tshark -Y '%s': exit %d\n%s", filter,
                   run.exit_code, test_tail_of(run.err));
@@ -140,6 +145,11 @@ static int count_frames(const char *pcap, const struct decode *d, const char *fi
         frames += *s == '\n';
     test_run_free(&run);
     return frames;
+}
+
+static int count_frames(const char *pcap, const struct decode *d, const char *filter)
+{
+    return count_frames_with(pcap, d, NULL, filter);
 }
 
 /* DIR/NAME, or the test fails (never a cut path). */
@@ -200,6 +210,23 @@ START_TEST(test_lesson2_on_the_wire)
         ck_assert_msg(frames >= lesson2_rows[i].at_least, "%s: %d frames match '%s' in %s",
                       lesson2_rows[i].what, frames, lesson2_rows[i].filter, pcap);
     }
+
+    /* TLS 1.3: the staple travels inside the encrypted Certificate message.
+     * Without the browsers' key log tshark sees none of the twenty; with the
+     * key log the runner wrote beside the capture (lesson2.keys), all of
+     * them, each a good OCSP response. */
+    static const char tls13_staple[] = "tls.handshake.type == 11 && "
+                                       "tls.handshake.extension.type == 5 && ocsp.certStatus == 0";
+    char keylog[LAB_PATH_MAX];
+    struct stat st;
+    join(keylog, dir, "lesson2.keys");
+    ck_assert_msg(stat(keylog, &st) == 0 && st.st_size > 0, "no key log at %s", keylog);
+    ck_assert_msg((st.st_mode & 0777) == 0600, "the key log is mode %o, not 0600",
+                  (unsigned)(st.st_mode & 0777));
+    ck_assert_int_eq(count_frames(pcap, &d, tls13_staple), 0);
+    int decrypted = count_frames_with(pcap, &d, keylog, tls13_staple);
+    ck_assert_msg(decrypted == 20, "%d TLS 1.3 Certificate messages with a good staple in %s "
+                  "decrypted with %s, not 20", decrypted, pcap, keylog);
     test_rmtree(dir);
     free(dir);
 }
