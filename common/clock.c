@@ -2,12 +2,14 @@
  * whole seconds written in LAB/clock, re-checked cheaply on every call and
  * installed into wolfSSL so certificate and OCSP dates follow it.
  *
- * What wolfSSL 5.5.4 (Debian 12, libwolfssl.so.35.3.0) does with the callback.
- * wc_SetTimeCb() stores the function that wc_Time() (wolfcrypt/src/asn.c)
- * calls instead of XTIME (= time()). The installed library, disassembled, has
- * exactly one call of libc time(), inside wc_Time itself; everything else
- * that wants "now" in seconds calls wc_Time, so all of it follows this clock:
- *   - asn.c wc_ValidateDate (XVALIDATE_DATE; Debian builds USE_WOLF_VALIDDATE),
+ * What wolfSSL does with the callback (read in the 5.9.2 source the lab
+ * builds, and first in Debian 12's 5.5.4 binary). wc_SetTimeCb() stores the
+ * function that wc_Time() (wolfcrypt/src/asn.c) calls instead of XTIME
+ * (= time()). In the lab's static libwolfssl.a only asn.o refers to libc
+ * time() (`nm -A libwolfssl.a | grep ' U time$'`), inside wc_Time itself;
+ * everything else that wants "now" in seconds calls wc_Time, so all of it
+ * follows this clock:
+ *   - asn.c wc_ValidateDate (XVALIDATE_DATE),
  *     called for certificate notBefore/notAfter while parsing a certificate
  *     (ASN_BEFORE_DATE_E / ASN_AFTER_DATE_E from the cert manager and the TLS
  *     handshake), for OCSP thisUpdate/nextUpdate (asn.c DecodeSingleResponse,
@@ -16,10 +18,10 @@
  *   - asn.c SetValidity: the notBefore/notAfter that wc_MakeCert writes;
  *   - wc_GetTime, wolfSSL_X509_cmp_time / X509_time_adj, ASN1_TIME_adj/diff,
  *     and internal.c LowResTimer (session cache and ticket lifetimes).
- * Names are from the wolfSSL source; the call sites were matched to them in
- * the binary by their neighbouring exported symbols. Not covered: three
- * gettimeofday() calls (DTLS retransmit timers, tls13.c TimeNowInMilliseconds
- * for the TLS 1.3 ticket age), which measure intervals and may stay real.
+ * (The lab's build leaves wolfSSL's own OCSP date check out,
+ * WOLFSSL_NO_OCSP_DATE_CHECK: the lab's verifier checks those dates on this
+ * clock itself.) Not covered: interval timers (DTLS retransmits, the TLS 1.3
+ * ticket age), which may stay real.
  * tests/test_clock.c proves the certificate case end to end. */
 #include "clock.h"
 

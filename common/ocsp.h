@@ -1,8 +1,8 @@
 /* ocsp.h — OCSP messages (RFC 6960 section 4, profile of RFC 5019) on the
  * shared DER reader/writer: requests parsed by the responder and built by
  * the web server and browser; responses built by the responder and parsed by
- * everyone who checks them. wolfSSL 5.5.4 has no public request parser or
- * response builder, so both live here. The verifier (DESIGN section 9) builds
+ * everyone who checks them. wolfSSL (5.5.4 and 5.9.2 alike) has no public
+ * request parser or response builder, so both live here. The verifier (DESIGN section 9) builds
  * on the parsed response. */
 #ifndef OCSPLAB_OCSP_H
 #define OCSPLAB_OCSP_H

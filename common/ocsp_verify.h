@@ -3,7 +3,8 @@
  * staples anything). It names the first rule that fails, with a sentence a
  * student can read. Signatures are checked by wolfCrypt over the exact signed
  * bytes; wolfSSL_OCSP_basic_verify is not used (it accepted a forgery on
- * Debian 12's 5.5.4). */
+ * Debian 12's 5.5.4). Since wolfSSL 5.9.2 it also judges TLS 1.3 staples, in
+ * the handshake (browser/tls_client.h). */
 #ifndef OCSPLAB_OCSP_VERIFY_H
 #define OCSPLAB_OCSP_VERIFY_H
 
