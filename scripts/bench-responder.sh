@@ -225,10 +225,14 @@ quotient() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) print a / b; else print
 verdict() { awk -v r="$1" -v goal="$2" -v e="$3" 'BEGIN { printf "%.2fx %s", r, (r >= goal && e == 0) ? "met" : "MISSED" }'; }
 echo
 echo "goals at 32 connections (EC P-256 lab, the default):"
+# Pre-signed answers (no nonce) against issue 4's 20x; signed per request
+# (a nonce) against issue 12's 2x, which is where the signing speed shows.
 for m in GET/no POST/no POST/yes; do
     ours="ec/responder/$m/32"
-    printf '  >= 20x openssl ocsp, 0 errors  %-9s %s (errors %s)\n' "$m" \
-        "$(verdict "$(quotient "${RPS[$ours]}" "${RPS["ec/openssl/$m/32"]}")" 20 "${ERRORS[$ours]}")" \
+    goal=20
+    [ "$m" = POST/yes ] && goal=2
+    printf '  >= %2sx openssl ocsp, 0 errors  %-9s %s (errors %s)\n' "$goal" "$m" \
+        "$(verdict "$(quotient "${RPS[$ours]}" "${RPS["ec/openssl/$m/32"]}")" "$goal" "${ERRORS[$ours]}")" \
         "${ERRORS[$ours]}"
 done
 if [ -n "$NGINX_PORT" ]; then

@@ -29,6 +29,15 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The lab's own wolfSSL 5.9.2 (scripts/build-wolfssl.sh), static, for bench
+# programs that call wolfCrypt directly.
+WOLFSSL_DIR="$ROOT/build/deps/wolfssl-5.9.2"
+WOLFSSL_CFLAGS="-I$WOLFSSL_DIR/include"
+WOLFSSL_LIBS="$WOLFSSL_DIR/lib/libwolfssl.a -lm -lpthread"
+require_wolfssl() {
+    [ -f "$WOLFSSL_DIR/lib/libwolfssl.a" ] || die "the lab's wolfSSL is not built (run 'make')"
+}
+
 # nginx, the peer some benchmarks compare with; empty when it is not there.
 find_nginx() { command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; }; }
 NGINX=$(find_nginx || true)

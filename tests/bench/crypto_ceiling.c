@@ -4,15 +4,15 @@
  * same wolfCrypt the web server links, in a loop, with no TLS around it:
  *   an ephemeral key pair (the server's key share),
  *   the shared secret with the client's share (imported from its x9.63 bytes;
- *   a different share each time, as every client brings a fresh one, so
- *   wolfCrypt's fixed-point cache cannot learn it),
+ *   a different share each time, as every client brings a fresh one),
  *   an ECDSA signature with the certificate's key (ServerKeyExchange or
  *   CertificateVerify).
  * A web server can only come close to this rate; how close is what it adds.
  * Not part of the test runner.
  *
- * Build: cc -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pthread \
- *            tests/bench/crypto_ceiling.c -o build/bench/crypto_ceiling -lwolfssl */
+ * Build (scripts/bench-webserver.sh does): cc -O2 -std=c11 -D_DEFAULT_SOURCE
+ *   -pthread -Ibuild/deps/wolfssl-5.9.2/include tests/bench/crypto_ceiling.c
+ *   build/deps/wolfssl-5.9.2/lib/libwolfssl.a -lm -o build/bench/crypto_ceiling */
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
@@ -143,8 +143,8 @@ static void *run_thread(void *arg)
             goto out;
     }
 
-    /* The warm-up also fills wolfCrypt's per-thread fixed-point cache
-     * (FP_ECC in Debian's build), as a long-running server worker has. */
+    /* The warm-up brings caches and CPU frequency to where a long-running
+     * server worker has them. */
     while (now_ns() < t->warmup_until_ns) {
         next_peer = (next_peer + 1) % CEILING_PEER_SHARES;
         if ((t->error = one_iteration(t->work, &rng, &server_key, peer_x963[next_peer],
@@ -169,7 +169,6 @@ out:
         wc_ecc_free(&server_key);
     if (has_rng)
         wc_FreeRng(&rng);
-    wc_ecc_fp_free(); /* this thread's fixed-point cache */
     return NULL;
 }
 
