@@ -183,6 +183,36 @@ static bool find_leaf_status(struct der_cursor certificate, struct der_cursor *s
     return false;
 }
 
+int tls13_status_from_handshake(const uint8_t *stream, size_t len, struct der_buf *message,
+                                char *why, size_t why_cap)
+{
+    struct der_cursor messages = der_cursor_init(stream, len);
+    memset(message, 0, sizeof *message);
+    while (messages.left > 0) {
+        size_t msg_type = 0;
+        struct der_cursor body, status;
+        if (!der_take_uint(&messages, 1, &msg_type) || !der_take_vector(&messages, 3, &body))
+            break;
+        if (msg_type != HANDSHAKE_CERTIFICATE)
+            continue;
+        if (!find_leaf_status(body, &status)) {
+            say(why, why_cap, "the server's certificate carries no stapled response");
+            return -1;
+        }
+        uint8_t head[4] = {HANDSHAKE_CERTIFICATE_STATUS, (uint8_t)(status.left >> 16),
+                           (uint8_t)(status.left >> 8), (uint8_t)status.left};
+        if (der_write_raw(message, head, sizeof head) != DER_OK ||
+            der_write_raw(message, status.p, status.left) != DER_OK) {
+            der_buf_free(message);
+            say(why, why_cap, "out of memory");
+            return -1;
+        }
+        return 0;
+    }
+    say(why, why_cap, "no complete Certificate message in the server's handshake");
+    return -1;
+}
+
 int tls13_status_recover(const struct tls13_status_input *in, struct der_buf *message, char *why,
                          size_t why_cap)
 {
@@ -198,33 +228,8 @@ int tls13_status_recover(const struct tls13_status_input *in, struct der_buf *me
         say(why, why_cap, "the cipher suite is not one the browser can read back");
         return -1;
     }
-    if (collect_handshake_stream(in, &keys, &stream, why, why_cap) != 0)
-        goto out;
-    struct der_cursor messages = der_cursor_init(stream.data, stream.len);
-    while (messages.left > 0) {
-        size_t msg_type = 0;
-        struct der_cursor body, status;
-        if (!der_take_uint(&messages, 1, &msg_type) || !der_take_vector(&messages, 3, &body))
-            break;
-        if (msg_type != HANDSHAKE_CERTIFICATE)
-            continue;
-        if (!find_leaf_status(body, &status)) {
-            say(why, why_cap, "the server's certificate carries no stapled response");
-            goto out;
-        }
-        uint8_t head[4] = {HANDSHAKE_CERTIFICATE_STATUS, (uint8_t)(status.left >> 16),
-                           (uint8_t)(status.left >> 8), (uint8_t)status.left};
-        if (der_write_raw(message, head, sizeof head) != DER_OK ||
-            der_write_raw(message, status.p, status.left) != DER_OK) {
-            der_buf_free(message);
-            say(why, why_cap, "out of memory");
-            goto out;
-        }
-        rc = 0;
-        goto out;
-    }
-    say(why, why_cap, "no complete Certificate message in the server's handshake");
-out:
+    if (collect_handshake_stream(in, &keys, &stream, why, why_cap) == 0)
+        rc = tls13_status_from_handshake(stream.data, stream.len, message, why, why_cap);
     explicit_bzero(&keys, sizeof keys);
     if (stream.data != NULL)
         explicit_bzero(stream.data, stream.len);

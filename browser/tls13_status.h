@@ -48,4 +48,10 @@ struct tls13_status_input {
 int tls13_status_recover(const struct tls13_status_input *in, struct der_buf *message, char *why,
                          size_t why_cap);
 
+/* The second half of tls13_status_recover, on handshake messages already
+ * decrypted and joined (type, uint24 length, body; RFC 8446 4): finds the
+ * Certificate and frames its leaf's CertificateStatus the same way. */
+int tls13_status_from_handshake(const uint8_t *stream, size_t len, struct der_buf *message,
+                                char *why, size_t why_cap);
+
 #endif

@@ -21,6 +21,7 @@ static void clear_slots(struct response_cache *cache)
         if (cache->slots[i].in_use)
             free(cache->slots[i].answer.der);
         cache->slots[i].in_use = false;
+        cache->slots[i].has_answer = false;
         cache->slots[i].answer.der = NULL;
     }
     cache->used = 0;
@@ -79,7 +80,7 @@ bool cache_lookup(struct response_cache *cache, const uint8_t *key, size_t key_l
         return false;
     pthread_mutex_lock(&cache->lock);
     struct cache_slot *slot = find_slot(cache, key, key_len);
-    if (slot != NULL && slot->in_use && now < slot->answer.refresh_at &&
+    if (slot != NULL && slot->in_use && slot->has_answer && now < slot->answer.refresh_at &&
         now >= slot->answer.this_update) {
         *out = slot->answer;
         out->der = malloc(slot->answer.der_len);
@@ -92,6 +93,28 @@ bool cache_lookup(struct response_cache *cache, const uint8_t *key, size_t key_l
     return hit;
 }
 
+/* The slot for `key`, claimed if new; with the lock held, in `generation`.
+ * NULL when the generation moved (what the caller read may be outdated). */
+static struct cache_slot *claim_slot(struct response_cache *cache, uint64_t generation,
+                                     const uint8_t *key, size_t key_len)
+{
+    if (generation != cache->generation)
+        return NULL;
+    /* Keep the table at most three quarters full so probes stay short; a lab
+     * has a handful of certificates, so starting over is cheap and simple. */
+    if (cache->used >= CACHE_SLOTS * 3 / 4)
+        clear_slots(cache);
+    struct cache_slot *slot = find_slot(cache, key, key_len);
+    if (!slot->in_use) {
+        memset(slot, 0, sizeof *slot);
+        slot->in_use = true;
+        slot->key_len = key_len;
+        memcpy(slot->key, key, key_len);
+        cache->used++;
+    }
+    return slot;
+}
+
 void cache_store(struct response_cache *cache, uint64_t generation, const uint8_t *key,
                  size_t key_len, const struct cached_answer *answer)
 {
@@ -102,25 +125,44 @@ void cache_store(struct response_cache *cache, uint64_t generation, const uint8_
         return; /* a cache that cannot grow just signs again next time */
     memcpy(copy, answer->der, answer->der_len);
     pthread_mutex_lock(&cache->lock);
-    if (generation != cache->generation) {
-        pthread_mutex_unlock(&cache->lock);
-        free(copy);
-        return;
-    }
-    /* Keep the table at most three quarters full so probes stay short; a lab
-     * has a handful of certificates, so starting over is cheap and simple. */
-    if (cache->used >= CACHE_SLOTS * 3 / 4)
-        clear_slots(cache);
-    struct cache_slot *slot = find_slot(cache, key, key_len);
-    if (slot->in_use) {
+    struct cache_slot *slot = claim_slot(cache, generation, key, key_len);
+    if (slot != NULL) {
         free(slot->answer.der);
-    } else {
-        slot->in_use = true;
-        slot->key_len = key_len;
-        memcpy(slot->key, key, key_len);
-        cache->used++;
+        slot->answer = *answer;
+        slot->answer.der = copy;
+        slot->has_answer = true;
+        copy = NULL;
     }
-    slot->answer = *answer;
-    slot->answer.der = copy;
+    pthread_mutex_unlock(&cache->lock);
+    free(copy);
+}
+
+bool cache_lookup_status(struct response_cache *cache, const uint8_t *key, size_t key_len,
+                         struct cached_status *out)
+{
+    bool hit = false;
+    if (key_len > CACHE_MAX_KEY)
+        return false;
+    pthread_mutex_lock(&cache->lock);
+    struct cache_slot *slot = find_slot(cache, key, key_len);
+    if (slot != NULL && slot->in_use && slot->has_status) {
+        *out = slot->status;
+        hit = true;
+    }
+    pthread_mutex_unlock(&cache->lock);
+    return hit;
+}
+
+void cache_store_status(struct response_cache *cache, uint64_t generation, const uint8_t *key,
+                        size_t key_len, const struct cached_status *status)
+{
+    if (key_len > CACHE_MAX_KEY)
+        return;
+    pthread_mutex_lock(&cache->lock);
+    struct cache_slot *slot = claim_slot(cache, generation, key, key_len);
+    if (slot != NULL) {
+        slot->status = *status;
+        slot->has_status = true;
+    }
     pthread_mutex_unlock(&cache->lock);
 }

@@ -2,7 +2,10 @@
  * for a certificate is signed once and served until its refresh point, so a
  * crowd of clients costs lookups, not signatures. Keyed by the CertID bytes
  * exactly as the client sent them (the response echoes them). A generation
- * number guards against storing an answer read before a revocation. */
+ * number guards against storing an answer read before a revocation. The
+ * same entries remember the certificate's status as the database said it,
+ * so an answer that must be signed anew (a nonce) costs a signature but no
+ * database read; any change to the database starts a new generation. */
 #ifndef OCSPLAB_RESPONDER_CACHE_H
 #define OCSPLAB_RESPONDER_CACHE_H
 
@@ -28,14 +31,26 @@ struct cached_answer {
     char name[254];     /* the certificate's name, for the trace ("" if unknown) */
 };
 
+/* What the database said about one CertID, in this generation. */
+struct cached_status {
+    bool is_known;      /* the CA issued it (else the answer is "unknown") */
+    enum ocsp_cert_status status;
+    int64_t revocation_time;
+    int revocation_reason;
+    char name[254];
+};
+
 struct response_cache {
     pthread_mutex_t lock;
     uint64_t generation;
     size_t used;
     struct cache_slot {
         bool in_use;
+        bool has_answer;    /* `answer` holds a pre-signed response */
+        bool has_status;    /* `status` holds what the database said */
         size_t key_len;
         uint8_t key[CACHE_MAX_KEY];
+        struct cached_status status;
         struct cached_answer answer;
     } slots[CACHE_SLOTS];
 };
@@ -56,5 +71,12 @@ bool cache_lookup(struct response_cache *cache, const uint8_t *key, size_t key_l
  * (then the answer may predate a revocation and is dropped). */
 void cache_store(struct response_cache *cache, uint64_t generation, const uint8_t *key,
                  size_t key_len, const struct cached_answer *answer);
+
+/* The status remembered for `key` in the current generation. True on a hit. */
+bool cache_lookup_status(struct response_cache *cache, const uint8_t *key, size_t key_len,
+                         struct cached_status *out);
+/* Remembers what the database said, under the same generation rule. */
+void cache_store_status(struct response_cache *cache, uint64_t generation, const uint8_t *key,
+                        size_t key_len, const struct cached_status *status);
 
 #endif

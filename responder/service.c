@@ -393,11 +393,44 @@ static enum answer_kind kind_of(enum ocsp_cert_status status)
                                          : ANSWER_UNKNOWN;
 }
 
+/* What the database says of one CertID now: from the cache when this
+ * generation already read it (the database has not changed since), else
+ * from SQLite, remembered for the next request (a nonce makes every answer
+ * a new signature, but not a new query). */
+static int read_status(struct responder *r, struct responder_worker *w,
+                       const struct ocsp_cert_id *id, uint64_t generation,
+                       struct cached_status *known, struct errbuf *err)
+{
+    if (cache_lookup_status(&r->cache, id->raw.p, id->raw.left, known))
+        return 0;
+    struct cert_record rec;
+    char serial[CERTSTORE_SERIAL_HEX_MAX];
+    serial_of(id, serial);
+    int found = id->serial.left <= 20 ? certstore_find_serial(w->db, serial, &rec, err) : 1;
+    if (found < 0)
+        return -1;
+    memset(known, 0, sizeof *known);
+    known->is_known = found == 0;
+    known->revocation_reason = -1;
+    if (found == 1) {
+        known->status = OCSP_CERT_STATUS_UNKNOWN;
+    } else if (rec.is_revoked) {
+        known->status = OCSP_CERT_STATUS_REVOKED;
+        known->revocation_time = rec.revoked_at;
+        known->revocation_reason = rec.revocation_reason;
+    } else {
+        known->status = OCSP_CERT_STATUS_GOOD;
+    }
+    snprintf(known->name, sizeof known->name, "%s", found == 0 ? rec.name : "");
+    cache_store_status(&r->cache, generation, id->raw.p, id->raw.left, known);
+    return 0;
+}
+
 /* Signs a response for every CertID of the request, reading each status now. */
 static int sign_answer(struct responder *r, struct responder_worker *w,
                        const struct ocsp_request *req, int64_t now, bool is_stale,
-                       struct responder_answer *answer, struct answer_story *story,
-                       struct errbuf *err)
+                       uint64_t generation, struct responder_answer *answer,
+                       struct answer_story *story, struct errbuf *err)
 {
     struct ocsp_single_response singles[OCSP_MAX_REQUEST_CERTS];
     int64_t this_update = now - RESPONDER_THIS_UPDATE_BACKDATE;
@@ -406,30 +439,18 @@ static int sign_answer(struct responder *r, struct responder_worker *w,
         this_update = now - r->config.validity_seconds - 3600;
     memset(singles, 0, sizeof singles);
     for (size_t i = 0; i < req->count; i++) {
-        struct cert_record rec;
-        char serial[CERTSTORE_SERIAL_HEX_MAX];
-        serial_of(&req->ids[i], serial);
-        int found = req->ids[i].serial.left <= 20
-                        ? certstore_find_serial(w->db, serial, &rec, err)
-                        : 1;
-        if (found < 0)
+        struct cached_status known;
+        if (read_status(r, w, &req->ids[i], generation, &known, err) != 0)
             return -1;
         singles[i].cert_id_raw = req->ids[i].raw;
         singles[i].this_update = this_update;
         singles[i].has_next_update = true;
         singles[i].next_update = this_update + r->config.validity_seconds;
-        singles[i].revocation_reason = -1;
-        if (found == 1) {
-            singles[i].status = OCSP_CERT_STATUS_UNKNOWN;
-        } else if (rec.is_revoked) {
-            singles[i].status = OCSP_CERT_STATUS_REVOKED;
-            singles[i].revocation_time = rec.revoked_at;
-            singles[i].revocation_reason = rec.revocation_reason;
-        } else {
-            singles[i].status = OCSP_CERT_STATUS_GOOD;
-        }
+        singles[i].status = known.status;
+        singles[i].revocation_time = known.revocation_time;
+        singles[i].revocation_reason = known.revocation_reason;
         if (i == 0) {
-            snprintf(story->name, sizeof story->name, "%s", found == 0 ? rec.name : "");
+            snprintf(story->name, sizeof story->name, "%s", known.name);
             story->status = singles[0].status;
             story->revocation_time = singles[0].revocation_time;
             story->revocation_reason = singles[0].revocation_reason;
@@ -552,7 +573,8 @@ void responder_answer(struct responder *r, const uint8_t *request, size_t reques
         snprintf(story.name, sizeof story.name, "%s", hit.name);
         goto done;
     }
-    if (sign_answer(r, w, &req, now, fault == FAULT_STALE, answer, &story, &err) != 0) {
+    if (sign_answer(r, w, &req, now, fault == FAULT_STALE, generation, answer, &story, &err) !=
+        0) {
         set_error(answer, OCSP_RESPONSE_INTERNAL_ERROR, &story, "signing failed");
         goto done;
     }
