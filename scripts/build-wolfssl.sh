@@ -78,9 +78,11 @@ die() {
     exit 2
 }
 
-# Already built with this very configure line: nothing to do.
+# Already built with this very configure line: nothing to do (but tell make,
+# whose rule runs this script when the script is newer than the library).
 if [ -f "$PREFIX/lib/libwolfssl.a" ] && [ -f "$STAMP" ] &&
     [ "$(cat "$STAMP")" = "$(configure_flags)" ]; then
+    [ "$PREFIX/lib/libwolfssl.a" -nt "$0" ] || touch "$PREFIX/lib/libwolfssl.a"
     exit 0
 fi
 
