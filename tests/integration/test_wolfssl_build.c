@@ -8,7 +8,9 @@
 
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "testutil.h"
 
@@ -34,6 +36,46 @@ START_TEST(test_every_program_names_its_wolfssl)
 }
 END_TEST
 
+/* The build script trusts a tarball by its SHA-256 only: a file the user
+ * brings (WOLFSSL_TARBALL) with another checksum is refused, exit 2, with
+ * both checksums named, and nothing is unpacked or built. Run on a copy of
+ * the script in a scratch tree, so the real build/deps is not touched. */
+START_TEST(test_wrong_tarball_refused)
+{
+    char *dir = test_tmpdir();
+    char scripts[1024], script[1100], bogus[1100], deps[1100], env[1200];
+    struct test_run run;
+    struct stat st;
+    snprintf(scripts, sizeof scripts, "%s/scripts", dir);
+    snprintf(script, sizeof script, "%s/build-wolfssl.sh", scripts);
+    snprintf(bogus, sizeof bogus, "%s/wolfssl_5.9.2.orig.tar.gz", dir);
+    snprintf(deps, sizeof deps, "%s/build/deps", dir);
+    ck_assert_int_eq(mkdir(scripts, 0755), 0);
+    const char *copy[] = {"cp", LAB_SOURCE_DIR "/scripts/build-wolfssl.sh", script, NULL};
+    ck_assert_int_eq(test_run(&run, 5000, NULL, copy), 0);
+    ck_assert_int_eq(run.exit_code, 0);
+    test_run_free(&run);
+    FILE *f = fopen(bogus, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("not wolfSSL\n", f);
+    fclose(f);
+    snprintf(env, sizeof env, "WOLFSSL_TARBALL=%s", bogus);
+    const char *argv[] = {"env", env, "XDG_CACHE_HOME=/nonexistent", "bash", script, NULL};
+    ck_assert_int_eq(test_run(&run, 20000, NULL, argv), 0);
+    ck_assert_msg(run.exit_code == 2, "exit %d: %s", run.exit_code, run.err);
+    ck_assert_msg(test_contains(run.err, "refused") &&
+                      test_contains(run.err, "2f4ef3d4fd387a9b3191d36a6316d69116c46ff69bb9583b6c82"
+                                             "b36d7b8ca114"),
+                  "%s", run.err);
+    test_run_free(&run);
+    char src[1200];
+    snprintf(src, sizeof src, "%s/src", deps);
+    ck_assert_msg(stat(src, &st) != 0, "%s was unpacked from a refused tarball", src);
+    test_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* What the programs are compiled against is what they link. */
 START_TEST(test_headers_match_the_library)
 {
@@ -55,6 +97,7 @@ Suite *wolfssl_build_suite(void)
     tcase_add_loop_test(tc, test_every_program_names_its_wolfssl, 0,
                         (int)(sizeof programs / sizeof programs[0]));
     tcase_add_test(tc, test_headers_match_the_library);
+    tcase_add_test(tc, test_wrong_tarball_refused);
     suite_add_tcase(s, tc);
     return s;
 }
