@@ -14,6 +14,7 @@
 #define LAB_STAPLES_DIR "staples"
 #define LAB_CLOCK_FILE "clock"
 #define LAB_TRACE_FILE "trace.jsonl"
+#define LAB_CONTROL_TOKEN "control.token" /* the teacher's secret for the responder's faults */
 
 /* Longest path the programs build from a lab directory and a name. */
 #define LAB_PATH_MAX 4096
