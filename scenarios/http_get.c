@@ -67,7 +67,9 @@ static size_t collect(char *data, size_t size, size_t count, void *ctx)
 
 /* One plain HTTP request (the responder); the body (NUL-terminated) in *b, which the
  * caller frees. */
-static int request(const char *url, const char *post_body, struct body *b, struct errbuf *err)
+/* `headers` (may be NULL) are extra request headers for a POST. */
+static int request(const char *url, const char *post_body, struct curl_slist *headers,
+                   struct body *b, struct errbuf *err)
 {
     CURL *curl = curl_easy_init();
     char curl_error[CURL_ERROR_SIZE] = "";
@@ -90,6 +92,8 @@ static int request(const char *url, const char *post_body, struct body *b, struc
     if (post_body != NULL) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, post_body);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(post_body));
+        if (headers != NULL)
+            curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     }
     CURLcode code = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
@@ -223,7 +227,7 @@ int scn_http_get_json(const char *url, int resolve_port, json_t **out, struct er
     *out = NULL;
     int rc = strncmp(url, "https://", 8) == 0 && resolve_port > 0
                  ? tls_get(url, resolve_port, &b, err)
-                 : request(url, NULL, &b, err);
+                 : request(url, NULL, NULL, &b, err);
     if (rc == 0) {
         *out = json_loadb(b.data != NULL ? b.data : "", b.len, 0, &json_err);
         if (*out == NULL || !json_is_object(*out)) {
@@ -238,11 +242,22 @@ int scn_http_get_json(const char *url, int resolve_port, json_t **out, struct er
     return rc;
 }
 
-int scn_http_post(const char *url, const char *body, char *answer, size_t answer_cap,
-                  struct errbuf *err)
+int scn_http_post_control(const char *url, const char *token, const char *body, char *answer,
+                          size_t answer_cap, struct errbuf *err)
 {
     struct body b = {0};
-    int rc = request(url, body, &b, err);
+    char token_header[sizeof CONTROL_TOKEN_HEADER + CONTROL_TOKEN_HEX + 4];
+    snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: " CONTROL_CONTENT_TYPE);
+    struct curl_slist *both = headers != NULL ? curl_slist_append(headers, token_header) : NULL;
+    explicit_bzero(token_header, sizeof token_header);
+    if (both == NULL) {
+        curl_slist_free_all(headers);
+        errbuf_set(err, "out of memory");
+        return -1;
+    }
+    int rc = request(url, body, both, &b, err);
+    curl_slist_free_all(both);
     if (answer != NULL && answer_cap > 0)
         snprintf(answer, answer_cap, "%s", b.data != NULL ? b.data : "");
     free(b.data);

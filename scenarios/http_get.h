@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "control_token.h"
 #include "errbuf.h"
 
 /* /stats is a few hundred bytes; a thousand distinct clients stay far below. */
@@ -23,9 +24,11 @@ void scn_http_global_cleanup(void);
  * certificate's dates away from real time. Caller json_decref()s *out. */
 int scn_http_get_json(const char *url, int resolve_port, json_t **out, struct errbuf *err);
 
-/* POSTs `body` (text) to url; returns 0 on HTTP 200, with the answer in
- * answer (may be NULL) for messages. */
-int scn_http_post(const char *url, const char *body, char *answer, size_t answer_cap,
-                  struct errbuf *err);
+/* POSTs `body` ("NAME [DELAY]") to a responder's /control/ URL as the
+ * teacher: the lab's control token in its header, the lab's own content type
+ * (common/control_token.h). Returns 0 on HTTP 200, with the answer in answer
+ * (may be NULL) for messages. */
+int scn_http_post_control(const char *url, const char *token, const char *body, char *answer,
+                          size_t answer_cap, struct errbuf *err);
 
 #endif

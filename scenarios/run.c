@@ -623,9 +623,16 @@ static void do_fault(struct world *w, const struct scn_step *s)
         step_failed(w, s->line, "'%s' is not running", s->name);
         return;
     }
+    char token[CONTROL_TOKEN_HEX + 1];
+    if (control_token_read(w->lab, token, &err) != 0) {
+        step_failed(w, s->line, "cannot switch the fault: %s", err.msg);
+        return;
+    }
     proc_url(p, "/control/fault", url, sizeof url);
     snprintf(body, sizeof body, "%s%s%s", s->mode, s->delay[0] != 0 ? " " : "", s->delay);
-    if (scn_http_post(url, body, answer, sizeof answer, &err) != 0) {
+    int posted = scn_http_post_control(url, token, body, answer, sizeof answer, &err);
+    explicit_bzero(token, sizeof token);
+    if (posted != 0) {
         step_failed(w, s->line, "cannot switch the fault: %s", err.msg);
         return;
     }
