@@ -48,17 +48,6 @@ cc -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I"$ROOT/common" \
 TMP=$(mktemp -d /tmp/bench-browser.XXXXXX)
 LAB="$TMP/lab"
 
-# wait_for_line FILE PATTERN PID: up to 10 s for a start-up line.
-wait_for_line() {
-    local _
-    for _ in $(seq 100); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        kill -0 "$3" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-
 # start_program NAME PORTVAR COMMAND...: a lab program on port 0; its first
 # line says 'listening on HOST:PORT'. Not in $(...): PIDS must reach the cleanup.
 start_program() {

@@ -63,17 +63,6 @@ for c in json.load(sys.stdin):
         -reqout "$dir/request-nonce.der" >/dev/null 2>&1 || die "openssl cannot build a request"
 }
 
-# wait_for_line FILE PATTERN PID: up to 10 s for a start-up line.
-wait_for_line() {
-    local _
-    for _ in $(seq 100); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        kill -0 "$3" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-
 # start_openssl DIR VAR: openssl's responder on a free port (-port 0 prints
 # it; VAR gets it), answering like ours: key-hash responder ID, nextUpdate,
 # and the signer's certificate only if ours sends one (OPENSSL_CERT_FLAG).

@@ -59,35 +59,10 @@ TMP=$(mktemp -d /tmp/bench-webserver.XXXXXX)
 chmod 711 "$TMP"
 LAB="$TMP/lab"
 
-# wait_for_line FILE PATTERN PID: up to 10 s for a start-up line.
-wait_for_line() {
-    local _
-    for _ in $(seq 100); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        kill -0 "$3" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-
-# start_program LOGNAME PORTVAR PIDVAR COMMAND...: starts a lab program on
-# port 0 and reads the port from its first line, 'listening on HOST:PORT'.
-# Not in $(...): PIDS must reach the cleanup.
-start_program() {
-    local name=$1 port_var=$2 pid_var=$3 pid
-    shift 3
-    "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-    pid=$!
-    PIDS="$PIDS $pid"
-    wait_for_line "$TMP/$name.out" "^listening on " "$pid" ||
-        die "$name did not start: $(tail -3 "$TMP/$name.err")"
-    printf -v "$port_var" '%s' "$(sed -n '1s/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$TMP/$name.out")"
-    printf -v "$pid_var" '%s' "$pid"
-}
 
 # --- the lab: a CA, its responder, shop.test, a good staple ------------------------
 "$BIN/ca" --lab "$LAB" init >"$TMP/ca.log" 2>&1 || die "ca init failed: $(cat "$TMP/ca.log")"
-start_program responder RESPONDER_PORT RESPONDER_PID "$BIN/responder" --lab "$LAB" --listen 127.0.0.1:0
+bench_start responder RESPONDER_PORT RESPONDER_PID "$BIN/responder" --lab "$LAB" --listen 127.0.0.1:0
 OCSP_URL="http://127.0.0.1:$RESPONDER_PORT/"
 "$BIN/ca" --lab "$LAB" issue shop.test --ocsp-url "$OCSP_URL" >>"$TMP/ca.log" 2>&1 ||
     die "ca issue failed: $(cat "$TMP/ca.log")"
@@ -99,9 +74,9 @@ if ! openssl ocsp -issuer "$LAB/ca/root.pem" -cert "$CERT" -url "$OCSP_URL" -no_
     die "openssl ocsp did not get a good answer: $(cat "$TMP/ocsp.log")"
 fi
 
-start_program webserver-on ON_PORT ON_PID "$BIN/webserver" shop.test --lab "$LAB" \
+bench_start webserver-on ON_PORT ON_PID "$BIN/webserver" shop.test --lab "$LAB" \
     --listen 127.0.0.1:0 --workers "$CORES" --stapling on
-start_program webserver-off OFF_PORT OFF_PID "$BIN/webserver" shop.test --lab "$LAB" \
+bench_start webserver-off OFF_PORT OFF_PID "$BIN/webserver" shop.test --lab "$LAB" \
     --listen 127.0.0.1:0 --workers "$CORES" --stapling off
 
 # nginx serves a copy of our page (same bytes) with the same chain (the

@@ -41,3 +41,30 @@ require_wolfssl() {
 # nginx, the peer some benchmarks compare with; empty when it is not there.
 find_nginx() { command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; }; }
 NGINX=$(find_nginx || true)
+
+# wait_for_line FILE PATTERN PID: up to 10 s for a start-up line; fails early
+# when PID has died.
+wait_for_line() {
+    local _
+    for _ in $(seq 100); do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        kill -0 "$3" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# bench_start LOGNAME PORTVAR PIDVAR COMMAND...: starts a lab program on
+# port 0 and reads the port from its first line, 'listening on HOST:PORT'.
+# Not in $(...): PIDS must reach the cleanup.
+bench_start() {
+    local name=$1 port_var=$2 pid_var=$3 pid
+    shift 3
+    "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    pid=$!
+    PIDS="$PIDS $pid"
+    wait_for_line "$TMP/$name.out" "^listening on " "$pid" ||
+        die "$name did not start: $(tail -3 "$TMP/$name.err")"
+    printf -v "$port_var" '%s' "$(sed -n '1s/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$TMP/$name.out")"
+    printf -v "$pid_var" '%s' "$pid"
+}
