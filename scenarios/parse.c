@@ -5,6 +5,7 @@
  * run before line 1 starts anything. */
 #include "parse.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -624,6 +625,68 @@ static const char *find_arg(const struct scn_step *step, const char *flag)
     return NULL;
 }
 
+/* The edit distance between two short words (insertions, deletions,
+ * substitutions, and swapping two neighbours: "acepted", "requets"), capped:
+ * anything above 3 is 3. */
+static size_t word_distance(const char *a, const char *b)
+{
+    enum { MAX_WORD = 32 };
+    size_t n = strlen(a), m = strlen(b);
+    if (n >= MAX_WORD || m >= MAX_WORD)
+        return 3;
+    size_t d[MAX_WORD + 1][MAX_WORD + 1];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        for (size_t j = 1; j <= m; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[n][m] > 3 ? 3 : d[n][m];
+}
+
+/* " (did you mean 'accepted'?)" when one of the space-separated `choices` is
+ * within two edits of `word`, else "". */
+static void did_you_mean(const char *word, const char *choices, char *out, size_t cap)
+{
+    char best[SCN_MAX_NAME] = "";
+    size_t best_distance = 3;
+    const char *s = choices;
+    out[0] = 0;
+    while (*s != 0) {
+        size_t len = strcspn(s, " ");
+        char choice[SCN_MAX_NAME];
+        snprintf(choice, sizeof choice, "%.*s", (int)len, s);
+        size_t distance = word_distance(word, choice);
+        if (distance < best_distance) {
+            best_distance = distance;
+            snprintf(best, sizeof best, "%s", choice);
+        }
+        s += len;
+        while (*s == ' ')
+            s++;
+    }
+    if (best[0] != 0)
+        snprintf(out, cap, " (did you mean '%s'?)", best);
+}
+
+/* True for what stands where a comparison begins (==, !=, >=, or a wrong
+ * operator like ~): not a word, so parse_value names the problem. */
+static bool is_operator_like(const char *word)
+{
+    return !isalpha((unsigned char)word[0]);
+}
+
 /* ---- Conditions (expect, watch … until) ----------------------------------------------------- */
 
 static const char cond_usage[] =
@@ -718,7 +781,13 @@ static int parse_users_condition(struct parser *p, size_t i, struct scn_conditio
         c->subject = SCN_SUBJ_USERS_STAPLED;
     else if (strcmp(w, "asked") == 0)
         c->subject = SCN_SUBJ_USERS_ASKED;
-    else
+    else if (w[0] != 0 && !is_operator_like(w) && strcmp(w, "because") != 0) {
+        char hint[64];
+        did_you_mean(w, "accepted refused stapled asked because", hint, sizeof hint);
+        return fail(p, "unknown word '%.40s' after 'users'%s: write users [accepted|refused|"
+                       "stapled|asked] [because REASON] OP N, e.g. users accepted == 3",
+                    w, hint);
+    } else
         is_word = false;
     if (is_word)
         i++;
@@ -775,7 +844,10 @@ static int parse_program_condition(struct parser *p, size_t i, struct scn_condit
             set_text(c->detail, sizeof c->detail, p->tok[i]);
             i++;
         } else {
-            return fail(p, "a responder counts requests, clients or answers, not '%s'", w);
+            char hint[64];
+            did_you_mean(w, "requests clients answers", hint, sizeof hint);
+            return fail(p, "a responder counts requests, clients or answers, not '%.40s'%s", w,
+                        hint);
         }
     } else {
         if (strcmp(w, "handshakes") == 0) {
@@ -791,8 +863,10 @@ static int parse_program_condition(struct parser *p, size_t i, struct scn_condit
             c->subject = SCN_SUBJ_STAPLES_SENT;
             i++;
         } else {
+            char hint[64];
+            did_you_mean(w, "handshakes staples fetches staple", hint, sizeof hint);
             return fail(p, "a web server counts handshakes, staples sent and fetches, or shows "
-                           "its staple, not '%s'", w);
+                           "its staple, not '%.40s'%s", w, hint);
         }
     }
     return parse_value(p, i, c);

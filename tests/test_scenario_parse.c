@@ -244,6 +244,13 @@ static const struct error_row {
     {PRELUDE "visit shop.test\nexpect users ==", 6, "value after '==' is missing"},
     {PRELUDE "visit shop.test\nexpect users", 6, "comparison is missing"},
     {PRELUDE "visit shop.test\nexpect users == 1 2", 6, "unexpected '2' after the value"},
+    /* A misspelt word names itself and the word it was probably meant to be. */
+    {PRELUDE "visit shop.test\nexpect users acepted == 3", 6,
+     "unknown word 'acepted' after 'users' (did you mean 'accepted'?)"},
+    {PRELUDE "visit shop.test\nexpect users stappled == 3", 6, "(did you mean 'stapled'?)"},
+    {PRELUDE "visit shop.test\nexpect users zebra == 3", 6, "unknown word 'zebra' after 'users': "},
+    {PRELUDE "expect responder requets == 1", 5, "not 'requets' (did you mean 'requests'?)"},
+    {PRELUDE "expect shop.test fetchs == 1", 5, "(did you mean 'fetches'?)"},
     {PRELUDE "visit shop.test\nexpect users refused because tired == 1", 6, "not a reason"},
     {PRELUDE "watch shop.test every 1h for 2h until users >= 1\nexpect window == soon", 6,
      "not a duration"},
