@@ -820,12 +820,25 @@ static void print_tick(struct world *w, const struct scn_step *s, int64_t elapse
         n += (size_t)snprintf(line + n, sizeof line - n, "%s%d %s (%s)", g == 0 ? "" : ", ",
                               v->groups[g].count, v->groups[g].is_accepted ? "accepted" : "refused",
                               v->groups[g].reason);
+    /* Who learned what: from a staple, or by asking the CA themselves. */
+    if (n < sizeof line && (v->stapled > 0 || v->asked > 0))
+        n += (size_t)snprintf(line + n, sizeof line - n, ", %s%s%s",
+                              v->stapled > 0 ? "stapled" : "",
+                              v->stapled > 0 && v->asked > 0 ? " + " : "",
+                              v->asked > 0 ? "asked the CA" : "");
     struct world_proc *site = find_proc(w, s->name);
     if (site != NULL && fetch_stats(site, &err) == 0 && n < sizeof line) {
         const char *status =
             json_string_value(json_object_get(json_object_get(site->stats, "staple"), "status"));
-        n += (size_t)snprintf(line + n, sizeof line - n, "  | staple %s, %lld fetch%s",
-                              !is_stapling(site) ? "off" : status != NULL ? status : "none",
+        /* The web server's side in words: a "revoked" answer is never
+         * stapled; the server stops stapling and says so. */
+        const char *server = !is_stapling(site) ? "stapling off"
+                             : status != NULL && strcmp(status, "good") == 0
+                                 ? "server: staple good"
+                             : status != NULL && strcmp(status, "revoked") == 0
+                                 ? "server stopped stapling (CA: revoked)"
+                                 : "server: no staple";
+        n += (size_t)snprintf(line + n, sizeof line - n, "  | %s, %lld fetch%s", server,
                               (long long)stat_int(site->stats, "ocsp_fetches"),
                               stat_int(site->stats, "ocsp_fetches") == 1 ? "" : "es");
     }

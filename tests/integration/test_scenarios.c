@@ -171,6 +171,10 @@ START_TEST(test_demo_output)
         "== 01-without-stapling", "$ visit shop.test --users 20 --staple off",
         "ok   expect responder requests == 20", "OCSP req.", "02-with-stapling",
         "All 37 expectations held in 4 scenarios.", "20 users: 20 accepted",
+        /* Lesson 4's watch says who learned what, in order: stapled visitors
+         * first, then the server stops stapling and the browsers ask. */
+        "3 accepted (good), stapled  | server: staple good",
+        "3 refused (revoked), asked the CA  | server stopped stapling (CA: revoked)",
     };
     for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
         ck_assert_msg(strstr(run.out, wanted[i]) != NULL, "no '%s' in\n%s", wanted[i],
