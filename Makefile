@@ -91,9 +91,10 @@ $(BUILD)/tests/%.o: tests/%.c $(BUILD)/tests/suites.h | $(WOLFSSL_LIB)
 	    -DLAB_BIN_DIR='"$(abspath $(BIN))"' -DLAB_SOURCE_DIR='"$(abspath .)"' \
 	    -MMD -MP -c $< -o $@
 
-# zlib: the tests read the PNGs Chromium writes (tests/integration/png_read.c).
+# zlib: the tests read the PNGs Chromium writes (tests/integration/png_read.c);
+# libutil: forkpty gives the --class test a real terminal.
 $(TEST_RUNNER): $(TEST_OBJ) $(PROG_LIB_OBJ) $(LIB) $(WOLFSSL_LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL) -lz
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL) -lz -lutil
 
 check: deps
 	@$(MAKE) --no-print-directory all $(TEST_RUNNER)
@@ -141,9 +142,10 @@ fuzz: deps
 bench: deps all
 	@for b in scripts/bench-*.sh; do [ -e "$$b" ] || continue; echo "== $$b"; bash "$$b" || exit 1; done
 
-# The demo also writes lab/demo/report.html; `bin/scenario trace` draws it.
+# The demo also writes lab/demo/report.html; `bin/scenario trace` draws it. On a
+# terminal the first lesson is paced (--class-first): Enter before each step.
 demo: deps all
-	@$(BIN)/scenario run --report --lab lab/demo scenarios/demo.lab
+	@$(BIN)/scenario run --class-first --report --lab lab/demo scenarios/demo.lab
 	@echo "The same story as a ladder: $(BIN)/scenario trace    as one page: lab/demo/report.html"
 
 # The report_render suite checks the report of a real run in headless Chromium;

@@ -28,7 +28,8 @@
 #include "run.h"
 
 static const char usage_text[] =
-    "usage: scenario run [--lab DIR] [--keep] [--quiet] [--no-pause] [--capture FILE.pcap]\n"
+    "usage: scenario run [--lab DIR] [--keep] [--quiet] [--no-pause] [--class]\n"
+    "                    [--capture FILE.pcap]\n"
     "                    [--report [-o FILE]] FILE|NUMBER...\n"
     "       scenario --list [FILE|DIR...]\n"
     "       scenario clock [--lab DIR] [advance DURATION | reset]\n"
@@ -47,6 +48,10 @@ static const char usage_text[] =
     "                (they are always kept when something failed)\n"
     "  --quiet       print only failures (for tests)\n"
     "  --no-pause    never wait at 'pause' (it waits only on a terminal anyway)\n"
+    "  --class       paced for a classroom: before each step, the lesson's words for\n"
+    "                it, set apart in bold, and a wait for Enter (only on a terminal;\n"
+    "                `scenario trace --follow` in a second terminal draws beside it);\n"
+    "                --class-first paces only the first lesson (make demo does)\n"
     "  --report      at the end, pass or fail, write RUN/report.html (see report) and\n"
     "                keep the labs\n"
     "  --capture FILE.pcap  record the run's loopback traffic with tcpdump for\n"
@@ -75,7 +80,7 @@ static const char usage_text[] =
 struct flags {
     const char *lab;
     const char *capture; /* run --capture FILE.pcap */
-    bool keep, quiet, no_pause, list;
+    bool keep, quiet, no_pause, list, is_class, is_class_first;
     const char *actor, *event, *user, *since, *until; /* trace */
     bool json, follow;
     bool report;                       /* run --report */
@@ -604,7 +609,13 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
     snprintf(r->opt.bin_dir, sizeof r->opt.bin_dir, "%s", bin_dir);
     snprintf(r->opt.prefix, sizeof r->opt.prefix, "%s", prefix);
     r->opt.is_quiet = f->quiet;
-    r->opt.is_pausing = !f->no_pause && !f->quiet && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    bool is_terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    r->opt.is_pausing = !f->no_pause && !f->quiet && is_terminal;
+    /* Pacing needs someone at a keyboard: never when piped, never quiet. */
+    r->opt.class_mode = !is_terminal || f->quiet || f->no_pause ? SCN_CLASS_OFF
+                        : f->is_class                           ? SCN_CLASS_ALL
+                        : f->is_class_first                     ? SCN_CLASS_FIRST
+                                                                : SCN_CLASS_OFF;
     scn_ui_init(&r->ui, f->quiet);
     if (make_run_dir(f, r->opt.run_dir, sizeof r->opt.run_dir, &err) != 0) {
         cli_error("scenario", "%s", err.msg);
@@ -669,6 +680,7 @@ int main(int argc, char **argv)
     const struct cli_option options[] = {
         {"--lab", true, &f.lab, NULL},          {"--keep", false, NULL, &f.keep},
         {"--quiet", false, NULL, &f.quiet},     {"--no-pause", false, NULL, &f.no_pause},
+        {"--class", false, NULL, &f.is_class},  {"--class-first", false, NULL, &f.is_class_first},
         {"--list", false, NULL, &f.list},       {"--actor", true, &f.actor, NULL},
         {"--event", true, &f.event, NULL},      {"--user", true, &f.user, NULL},
         {"--since", true, &f.since, NULL},      {"--until", true, &f.until, NULL},

@@ -66,6 +66,8 @@ struct world {
     char verdict[32];
     int64_t clock_start;          /* the clock offset when the scenario began */
     int command_seq;
+    bool is_paced;                /* --class applies to this scenario */
+    char narration[2048];         /* paced: the say lines since the last step */
     int passed, failed;
     bool is_aborted;              /* the rest of the scenario is skipped */
     struct scn_table_row *row;
@@ -406,6 +408,141 @@ static void do_say(struct world *w, const struct scn_step *s)
     scn_ui_print(&w->r->ui, SCN_TONE_SAY, "  ", s->text);
     trace_event("scenario.say", json_pack("{s:s, s:i}", "file", w->script->path, "line", s->line),
                 "%s", s->text[0] != 0 ? s->text : " ");
+}
+
+/* ---- The paced classroom mode (--class) ---------------------------------------------------- */
+
+/* Paced: narration waits for the step it introduces. Lessons wrap a
+ * sentence over several `say` lines, so consecutive lines join into one
+ * paragraph; an empty `say` starts a new one. */
+static void hold_narration(struct world *w, const char *text)
+{
+    size_t used = strlen(w->narration);
+    bool is_new_paragraph = used == 0 || w->narration[used - 1] == '\n';
+    if (text[0] == 0) {
+        if (!is_new_paragraph)
+            snprintf(w->narration + used, sizeof w->narration - used, "\n");
+        return;
+    }
+    snprintf(w->narration + used, sizeof w->narration - used, "%s%s",
+             is_new_paragraph ? "" : " ", text);
+}
+
+/* Prints narration that introduces no step (before an expectation, a
+ * pause, or the end) the ordinary way. */
+static void release_narration(struct world *w)
+{
+    char *line = w->narration;
+    while (*line != 0) {
+        size_t len = strcspn(line, "\n");
+        char one[SCN_MAX_LINE + 1];
+        snprintf(one, sizeof one, "%.*s", (int)len, line);
+        scn_ui_print(&w->r->ui, SCN_TONE_SAY, "  ", one);
+        line += len;
+        if (*line == '\n')
+            line++;
+    }
+    w->narration[0] = 0;
+}
+
+/* What a step does, in a sentence, for a step the lesson does not
+ * introduce with words of its own. */
+static void step_sentence(const struct scn_step *s, char *out, size_t cap)
+{
+    char duration[32] = "";
+    scn_format_duration(s->kind == SCN_WATCH ? s->every_seconds : s->seconds, duration,
+                        sizeof duration);
+    switch (s->kind) {
+    case SCN_CA_INIT:
+        snprintf(out, cap, "The Certificate Authority creates its root certificate and key.");
+        break;
+    case SCN_CA_ISSUE:
+        snprintf(out, cap, "The CA issues a certificate for %s.", s->site);
+        break;
+    case SCN_CA_REVOKE:
+        snprintf(out, cap, "The CA revokes the certificate of %s.", s->site);
+        break;
+    case SCN_START:
+        if (s->program == SCN_RESPONDER)
+            snprintf(out, cap, "The CA's OCSP responder starts answering.");
+        else
+            snprintf(out, cap, "The web server for %s starts.", s->site);
+        break;
+    case SCN_STOP:
+        snprintf(out, cap, "'%s' stops.", s->name);
+        break;
+    case SCN_RESTART:
+        snprintf(out, cap, "'%s' starts again.", s->name);
+        break;
+    case SCN_FAULT:
+        if (strcmp(s->mode, "none") == 0)
+            snprintf(out, cap, "The responder '%s' is healthy again.", s->name);
+        else
+            snprintf(out, cap, "The responder '%s' misbehaves on purpose: %s.", s->name,
+                     s->mode);
+        break;
+    case SCN_ADVANCE:
+        snprintf(out, cap, "The simulated clock jumps %s ahead.", duration);
+        break;
+    case SCN_VISIT:
+        snprintf(out, cap, "Simulated users visit %s.", s->name);
+        break;
+    case SCN_WATCH:
+        snprintf(out, cap, "Users visit %s every %s of simulated time, and we watch.", s->name,
+                 duration);
+        break;
+    case SCN_SAVE_STAPLE:
+        snprintf(out, cap, "Keep a copy of the staple %s sends, as %s.", s->site, s->file);
+        break;
+    case SCN_FORGE:
+        snprintf(out, cap, "Forge an OCSP answer about %s, signed by %s.", s->site, s->signer);
+        break;
+    case SCN_CHECK:
+        snprintf(out, cap, "Check %s exactly as a browser would.", s->file);
+        break;
+    default:
+        snprintf(out, cap, "Next step.");
+        break;
+    }
+}
+
+/* Before a step in class mode: the lesson's words for it, large enough to
+ * read from the back of a room (set apart, bold, one sentence a line), the
+ * step itself, and a wait for Enter. */
+static void present_step(struct world *w, const struct scn_step *s)
+{
+    const struct scn_ui *ui = &w->r->ui;
+    char rule[3 * 100 + 1] = "";
+    int width = ui->width > 4 ? ui->width - 4 : 60;
+    for (int i = 0; i < width && i < 100; i++)
+        strcat(rule, "\u2501");
+    scn_ui_blank(ui);
+    scn_ui_print(ui, SCN_TONE_DIM, "  ", rule);
+    if (w->narration[0] == 0) {
+        char sentence[SCN_MAX_LINE + 1];
+        step_sentence(s, sentence, sizeof sentence);
+        hold_narration(w, sentence);
+    }
+    char *line = w->narration;
+    while (*line != 0) {
+        size_t len = strcspn(line, "\n");
+        char one[SCN_MAX_LINE + 1];
+        snprintf(one, sizeof one, "%.*s", (int)len, line);
+        scn_ui_blank(ui);
+        scn_ui_print(ui, SCN_TONE_TITLE, "    ", one);
+        line += len;
+        if (*line == '\n')
+            line++;
+    }
+    w->narration[0] = 0;
+    scn_ui_blank(ui);
+    scn_ui_print(ui, SCN_TONE_DIM, "  ", rule);
+    scn_ui_printf(ui, SCN_TONE_DIM, "  ", "next: %s   [press Enter to run it]", s->source);
+    fflush(ui->out);
+    char answer[256];
+    /* fgets returns on Enter, end of input or a signal (no SA_RESTART). */
+    if (fgets(answer, sizeof answer, stdin) == NULL)
+        clearerr(stdin);
 }
 
 static void do_pause(struct world *w, const struct scn_step *s)
@@ -1068,8 +1205,22 @@ static int enter_lab(struct world *w, struct errbuf *err)
 static void do_step(struct world *w, const struct scn_step *s)
 {
     struct errbuf err = {{0}};
-    if (s->kind != SCN_SAY && s->kind != SCN_TITLE && s->kind != SCN_PAUSE &&
-        s->kind != SCN_EXPECT && s->kind != SCN_INCLUDE) {
+    bool is_action = s->kind != SCN_SAY && s->kind != SCN_TITLE && s->kind != SCN_PAUSE &&
+                     s->kind != SCN_EXPECT && s->kind != SCN_INCLUDE;
+    if (w->is_paced) {
+        if (s->kind == SCN_SAY) {
+            hold_narration(w, s->text);
+            trace_event("scenario.say",
+                        json_pack("{s:s, s:i}", "file", w->script->path, "line", s->line), "%s",
+                        s->text[0] != 0 ? s->text : " ");
+            return;
+        }
+        if (is_action && s->kind != SCN_COMPARE)
+            present_step(w, s);
+        else
+            release_narration(w);
+    }
+    if (is_action) {
         scn_ui_print(&w->r->ui, SCN_TONE_STEP, "  $ ", s->source);
         trace_event("scenario.step",
                     json_pack("{s:s, s:i, s:s}", "file", w->script->path, "line", s->line,
@@ -1179,6 +1330,8 @@ static int run_script(struct scn_runner *r, const struct scn_script *script)
         return -1;
     }
     clock_offset_read(w->lab, &w->clock_start, NULL);
+    w->is_paced = r->opt.class_mode == SCN_CLASS_ALL ||
+                  (r->opt.class_mode == SCN_CLASS_FIRST && r->scenario_count == 0);
     scn_ui_blank(&r->ui);
     scn_ui_printf(&r->ui, SCN_TONE_TITLE, "", "== %s%s%s", script->stem,
                   script->title[0] != 0 ? ": " : "", script->title);
@@ -1200,6 +1353,7 @@ static int run_script(struct scn_runner *r, const struct scn_script *script)
         if (!w->is_aborted && (s->kind == SCN_VISIT || s->kind == SCN_WATCH))
             all_alive(w, s->line);
     }
+    release_narration(w);
     int last_line = script->count > 0 ? script->steps[script->count - 1]->line : 0;
     for (size_t i = 0; i < w->proc_count; i++)
         stop_proc(w, &w->procs[i], last_line);

@@ -35,6 +35,10 @@ struct scn_options {
     char run_dir[LAB_PATH_MAX]; /* each scenario's lab is RUN_DIR/STEM */
     bool is_quiet;
     bool is_pausing;            /* `pause` waits for Enter */
+    /* --class: before each step, the lesson's words for it, set apart, and a
+     * wait for Enter (only on a terminal). FIRST paces the first scenario
+     * of the run only (make demo: the first lesson slowly, then the rest). */
+    enum scn_class_mode { SCN_CLASS_OFF, SCN_CLASS_ALL, SCN_CLASS_FIRST } class_mode;
 };
 
 struct scn_capture; /* capture.h */
