@@ -435,3 +435,33 @@ int64_t clock_monotonic_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+void clock_format_duration(int64_t seconds, char *out, size_t cap)
+{
+    static const struct {
+        int64_t size;
+        char unit;
+    } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+    size_t n = 0;
+    if (cap == 0)
+        return;
+    out[0] = 0;
+    if (seconds == 0) {
+        snprintf(out, cap, "0s");
+        return;
+    }
+    /* INT64_MIN has no positive twin: say so rather than overflow. */
+    uint64_t left = seconds < 0 ? (uint64_t)(-(seconds + 1)) + 1 : (uint64_t)seconds;
+    if (seconds < 0)
+        n = (size_t)snprintf(out, cap, "-");
+    for (size_t i = 0; i < sizeof units / sizeof units[0] && n < cap; i++) {
+        uint64_t count = left / (uint64_t)units[i].size;
+        left %= (uint64_t)units[i].size;
+        if (count == 0)
+            continue;
+        int w = snprintf(out + n, cap - n, "%llu%c", (unsigned long long)count, units[i].unit);
+        if (w < 0)
+            return;
+        n += (size_t)w;
+    }
+}

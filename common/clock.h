@@ -47,4 +47,8 @@ int clock_parse_duration(const char *text, int64_t *seconds);
 #define CLOCK_RFC3339_LEN 32
 int clock_format_rfc3339(int64_t unix_ms, char *out, size_t cap);
 
+/* A duration the way the lab writes it everywhere, largest units first:
+ * "1d1h", "12h", "90s", "0s", "-2h" (the one duration formatter). */
+void clock_format_duration(int64_t seconds, char *out, size_t cap);
+
 #endif

@@ -2,6 +2,8 @@
  * expectation compares, and saying both sides in words a class reads. */
 #include "expect.h"
 
+#include "clock.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -227,30 +229,6 @@ bool scn_expect_holds(const struct scn_condition *c, const struct scn_seen *seen
 
 /* ---- Words ---------------------------------------------------------------------------------- */
 
-void scn_format_duration(int64_t seconds, char *out, size_t cap)
-{
-    static const struct {
-        int64_t size;
-        char unit;
-    } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
-    size_t n = 0;
-    out[0] = 0;
-    if (seconds <= 0) {
-        snprintf(out, cap, "%s0s", seconds < 0 ? "-" : "");
-        return;
-    }
-    for (size_t i = 0; i < sizeof units / sizeof units[0] && n < cap; i++) {
-        int64_t count = seconds / units[i].size;
-        seconds %= units[i].size;
-        if (count == 0)
-            continue;
-        int w = snprintf(out + n, cap - n, "%lld%c", (long long)count, units[i].unit);
-        if (w < 0)
-            return;
-        n += (size_t)w;
-    }
-}
-
 void scn_expect_subject_text(const struct scn_condition *c, char *out, size_t cap)
 {
     static const char *const users_words[] = {"users", "users accepted", "users refused"};
@@ -318,7 +296,7 @@ void scn_expect_wanted_text(const struct scn_condition *c, char *out, size_t cap
     if (c->is_text)
         snprintf(value, sizeof value, "%s", c->text);
     else if (c->subject == SCN_SUBJ_WINDOW)
-        scn_format_duration(c->number, value, sizeof value);
+        clock_format_duration(c->number, value, sizeof value);
     else
         snprintf(value, sizeof value, "%lld", (long long)c->number);
     snprintf(out, cap, "%s %s", scn_op_text(c->op), value);
@@ -339,7 +317,7 @@ void scn_expect_seen_text(const struct scn_condition *c, const struct scn_seen *
         return;
     }
     if (c->subject == SCN_SUBJ_WINDOW) {
-        scn_format_duration(seen->number, duration, sizeof duration);
+        clock_format_duration(seen->number, duration, sizeof duration);
         snprintf(out, cap, "%s (%lld simulated minutes)", duration,
                  (long long)(seen->number / 60));
         return;

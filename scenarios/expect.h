@@ -79,7 +79,4 @@ void scn_expect_wanted_text(const struct scn_condition *c, char *out, size_t cap
 void scn_expect_seen_text(const struct scn_condition *c, const struct scn_seen *seen, char *out,
                           size_t cap);
 
-/* "1d2h30m" for seconds (the clock's own notation; "0s" for 0). */
-void scn_format_duration(int64_t seconds, char *out, size_t cap);
-
 #endif

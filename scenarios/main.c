@@ -264,7 +264,7 @@ static int run_clock(const struct flags *f, const struct cli_args *args)
         return SCN_EXIT_USAGE;
     }
     clock_format_rfc3339(clock_now_ms(), now, sizeof now);
-    scn_format_duration(offset < 0 ? -offset : offset, offset_text, sizeof offset_text);
+    clock_format_duration(offset < 0 ? -offset : offset, offset_text, sizeof offset_text);
     if (offset == 0)
         printf("simulated time %s (the real time)\n", now);
     else

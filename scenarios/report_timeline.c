@@ -4,6 +4,7 @@
  * revocations, the responder up or faulty, the users' verdicts, and the
  * revocation window shaded: how long stapled visitors were still told "good". */
 #include "report_svg.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -284,7 +285,7 @@ static void window_length(int64_t ms, char *out, size_t cap)
     if (ms < 1000)
         snprintf(out, cap, "%lld ms", (long long)(ms < 0 ? 0 : ms));
     else
-        scn_format_duration(ms / 1000, out, cap);
+        clock_format_duration(ms / 1000, out, cap);
 }
 
 /* The words for a window: its length and what stapled visitors were told. */

@@ -450,7 +450,7 @@ static void release_narration(struct world *w)
 static void step_sentence(const struct scn_step *s, char *out, size_t cap)
 {
     char duration[32] = "";
-    scn_format_duration(s->kind == SCN_WATCH ? s->every_seconds : s->seconds, duration,
+    clock_format_duration(s->kind == SCN_WATCH ? s->every_seconds : s->seconds, duration,
                         sizeof duration);
     switch (s->kind) {
     case SCN_CA_INIT:
@@ -799,8 +799,8 @@ static int advance_clock(struct world *w, int64_t seconds, int line)
     int64_t offset = 0;
     clock_offset_read(w->lab, &offset, NULL);
     char step[32], total[32], now[48];
-    scn_format_duration(seconds, step, sizeof step);
-    scn_format_duration(offset - w->clock_start, total, sizeof total);
+    clock_format_duration(seconds, step, sizeof step);
+    clock_format_duration(offset - w->clock_start, total, sizeof total);
     now_text(now, sizeof now);
     trace_event("scenario.advance",
                 json_pack("{s:I, s:I, s:i}", "seconds", (json_int_t)seconds, "offset",
@@ -818,7 +818,7 @@ static void do_advance(struct world *w, const struct scn_step *s)
     int64_t offset = 0;
     char total[32], now[48];
     clock_offset_read(w->lab, &offset, NULL);
-    scn_format_duration(offset - w->clock_start, total, sizeof total);
+    clock_format_duration(offset - w->clock_start, total, sizeof total);
     now_text(now, sizeof now);
     detail(w, SCN_TONE_DIM, "simulated time is now %s (%s after the start)", now, total);
 }
@@ -951,7 +951,7 @@ static void print_tick(struct world *w, const struct scn_step *s, int64_t elapse
     char line[1024], when[32];
     size_t n = 0;
     struct errbuf err = {{0}};
-    scn_format_duration(elapsed, when, sizeof when);
+    clock_format_duration(elapsed, when, sizeof when);
     n += (size_t)snprintf(line + n, sizeof line - n, "+%-8s", when);
     for (size_t g = 0; g < v->group_count && n < sizeof line; g++)
         n += (size_t)snprintf(line + n, sizeof line - n, "%s%d %s (%s)", g == 0 ? "" : ", ",
@@ -999,8 +999,8 @@ static void do_watch(struct world *w, const struct scn_step *s)
 {
     int64_t ticks = s->seconds / s->every_seconds;
     char subject[256], wanted[96], every[32], most[32];
-    scn_format_duration(s->every_seconds, every, sizeof every);
-    scn_format_duration(s->seconds, most, sizeof most);
+    clock_format_duration(s->every_seconds, every, sizeof every);
+    clock_format_duration(s->seconds, most, sizeof most);
     if (s->has_until) {
         scn_expect_subject_text(&s->cond, subject, sizeof subject);
         scn_expect_wanted_text(&s->cond, wanted, sizeof wanted);
@@ -1026,7 +1026,7 @@ static void do_watch(struct world *w, const struct scn_step *s)
             char took[32];
             w->has_window = true;
             w->window_seconds = tick * s->every_seconds;
-            scn_format_duration(w->window_seconds, took, sizeof took);
+            clock_format_duration(w->window_seconds, took, sizeof took);
             detail(w, SCN_TONE_STEP, "after %s of simulated time (%lld minutes): %s %s", took,
                    (long long)(w->window_seconds / 60), subject, wanted);
             trace_event("scenario.watch",

@@ -3,12 +3,14 @@
  * /stats-shaped JSON (DESIGN section 6), the trace counted with filters and
  * totalled for the CA, the words of a failed expectation, and the table. */
 #include <check.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../scenarios/expect.h"
+#include "clock.h"
 #include "../scenarios/parse.h"
 #include "../scenarios/table.h"
 #include "../scenarios/tracelog.h"
@@ -243,9 +245,11 @@ START_TEST(test_words)
         int64_t seconds;
         const char *text;
     } durations[] = {{0, "0s"},        {59, "59s"},    {60, "1m"},       {3600, "1h"},
-                     {5400, "1h30m"},  {86400, "1d"}, {129600, "1d12h"}, {90061, "1d1h1m1s"}};
+                     {5400, "1h30m"},  {86400, "1d"}, {129600, "1d12h"}, {90061, "1d1h1m1s"},
+                     /* Before a point in time (a clock set back): signed, not "-0s". */
+                     {-7200, "-2h"},   {-90, "-1m30s"}, {INT64_MIN, "-106751991167300d15h30m8s"}};
     for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
-        scn_format_duration(durations[i].seconds, text, sizeof text);
+        clock_format_duration(durations[i].seconds, text, sizeof text);
         ck_assert_str_eq(text, durations[i].text);
     }
 }
