@@ -58,10 +58,11 @@ static const char usage_text[] =
     "verdict, reason, milliseconds) and a summary; every step goes to LAB/trace.jsonl.\n"
     "\n"
     "verify-staple: checks one DER OCSP response offline, exactly as the browser\n"
-    "does (now = the lab clock, or --at). Prints 'accept: good' or 'reject: REASON'\n"
-    "and an explanation. REASON is one of revoked unknown stale not-yet-valid\n"
-    "wrong-cert bad-signature untrusted-signer malformed unsuccessful\n"
-    "critical-extension.\n"
+    "does (now = the simulated clock of the lab, --lab, default ./lab; the real time\n"
+    "when there is no lab; or --at). Prints 'accept: good' or 'reject: REASON', an\n"
+    "explanation, and the time and clock it judged by. REASON is one of revoked\n"
+    "unknown stale not-yet-valid wrong-cert bad-signature untrusted-signer malformed\n"
+    "unsuccessful critical-extension.\n"
     "\n"
     "exit status: 0 accepted (every user), 1 refused (any user), 2 usage or\n"
     "environment error\n";
@@ -104,30 +105,51 @@ static int run_verify_staple(const struct browser_flags *f, size_t extra)
         cli_error("browser", "verify-staple needs --cert FILE --issuer FILE --staple FILE");
         return 2;
     }
+    /* Which clock judged: a stale staple is only stale at some time, and a
+     * student checking a lesson's file later must see which time that was. */
+    char clock_words[LAB_PATH_MAX + 128];
     if (f->at != NULL) {
         if (verify_staple_parse_time(f->at, &now) != 0) {
             cli_error("browser", "invalid --at '%s': use seconds since 1970, e.g. %lld", f->at,
                       (long long)clock_now());
             return 2;
         }
+        snprintf(clock_words, sizeof clock_words, "the time given with --at");
     } else {
-        /* The lab's clock when there is a lab; the real time otherwise. */
-        if (clock_init(f->lab, &err) != 0) {
+        /* The lab's simulated clock when there is a lab; the real time otherwise. */
+        int64_t offset = 0;
+        struct stat st;
+        bool has_lab = stat(f->lab, &st) == 0 && S_ISDIR(st.st_mode);
+        if (clock_init(f->lab, &err) != 0 ||
+            (has_lab && clock_offset_read(f->lab, &offset, &err) != 0)) {
             cli_error("browser", "%s", err.msg);
             return 2;
         }
         now = clock_now();
+        char shift[32];
+        clock_format_duration(offset, shift, sizeof shift);
+        if (!has_lab)
+            snprintf(clock_words, sizeof clock_words,
+                     "the real clock (there is no lab at %s; --lab DIR judges by a lab's "
+                     "simulated time)", f->lab);
+        else
+            snprintf(clock_words, sizeof clock_words,
+                     "the simulated clock of %s (real time %s%s)", f->lab,
+                     offset >= 0 ? "+ " : "", shift);
     }
     if (verify_staple_files(f->cert, f->issuer, f->staple, now, &verdict, &err) != 0) {
         cli_error("browser", "%s", err.msg);
         return 2;
     }
-    if (verdict.reason == OCSP_VERDICT_GOOD) {
+    char when[CLOCK_RFC3339_LEN];
+    clock_format_rfc3339(now * 1000, when, sizeof when);
+    if (verdict.reason == OCSP_VERDICT_GOOD)
         printf("accept: good\n%s\n", verdict.explanation);
-        return 0;
-    }
-    printf("reject: %s\n%s\n", ocsp_verdict_reason_name(verdict.reason), verdict.explanation);
-    return 1;
+    else
+        printf("reject: %s\n%s\n", ocsp_verdict_reason_name(verdict.reason),
+               verdict.explanation);
+    printf("Judged at %s by %s.\n", when, clock_words);
+    return verdict.reason == OCSP_VERDICT_GOOD ? 0 : 1;
 }
 
 struct printer {

@@ -925,6 +925,53 @@ static char *verify_staple_reason(const struct world *w, const char *staple)
     return reason;
 }
 
+/* verify-staple judges by the simulated clock of the lab it is given, and
+ * says which clock and time: the same good staple is stale two simulated
+ * days later, good by the real clock, and judged at --at when given. */
+START_TEST(test_verify_staple_names_its_clock)
+{
+    struct world w;
+    char staple[LAB_PATH_MAX], clock_file[LAB_PATH_MAX], program[LAB_PATH_MAX];
+    char cert[LAB_PATH_MAX], issuer[LAB_PATH_MAX], at[32];
+    struct errbuf err = {{0}};
+    struct test_run run;
+    world_up(&w, NULL);
+    lab_path(staple, w.lab, "staple.der");
+    lab_path(cert, w.lab, LAB_CERTS_DIR "/" SITE ".pem");
+    lab_path(issuer, w.lab, LAB_ROOT_CERT);
+    lab_path(clock_file, w.lab, LAB_CLOCK_FILE);
+    make_staple(&w, NULL, STAPLE_GOOD, staple);
+    snprintf(program, sizeof program, "%s", test_bin("browser"));
+    ck_assert_int_eq(file_write_atomic(clock_file, "172800\n", 7, 0644, &err), 0);
+
+    const char *by_lab[] = {program, "verify-staple", "--cert", cert, "--issuer", issuer,
+                            "--staple", staple, "--lab", w.lab, NULL};
+    run_argv(&run, by_lab);
+    ck_assert_msg(run.exit_code == 1 && strncmp(run.out, "reject: stale\n", 14) == 0 &&
+                      test_contains(run.out, "by the simulated clock of") &&
+                      test_contains(run.out, "(real time + 2d)"),
+                  "%s", run.out);
+    test_run_free(&run);
+
+    const char *no_lab[] = {program, "verify-staple", "--cert", cert, "--issuer", issuer,
+                            "--staple", staple, "--lab", "/nonexistent/lab", NULL};
+    run_argv(&run, no_lab);
+    ck_assert_msg(run.exit_code == 0 && strncmp(run.out, "accept: good\n", 13) == 0 &&
+                      test_contains(run.out, "by the real clock"),
+                  "%s", run.out);
+    test_run_free(&run);
+
+    snprintf(at, sizeof at, "%lld", (long long)clock_now());
+    const char *given[] = {program, "verify-staple", "--cert", cert, "--issuer", issuer,
+                           "--staple", staple, "--at", at, NULL};
+    run_argv(&run, given);
+    ck_assert_msg(run.exit_code == 0 && test_contains(run.out, "by the time given with --at"),
+                  "%s", run.out);
+    test_run_free(&run);
+    world_free(&w);
+}
+END_TEST
+
 /* Each kind of staple, put on the wire by openssl s_server over TLS 1.2 and
  * over TLS 1.3, gets the same reason word from the browser as from
  * verify-staple on the same file, and the same outcome in both versions. */
@@ -1080,6 +1127,7 @@ Suite *browser_visit_suite(void)
     tcase_add_test(ours, test_must_staple);
     tcase_add_test(ours, test_usage_errors);
     tcase_add_test(ours, test_keylog);
+    tcase_add_test(ours, test_verify_staple_names_its_clock);
     suite_add_tcase(s, ours);
 
     TCase *theirs = tcase_create("s_server");
