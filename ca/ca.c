@@ -13,11 +13,13 @@
 
 #include "certbuild.h"
 #include "clock.h"
+#include "control_token.h"
 #include "db.h"
 #include "fileio.h"
 #include "lab.h"
 #include "pem.h"
 #include "trace.h"
+#include "utf8.h"
 #include "x509.h"
 
 #define CA_ORGANIZATION "OCSP Stapling Lab"
@@ -38,16 +40,50 @@ static void format_time(int64_t unix_seconds, char *out)
     clock_format_rfc3339(unix_seconds * 1000, out, CLOCK_RFC3339_LEN);
 }
 
+/* Room for user input repeated in a message, escaped (at most 4 bytes a byte). */
+#define CA_SHOWN_MAX 256
+
+/* User input as a message may repeat it: a name typed as $'bad\x1b[31m'
+ * must not recolour the terminal of whoever reads the error. */
+static const char *shown(const char *text, char *buf)
+{
+    utf8_escape_for_terminal(text, buf, CA_SHOWN_MAX);
+    return buf;
+}
+
+/* After DB_DAMAGED ("LAB/ca.db is damaged (...)"): the two ways out a person has. */
+static void add_damage_hint(const char *lab_dir, struct errbuf *err)
+{
+    char why[ERRBUF_MAX];
+    bool is_default = strcmp(lab_dir, LAB_DEFAULT_DIR) == 0;
+    snprintf(why, sizeof why, "%s", err->msg);
+    errbuf_set(err, "%s: restore it from a copy, or start over with rm -rf %s and ca init%s%s",
+               why, lab_dir, is_default ? "" : " --lab ", is_default ? "" : lab_dir);
+}
+
+/* Opens LAB/ca.db (db_open checks it before a write), hint added to damage. */
+static int open_db(const char *lab_dir, const char *db_path, enum db_access access,
+                   sqlite3 **db, struct errbuf *err)
+{
+    int rc = db_open(db_path, access, db, err);
+    if (rc == DB_DAMAGED)
+        add_damage_hint(lab_dir, err);
+    return rc == 0 ? 0 : -1;
+}
+
 int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf *err)
 {
     size_t len = strlen(name);
     size_t label_len = 0;
+    char text[CA_SHOWN_MAX];
     /* DNS allows 253 characters, but the name also becomes the file names
      * certs/NAME.pem and .key (and their temporary names while written), and
      * a file name holds at most 255 bytes. */
     if (len == 0 || len > CA_MAX_NAME_LEN || len >= cap) {
-        errbuf_set(err, "invalid name '%.40s%s': use 1 to %d characters (it also names the "
-                        "files certs/NAME.pem and .key)", name, len > 40 ? "…" : "",
+        char start[41];
+        snprintf(start, sizeof start, "%s", name);
+        errbuf_set(err, "invalid name '%s%s': use 1 to %d characters (it also names the "
+                        "files certs/NAME.pem and .key)", shown(start, text), len > 40 ? "…" : "",
                    CA_MAX_NAME_LEN);
         return -1;
     }
@@ -58,7 +94,8 @@ int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf
             if (label_len == 0 || label_len > 63 || name[i - 1] == '-' ||
                 name[i - label_len] == '-') {
                 errbuf_set(err, "invalid name '%s': each dot-separated label needs 1 to 63 "
-                                "letters, digits or inner hyphens (e.g. shop.test)", name);
+                                "letters, digits or inner hyphens (e.g. shop.test)",
+                           shown(name, text));
                 return -1;
             }
             label_len = 0;
@@ -66,8 +103,13 @@ int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf
             continue;
         }
         if (!isalnum((unsigned char)c) && c != '-') {
-            errbuf_set(err, "invalid name '%s': '%c' is not allowed in a DNS name "
-                            "(letters, digits, '-' and '.')", name, c);
+            /* The whole character, not one byte of it: 'ö', or '\x1b'. */
+            char bad[5] = {0}, bad_text[24];
+            size_t bad_len = utf8_sequence_len((const unsigned char *)name + i, len - i);
+            memcpy(bad, name + i, bad_len == 0 ? 1 : bad_len);
+            utf8_escape_for_terminal(bad, bad_text, sizeof bad_text);
+            errbuf_set(err, "invalid name '%s': '%s' is not allowed in a DNS name "
+                            "(letters, digits, '-' and '.')", shown(name, text), bad_text);
             return -1;
         }
         out[i] = (char)tolower((unsigned char)c);
@@ -80,7 +122,7 @@ int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf
     if (strspn(last, "0123456789") == strlen(last)) {
         errbuf_set(err, "invalid name '%s': it looks like an IP address; use a name such as "
                         "shop.test (names ending in .test resolve to 127.0.0.1 in the lab)",
-                   name);
+                   shown(name, text));
         return -1;
     }
     return 0;
@@ -90,26 +132,28 @@ int ca_normalize_serial(const char *text, char *out, size_t cap, struct errbuf *
 {
     size_t n = 0;
     const char *p = text;
+    char quoted[CA_SHOWN_MAX];
     if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
         p += 2;
     for (; *p != 0; p++) {
         if (*p == ':' || *p == ' ')
             continue;
         if (!isxdigit((unsigned char)*p)) {
-            errbuf_set(err, "invalid serial '%s': use hexadecimal digits, e.g. 5A3F…", text);
+            errbuf_set(err, "invalid serial '%s': use hexadecimal digits, e.g. 5A3F…",
+                       shown(text, quoted));
             return -1;
         }
         if (n == 0 && *p == '0')
             continue; /* leading zeros do not change the number */
         /* RFC 5280 4.1.2.2: at most 20 octets, i.e. 40 hex digits. */
         if (n >= 40 || n + 1 >= cap) {
-            errbuf_set(err, "invalid serial '%s': longer than 20 bytes", text);
+            errbuf_set(err, "invalid serial '%s': longer than 20 bytes", shown(text, quoted));
             return -1;
         }
         out[n++] = (char)toupper((unsigned char)*p);
     }
     if (n == 0) {
-        errbuf_set(err, "invalid serial '%s': no digits", text);
+        errbuf_set(err, "invalid serial '%s': no digits", shown(text, quoted));
         return -1;
     }
     out[n] = 0;
@@ -124,15 +168,16 @@ int ca_normalize_serial(const char *text, char *out, size_t cap, struct errbuf *
 int ca_check_ocsp_url(const char *url, struct errbuf *err)
 {
     size_t len = strlen(url);
+    char text[CA_SHOWN_MAX];
     if (strncmp(url, "http://", 7) != 0 || len <= 7 || len > 255) {
         errbuf_set(err, "invalid OCSP URL '%s': use http://HOST:PORT/ (OCSP runs over plain "
-                        "HTTP, RFC 6960 A.1)", url);
+                        "HTTP, RFC 6960 A.1)", shown(url, text));
         return -1;
     }
     for (size_t i = 0; i < len; i++) {
         if (!isgraph((unsigned char)url[i])) {
             errbuf_set(err, "invalid OCSP URL '%s': spaces and control characters are not "
-                            "allowed", url);
+                            "allowed", shown(url, text));
             return -1;
         }
     }
@@ -241,6 +286,16 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
         errbuf_set(err, "invalid CA name: use 1 to 64 characters (X.520 limit for a CN)");
         return -1;
     }
+    /* The name is printed (init, every certificate viewer): escaping that
+     * changes it means it holds control characters or bytes that are not
+     * UTF-8, which a CN (UTF8String) cannot carry either. */
+    char name_text[CA_SHOWN_MAX];
+    utf8_escape_for_terminal(opts->name, name_text, sizeof name_text);
+    if (strcmp(name_text, opts->name) != 0) {
+        errbuf_set(err, "invalid CA name '%s': control characters and bytes that are not "
+                        "UTF-8 are not allowed", name_text);
+        return -1;
+    }
     if (ca_check_ocsp_url(opts->ocsp_url, err) != 0)
         return -1;
     if (ensure_lab_dirs(lab_dir, err) != 0)
@@ -251,7 +306,7 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
         lab_file(ocsp_pem, lab_dir, LAB_DELEGATE_CERT, err) != 0 ||
         lab_file(ocsp_key_path, lab_dir, LAB_DELEGATE_KEY, err) != 0)
         return -1;
-    if (db_open(db_path, DB_CREATE, &db, err) != 0)
+    if (open_db(lab_dir, db_path, DB_CREATE, &db, err) != 0)
         return -1;
 
     /* Refuse to replace a CA by accident: its key would be lost for good. */
@@ -321,6 +376,12 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
     snprintf(ca_row.ocsp_url, sizeof ca_row.ocsp_url, "%s", opts->ocsp_url);
     ca_row.has_delegate = opts->with_delegate;
     ca_row.created_at = now;
+    /* A new CA, a new teacher's secret for the responder's /control/ URLs.
+     * Made before the commit: when it fails, the old CA stays whole. */
+    if (control_token_create(lab_dir, err) != 0) {
+        errbuf_prefix(err, "cannot write the control token");
+        goto out;
+    }
     if (db_begin(db, err) != 0)
         goto out;
     if (certstore_set_ca(db, &ca_row, root_der.data, root_der.len, true, err) != 0)
@@ -380,15 +441,28 @@ out:
     return rc;
 }
 
-/* Opens the database for writing and reads the CA row; a missing CA is an error. */
+/* Opens the database, checks it (db_open does for writing; here for
+ * reading, since a damaged page can hide rows without an error, and a list
+ * that silently misses a revoked certificate would teach the wrong thing),
+ * and reads the CA row; a missing CA is an error. */
 static int open_ca(const char *lab_dir, enum db_access access, sqlite3 **db,
                    struct ca_record *ca_row, struct errbuf *err)
 {
     char db_path[LAB_PATH_MAX];
     if (lab_file(db_path, lab_dir, LAB_DB_FILE, err) != 0)
         return -1;
-    if (db_open(db_path, access, db, err) != 0)
+    if (open_db(lab_dir, db_path, access, db, err) != 0)
         return -1;
+    if (access == DB_READ || access == DB_READ_ONCE) {
+        int check = db_check(*db, db_path, err);
+        if (check != 0) {
+            if (check == DB_DAMAGED)
+                add_damage_hint(lab_dir, err);
+            db_close(*db);
+            *db = NULL;
+            return -1;
+        }
+    }
     int found = certstore_get_ca(*db, ca_row, err);
     if (found != 0) {
         if (found == 1)
@@ -575,7 +649,9 @@ int ca_list(const char *lab_dir, certstore_each_fn each, void *ctx, struct errbu
 {
     sqlite3 *db = NULL;
     struct ca_record ca_row;
-    if (open_ca(lab_dir, DB_WRITE, &db, &ca_row, err) != 0)
+    /* Read-only: a list must work in a lab the user may only read, and
+     * change nothing there (no migration, no record). */
+    if (open_ca(lab_dir, DB_READ_ONCE, &db, &ca_row, err) != 0)
         return -1;
     int rc = certstore_list(db, each, ctx, err);
     db_close(db);

@@ -8,6 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
+/* Longest message cli_error shows; an errbuf message and a path or two fit. */
+#define CLI_MAX_MESSAGE 2048
+
 static const struct cli_option *find_option(const struct cli_option *options, size_t count,
                                             const char *name, size_t name_len)
 {
@@ -46,7 +51,8 @@ int cli_parse(int argc, char **argv, const struct cli_option *options, size_t op
         size_t name_len = equals != NULL ? (size_t)(equals - arg) : strlen(arg);
         const struct cli_option *opt = find_option(options, option_count, arg, name_len);
         if (opt == NULL) {
-            errbuf_set(err, "unknown option '%.*s' (see --help)", (int)name_len, arg);
+            /* No "(see --help)" here: cli_start adds it to every parse error. */
+            errbuf_set(err, "unknown option '%.*s'", (int)name_len, arg);
             return -1;
         }
         size_t index = (size_t)(opt - options);
@@ -110,10 +116,20 @@ int cli_start(const char *program, const char *usage, int argc, char **argv,
 
 void cli_error(const char *program, const char *fmt, ...)
 {
+    char raw[CLI_MAX_MESSAGE];
+    /* Every byte escaped can take four: room for a message of nothing else. */
+    char shown[4 * CLI_MAX_MESSAGE];
     va_list ap;
-    fprintf(stderr, "%s: ", program);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int len = vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    if (len < 0)
+        snprintf(raw, sizeof raw, "(cannot format the message)");
+    else if ((size_t)len >= sizeof raw)
+        memcpy(raw + sizeof raw - 4, "...", 4);
+    /* Messages repeat what the user typed (a name, an option, a path) and
+     * what a library said; escaped here, once, no program can send a raw
+     * ESC sequence or a line break to the terminal through them. */
+    utf8_escape_for_terminal(raw, shown, sizeof shown);
+    fprintf(stderr, "%s: %s\n", program, shown);
 }

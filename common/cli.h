@@ -39,7 +39,10 @@ int cli_parse(int argc, char **argv, const struct cli_option *options, size_t op
 int cli_start(const char *program, const char *usage, int argc, char **argv,
               const struct cli_option *options, size_t option_count, struct cli_args *args);
 
-/* Prints "PROGRAM: message" to stderr (STYLE: what failed: why). */
+/* Prints "PROGRAM: message" to stderr as one line (STYLE: what failed: why),
+ * with control characters and bytes that are not UTF-8 shown as \xHH
+ * (utf8_escape_for_terminal): messages repeat user input. At most
+ * 2047 bytes of message; a longer one is cut and ends in "...". */
 void cli_error(const char *program, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The lab version, shown by --version and sent in User-Agent headers. */

@@ -1,9 +1,18 @@
 /* db.c — SQLite open with WAL, busy timeout, foreign keys, and migrations. */
 #include "db.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "lab.h"
+
+/* quick_check reports at most this many problems; only the first is shown. */
+#define DB_CHECK_MAX_ERRORS 8
+/* How much of SQLite's first complaint a message repeats. */
+#define DB_CHECK_MAX_DETAIL 160
 
 /* "OCSL" — marks a database file as the lab's, so a foreign file is refused. */
 #define DB_APPLICATION_ID 0x4f43534c
@@ -95,6 +104,51 @@ out:
     return rc;
 }
 
+int db_check(sqlite3 *db, const char *path, struct errbuf *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    char detail[DB_CHECK_MAX_DETAIL + 1] = "";
+    char sql[48];
+    int rc = -1;
+    snprintf(sql, sizeof sql, "PRAGMA quick_check(%d)", DB_CHECK_MAX_ERRORS);
+    if (db_prepare(db, sql, &stmt, err) != 0) {
+        /* A damaged schema page already fails here. */
+        if ((sqlite3_errcode(db) & 0xff) == SQLITE_CORRUPT) {
+            snprintf(detail, sizeof detail, "%s", sqlite3_errmsg(db));
+            rc = DB_DAMAGED;
+        }
+        goto out;
+    }
+    /* One row "ok", or up to DB_CHECK_MAX_ERRORS rows of problems; the
+     * first names the page or table, which is what a person can act on. */
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        const unsigned char *text = sqlite3_column_text(stmt, 0);
+        if (text != NULL && strcmp((const char *)text, "ok") == 0) {
+            rc = 0;
+            goto out;
+        }
+        /* SQLite puts every problem in this one text, one a line, after a
+         * header naming the schema; the first problem is what to show. */
+        const char *first = text != NULL ? (const char *)text : "?";
+        if (strncmp(first, "*** in database ", 16) == 0 && strchr(first, '\n') != NULL)
+            first = strchr(first, '\n') + 1;
+        snprintf(detail, sizeof detail, "%.*s", (int)strcspn(first, "\n"), first);
+        rc = DB_DAMAGED;
+    } else if ((step & 0xff) == SQLITE_CORRUPT || (step & 0xff) == SQLITE_NOTADB) {
+        snprintf(detail, sizeof detail, "%s", sqlite3_errmsg(db));
+        rc = DB_DAMAGED;
+    } else {
+        db_set_error(db, step, err, "cannot check the database");
+        errbuf_prefix(err, "%s", path);
+    }
+out:
+    if (rc == DB_DAMAGED)
+        errbuf_set(err, "%s is damaged (quick_check: %s)", path, detail);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
 int db_begin(sqlite3 *db, struct errbuf *err)
 {
     return exec_sql(db, "BEGIN IMMEDIATE", err, "cannot start a transaction");
@@ -142,22 +196,75 @@ static int migrate(sqlite3 *db, int64_t from, struct errbuf *err)
     return 0;
 }
 
+/* True when SQLite could not make path-wal and path-shm for a read-only
+ * connection: the directory is not writable here and no -wal file exists.
+ * No -wal file also means no connection has the database open in WAL mode
+ * (each keeps it while open; the last one to close removes it). */
+static bool needs_immutable(const char *path)
+{
+    char dir[LAB_PATH_MAX], wal[LAB_PATH_MAX];
+    struct stat st;
+    if (snprintf(wal, sizeof wal, "%s-wal", path) >= (int)sizeof wal ||
+        snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+        return false;
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = 0;
+    else
+        *slash = 0;
+    return access(dir, W_OK) != 0 && stat(wal, &st) != 0;
+}
+
+/* "file:PATH?immutable=1" (RFC 3986 percent-encoding for the bytes a URI
+ * gives a meaning), for sqlite3_open_v2 with SQLITE_OPEN_URI. */
+static int immutable_uri(const char *path, char *out, size_t cap)
+{
+    size_t used = (size_t)snprintf(out, cap, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p != 0; p++) {
+        /* "//" after "file:" would start an authority (a host name). */
+        bool is_special = *p == '%' || *p == '?' || *p == '#' || *p <= 0x20 || *p >= 0x7f ||
+                          (*p == '/' && p == (const unsigned char *)path + 1 && path[0] == '/');
+        if (used + 4 >= cap)
+            return -1;
+        if (is_special)
+            used += (size_t)snprintf(out + used, cap - used, "%%%02X", *p);
+        else
+            out[used++] = (char)*p;
+    }
+    if (used + sizeof "?immutable=1" > cap)
+        return -1;
+    memcpy(out + used, "?immutable=1", sizeof "?immutable=1");
+    return 0;
+}
+
 int db_open(const char *path, enum db_access access, sqlite3 **out, struct errbuf *err)
 {
     sqlite3 *db = NULL;
     int rc = -1;
     int64_t app_id = 0, version = 0;
     struct stat st;
+    char uri[3 * LAB_PATH_MAX + 32];
+    bool is_read_only = access == DB_READ || access == DB_READ_ONCE;
 
     *out = NULL;
     if (access != DB_CREATE && stat(path, &st) != 0) {
         errbuf_set(err, "cannot open %s: no such file (run 'ca init' first)", path);
         return -1;
     }
-    int flags = access == DB_READ ? SQLITE_OPEN_READONLY
-                                  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int flags = is_read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    const char *name = path;
+    if (access == DB_READ_ONCE && needs_immutable(path)) {
+        if (immutable_uri(path, uri, sizeof uri) != 0) {
+            errbuf_set(err, "%s: path too long", path);
+            return -1;
+        }
+        name = uri;
+        flags |= SQLITE_OPEN_URI;
+    }
     /* FULLMUTEX: a handle may be shared by the responder's threads. */
-    int open_rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_FULLMUTEX, NULL);
+    int open_rc = sqlite3_open_v2(name, &db, flags | SQLITE_OPEN_FULLMUTEX, NULL);
     if (open_rc != SQLITE_OK) {
         db_set_error(db, open_rc, err, "cannot open the database");
         errbuf_prefix(err, "%s", path);
@@ -181,24 +288,37 @@ int db_open(const char *path, enum db_access access, sqlite3 **out, struct errbu
                    DB_SCHEMA_VERSION);
         goto out;
     }
-    if (access == DB_READ) {
+    /* Before the first write: a damaged file is refused untouched, and a
+     * migration or a new record never lands on top of the damage. */
+    if (!is_read_only) {
+        rc = db_check(db, path, err);
+        if (rc != 0)
+            goto out;
+        rc = -1;
+    }
+    /* A database with tables but no id is someone else's file. */
+    if (version == 0) {
+        int64_t tables = 0;
+        if (read_pragma_int(db, "SELECT count(*) FROM sqlite_master", &tables, err) != 0)
+            goto fail_named;
+        if (tables != 0) {
+            errbuf_set(err, "%s is not an OCSP Lab database (it holds other tables)", path);
+            goto out;
+        }
+    }
+    if (is_read_only) {
+        /* Readers never migrate: only a command that writes may. */
+        if (version == 0) {
+            errbuf_set(err, "%s holds no CA yet (run 'ca init' first)", path);
+            goto out;
+        }
         if (version != DB_SCHEMA_VERSION) {
             errbuf_set(err, "%s has schema version %lld, expected %d "
-                            "(run 'ca list' once to upgrade it)",
+                            "(one 'ca issue' or 'ca revoke' upgrades it)",
                        path, (long long)version, DB_SCHEMA_VERSION);
             goto out;
         }
     } else {
-        /* A database with tables but no id is someone else's file. */
-        if (version == 0) {
-            int64_t tables = 0;
-            if (read_pragma_int(db, "SELECT count(*) FROM sqlite_master", &tables, err) != 0)
-                goto fail_named;
-            if (tables != 0) {
-                errbuf_set(err, "%s is not an OCSP Lab database (it holds other tables)", path);
-                goto out;
-            }
-        }
         /* WAL lets the responder read while the CA writes; it is persistent. */
         if (exec_sql(db, "PRAGMA journal_mode = WAL", err, "cannot enable WAL") != 0 ||
             migrate(db, version, err) != 0)

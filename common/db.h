@@ -17,12 +17,35 @@
 #define DB_BUSY_TIMEOUT_MS 5000
 
 enum db_access {
-    DB_CREATE, /* create the file if missing (ca init) */
-    DB_WRITE,  /* the file must exist; migrate it forward if old */
-    DB_READ,   /* read-only; the file must exist at the current schema */
+    DB_CREATE,    /* create the file if missing (ca init) */
+    DB_WRITE,     /* the file must exist; migrate it forward if old */
+    DB_READ,      /* read-only; the file must exist at the current schema */
+    DB_READ_ONCE, /* DB_READ for one short look (ca list), which also works in a
+                   * lab directory this process may not write: see db_open */
 };
 
+/* db_open's and db_check's answer besides 0: SQLite found the file damaged. */
+#define DB_DAMAGED (-2)
+
+/* Opens the lab's database. Returns 0; DB_DAMAGED when the file is not sound
+ * (err: "PATH is damaged (quick_check: SQLite's first complaint)"); or -1.
+ * DB_CREATE and DB_WRITE run db_check before their first write (the WAL
+ * switch, a migration), so a damaged file is refused, never written.
+ * DB_READ and DB_READ_ONCE never write the file and skip the check (a caller
+ * that is about to trust every row calls db_check itself). SQLite's
+ * read-only connection to a WAL database still creates ca.db-wal and
+ * ca.db-shm when they are missing (they coordinate readers and writers);
+ * where it cannot (a directory without write permission) and no -wal file
+ * says a writer has the database open, DB_READ_ONCE reads the file as
+ * immutable, without locks: only a process allowed to write that directory
+ * (root) could change it meanwhile. */
 int db_open(const char *path, enum db_access access, sqlite3 **db, struct errbuf *err);
+
+/* PRAGMA quick_check: every page, record and index of the file, in one pass
+ * (O(file size): a lab's database is some hundred KB, a few milliseconds).
+ * Returns 0 when sound, DB_DAMAGED with the first complaint in err, or -1
+ * when the check itself could not run (a lock held too long). */
+int db_check(sqlite3 *db, const char *path, struct errbuf *err);
 /* Closes the handle (finalizing nothing: callers finalize their statements). Accepts NULL. */
 void db_close(sqlite3 *db);
 

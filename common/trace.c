@@ -25,6 +25,7 @@
 
 #include "clock.h"
 #include "fileio.h"
+#include "utf8.h"
 
 #define TRACE_MAX_ACTOR 31
 #define TRACE_CUT_MARK "..."
@@ -93,44 +94,11 @@ void trace_close(void)
         close(fd);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most `left` bytes), or 0. */
-static size_t utf8_sequence_len(const unsigned char *s, size_t left)
-{
-    size_t len;
-    uint32_t cp;
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        cp = s[0] & 0x1fu;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        cp = s[0] & 0x0fu;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        cp = s[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    if (len > left)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3fu);
-    }
-    /* Overlong forms, UTF-16 surrogates and code points past Unicode. */
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 /* Copies `in` into `out` (capacity `cap`, cap > sizeof TRACE_CUT_MARK) as valid
  * UTF-8: a bad byte becomes '?', since jansson refuses invalid strings and a
  * peer's name may be anything. Text that does not fit is cut at a character
  * boundary and marked with "...". */
-static void utf8_clean(const char *in, char *out, size_t cap)
+static void clean_utf8(const char *in, char *out, size_t cap)
 {
     const unsigned char *s = (const unsigned char *)in;
     size_t left = strlen(in);
@@ -202,7 +170,7 @@ int trace_event(const char *event, json_t *fields, const char *fmt, ...)
     json_t *obj = NULL;
     char *line = NULL;
     /* Longer than msg, so that a character vsnprintf cut in half lies beyond
-     * the point where utf8_clean cuts and marks the message. */
+     * the point where clean_utf8 cuts and marks the message. */
     char raw_msg[TRACE_MAX_MSG + 8];
     char msg[TRACE_MAX_MSG + 1];
     char event_name[TRACE_MAX_EVENT + 1];
@@ -218,14 +186,14 @@ int trace_event(const char *event, json_t *fields, const char *fmt, ...)
         goto out;
     if (clock_format_rfc3339(clock_now_ms(), ts, sizeof ts) != 0)
         goto out;
-    /* vsnprintf cuts at the byte limit; utf8_clean then repairs the cut. */
+    /* vsnprintf cuts at the byte limit; clean_utf8 then repairs the cut. */
     va_start(ap, fmt);
     int msg_len = vsnprintf(raw_msg, sizeof raw_msg, fmt, ap);
     va_end(ap);
     if (msg_len < 0)
         goto out;
-    utf8_clean(raw_msg, msg, sizeof msg);
-    utf8_clean(event, event_name, sizeof event_name);
+    clean_utf8(raw_msg, msg, sizeof msg);
+    clean_utf8(event, event_name, sizeof event_name);
 
     obj = required_fields(ts, trace_state.actor, event_name, msg);
     line = malloc(TRACE_MAX_LINE);

@@ -25,6 +25,7 @@
 
 #include "../ca/ca.h"
 #include "clock.h"
+#include "control_token.h"
 #include "db.h"
 #include "fileio.h"
 #include "lab.h"
@@ -1448,6 +1449,54 @@ START_TEST(test_list_records)
 }
 END_TEST
 
+/* ca_init makes the control token, and a new one with force. */
+START_TEST(test_init_makes_control_token)
+{
+    char *lab = test_tmpdir();
+    char first[CONTROL_TOKEN_HEX + 1], second[CONTROL_TOKEN_HEX + 1];
+    struct errbuf err = {{0}};
+    struct ca_init_result result;
+    init_ca_with(lab, KEY_EC_P256, false, NULL, NULL);
+    ck_assert_msg(control_token_read(lab, first, &err) == 0, "%s", err.msg);
+    struct ca_init_options opts = {.key_type = KEY_EC_P256, .name = CA_DEFAULT_NAME,
+                                   .ocsp_url = DEFAULT_URL, .force = true};
+    ck_assert_msg(ca_init(lab, &opts, &result, &err) == CA_OK, "%s", err.msg);
+    ck_assert_msg(control_token_read(lab, second, &err) == 0, "%s", err.msg);
+    ck_assert_str_ne(first, second);
+    test_rmtree(lab);
+    free(lab);
+}
+END_TEST
+
+/* The library's own messages carry user input escaped, so a caller that
+ * prints err.msg without cli_error cannot send a raw ESC to a terminal. */
+static const struct {
+    const char *input;
+    const char *want; /* in err.msg */
+} escaped_inputs[] = {
+    {"bad\x1b[31mname", "'bad\\x1b[31mname': '\\x1b' is not allowed"},
+    {"a\x7f" "b.test", "'a\\x7fb.test': '\\x7f' is not allowed"},
+    {"x\xc2\x9b" "1m.test", "'\\xc2\\x9b' is not allowed"},
+    {"x\xff.test", "'x\\xff.test': '\\xff' is not allowed"},
+    {"caf\xc3\xa9.test", "'\xc3\xa9' is not allowed"},
+};
+
+START_TEST(test_input_escaped_in_messages)
+{
+    char out[CERTSTORE_NAME_MAX], serial[CERTSTORE_SERIAL_HEX_MAX];
+    struct errbuf err = {{0}};
+    ck_assert_int_ne(ca_normalize_dns_name(escaped_inputs[_i].input, out, sizeof out, &err), 0);
+    ck_assert_msg(test_contains(err.msg, escaped_inputs[_i].want), "want %s in: %s",
+                  escaped_inputs[_i].want, err.msg);
+    ck_assert_msg(strchr(err.msg, 0x1b) == NULL && strchr(err.msg, 0x7f) == NULL, "%s",
+                  err.msg);
+    ck_assert_int_ne(ca_normalize_serial("AB\x1b]2;x\x07", serial, sizeof serial, &err), 0);
+    ck_assert_msg(test_contains(err.msg, "'AB\\x1b]2;x\\x07'"), "%s", err.msg);
+    ck_assert_int_ne(ca_check_ocsp_url("http://a\x1b[2J/", &err), 0);
+    ck_assert_msg(test_contains(err.msg, "'http://a\\x1b[2J/'"), "%s", err.msg);
+}
+END_TEST
+
 Suite *ca_suite(void);
 Suite *ca_suite(void)
 {
@@ -1461,6 +1510,7 @@ Suite *ca_suite(void)
     tcase_add_loop_test(certs, test_root_and_delegate, 0, 2);
     tcase_add_loop_test(certs, test_file_modes, 0, 2);
     tcase_add_test(certs, test_init_refuses_existing_ca);
+    tcase_add_test(certs, test_init_makes_control_token);
     suite_add_tcase(s, certs);
 
     TCase *input = tcase_create("input");
@@ -1478,6 +1528,8 @@ Suite *ca_suite(void)
                         (int)(sizeof bad_issue_cases / sizeof bad_issue_cases[0]));
     tcase_add_test(input, test_issue_cannot_outlive_root);
     tcase_add_test(input, test_issue_longest_name);
+    tcase_add_loop_test(input, test_input_escaped_in_messages, 0,
+                        (int)(sizeof escaped_inputs / sizeof escaped_inputs[0]));
     suite_add_tcase(s, input);
 
     TCase *records = tcase_create("records");

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "errbuf.h"
+#include "utf8.h"
 
 struct parsed {
     const char *lab, *users;
@@ -135,6 +136,107 @@ START_TEST(test_start_answers)
 }
 END_TEST
 
+static size_t count_of(const char *text, const char *needle)
+{
+    size_t count = 0;
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        count++;
+    return count;
+}
+
+/* Every parse mistake comes back with the hint once: the parser's words
+ * carry none, cli_start adds it. */
+START_TEST(test_start_hint_once)
+{
+    char out[256], errs[512];
+    bool force = false;
+    char *rows[][4] = {
+        {"prog", "--frobnicate", NULL},
+        {"prog", "--force", "--force", NULL},
+        {"prog", "--force=yes", NULL},
+        {"prog", "--fr\x1b[31mob", NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        int argc = rows[i][2] != NULL ? 3 : 2;
+        ck_assert_int_eq(start_caught(argc, rows[i], &force, out, sizeof out, errs, sizeof errs),
+                         2);
+        ck_assert_msg(count_of(errs, "(see --help)") == 1, "row %zu: %s", i, errs);
+        ck_assert_msg(strchr(errs, 0x1b) == NULL, "row %zu: raw ESC in: %s", i, errs);
+    }
+    ck_assert_str_eq(errs, "prog: unknown option '--fr\\x1b[31mob' (see --help)\n");
+}
+END_TEST
+
+/* What cli_error writes to stderr for one message. */
+static void error_caught(char *errs, size_t cap, const char *message)
+{
+    FILE *err_file = tmpfile();
+    ck_assert_ptr_nonnull(err_file);
+    fflush(stderr);
+    int saved_err = dup(STDERR_FILENO);
+    dup2(fileno(err_file), STDERR_FILENO);
+    cli_error("prog", "%s", message);
+    fflush(stderr);
+    dup2(saved_err, STDERR_FILENO);
+    close(saved_err);
+    rewind(err_file);
+    size_t n = fread(errs, 1, cap - 1, err_file);
+    errs[n] = 0;
+    fclose(err_file);
+}
+
+/* Each row: text as typed, and how a terminal receives it. */
+static const struct {
+    const char *typed;
+    const char *shown;
+} escape_rows[] = {
+    {"shop.test", "shop.test"},
+    {"bad\x1b[31mname", "bad\\x1b[31mname"},
+    {"two\nlines\r\tand\x7f", "two\\x0alines\\x0d\\x09and\\x7f"},
+    {"c1 \xc2\x9b" "31m", "c1 \\xc2\\x9b31m"},
+    {"bidi \xe2\x80\xae" "evil \xe2\x81\xa6", "bidi \\xe2\\x80\\xaeevil \\xe2\\x81\\xa6"},
+    {"bad utf8 \xff\xc3(", "bad utf8 \\xff\\xc3("},
+    {"Z\xc3\xbcrich \xe2\x80\x94 \xf0\x9f\x94\x92", "Z\xc3\xbcrich \xe2\x80\x94 \xf0\x9f\x94\x92"},
+    {"back\\slash", "back\\slash"},
+};
+
+START_TEST(test_error_escapes_controls)
+{
+    char errs[512], want[512], shown[256], message[256];
+    ck_assert_uint_gt(utf8_escape_for_terminal(escape_rows[_i].typed, shown, sizeof shown), 0);
+    ck_assert_str_eq(shown, escape_rows[_i].shown);
+    snprintf(message, sizeof message, "invalid name '%s'", escape_rows[_i].typed);
+    error_caught(errs, sizeof errs, message);
+    snprintf(want, sizeof want, "prog: invalid name '%s'\n", escape_rows[_i].shown);
+    ck_assert_str_eq(errs, want);
+}
+END_TEST
+
+/* A cut keeps whole characters and escapes, and says it cut. */
+START_TEST(test_escape_cuts_whole_characters)
+{
+    char out[12];
+    /* Fits exactly: no mark. */
+    ck_assert_uint_eq(utf8_escape_for_terminal("abcdefghijk", out, sizeof out), 11);
+    ck_assert_str_eq(out, "abcdefghijk");
+    ck_assert_uint_eq(utf8_escape_for_terminal("abcdefghijkl", out, sizeof out), 11);
+    ck_assert_str_eq(out, "abcdefgh...");
+    /* An escape is never cut in half, nor a UTF-8 character. */
+    utf8_escape_for_terminal("abcde\x1b" "fgh", out, sizeof out);
+    ck_assert_str_eq(out, "abcde...");
+    utf8_escape_for_terminal("abcdefg\xe2\x80\x94xyz", out, sizeof out);
+    ck_assert_str_eq(out, "abcdefg...");
+    /* A message longer than cli_error's room still ends in one line. */
+    char long_text[3000], errs[8192];
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = 0;
+    error_caught(errs, sizeof errs, long_text);
+    size_t len = strlen(errs);
+    ck_assert_uint_lt(len, 2100);
+    ck_assert_msg(len > 4 && strcmp(errs + len - 4, "...\n") == 0, "%s", errs + len - 10);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -142,6 +244,10 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_parse_forms);
     tcase_add_test(tc, test_parse_mistakes);
     tcase_add_test(tc, test_start_answers);
+    tcase_add_test(tc, test_start_hint_once);
+    tcase_add_loop_test(tc, test_error_escapes_controls, 0,
+                        (int)(sizeof escape_rows / sizeof escape_rows[0]));
+    tcase_add_test(tc, test_escape_cuts_whole_characters);
     suite_add_tcase(s, tc);
     return s;
 }

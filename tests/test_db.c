@@ -347,6 +347,98 @@ START_TEST(reason_names_round_trip)
 }
 END_TEST
 
+/* Fills a database with enough rows for several pages, closes it (so the
+ * WAL is checkpointed into ca.db and removed), and returns its page count. */
+static long fill_and_close(void)
+{
+    sqlite3 *db = NULL;
+    struct errbuf err = {{0}};
+    uint8_t der[900];
+    memset(der, 0x30, sizeof der);
+    ck_assert_int_eq(db_open(path, DB_CREATE, &db, &err), 0);
+    for (int i = 0; i < 24; i++) {
+        char serial[8], name[32];
+        snprintf(serial, sizeof serial, "%02X", i + 1);
+        snprintf(name, sizeof name, "site%d.test", i);
+        struct cert_record rec = sample(serial, name, 100 + i);
+        ck_assert_int_eq(certstore_insert(db, &rec, der, sizeof der, &err), 0);
+    }
+    db_close(db);
+    char wal[4200];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    ck_assert_msg(access(wal, F_OK) != 0, "the WAL outlived the last connection");
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    fclose(f);
+    ck_assert_int_eq(size % 4096, 0);
+    return size / 4096;
+}
+
+/* Overwrites page `page` (1-based) of ca.db with a byte pattern. */
+static void damage_page(long page)
+{
+    uint8_t junk[4096];
+    memset(junk, 0xa5, sizeof junk);
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, (page - 1) * 4096, SEEK_SET), 0);
+    ck_assert_uint_eq(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A sound file passes db_check; one page of junk in the middle fails it,
+ * and db_open for writing refuses the file before it writes anything. */
+START_TEST(damaged_page_is_found_before_a_write)
+{
+    sqlite3 *db = NULL;
+    struct errbuf err = {{0}};
+    long pages = fill_and_close();
+    ck_assert_int_ge(pages, 5);
+    ck_assert_int_eq(db_open(path, DB_READ, &db, &err), 0);
+    ck_assert_msg(db_check(db, path, &err) == 0, "%s", err.msg);
+    db_close(db);
+
+    damage_page(pages / 2 + 1);
+    char *before = test_read_text(path);
+    ck_assert_ptr_nonnull(before);
+    for (int access_mode = DB_CREATE; access_mode <= DB_WRITE; access_mode++) {
+        memset(&err, 0, sizeof err);
+        ck_assert_int_eq(db_open(path, (enum db_access)access_mode, &db, &err), DB_DAMAGED);
+        ck_assert_ptr_null(db);
+        ck_assert_msg(test_contains(err.msg, "ca.db is damaged (quick_check: "), "%s", err.msg);
+        ck_assert_msg(strchr(err.msg, '\n') == NULL, "one line: %s", err.msg);
+    }
+    /* Readers open it (they write nothing) and ask db_check themselves. */
+    ck_assert_int_eq(db_open(path, DB_READ_ONCE, &db, &err), 0);
+    ck_assert_int_eq(db_check(db, path, &err), DB_DAMAGED);
+    ck_assert_msg(test_contains(err.msg, "is damaged (quick_check: "), "%s", err.msg);
+    db_close(db);
+    char *after = test_read_text(path);
+    ck_assert_ptr_nonnull(after);
+    ck_assert_int_eq(memcmp(before, after, (size_t)pages * 4096), 0);
+    free(before);
+    free(after);
+}
+END_TEST
+
+/* A reader never migrates: an empty file is "no CA yet", not upgraded. */
+START_TEST(reader_leaves_an_empty_file_alone)
+{
+    sqlite3 *db = NULL;
+    struct errbuf err = {{0}};
+    raw_exec("PRAGMA user_version = 0;");
+    ck_assert_int_ne(db_open(path, DB_READ_ONCE, &db, &err), 0);
+    ck_assert_msg(test_contains(err.msg, "holds no CA yet"), "%s", err.msg);
+    sqlite3 *raw = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &raw), SQLITE_OK);
+    ck_assert_int_eq(pragma(raw, "SELECT count(*) FROM sqlite_master"), 0);
+    ck_assert_int_eq(pragma(raw, "PRAGMA user_version"), 0);
+    sqlite3_close(raw);
+}
+END_TEST
+
 Suite *db_suite(void)
 {
     Suite *s = suite_create("db");
@@ -365,6 +457,8 @@ Suite *db_suite(void)
     tcase_add_test(tc, reader_sees_data_version_change);
     tcase_add_test(tc, ca_row_round_trip);
     tcase_add_test(tc, reason_names_round_trip);
+    tcase_add_test(tc, damaged_page_is_found_before_a_write);
+    tcase_add_test(tc, reader_leaves_an_empty_file_alone);
     suite_add_tcase(s, tc);
     return s;
 }

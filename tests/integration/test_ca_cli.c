@@ -338,7 +338,44 @@ static const struct usage_case {
     {{"issue", "x.test", "--reason", "superseded", "--lab", "@LAB"}, 2, "issue takes"},
     {{"revoke", "shop.test", "--json", "--lab", "@LAB"}, 2, "revoke takes"},
     {{"list", "--days", "3", "--lab", "@LAB"}, 2, "list takes only --json"},
+    /* User input with control characters comes back escaped, never raw. */
+    {{"issue", "bad\x1b[31mname", "--lab", "@LAB"}, 2,
+     "invalid name 'bad\\x1b[31mname': '\\x1b' is not allowed"},
+    {{"issue", "bad\xc2\x9b" "1mname", "--lab", "@LAB"}, 2, "'\\xc2\\x9b' is not allowed"},
+    {{"issue", "sh\xc3\xb6p.test", "--lab", "@LAB"}, 2, "'\xc3\xb6' is not allowed"},
+    {{"fr\x1b" "ob", "--lab", "@LAB"}, 2, "unknown command 'fr\\x1bob'"},
+    {{"list", "--fr\x07" "b", "--lab", "@LAB"}, 2, "unknown option '--fr\\x07b' (see --help)"},
+    {{"issue", "x.test", "--days", "1\n2", "--lab", "@LAB"}, 2, "invalid --days '1\\x0a2'"},
+    {{"revoke", "--serial", "AB\x1b]0;owned\x07", "--lab", "@LAB"}, 2,
+     "invalid serial 'AB\\x1b]0;owned\\x07'"},
+    {{"issue", "x.test", "--ocsp-url", "http://a\x1b[2J/", "--lab", "@LAB"}, 2,
+     "invalid OCSP URL 'http://a\\x1b[2J/'"},
+    {{"init", "--force", "--name", "Evil\x1b[5mCA", "--lab", "@LAB"}, 2,
+     "invalid CA name 'Evil\\x1b[5mCA'"},
+    {{"revoke", "shop.test", "--reason", "\xe2\x80\xae" "esac", "--lab", "@LAB"}, 2,
+     "invalid --reason '\\xe2\\x80\\xaeesac'"},
 };
+
+/* Counts the occurrences of `needle` in `text`. */
+static size_t count_of(const char *text, const char *needle)
+{
+    size_t count = 0;
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        count++;
+    return count;
+}
+
+/* A message is one line with no byte a terminal would act on. */
+static void assert_one_clean_line(const char *text)
+{
+    size_t len = strlen(text);
+    ck_assert_msg(len > 0 && text[len - 1] == '\n', "no final newline: %s", text);
+    for (size_t i = 0; i + 1 < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        ck_assert_msg(c >= 0x20 && c != 0x7f && !(c == 0xc2 && (unsigned char)text[i + 1] < 0xa0),
+                      "raw control byte 0x%02x at %zu in: %s", c, i, text);
+    }
+}
 
 static const char *expand_arg(const char *arg, char *buf, size_t cap)
 {
@@ -375,6 +412,8 @@ START_TEST(test_bad_usage)
     ck_assert_int_eq(test_run(&run, CA_RUN_TIMEOUT_MS, NULL, argv), 0);
     assert_failed(&run, c->exit_code, c->want_stderr);
     ck_assert_msg(run.out[0] == 0, "stdout should be empty: %s", run.out);
+    assert_one_clean_line(run.err);
+    ck_assert_msg(count_of(run.err, "see --help") <= 1, "the hint twice: %s", run.err);
     test_run_free(&run);
 
     ck_assert_int_eq(db_int(fixture_lab, "SELECT count(*) FROM certificates", NULL, -1), 1);
@@ -1251,6 +1290,293 @@ START_TEST(test_concurrent_revoke_and_list)
 }
 END_TEST
 
+/* ---- issue 13: the control token, a damaged database, a list that only reads ---- */
+
+/* LAB/control.token holds 64 hex digits and a newline, mode 0600; the text
+ * is returned (caller frees). */
+static char *read_control_token(const char *lab)
+{
+    char path[LAB_PATH_MAX];
+    struct stat st;
+    lab_join(path, lab, LAB_CONTROL_TOKEN);
+    ck_assert_msg(stat(path, &st) == 0, "no %s after ca init", path);
+    ck_assert_msg((st.st_mode & 07777) == 0600, "control.token mode %04o, want 0600",
+                  (unsigned)(st.st_mode & 07777));
+    ck_assert_int_eq(st.st_size, 65);
+    char *text = test_read_text(path);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_msg(strspn(text, "0123456789abcdefABCDEF") == 64 && strcmp(text + 64, "\n") == 0,
+                  "not 64 hex digits and a newline: '%s'", text);
+    return text;
+}
+
+START_TEST(test_init_writes_control_token)
+{
+    char *lab = test_tmpdir();
+    struct test_run run;
+    run_ca(&run, lab, "init", NULL);
+    ck_assert_msg(run.exit_code == 0, "%s", run.err);
+    ck_assert_msg(test_contains(run.out, LAB_CONTROL_TOKEN), "init does not show it: %s", run.out);
+    test_run_free(&run);
+    char *first = read_control_token(lab);
+
+    /* A refused init leaves the token alone; --force makes a new one. */
+    run_ca(&run, lab, "init", NULL);
+    assert_failed(&run, 2, "--force");
+    test_run_free(&run);
+    char *same = read_control_token(lab);
+    ck_assert_str_eq(same, first);
+    ca_ok(lab, "init", "--force", NULL);
+    char *second = read_control_token(lab);
+    ck_assert_str_ne(second, first);
+    free(first);
+    free(same);
+    free(second);
+    test_rmtree(lab);
+    free(lab);
+}
+END_TEST
+
+/* Writing the token is part of init: when it cannot be written (here a
+ * directory sits at its name; root cannot rename a file over it either),
+ * init fails with exit 2 and no CA is made. */
+START_TEST(test_init_fails_without_control_token)
+{
+    char *lab = test_tmpdir();
+    char token[LAB_PATH_MAX], inside[LAB_PATH_MAX], root[LAB_PATH_MAX];
+    struct test_run run;
+    lab_join(token, lab, LAB_CONTROL_TOKEN);
+    lab_join(inside, lab, LAB_CONTROL_TOKEN "/keep");
+    lab_join(root, lab, LAB_ROOT_CERT);
+    ck_assert_int_eq(mkdir(token, 0755), 0);
+    ck_assert_int_eq(file_write_atomic(inside, "x", 1, 0644, NULL), 0);
+    run_ca(&run, lab, "init", NULL);
+    assert_failed(&run, 2, "control token");
+    test_run_free(&run);
+    ck_assert_msg(!file_exists(root), "init made a root without a control token");
+    run_ca(&run, lab, "list", NULL);
+    assert_failed(&run, 2, "ca init");
+    test_run_free(&run);
+    test_rmtree(lab);
+    free(lab);
+}
+END_TEST
+
+/* The whole file, with its size; the test fails when it cannot be read. */
+static char *read_all(const char *path, size_t *size)
+{
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    *size = (size_t)st.st_size;
+    char *bytes = test_read_text(path);
+    ck_assert_ptr_nonnull(bytes);
+    return bytes;
+}
+
+static void assert_same_file(const char *path, const char *before, size_t size, const char *what)
+{
+    size_t now_size = 0;
+    char *now = read_all(path, &now_size);
+    ck_assert_msg(now_size == size && memcmp(now, before, size) == 0, "%s changed %s", what,
+                  path);
+    free(now);
+}
+
+/* One 4 KiB page of junk in the middle of ca.db: every command refuses the
+ * file with its name and the way out, exit 2, and leaves it byte for byte
+ * as it was; ca list prints nothing on stdout. */
+START_TEST(test_damaged_database)
+{
+    char *lab = test_tmpdir();
+    char db_path[LAB_PATH_MAX], wal[LAB_PATH_MAX], trace[LAB_PATH_MAX], token[LAB_PATH_MAX];
+    char want[LAB_PATH_MAX + 64];
+    struct test_run run;
+    lab_join(db_path, lab, LAB_DB_FILE);
+    lab_join(wal, lab, LAB_DB_FILE "-wal");
+    lab_join(trace, lab, LAB_TRACE_FILE);
+    lab_join(token, lab, LAB_CONTROL_TOKEN);
+    ca_ok(lab, "init", NULL);
+    const char *names[] = {"a.test", "b.test", "c.test", "d.test", "e.test", "f.test"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        ca_ok(lab, "issue", names[k], NULL);
+    /* Each ca command closes the last connection, which checkpoints the
+     * WAL into ca.db and removes it: the pages are all in the main file. */
+    ck_assert_msg(!file_exists(wal), "ca.db-wal outlived the last ca command");
+    size_t size = 0;
+    char *sound = read_all(db_path, &size);
+    free(sound);
+    ck_assert_uint_eq(size % 4096, 0);
+    size_t pages = size / 4096;
+    ck_assert_uint_ge(pages, 4);
+
+    char junk[4096];
+    memset(junk, 0xa5, sizeof junk);
+    FILE *f = fopen(db_path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, (long)(pages / 2) * 4096, SEEK_SET), 0);
+    ck_assert_uint_eq(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+    ck_assert_int_eq(fclose(f), 0);
+    char *damaged = read_all(db_path, &size);
+    size_t trace_size = 0, token_size = 0;
+    char *trace_before = read_all(trace, &trace_size);
+    char *token_before = read_all(token, &token_size);
+    snprintf(want, sizeof want, "%s is damaged (quick_check: ", db_path);
+
+    const char *commands[][4] = {
+        {"issue", "x.test", NULL},        {"revoke", "a.test", NULL},
+        {"revoke", "--serial", "0A", NULL}, {"init", "--force", NULL},
+        {"list", NULL},                    {"list", "--json", NULL},
+    };
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+        run_ca(&run, lab, commands[k][0], commands[k][1], commands[k][2], NULL);
+        assert_failed(&run, 2, want);
+        ck_assert_msg(test_contains(run.err, "): restore it from a copy, or start over with "
+                                             "rm -rf "),
+                      "%s: no way out in: %s", commands[k][0], run.err);
+        ck_assert_msg(run.out[0] == 0, "%s %s wrote to stdout: %s", commands[k][0],
+                      commands[k][1] != NULL ? commands[k][1] : "", run.out);
+        test_run_free(&run);
+        assert_same_file(db_path, damaged, size, commands[k][0]);
+    }
+    assert_certs_dir(lab, "a.test.key,a.test.pem,b.test.key,b.test.pem,c.test.key,c.test.pem,"
+                          "d.test.key,d.test.pem,e.test.key,e.test.pem,f.test.key,f.test.pem");
+    assert_same_file(trace, trace_before, trace_size, "a refused command");
+    assert_same_file(token, token_before, token_size, "a refused init --force");
+    free(damaged);
+    free(trace_before);
+    free(token_before);
+    test_rmtree(lab);
+    free(lab);
+}
+END_TEST
+
+/* Runs bin/ca list [--json] --lab LAB as an unprivileged user when this test
+ * runs as root (for whom permissions do not bite), as itself otherwise. */
+static void run_list_unprivileged(struct test_run *run, const char *lab, bool json)
+{
+    const char *argv[12];
+    char program[LAB_PATH_MAX];
+    size_t argc = 0;
+    snprintf(program, sizeof program, "%s", test_bin("ca"));
+    if (geteuid() == 0) {
+        ck_assert_msg(access("/usr/bin/setpriv", X_OK) == 0,
+                      "running as root, and no setpriv to drop to nobody");
+        argv[argc++] = "/usr/bin/setpriv";
+        argv[argc++] = "--reuid=65534";
+        argv[argc++] = "--regid=65534";
+        argv[argc++] = "--clear-groups";
+    }
+    argv[argc++] = program;
+    argv[argc++] = "list";
+    if (json)
+        argv[argc++] = "--json";
+    argv[argc++] = "--lab";
+    argv[argc++] = lab;
+    argv[argc] = NULL;
+    ck_assert_int_eq(test_run(run, CA_RUN_TIMEOUT_MS, NULL, argv), 0);
+}
+
+/* chmod on every file and folder of a small lab tree (two levels deep). */
+static void chmod_lab(const char *lab, mode_t dir_mode, mode_t file_mode)
+{
+    const char *entries[] = {"", LAB_CA_DIR, LAB_CERTS_DIR};
+    for (size_t k = 0; k < 3; k++) {
+        char dir_path[LAB_PATH_MAX], file_path[LAB_PATH_MAX];
+        if (k == 0)
+            snprintf(dir_path, sizeof dir_path, "%s", lab);
+        else
+            lab_join(dir_path, lab, entries[k]);
+        DIR *d = opendir(dir_path);
+        ck_assert_ptr_nonnull(d);
+        for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+            struct stat st;
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            lab_join(file_path, dir_path, e->d_name);
+            ck_assert_int_eq(stat(file_path, &st), 0);
+            if (!S_ISDIR(st.st_mode))
+                ck_assert_int_eq(chmod(file_path, file_mode), 0);
+        }
+        closedir(d);
+        ck_assert_int_eq(chmod(dir_path, dir_mode), 0);
+    }
+}
+
+/* ca list only reads. In a lab it may write, it leaves ca.db byte for byte
+ * as it was and makes no trace (SQLite's read-only connection may still
+ * create the empty ca.db-wal and ca.db-shm it coordinates through, as the
+ * responder's does). In a lab it may not write (chmod -R a-w, and a user
+ * other than root), it still lists. */
+START_TEST(test_list_only_reads)
+{
+    char *lab = test_tmpdir();
+    char db_path[LAB_PATH_MAX], trace[LAB_PATH_MAX], wal[LAB_PATH_MAX];
+    struct test_run run;
+    struct stat st;
+    lab_join(db_path, lab, LAB_DB_FILE);
+    lab_join(trace, lab, LAB_TRACE_FILE);
+    lab_join(wal, lab, LAB_DB_FILE "-wal");
+    ca_ok(lab, "init", NULL);
+    ca_ok(lab, "issue", "shop.test", NULL);
+    ca_ok(lab, "revoke", "shop.test", NULL);
+    ck_assert_int_eq(unlink(trace), 0);
+    size_t size = 0;
+    char *before = read_all(db_path, &size);
+    for (int json = 0; json <= 1; json++) {
+        run_ca(&run, lab, "list", json ? "--json" : NULL, NULL);
+        ck_assert_msg(run.exit_code == 0, "%s", run.err);
+        ck_assert(test_contains(run.out, "shop.test"));
+        test_run_free(&run);
+        ck_assert_msg(!file_exists(trace), "ca list opened the trace for writing");
+        assert_same_file(db_path, before, size, "ca list");
+        ck_assert_msg(stat(wal, &st) != 0 || st.st_size == 0, "ca list wrote into the WAL");
+    }
+    free(before);
+
+    /* A read-only lab, left as a finished lab is: no -wal, no -shm. The
+     * folders above it let the unprivileged user through. */
+    ca_ok(lab, "issue", "mail.test", NULL);
+    lab_join(wal, lab, LAB_DB_FILE "-shm");
+    unlink(wal);
+    lab_join(wal, lab, LAB_DB_FILE "-wal");
+    unlink(wal);
+    ck_assert_int_eq(chmod(test_scratch_dir(), 0755), 0);
+    chmod_lab(lab, 0555, 0444);
+    before = read_all(db_path, &size);
+    for (int json = 0; json <= 1; json++) {
+        run_list_unprivileged(&run, lab, json == 1);
+        ck_assert_msg(run.exit_code == 0, "ca list in a read-only lab: exit %d: %s",
+                      run.exit_code, run.err);
+        ck_assert_msg(test_contains(run.out, "shop.test") && test_contains(run.out, "mail.test") &&
+                          test_contains(run.out, "revoked"),
+                      "%s", run.out);
+        test_run_free(&run);
+    }
+    ck_assert_msg(!file_exists(wal), "ca list made a WAL in a read-only lab");
+    assert_same_file(db_path, before, size, "ca list");
+    free(before);
+    chmod_lab(lab, 0755, 0644);
+    test_rmtree(lab);
+    free(lab);
+}
+END_TEST
+
+/* Every program answers a bad flag with the hint once (it came twice, from
+ * the parser and from cli_start). */
+START_TEST(test_bad_flag_hint_once_everywhere)
+{
+    const char *programs[] = {"ca", "responder", "webserver", "browser", "scenario"};
+    for (size_t k = 0; k < sizeof programs / sizeof programs[0]; k++) {
+        struct test_run run = test_run_bin(CA_RUN_TIMEOUT_MS, programs[k], "--frob", NULL);
+        ck_assert_msg(run.exit_code == 2, "%s --frob: exit %d", programs[k], run.exit_code);
+        ck_assert_msg(test_contains(run.err, "unknown option '--frob'") &&
+                          count_of(run.err, "(see --help)") == 1,
+                      "%s --frob: %s", programs[k], run.err);
+        test_run_free(&run);
+    }
+}
+END_TEST
+
 Suite *ca_cli_suite(void);
 Suite *ca_cli_suite(void)
 {
@@ -1279,6 +1605,11 @@ Suite *ca_cli_suite(void)
     tcase_add_test(labs, test_flags_reach_certificates);
     tcase_add_test(labs, test_options_anywhere);
     tcase_add_test(labs, test_trace);
+    tcase_add_test(labs, test_init_writes_control_token);
+    tcase_add_test(labs, test_init_fails_without_control_token);
+    tcase_add_test(labs, test_damaged_database);
+    tcase_add_test(labs, test_list_only_reads);
+    tcase_add_test(labs, test_bad_flag_hint_once_everywhere);
     suite_add_tcase(s, labs);
     return s;
 }
