@@ -587,11 +587,11 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
         }
         count++;
         if (scn_load_file(path, scripts[count - 1], &load_err) != 0) {
+            /* The problem quotes the lesson file: escaped by scn_ui_error. */
             if (load_err.line > 0)
-                fprintf(stderr, "scenario: %s:%d: %s\n", load_err.path, load_err.line,
-                        load_err.msg);
+                scn_ui_error("%s:%d: %s", load_err.path, load_err.line, load_err.msg);
             else
-                fprintf(stderr, "scenario: %s: %s\n", load_err.path, load_err.msg);
+                scn_ui_error("%s: %s", load_err.path, load_err.msg);
             goto out;
         }
     }

@@ -1,6 +1,8 @@
 /* ui.c — printing for the class. */
 #include "ui.h"
 
+#include "utf8.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,8 +118,12 @@ void scn_ui_error(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    /* Problems often repeat what a lesson file or the user wrote: no raw
+     * control byte of theirs reaches the terminal. */
+    char shown[4 * sizeof text];
+    utf8_escape_for_terminal(text, shown, sizeof shown);
     fflush(stdout); /* keep the order when both go to one terminal */
-    fprintf(stderr, "scenario: %s\n", text);
+    fprintf(stderr, "scenario: %s\n", shown);
 }
 
 void scn_ui_blank(const struct scn_ui *ui)

@@ -293,6 +293,17 @@ START_TEST(test_syntax_error)
     ck_assert_int_eq(test_run(&run, 10000, NULL, argv2), 0);
     ck_assert_int_eq(run.exit_code, 2);
     test_run_free(&run);
+
+    /* A file name with an escape sequence in it is repeated escaped: the
+     * message cannot recolour the terminal. */
+    char hostile[LAB_PATH_MAX];
+    snprintf(hostile, sizeof hostile, "%s/red\033[31m.lab", dir);
+    const char *argv3[] = {test_bin("scenario"), "run", hostile, NULL};
+    ck_assert_int_eq(test_run(&run, 10000, NULL, argv3), 0);
+    ck_assert_int_eq(run.exit_code, 2);
+    ck_assert_msg(strchr(run.err, '\033') == NULL && strstr(run.err, "red\\x1b[31m.lab") != NULL,
+                  "%s", run.err);
+    test_run_free(&run);
     test_rmtree(dir);
     free(dir);
 }
