@@ -976,8 +976,12 @@ int ocsp_response_parse(const uint8_t *der, size_t len, struct ocsp_response *re
     memset(resp, 0, sizeof *resp);
     if ((rc = der_read_sequence(&in, &outer)) != DER_OK)
         return ocsp_fail(err, "response", "OCSPResponse", rc);
-    if ((rc = der_expect_end(&in)) != DER_OK)
-        return ocsp_fail(err, "response", "end (bytes after the response)", rc);
+    /* Said without "response" twice: the verifier quotes this after "not a
+     * well-formed OCSP response:". */
+    if (der_expect_end(&in) != DER_OK) {
+        errbuf_set(err, "malformed OCSP response: extra bytes after its end (%zu)", in.left);
+        return -1;
+    }
     if ((rc = der_read_enumerated(&outer, &resp->response_status)) != DER_OK)
         return ocsp_fail(err, "response", "responseStatus", rc);
     if (!ocsp_is_response_status(resp->response_status)) {
@@ -1005,6 +1009,8 @@ int ocsp_response_parse(const uint8_t *der, size_t len, struct ocsp_response *re
         return ocsp_fail(err, "response", "responseBytes", rc);
     if ((rc = der_read_oid(&bytes, &type)) != DER_OK)
         return ocsp_fail(err, "response", "responseType", rc);
+    resp->has_response_bytes = true;
+    resp->response_type = type;
     if ((rc = der_read_octet_string(&bytes, &body, &body_len)) != DER_OK ||
         (rc = der_expect_end(&bytes)) != DER_OK)
         return ocsp_fail(err, "response", "responseBytes.response", rc);

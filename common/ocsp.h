@@ -162,6 +162,8 @@ int ocsp_response_build_status(enum ocsp_response_status status, struct der_buf 
 struct ocsp_response {
     int response_status;                 /* enum ocsp_response_status */
     bool has_basic;                      /* responseBytes present with id-pkix-ocsp-basic */
+    bool has_response_bytes;             /* responseBytes present, whatever its type */
+    struct der_cursor response_type;     /* responseType OID contents, when present */
     struct der_cursor tbs_response_data; /* the signed bytes, whole encoding */
     int version;                         /* 1 (v1, the only version) when has_basic */
     bool responder_by_key;
@@ -182,7 +184,8 @@ struct ocsp_response {
  * structure. It does not judge signatures, times or status (the verifier does).
  * Returns 0, or -1 with err set. A successful status without responseBytes, or
  * with a responseType other than id-pkix-ocsp-basic, parses with has_basic
- * false (the verifier names it); an unsuccessful status that carries
+ * false and has_response_bytes telling the two apart (the verifier calls
+ * both malformed, RFC 6960 4.2.1); an unsuccessful status that carries
  * responseBytes is malformed (-1). A version field in ResponseData is
  * malformed too (v1 is the DEFAULT, which DER omits). */
 int ocsp_response_parse(const uint8_t *der, size_t len, struct ocsp_response *resp,

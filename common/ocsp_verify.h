@@ -17,8 +17,9 @@
 /* DESIGN section 2's reasons, in the order the rules are checked. */
 enum ocsp_verdict_reason {
     OCSP_VERDICT_GOOD = 0,           /* accepted */
-    OCSP_VERDICT_MALFORMED,          /* not strict DER, or not an OCSPResponse */
-    OCSP_VERDICT_UNSUCCESSFUL,       /* responseStatus not successful, or no basic body */
+    OCSP_VERDICT_MALFORMED,          /* not strict DER, not an OCSPResponse, or "successful"
+                                        without a basic response (RFC 6960 4.2.1) */
+    OCSP_VERDICT_UNSUCCESSFUL,       /* responseStatus an error: tryLater, internalError, ... */
     OCSP_VERDICT_UNTRUSTED_SIGNER,   /* neither the CA nor a delegate it authorised */
     OCSP_VERDICT_BAD_SIGNATURE,      /* the signature does not verify */
     OCSP_VERDICT_WRONG_CERT,         /* no SingleResponse for this certificate */

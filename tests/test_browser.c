@@ -160,7 +160,22 @@ enum special {
     SPECIAL_NONE,
     SPECIAL_TRY_LATER,          /* an unsuccessful response: just the status */
     SPECIAL_CRITICAL_EXTENSION, /* hand-built: an unknown critical responseExtension */
+    SPECIAL_SUCCESSFUL_EMPTY,   /* "successful" and no responseBytes at all */
+    SPECIAL_OTHER_TYPE,         /* the row's basic response under another responseType */
 };
+
+/* How the row's CertID departs from the one computed for shop.test (or
+ * other.test) under the lab's root with SHA-1. */
+enum certid_edit {
+    CERTID_AS_COMPUTED,
+    CERTID_SHA256,          /* computed with SHA-256 instead: still this certificate */
+    CERTID_NAME_HASH,       /* issuerNameHash altered: the serial alone would match */
+    CERTID_OTHER_CA,        /* computed under another lab's root: same DN, other key */
+    CERTID_ISSUER_HASHES,   /* both issuer hashes altered */
+};
+
+/* responseType of SPECIAL_OTHER_TYPE: nobody's arc, not id-pkix-ocsp-basic. */
+#define OTHER_RESPONSE_TYPE "1.3.6.1.4.1.55555.1.2"
 
 /* What `openssl ocsp -respin R -issuer root -cert shop -CAfile root` says. */
 enum openssl_view {
@@ -172,6 +187,7 @@ enum openssl_view {
     OPENSSL_VERIFY_FAILS,  /* "Response Verify Failure" */
     OPENSSL_CANNOT_READ,   /* "Error reading OCSP response" */
     OPENSSL_RESPONDER_ERR, /* "Responder Error: trylater (3)" */
+    OPENSSL_NO_BASIC,      /* "Error parsing response": no basic response to read */
 };
 
 static const struct staple_row {
@@ -187,54 +203,83 @@ static const struct staple_row {
     enum ocsp_verdict_reason want;
     enum openssl_view openssl;
     bool is_stricter; /* the lab refuses what OpenSSL accepts (or only warns about) */
+    enum certid_edit edit;
+    const char *says; /* words the explanation must hold, or NULL */
 } staple_rows[] = {
     {"good, signed by the CA", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -600, true, 86400,
-     SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_GOOD, OPENSSL_OK_GOOD, false},
+     SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_GOOD, OPENSSL_OK_GOOD, false, CERTID_AS_COMPUTED, NULL},
     {"good, signed by the CA's delegate", SIGNED_BY_DELEGATE, "shop", OCSP_CERT_STATUS_GOOD, -600,
-     true, 86400, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_GOOD, OPENSSL_OK_GOOD, false},
+     true, 86400, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_GOOD, OPENSSL_OK_GOOD, false, CERTID_AS_COMPUTED, NULL},
     {"good without nextUpdate, 1 day old", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -86400,
-     false, 0, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_GOOD, OPENSSL_OK_GOOD, false},
+     false, 0, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_GOOD, OPENSSL_OK_GOOD, false, CERTID_AS_COMPUTED, NULL},
     {"revoked", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_REVOKED, -600, true, 86400, SPECIAL_NONE,
-     MANGLE_NONE, OCSP_VERDICT_REVOKED, OPENSSL_OK_REVOKED, false},
+     MANGLE_NONE, OCSP_VERDICT_REVOKED, OPENSSL_OK_REVOKED, false, CERTID_AS_COMPUTED, NULL},
     {"unknown", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_UNKNOWN, -600, true, 86400,
-     SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_UNKNOWN, OPENSSL_OK_UNKNOWN, false},
+     SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_UNKNOWN, OPENSSL_OK_UNKNOWN, false, CERTID_AS_COMPUTED, NULL},
     /* OpenSSL only warns about times (and exits 0): the lab refuses. */
     {"stale (nextUpdate an hour ago)", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -2 * 86400,
-     true, -3600, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_STALE, OPENSSL_WARNS_TIMES, true},
+     true, -3600, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_STALE, OPENSSL_WARNS_TIMES, true, CERTID_AS_COMPUTED, NULL},
     {"stale (no nextUpdate, 8 days old)", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD,
-     -8 * 86400, false, 0, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_STALE, OPENSSL_OK_GOOD, true},
+     -8 * 86400, false, 0, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_STALE, OPENSSL_OK_GOOD, true, CERTID_AS_COMPUTED, NULL},
     {"not yet valid (thisUpdate in an hour)", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, 3600,
      true, 86400, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_NOT_YET_VALID, OPENSSL_WARNS_TIMES,
-     true},
+     true, CERTID_AS_COMPUTED, NULL},
     {"within the 5 minutes of skew", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, 120, true,
-     86400, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_GOOD, OPENSSL_OK_GOOD, false},
+     86400, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_GOOD, OPENSSL_OK_GOOD, false, CERTID_AS_COMPUTED, NULL},
+    /* RFC 5019 allows SHA-256 CertIDs. `openssl ocsp -cert` looks the status up
+     * by a SHA-1 CertID (without -sha256), so it verifies the response but
+     * finds no status in it. */
+    {"good, CertID with SHA-256", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -600, true, 86400,
+     SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_GOOD, OPENSSL_NO_STATUS, false, CERTID_SHA256, NULL},
+    /* The wrong-cert sentence names the CertID fields that differ. */
     {"wrong certificate (other.test)", SIGNED_BY_ROOT, "other", OCSP_CERT_STATUS_GOOD, -600, true,
-     86400, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_WRONG_CERT, OPENSSL_NO_STATUS, false},
+     86400, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_WRONG_CERT, OPENSSL_NO_STATUS, false,
+     CERTID_AS_COMPUTED, "(SHA-1) the serial number does not match (it names "},
+    {"wrong certificate (issuer name hash)", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -600,
+     true, 86400, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_WRONG_CERT, OPENSSL_NO_STATUS, false,
+     CERTID_NAME_HASH, "(SHA-1) the issuer name hash does not match, though the serial"},
+    {"wrong certificate (same serial, another CA's key)", SIGNED_BY_ROOT, "shop",
+     OCSP_CERT_STATUS_GOOD, -600, true, 86400, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_WRONG_CERT,
+     OPENSSL_NO_STATUS, false, CERTID_OTHER_CA,
+     "(SHA-1) the issuer key hash does not match, though the serial"},
+    {"wrong certificate (both issuer hashes)", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -600,
+     true, 86400, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_WRONG_CERT, OPENSSL_NO_STATUS, false,
+     CERTID_ISSUER_HASHES, "the issuer name and key hashes do not match, though the serial"},
     {"bad signature (another lab's key)", SIGNED_BY_OTHER_ROOT, "shop", OCSP_CERT_STATUS_GOOD,
      -600, true, 86400, SPECIAL_NONE, MANGLE_NONE, OCSP_VERDICT_BAD_SIGNATURE,
-     OPENSSL_VERIFY_FAILS, false},
+     OPENSSL_VERIFY_FAILS, false, CERTID_AS_COMPUTED, NULL},
     {"bad signature (altered after signing)", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -600,
      true, 86400, SPECIAL_NONE, MANGLE_FLIP_SIGNATURE, OCSP_VERDICT_BAD_SIGNATURE,
-     OPENSSL_VERIFY_FAILS, false},
+     OPENSSL_VERIFY_FAILS, false, CERTID_AS_COMPUTED, NULL},
     {"untrusted signer (the CA's server cert, no OCSPSigning EKU)", SIGNED_BY_SERVER_CERT, "shop",
      OCSP_CERT_STATUS_GOOD, -600, true, 86400, SPECIAL_NONE, MANGLE_NONE,
-     OCSP_VERDICT_UNTRUSTED_SIGNER, OPENSSL_VERIFY_FAILS, false},
+     OCSP_VERDICT_UNTRUSTED_SIGNER, OPENSSL_VERIFY_FAILS, false, CERTID_AS_COMPUTED, NULL},
     {"untrusted signer (another lab's delegate)", SIGNED_BY_OTHER_DELEGATE, "shop",
      OCSP_CERT_STATUS_GOOD, -600, true, 86400, SPECIAL_NONE, MANGLE_NONE,
-     OCSP_VERDICT_UNTRUSTED_SIGNER, OPENSSL_VERIFY_FAILS, false},
+     OCSP_VERDICT_UNTRUSTED_SIGNER, OPENSSL_VERIFY_FAILS, false, CERTID_AS_COMPUTED, NULL},
     /* OpenSSL does not look at responseExtensions' criticality. */
     {"unknown critical extension", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -600, true,
      86400, SPECIAL_CRITICAL_EXTENSION, MANGLE_NONE, OCSP_VERDICT_CRITICAL_EXTENSION,
-     OPENSSL_OK_GOOD, true},
+     OPENSSL_OK_GOOD, true, CERTID_AS_COMPUTED, NULL},
     /* OpenSSL's d2i reads one element and ignores what follows. */
     {"malformed (a trailing byte)", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -600, true,
-     86400, SPECIAL_NONE, MANGLE_TRAILING_BYTE, OCSP_VERDICT_MALFORMED, OPENSSL_OK_GOOD, true},
+     86400, SPECIAL_NONE, MANGLE_TRAILING_BYTE, OCSP_VERDICT_MALFORMED, OPENSSL_OK_GOOD, true, CERTID_AS_COMPUTED, NULL},
     {"malformed (truncated)", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -600, true, 86400,
-     SPECIAL_NONE, MANGLE_TRUNCATE, OCSP_VERDICT_MALFORMED, OPENSSL_CANNOT_READ, false},
+     SPECIAL_NONE, MANGLE_TRUNCATE, OCSP_VERDICT_MALFORMED, OPENSSL_CANNOT_READ, false, CERTID_AS_COMPUTED, NULL},
     {"malformed (empty file)", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -600, true, 86400,
-     SPECIAL_NONE, MANGLE_EMPTY, OCSP_VERDICT_MALFORMED, OPENSSL_CANNOT_READ, false},
+     SPECIAL_NONE, MANGLE_EMPTY, OCSP_VERDICT_MALFORMED, OPENSSL_CANNOT_READ, false, CERTID_AS_COMPUTED, NULL},
+    /* RFC 6960 4.2.1: "successful" promises a basic response; without one the
+     * message is broken (malformed), not a responder's refusal (unsuccessful). */
+    {"malformed (successful, no responseBytes)", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD,
+     -600, true, 86400, SPECIAL_SUCCESSFUL_EMPTY, MANGLE_NONE, OCSP_VERDICT_MALFORMED,
+     OPENSSL_NO_BASIC, false, CERTID_AS_COMPUTED, "no responseBytes"},
+    {"malformed (successful, responseType not basic)", SIGNED_BY_ROOT, "shop",
+     OCSP_CERT_STATUS_GOOD, -600, true, 86400, SPECIAL_OTHER_TYPE, MANGLE_NONE,
+     OCSP_VERDICT_MALFORMED, OPENSSL_NO_BASIC, false, CERTID_AS_COMPUTED,
+     "of type " OTHER_RESPONSE_TYPE ", not id-pkix-ocsp-basic"},
     {"unsuccessful (tryLater)", SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -600, true, 86400,
-     SPECIAL_TRY_LATER, MANGLE_NONE, OCSP_VERDICT_UNSUCCESSFUL, OPENSSL_RESPONDER_ERR, false},
+     SPECIAL_TRY_LATER, MANGLE_NONE, OCSP_VERDICT_UNSUCCESSFUL, OPENSSL_RESPONDER_ERR, false,
+     CERTID_AS_COMPUTED, "'tryLater'"},
 };
 
 static void load_key(struct lab_key *key, const char *path)
@@ -319,11 +364,52 @@ static void build_with_critical_extension(const struct lab *lab, const struct st
 }
 
 /* Builds the row's response for shop.test (or other.test) at `now`. */
+/* Moves the BasicOCSPResponse of a built response under responseType
+ * OTHER_RESPONSE_TYPE, keeping everything else (the reader is common/der's). */
+static void retype_response(struct der_buf *out)
+{
+    struct der_cursor in = der_cursor_init(out->data, out->len), outer, wrapper, bytes, type;
+    const uint8_t *body;
+    size_t body_len;
+    bool present;
+    int status;
+    struct der_buf retyped = {0};
+    check_der(der_read_sequence(&in, &outer));
+    check_der(der_read_enumerated(&outer, &status));
+    check_der(der_read_optional(&outer, DER_TAG_CONTEXT(0), &wrapper, &present));
+    ck_assert(present);
+    check_der(der_read_sequence(&wrapper, &bytes));
+    check_der(der_read_oid(&bytes, &type));
+    ck_assert(der_oid_equals(&type, OCSP_OID_BASIC));
+    check_der(der_read_octet_string(&bytes, &body, &body_len));
+    der_begin(&retyped, DER_TAG_SEQUENCE); /* OCSPResponse */
+    der_write_enumerated(&retyped, status);
+    der_begin(&retyped, DER_TAG_CONTEXT(0));
+    der_begin(&retyped, DER_TAG_SEQUENCE); /* ResponseBytes */
+    der_write_oid(&retyped, OTHER_RESPONSE_TYPE);
+    der_write_octet_string(&retyped, body, body_len);
+    der_end(&retyped);
+    der_end(&retyped);
+    der_end(&retyped);
+    check_der(der_buf_error(&retyped));
+    out->len = 0;
+    check_der(der_write_raw(out, retyped.data, retyped.len));
+    der_buf_free(&retyped);
+}
+
 static void build_row(const struct lab *lab, const struct lab *other_lab,
                       const struct staple_row *row, int64_t now, struct der_buf *out)
 {
     if (row->special == SPECIAL_TRY_LATER) {
         check_der(ocsp_response_build_status(OCSP_RESPONSE_TRY_LATER, out));
+        return;
+    }
+    if (row->special == SPECIAL_SUCCESSFUL_EMPTY) {
+        /* ocsp_response_build_status refuses to write this on purpose. */
+        der_begin(out, DER_TAG_SEQUENCE);
+        der_write_enumerated(out, OCSP_RESPONSE_SUCCESSFUL);
+        der_end(out);
+        check_der(der_buf_error(out));
         return;
     }
     if (row->special == SPECIAL_CRITICAL_EXTENSION) {
@@ -337,8 +423,14 @@ static void build_row(const struct lab *lab, const struct lab *other_lab,
     WC_RNG rng;
     const struct x509_cert *about = strcmp(row->about, "other") == 0 ? &lab->other.x509
                                                                      : &lab->shop.x509;
-    ck_assert_msg(ocsp_cert_id_compute(about, &lab->root.x509, OCSP_HASH_SHA1, &id, &err) == 0,
-                  "%s", err.msg);
+    const struct x509_cert *issuer =
+        row->edit == CERTID_OTHER_CA ? &other_lab->root.x509 : &lab->root.x509;
+    enum ocsp_hash hash = row->edit == CERTID_SHA256 ? OCSP_HASH_SHA256 : OCSP_HASH_SHA1;
+    ck_assert_msg(ocsp_cert_id_compute(about, issuer, hash, &id, &err) == 0, "%s", err.msg);
+    if (row->edit == CERTID_NAME_HASH || row->edit == CERTID_ISSUER_HASHES)
+        id.issuer_name_hash[0] ^= 0x01;
+    if (row->edit == CERTID_ISSUER_HASHES)
+        id.issuer_key_hash[0] ^= 0x01;
     check_der(ocsp_cert_id_write(&id, &id_der));
     struct ocsp_single_response single = {
         .cert_id_raw = der_cursor_init(id_der.data, id_der.len),
@@ -384,6 +476,8 @@ static void build_row(const struct lab *lab, const struct lab *other_lab,
     wc_FreeRng(&rng);
     key_free(&key);
     der_buf_free(&id_der);
+    if (row->special == SPECIAL_OTHER_TYPE)
+        retype_response(out);
     switch (row->mangle) {
     case MANGLE_NONE:
         break;
@@ -438,11 +532,120 @@ static void assert_openssl_view(const struct staple_row *row, const struct lab *
     case OPENSSL_RESPONDER_ERR:
         ok = run.exit_code != 0 && test_contains(out, "Responder Error: trylater");
         break;
+    case OPENSSL_NO_BASIC:
+        ok = run.exit_code != 0 && test_contains(err, "Error parsing response") &&
+             !test_contains(out, "Responder Error");
+        break;
     }
     ck_assert_msg(ok, "%s: openssl (exit %d) disagrees with the table:\n%s%s", row->label,
                   run.exit_code, tail(out), tail(err));
     test_run_free(&run);
 }
+
+/* ---- Explanations a student reads ------------------------------------------------------ */
+
+static bool is_alnum_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Finds a word said twice in one explanation ("malformed ... malformed", "the
+ * the"): any word twice in a row, or a word of 5 or more letters anywhere
+ * twice. Quoted names ('Lab Root CA') and words with digits (times, serials,
+ * RFC numbers) are values, not wording, and are skipped. Returns true and the
+ * word in `word` when one repeats. */
+static bool find_repeated_word(const char *text, char *word, size_t cap)
+{
+    enum { MAX_WORDS = 128, MAX_LEN = 48 };
+    static char words[MAX_WORDS][MAX_LEN];
+    size_t count = 0;
+    char previous[MAX_LEN] = "";
+    bool is_quoted = false;
+    for (size_t i = 0; text[i] != 0;) {
+        if (text[i] == '\'') {
+            /* An opening quote follows a non-letter; a closing one precedes one
+             * (so the apostrophe of "response's" is neither). */
+            if (!is_quoted && (i == 0 || !is_alnum_char(text[i - 1])))
+                is_quoted = true;
+            else if (is_quoted && !is_alnum_char(text[i + 1]))
+                is_quoted = false;
+            i++;
+            continue;
+        }
+        if (!is_alnum_char(text[i])) {
+            i++;
+            continue;
+        }
+        char token[MAX_LEN];
+        size_t len = 0;
+        bool has_digit = false;
+        for (; is_alnum_char(text[i]); i++) {
+            has_digit |= text[i] >= '0' && text[i] <= '9';
+            if (len + 1 < sizeof token)
+                token[len++] = (char)(text[i] | 0x20); /* ASCII lower case */
+        }
+        token[len] = 0;
+        if (is_quoted || has_digit)
+            continue;
+        bool is_repeat = strcmp(token, previous) == 0;
+        for (size_t w = 0; w < count && !is_repeat && len >= 5; w++)
+            is_repeat = strcmp(words[w], token) == 0;
+        if (is_repeat) {
+            snprintf(word, cap, "%s", token);
+            return true;
+        }
+        snprintf(previous, sizeof previous, "%s", token);
+        if (len >= 5 && count < MAX_WORDS)
+            snprintf(words[count++], MAX_LEN, "%s", token);
+    }
+    return false;
+}
+
+/* The detector itself: it must see what the explanation check relies on. */
+START_TEST(test_repeated_word_detector)
+{
+    char word[48];
+    ck_assert(find_repeated_word("This is not a well-formed OCSP response: malformed OCSP "
+                                 "response: bad end.", word, sizeof word));
+    ck_assert_str_eq(word, "response");
+    ck_assert(find_repeated_word("The response is malformed: a malformed body.", word,
+                                 sizeof word));
+    ck_assert_str_eq(word, "malformed");
+    ck_assert(find_repeated_word("It is not in the the list.", word, sizeof word));
+    ck_assert_str_eq(word, "the");
+    ck_assert(!find_repeated_word("Signed by 'Lab Root CA' about the CA's 'Lab Root CA' key.",
+                                  word, sizeof word));
+    ck_assert(!find_repeated_word("The response's thisUpdate 2026-01-01T00:00:00.000Z is after "
+                                  "2025-01-01T00:00:00.000Z.", word, sizeof word));
+}
+END_TEST
+
+/* DESIGN 2 and 9: `browser verify-staple` prints these words, and scripts
+ * and scenario expectations match them; none may change spelling. */
+START_TEST(test_reason_words)
+{
+    static const struct {
+        enum ocsp_verdict_reason reason;
+        const char *word;
+    } rows[] = {
+        {OCSP_VERDICT_GOOD, "good"},
+        {OCSP_VERDICT_MALFORMED, "malformed"},
+        {OCSP_VERDICT_UNSUCCESSFUL, "unsuccessful"},
+        {OCSP_VERDICT_UNTRUSTED_SIGNER, "untrusted-signer"},
+        {OCSP_VERDICT_BAD_SIGNATURE, "bad-signature"},
+        {OCSP_VERDICT_WRONG_CERT, "wrong-cert"},
+        {OCSP_VERDICT_NONCE_MISMATCH, "nonce-mismatch"},
+        {OCSP_VERDICT_CRITICAL_EXTENSION, "critical-extension"},
+        {OCSP_VERDICT_NOT_YET_VALID, "not-yet-valid"},
+        {OCSP_VERDICT_STALE, "stale"},
+        {OCSP_VERDICT_REVOKED, "revoked"},
+        {OCSP_VERDICT_UNKNOWN, "unknown"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        ck_assert_str_eq(ocsp_verdict_reason_name(rows[i].reason), rows[i].word);
+    ck_assert_int_eq(OCSP_VERDICT_UNKNOWN + 1, (int)(sizeof rows / sizeof rows[0]));
+}
+END_TEST
 
 /* ---- verify-staple: every rule, by function, by command and by openssl ----------------- */
 
@@ -469,6 +672,11 @@ START_TEST(test_verify_staple_rows)
                   ocsp_verdict_reason_name(verdict.reason), verdict.explanation,
                   ocsp_verdict_reason_name(row->want));
     ck_assert_msg(strlen(verdict.explanation) > 20, "%s: no explanation", row->label);
+    ck_assert_msg(row->says == NULL || test_contains(verdict.explanation, row->says),
+                  "%s: explanation lacks '%s':\n%s", row->label, row->says, verdict.explanation);
+    char repeated[48];
+    ck_assert_msg(!find_repeated_word(verdict.explanation, repeated, sizeof repeated),
+                  "%s: '%s' twice in: %s", row->label, repeated, verdict.explanation);
 
     /* 2. The command: first line, explanation, exit code (DESIGN 2). */
     snprintf(at, sizeof at, "%lld", (long long)now);
@@ -831,6 +1039,8 @@ Suite *browser_suite(void)
     tcase_add_loop_test(names, test_target_rows, 0, (int)(sizeof url_rows / sizeof url_rows[0]));
     tcase_add_test(names, test_user_addresses);
     tcase_add_test(names, test_report_json_and_summary);
+    tcase_add_test(names, test_repeated_word_detector);
+    tcase_add_test(names, test_reason_words);
     suite_add_tcase(s, names);
     return s;
 }

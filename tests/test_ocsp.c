@@ -1436,6 +1436,14 @@ START_TEST(test_response_rows)
     if (row->want_ok) {
         ck_assert_msg(rc == 0, "%s: %s", row->label, err.msg);
         ck_assert_msg(resp.has_basic == row->want_basic, "%s: has_basic", row->label);
+        /* The verifier tells "no responseBytes" from "another responseType" by these. */
+        ck_assert_msg(resp.has_response_bytes == !row->spec.no_body, "%s: has_response_bytes",
+                      row->label);
+        if (resp.has_response_bytes)
+            ck_assert_msg(der_oid_equals(&resp.response_type, row->spec.type_oid != NULL
+                                                                  ? row->spec.type_oid
+                                                                  : OCSP_OID_BASIC),
+                          "%s: response_type", row->label);
         ck_assert_int_eq(resp.response_status, row->spec.status);
         if (row->want_basic) {
             size_t singles = row->spec.single_count != 0 ? row->spec.single_count : 1;

@@ -1,0 +1,134 @@
+/* fuzz_clock.c — libFuzzer target for the simulated clock's two parsers of
+ * outside text (DESIGN 4): the LAB/clock file, which teachers and scripts may
+ * write by hand, and durations ("1h30m") from scenario files and flags.
+ *
+ * common/clock.h has no bytes-level parser for the clock file (it is static in
+ * clock.c), so the input goes through clock_offset_read on a real file in a
+ * private directory, on tmpfs when there is one. Its verdict is compared with
+ * a model of the documented format: spaces and line ends around one optional
+ * sign and decimal digits, at most CLOCK_OFFSET_MAX_SECONDS either way, in a
+ * file of at most 64 bytes; a value read must write and read back the same. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+#include "fuzz_check.h"
+
+/* clock.c's CLOCK_FILE_MAX_BYTES: a longer file is refused unread. */
+#define FUZZ_CLOCK_FILE_MAX 64
+
+static char fuzz_lab[256];
+static char fuzz_clock_path[300];
+
+/* The scratch lab goes away with the run (clock_offset_write renames its
+ * temporary file into place, so only `clock` is left behind). */
+static void fuzz_remove_lab(void)
+{
+    unlink(fuzz_clock_path);
+    rmdir(fuzz_lab);
+}
+
+static void fuzz_init_once(void)
+{
+    if (fuzz_lab[0] != 0)
+        return;
+    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(fuzz_lab, sizeof fuzz_lab, "%s/fuzz_clock.XXXXXX", base);
+    FUZZ_CHECK(mkdtemp(fuzz_lab) != NULL);
+    snprintf(fuzz_clock_path, sizeof fuzz_clock_path, "%s/clock", fuzz_lab);
+    FUZZ_CHECK(atexit(fuzz_remove_lab) == 0);
+}
+
+/* Not the file's atomic writer on purpose: the input is written as given. */
+static void fuzz_write_clock(const uint8_t *data, size_t size)
+{
+    int fd = open(fuzz_clock_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FUZZ_CHECK(fd >= 0);
+    size_t done = 0;
+    while (done < size) {
+        ssize_t n = write(fd, data + done, size - done);
+        FUZZ_CHECK(n > 0 || (n < 0 && errno == EINTR));
+        if (n > 0)
+            done += (size_t)n;
+    }
+    FUZZ_CHECK(close(fd) == 0);
+}
+
+static bool fuzz_is_space(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The documented format, written independently of clock.c. */
+static bool fuzz_model_offset(const uint8_t *data, size_t size, int64_t *offset)
+{
+    if (size > FUZZ_CLOCK_FILE_MAX)
+        return false;
+    size_t begin = 0, end = size;
+    while (begin < end && fuzz_is_space(data[begin]))
+        begin++;
+    while (end > begin && fuzz_is_space(data[end - 1]))
+        end--;
+    bool is_negative = false;
+    if (begin < end && (data[begin] == '+' || data[begin] == '-'))
+        is_negative = data[begin++] == '-';
+    if (begin == end)
+        return false;
+    int64_t value = 0;
+    for (size_t i = begin; i < end; i++) {
+        if (data[i] < '0' || data[i] > '9')
+            return false;
+        value = value * 10 + (data[i] - '0');
+        if (value > CLOCK_OFFSET_MAX_SECONDS)
+            return false;
+    }
+    *offset = is_negative ? -value : value;
+    return true;
+}
+
+static void fuzz_duration(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    FUZZ_CHECK(text != NULL);
+    memcpy(text, data, size);
+    text[size] = 0;
+    int64_t seconds = -1;
+    if (clock_parse_duration(text, &seconds) == 0) {
+        /* Negative durations are refused; what is accepted came from digits
+         * and a few units, none of which makes a negative sum. */
+        FUZZ_CHECK(seconds >= 0);
+    }
+    free(text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct errbuf err = {{0}};
+    int64_t offset = INT64_MIN, model = 0, again = INT64_MIN;
+    fuzz_init_once();
+
+    fuzz_duration(data, size);
+
+    fuzz_write_clock(data, size);
+    int rc = clock_offset_read(fuzz_lab, &offset, &err);
+    bool model_ok = fuzz_model_offset(data, size, &model);
+    FUZZ_CHECK(rc == 0 || rc == -1);
+    FUZZ_CHECK((rc == 0) == model_ok);
+    if (rc != 0) {
+        /* A refusal says what is wrong, in a terminated message. */
+        FUZZ_CHECK(memchr(err.msg, 0, sizeof err.msg) != NULL && err.msg[0] != 0);
+        return 0;
+    }
+    FUZZ_CHECK(offset == model);
+    FUZZ_CHECK(offset >= -CLOCK_OFFSET_MAX_SECONDS && offset <= CLOCK_OFFSET_MAX_SECONDS);
+    FUZZ_CHECK(clock_offset_write(fuzz_lab, offset, &err) == 0);
+    FUZZ_CHECK(clock_offset_read(fuzz_lab, &again, &err) == 0 && again == offset);
+    return 0;
+}
