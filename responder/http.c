@@ -1,5 +1,7 @@
 /* http.c — the responder's HTTP face, on libmicrohttpd (one thread per
- * connection, so a slow or stuck client occupies only its own thread). */
+ * connection, so a slow or stuck client occupies only its own thread), with
+ * an absolute deadline per request and room kept for clients that send
+ * their request at once while others trickle. */
 #include "http.h"
 
 #include <wolfssl/options.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "control.h"
 #include "net.h"
 #include "trace.h"
 
@@ -27,7 +30,38 @@ struct request_state {
     uint8_t body[RESPONDER_MAX_REQUEST_BYTES];
     size_t body_len;
     bool is_too_large;
-    int64_t started_ms;
+};
+
+/* Why the connection bookkeeping below exists, from libmicrohttpd 0.9.75's
+ * source (src/microhttpd/daemon.c, connection.c):
+ * - MHD_OPTION_CONNECTION_TIMEOUT is an idle timer: every byte received
+ *   resets it (connection.c, last_activity), so a client that sends one
+ *   header line every few seconds keeps its connection, and its thread, for
+ *   as long as it likes. The access handler is first called only once the
+ *   whole head has arrived, so it cannot stop a trickled head either; and
+ *   with 512 such clients MHD_OPTION_CONNECTION_LIMIT refuses everyone else.
+ * - There is no call to close a connection from outside its thread.
+ *   MHD_suspend_connection/resume act on connections whose handler already
+ *   ran, which a trickled head never reaches.
+ * - MHD_OPTION_NOTIFY_CONNECTION reports STARTED after the connection is
+ *   in the daemon's list and before its thread starts, and CLOSED after that
+ *   thread was joined and before the socket is closed (new_connection_process_,
+ *   MHD_cleanup_connections). So between the two the descriptor is the
+ *   connection's and cannot be reused by another one.
+ * So: STARTED records the descriptor and the accept time in an http_conn
+ * (kept in the connection's socket context); a sweeper thread calls
+ * shutdown() on a connection whose request is not whole by its deadline,
+ * which wakes its thread with end-of-file and makes libmicrohttpd close it
+ * the normal way; and a new connection at HTTP_EVICT_AT shuts the oldest one
+ * still sending its request. Both happen under conns_lock, which CLOSED also
+ * takes before the http_conn is freed, so shutdown() never reaches a
+ * descriptor that was closed and reused. */
+struct http_conn {
+    struct http_conn *prev, *next;
+    int fd;
+    int64_t reading_since_ms; /* accept, or the previous answer on keep-alive */
+    bool is_reading;          /* its request is not whole yet */
+    bool is_dropped;          /* shutdown() already called */
 };
 
 static int hex_value(char c)
@@ -156,14 +190,9 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, json_t *value)
     return rc;
 }
 
-/* Media types are case-insensitive (RFC 9110 8.3.1); parameters may follow. */
 static bool is_ocsp_request_type(const char *type)
 {
-    static const char expected[] = "application/ocsp-request";
-    size_t n = sizeof expected - 1;
-    if (type == NULL || strncasecmp(type, expected, n) != 0)
-        return false;
-    return type[n] == 0 || type[n] == ';' || type[n] == ' ' || type[n] == '\t';
+    return control_media_type_is(type, "application/ocsp-request");
 }
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
@@ -202,44 +231,241 @@ static enum MHD_Result answer_ocsp(struct http_server *server, struct MHD_Connec
     return rc;
 }
 
-/* POST /control/fault with "NAME [DELAY]" switches the fault while the
- * counters keep running; GET shows it. For the scenario runner on loopback. */
-static enum MHD_Result handle_control(struct http_server *server, struct MHD_Connection *conn,
-                                      const char *method, struct request_state *state)
+/* Refuses a control request: the client hears why, the trace says who. */
+static enum MHD_Result refuse_control(struct MHD_Connection *conn, const char *client,
+                                      const char *method, unsigned status, const char *why)
 {
+    char text[256];
+    trace_event("responder.control.refused",
+                json_pack("{s:s, s:s, s:i, s:s}", "client", client, "method", method,
+                          "http_status", (int)status, "why", why),
+                "The responder refused to let %s switch or show its faults: %s.", client, why);
+    snprintf(text, sizeof text, "%s\n", why);
+    return send_text(conn, status, text, NULL);
+}
+
+/* /control/fault: POST "NAME [DELAY]" (CONTROL_CONTENT_TYPE) or
+ * {"fault": NAME, "delay": DELAY} (application/json) switches the fault while
+ * the counters keep running; GET shows it. Only for the teacher: control.h
+ * says who that is. */
+static enum MHD_Result handle_control(struct http_server *server, struct MHD_Connection *conn,
+                                      const char *url, const char *method,
+                                      struct request_state *state)
+{
+    char client[INET6_ADDRSTRLEN + 1];
     enum responder_fault fault;
     int delay_ms;
-    if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
-        char text[128], name[32] = "", delay_text[32] = "";
-        size_t n = state->body_len < sizeof text - 1 ? state->body_len : sizeof text - 1;
-        memcpy(text, state->body, n);
-        text[n] = 0;
-        int fields = sscanf(text, "%31s %31s", name, delay_text);
-        int64_t delay_seconds = 0;
-        delay_ms = 0;
-        if (fields >= 2) {
-            if (clock_parse_duration(delay_text, &delay_seconds) != 0 || delay_seconds < 1 ||
-                delay_seconds > 120)
-                return send_text(conn, MHD_HTTP_BAD_REQUEST,
-                                 "bad delay: use a duration from 1s to 120s, e.g. 2s\n", NULL);
-            delay_ms = (int)delay_seconds * 1000;
+    bool is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+    client_address(conn, client, sizeof client);
+    const char *content_type =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    struct control_request req = {
+        .client_addr = client,
+        .origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"),
+        .token = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, CONTROL_TOKEN_HEADER),
+        .content_type = content_type,
+        .is_post = is_post,
+    };
+    /* The gate comes first, so a stranger learns nothing, not even which
+     * URLs or methods exist. */
+    enum control_verdict verdict =
+        control_check(server->has_control_token ? server->control_token : NULL, &req);
+    if (verdict != CONTROL_ALLOWED)
+        return refuse_control(conn, client, method, control_verdict_status(verdict),
+                              control_verdict_reason(verdict));
+    if (strcmp(url, "/control/fault") != 0)
+        return send_text(conn, MHD_HTTP_NOT_FOUND, "not found: use /control/fault\n", NULL);
+    if (is_post) {
+        const char *why = NULL;
+        if (state->is_too_large)
+            return send_text(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+                             "a fault switch is one short line: NAME [DELAY]\n", NULL);
+        if (control_parse_switch(content_type, state->body, state->body_len, &fault, &delay_ms,
+                                 &why) != 0) {
+            char text[256];
+            snprintf(text, sizeof text, "%s\n", why);
+            return send_text(conn, MHD_HTTP_BAD_REQUEST, text, NULL);
         }
-        if (fields < 1 || fault_parse(name, &fault) != 0)
-            return send_text(conn, MHD_HTTP_BAD_REQUEST,
-                             "unknown fault: use one of " FAULT_NAMES "\n", NULL);
         responder_set_fault(server->responder, fault, delay_ms);
         responder_get_fault(server->responder, &fault, &delay_ms);
         trace_event("responder.fault",
-                    json_pack("{s:s, s:i}", "fault", fault_name(fault), "delay_ms", delay_ms),
-                    fault == FAULT_NONE ? "The responder is healthy again (no fault)."
-                                        : "The responder now misbehaves on purpose: fault '%s'.",
-                    fault_name(fault));
+                    json_pack("{s:s, s:i, s:s}", "fault", fault_name(fault), "delay_ms", delay_ms,
+                              "client", client),
+                    fault == FAULT_NONE
+                        ? "The teacher at %s made the responder healthy again (no fault)."
+                        : "The teacher at %s switched the responder to misbehave on purpose: "
+                          "fault '%s'.",
+                    client, fault_name(fault));
     } else if (strcmp(method, MHD_HTTP_METHOD_GET) != 0) {
         return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET or POST\n", "GET, POST");
     }
     responder_get_fault(server->responder, &fault, &delay_ms);
     return send_json(conn, json_pack("{s:s, s:i}", "fault", fault_name(fault), "delay_ms",
                                      delay_ms));
+}
+
+/* ---- connections and their deadlines ---------------------------------------------- */
+
+static struct http_conn *conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info != NULL ? info->socket_context : NULL;
+}
+
+/* Its request is whole: from now on the answer takes as long as it takes
+ * (the slow fault may wait up to two minutes on purpose). */
+static void conn_request_whole(struct http_server *server, struct MHD_Connection *conn)
+{
+    struct http_conn *c = conn_of(conn);
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&server->conns_lock);
+    c->is_reading = false;
+    pthread_mutex_unlock(&server->conns_lock);
+}
+
+/* Answered: a keep-alive connection has a fresh deadline for its next request. */
+static void conn_answered(struct http_server *server, struct MHD_Connection *conn)
+{
+    struct http_conn *c = conn_of(conn);
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&server->conns_lock);
+    c->is_reading = true;
+    c->reading_since_ms = clock_monotonic_ms();
+    pthread_mutex_unlock(&server->conns_lock);
+}
+
+/* Called with conns_lock held. shutdown(), not close(): the descriptor stays
+ * libmicrohttpd's, its thread sees end-of-file and closes it as usual. */
+static void drop_locked(struct http_conn *c)
+{
+    c->is_dropped = true;
+    if (shutdown(c->fd, SHUT_RDWR) != 0 && errno != ENOTCONN)
+        c->is_dropped = false; /* try again at the next sweep */
+}
+
+/* The oldest connection still sending its request, other than `except`. */
+static struct http_conn *oldest_reading_locked(struct http_server *server,
+                                               const struct http_conn *except)
+{
+    struct http_conn *oldest = NULL;
+    for (struct http_conn *c = server->conns_head; c != NULL; c = c->next)
+        if (c != except && c->is_reading && !c->is_dropped &&
+            (oldest == NULL || c->reading_since_ms < oldest->reading_since_ms))
+            oldest = c;
+    return oldest;
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *server = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct http_conn *c = calloc(1, sizeof *c);
+        *socket_context = c;
+        if (c == NULL || info == NULL) {
+            /* Untracked, it still has libmicrohttpd's idle timeout. */
+            free(c);
+            *socket_context = NULL;
+            return;
+        }
+        c->fd = info->connect_fd;
+        c->is_reading = true;
+        c->reading_since_ms = clock_monotonic_ms();
+        pthread_mutex_lock(&server->conns_lock);
+        c->prev = server->conns_tail;
+        if (server->conns_tail != NULL)
+            server->conns_tail->next = c;
+        else
+            server->conns_head = c;
+        server->conns_tail = c;
+        server->conn_count++;
+        if (server->conn_count > HTTP_EVICT_AT) {
+            /* Room for the newcomer: whoever has been sending a request the
+             * longest is the likeliest to be trickling on purpose. */
+            struct http_conn *oldest = oldest_reading_locked(server, c);
+            if (oldest != NULL) {
+                drop_locked(oldest);
+                if (oldest->is_dropped)
+                    server->dropped_evicted++;
+            }
+        }
+        pthread_mutex_unlock(&server->conns_lock);
+        return;
+    }
+    /* MHD_CONNECTION_NOTIFY_CLOSED: the socket is closed right after this. */
+    struct http_conn *c = *socket_context;
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&server->conns_lock);
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        server->conns_head = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    else
+        server->conns_tail = c->prev;
+    server->conn_count--;
+    pthread_mutex_unlock(&server->conns_lock);
+    free(c);
+    *socket_context = NULL;
+}
+
+/* Every HTTP_SWEEP_INTERVAL_MS: drops connections past their deadline, and
+ * says in the trace (at most every few seconds, not once per connection, so
+ * an attack does not flood it) how many were dropped and why. */
+static void *sweeper_main(void *arg)
+{
+    struct http_server *server = arg;
+    long long traced_late = 0, traced_evicted = 0;
+    int64_t traced_at = clock_monotonic_ms();
+    pthread_mutex_lock(&server->conns_lock);
+    while (!server->is_sweeper_stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += (long)HTTP_SWEEP_INTERVAL_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        int wait_rc = pthread_cond_timedwait(&server->sweeper_wake, &server->conns_lock, &until);
+        if (wait_rc != 0 && wait_rc != ETIMEDOUT && wait_rc != EINTR)
+            break;
+        int64_t now = clock_monotonic_ms();
+        for (struct http_conn *c = server->conns_head; c != NULL; c = c->next) {
+            if (c->is_reading && !c->is_dropped &&
+                now - c->reading_since_ms > HTTP_REQUEST_DEADLINE_MS) {
+                drop_locked(c);
+                if (c->is_dropped)
+                    server->dropped_late++;
+            }
+        }
+        long long late = server->dropped_late, evicted = server->dropped_evicted;
+        size_t open_now = server->conn_count;
+        if ((late != traced_late || evicted != traced_evicted) && now - traced_at >= 5000) {
+            pthread_mutex_unlock(&server->conns_lock);
+            trace_event("responder.connections.dropped",
+                        json_pack("{s:I, s:I, s:I, s:I, s:i}", "late",
+                                  (json_int_t)(late - traced_late), "evicted",
+                                  (json_int_t)(evicted - traced_evicted), "total_late",
+                                  (json_int_t)late, "total_evicted", (json_int_t)evicted,
+                                  "deadline_ms", HTTP_REQUEST_DEADLINE_MS),
+                        "The responder closed %lld connections that had not sent a whole "
+                        "request within %d s and %lld that were still sending one when it "
+                        "needed room (%zu open): slow clients cannot crowd out the others.",
+                        late - traced_late, HTTP_REQUEST_DEADLINE_MS / 1000,
+                        evicted - traced_evicted, open_now);
+            pthread_mutex_lock(&server->conns_lock);
+            traced_late = late;
+            traced_evicted = evicted;
+            traced_at = now;
+        }
+    }
+    pthread_mutex_unlock(&server->conns_lock);
+    return NULL;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -254,15 +480,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         state = calloc(1, sizeof *state);
         if (state == NULL)
             return MHD_NO;
-        state->started_ms = clock_monotonic_ms();
         __atomic_add_fetch(&server->in_flight, 1, __ATOMIC_SEQ_CST);
         *req_cls = state;
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        /* A body that trickles in for too long is dropped: the thread is freed. */
-        if (clock_monotonic_ms() - state->started_ms > HTTP_REQUEST_DEADLINE_MS)
-            return MHD_NO;
+        /* A body that trickles in for too long is dropped by the sweeper. */
         size_t room = sizeof state->body - state->body_len;
         if (*upload_data_size > room) {
             state->is_too_large = true;
@@ -273,6 +496,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         *upload_data_size = 0;
         return MHD_YES;
     }
+    conn_request_whole(server, conn);
 
     bool is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
     bool is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
@@ -281,15 +505,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
             return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET\n", "GET");
         return send_json(conn, stats_snapshot(&server->responder->stats));
     }
-    if (strcmp(url, "/control/fault") == 0) {
-        /* The scenario runner is on this machine; nobody else may switch faults. */
-        char client[INET6_ADDRSTRLEN + 1];
-        client_address(conn, client, sizeof client);
-        if (strncmp(client, "127.", 4) != 0 && strcmp(client, "::1") != 0)
-            return send_text(conn, MHD_HTTP_FORBIDDEN, "faults are switched from loopback only\n",
-                             NULL);
-        return handle_control(server, conn, method, state);
-    }
+    if (strcmp(url, "/control") == 0 || strncmp(url, "/control/", 9) == 0)
+        return handle_control(server, conn, url, method, state);
     if (!is_get && !is_post)
         return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                          "an OCSP responder answers GET and POST only\n", "GET, POST");
@@ -334,8 +551,8 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode code)
 {
     struct http_server *server = cls;
-    (void)conn;
     (void)code;
+    conn_answered(server, conn);
     if (*req_cls != NULL)
         __atomic_sub_fetch(&server->in_flight, 1, __ATOMIC_SEQ_CST);
     free(*req_cls);
@@ -350,35 +567,101 @@ static void log_nothing(void *cls, const char *fmt, va_list ap)
     (void)ap;
 }
 
+/* Frees what http_start made before the daemon; the daemon must be stopped. */
+static void stop_sweeper(struct http_server *server)
+{
+    if (server->has_sweeper) {
+        pthread_mutex_lock(&server->conns_lock);
+        server->is_sweeper_stopping = true;
+        pthread_cond_signal(&server->sweeper_wake);
+        pthread_mutex_unlock(&server->conns_lock);
+        pthread_join(server->sweeper, NULL);
+        server->has_sweeper = false;
+    }
+}
+
+static void free_conns_lock(struct http_server *server)
+{
+    if (!server->has_conns_lock)
+        return;
+    pthread_cond_destroy(&server->sweeper_wake);
+    pthread_mutex_destroy(&server->conns_lock);
+    server->has_conns_lock = false;
+}
+
+static int init_conns_lock(struct http_server *server)
+{
+    pthread_condattr_t attr;
+    if (pthread_condattr_init(&attr) != 0)
+        return -1;
+    /* The sweeper waits on the monotonic clock: the simulated clock and a
+     * wall clock that jumps must not stretch a deadline. */
+    int rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+                     pthread_cond_init(&server->sweeper_wake, &attr) == 0
+                 ? 0
+                 : -1;
+    pthread_condattr_destroy(&attr);
+    if (rc != 0)
+        return -1;
+    if (pthread_mutex_init(&server->conns_lock, NULL) != 0) {
+        pthread_cond_destroy(&server->sweeper_wake);
+        return -1;
+    }
+    server->has_conns_lock = true;
+    return 0;
+}
+
 int http_start(struct http_server *server, struct responder *responder, const char *listen_spec,
                struct errbuf *err)
 {
     int fd = -1;
+    struct errbuf no_token = {{0}};
     memset(server, 0, sizeof *server);
     server->listen_fd = -1;
     server->responder = responder;
+    /* Read once: the teacher's token does not change while a lab runs, and
+     * a lab without one (made before `ca init` wrote it) still answers OCSP. */
+    server->has_control_token =
+        control_token_read(responder->config.lab_dir, server->control_token, &no_token) == 0;
+    if (init_conns_lock(server) != 0) {
+        errbuf_set(err, "cannot start the HTTP server: out of resources");
+        return -1;
+    }
     if (net_listen(listen_spec, false,
                    " (is another responder running? --listen 127.0.0.1:0 picks a free port)",
                    &fd, server->bound, sizeof server->bound, err) != 0)
-        return -1;
+        goto fail;
     server->listen_fd = fd;
+    if (pthread_create(&server->sweeper, NULL, sweeper_main, server) != 0) {
+        errbuf_set(err, "cannot start the HTTP server: no thread for its deadlines");
+        goto fail;
+    }
+    server->has_sweeper = true;
+    /* MHD_USE_POLL: with select() a connection whose descriptor is 1024 or
+     * more could not be served at all (daemon.c, MHD_add_to_fd_set_). */
     server->daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-            MHD_USE_ERROR_LOG,
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+            MHD_USE_ITC | MHD_USE_ERROR_LOG,
         0, NULL, NULL, handle, server, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS_PER_IP,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_SECONDS,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_NOTIFY_CONNECTION, notify_connection, server,
         MHD_OPTION_NOTIFY_COMPLETED, request_done, server, MHD_OPTION_EXTERNAL_LOGGER,
         log_nothing, NULL, MHD_OPTION_END);
     if (server->daemon == NULL) {
         errbuf_set(err, "cannot start the HTTP server on %s", server->bound);
-        close(fd);
-        server->listen_fd = -1;
-        return -1;
+        goto fail;
     }
     return 0;
+fail:
+    stop_sweeper(server);
+    free_conns_lock(server);
+    if (server->listen_fd >= 0)
+        close(server->listen_fd);
+    server->listen_fd = -1;
+    return -1;
 }
 
 void http_stop(struct http_server *server)
@@ -398,7 +681,11 @@ void http_stop(struct http_server *server)
         struct timespec pause = {0, 20 * 1000000L};
         nanosleep(&pause, NULL);
     }
+    stop_sweeper(server);
+    /* Closes every connection; each CLOSED notification takes conns_lock,
+     * which is destroyed only after. */
     MHD_stop_daemon(server->daemon);
+    free_conns_lock(server);
     server->daemon = NULL;
     server->listen_fd = -1;
 }

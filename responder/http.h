@@ -4,8 +4,11 @@
 #ifndef OCSPLAB_RESPONDER_HTTP_H
 #define OCSPLAB_RESPONDER_HTTP_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "control_token.h"
 #include "errbuf.h"
 #include "service.h"
 
@@ -14,8 +17,22 @@
 #define HTTP_MAX_CONNECTIONS 512
 #define HTTP_MAX_CONNECTIONS_PER_IP 128
 #define HTTP_IDLE_TIMEOUT_SECONDS 10
-/* A request must arrive whole within this time, however it trickles. */
-#define HTTP_REQUEST_DEADLINE_MS 15000
+/* A request (head and body) must arrive whole within this time of the
+ * connection's accept (or of the previous answer on a keep-alive
+ * connection), however it trickles. An OCSP request is a few hundred bytes
+ * that any client sends at once; 10 s is generous for a slow network. */
+#define HTTP_REQUEST_DEADLINE_MS 10000
+/* When a new connection makes this many, the oldest one still sending its
+ * request is closed, so libmicrohttpd's hard limit (HTTP_MAX_CONNECTIONS,
+ * where it refuses new connections outright) is not reached by clients that
+ * only trickle; the gap leaves room for connections being closed. */
+#define HTTP_EVICT_AT (HTTP_MAX_CONNECTIONS - 64)
+/* How often deadlines are checked: a connection lives at most this much
+ * past its deadline. */
+#define HTTP_SWEEP_INTERVAL_MS 200
+
+/* One open connection as the responder tracks it (http.c). */
+struct http_conn;
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -23,10 +40,29 @@ struct http_server {
     char bound[96]; /* "127.0.0.1:PORT" as actually bound */
     struct responder *responder;
     int in_flight; /* requests between their first byte and their answer (atomic) */
+
+    /* The lab's control token, read at start; without one /control/ is shut. */
+    char control_token[CONTROL_TOKEN_HEX + 1];
+    bool has_control_token;
+
+    /* Open connections, oldest first, and the thread that enforces
+     * HTTP_REQUEST_DEADLINE_MS on them. */
+    pthread_mutex_t conns_lock; /* guards the fields below and every http_conn */
+    pthread_cond_t sweeper_wake;
+    struct http_conn *conns_head, *conns_tail;
+    size_t conn_count;
+    long long dropped_late;    /* closed at their deadline */
+    long long dropped_evicted; /* closed to make room at HTTP_EVICT_AT */
+    bool is_sweeper_stopping;
+    bool has_sweeper;
+    bool has_conns_lock;
+    pthread_t sweeper;
 };
 
-/* Binds `listen_spec` ("127.0.0.1:8080"; port 0 picks a free one) and starts
- * serving. Errors say what to do ("address already in use …"). */
+/* Binds `listen_spec` ("127.0.0.1:8080"; port 0 picks a free one), reads the
+ * lab's control token (a lab without one serves OCSP but refuses every
+ * /control/ request) and starts serving. Errors say what to do ("address
+ * already in use …"). */
 int http_start(struct http_server *server, struct responder *responder, const char *listen_spec,
                struct errbuf *err);
 /* Stops accepting, lets in-flight requests finish (bounded), and stops. */

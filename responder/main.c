@@ -24,8 +24,11 @@ static const char usage_text[] =
     "  POST /                 an OCSP request (Content-Type application/ocsp-request)\n"
     "  GET /<base64 request>  the same, RFC 5019 style (url-encoded base64 of the DER)\n"
     "  GET /stats             counters: requests per requester and per client address\n"
-    "  GET|POST /control/fault  show or switch the fault while running, e.g.\n"
-    "                         curl -d 'slow 2s' http://127.0.0.1:8080/control/fault\n"
+    "  GET|POST /control/fault  show or switch the fault while running (the teacher's:\n"
+    "                         it needs LAB/control.token, made by 'ca init'), e.g.\n"
+    "                         curl -H \"X-Lab-Control-Token: $(cat lab/control.token)\" \\\n"
+    "                           -H 'Content-Type: application/x-ocsplab-control' \\\n"
+    "                           -d 'slow 2s' http://127.0.0.1:8080/control/fault\n"
     "\n"
     "options:\n"
     "  --listen HOST:PORT     where to listen (default 127.0.0.1:8080; port 0 = any free)\n"
@@ -129,9 +132,10 @@ int main(int argc, char **argv)
     printf("listening on %s\n", server.bound);
     fflush(stdout);
     trace_event("responder.start",
-                json_pack("{s:s, s:s, s:s, s:I}", "listen", server.bound, "signer",
+                json_pack("{s:s, s:s, s:s, s:I, s:b}", "listen", server.bound, "signer",
                           responder.signer_name, "fault", fault_name(config.fault),
-                          "validity_seconds", (json_int_t)config.validity_seconds),
+                          "validity_seconds", (json_int_t)config.validity_seconds,
+                          "control", server.has_control_token),
                 "The OCSP responder is listening on %s, signing as '%s', answers valid for %s.",
                 server.bound, responder.signer_name, validity);
 

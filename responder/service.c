@@ -195,6 +195,20 @@ int responder_open(struct responder *r, const struct responder_config *config,
     struct responder_worker *w = acquire_worker(r, err);
     if (w == NULL)
         return -1;
+    /* A key that is not the signer's certificate's would sign answers that
+     * every client rejects (bad-signature) while the responder looks healthy;
+     * better to refuse to start and say which file is wrong. */
+    if (!key_matches_spki(&w->key, &r->signer.spki)) {
+        char cert_path[LAB_PATH_MAX];
+        if (file_path_join(cert_path, sizeof cert_path, config->lab_dir,
+                           config->use_delegate ? LAB_DELEGATE_CERT : LAB_ROOT_CERT) != 0)
+            snprintf(cert_path, sizeof cert_path, "its certificate");
+        errbuf_set(err, "the signing key %s does not match %s (restore the key, or run 'ca init "
+                        "--force%s')", r->signer_key_path, cert_path,
+                   config->use_delegate ? " --delegate" : "");
+        release_worker(r, w);
+        return -1;
+    }
     struct ca_record ca_row;
     int has_ca = certstore_get_ca(w->db, &ca_row, err);
     release_worker(r, w);
@@ -426,6 +440,18 @@ static int read_status(struct responder *r, struct responder_worker *w,
     return 0;
 }
 
+int64_t responder_revoked_this_update(int64_t backdated, int64_t revoked_at, int64_t now)
+{
+    /* RFC 6960 2.4: thisUpdate is "the most recent time at which the status
+     * being indicated is known by the responder to have been correct"; a
+     * revoked status was not correct before the revocation, so the backdate
+     * stops there. It never passes now: a revocation dated in the future
+     * (the simulated clock moved back) must not make a response from the
+     * future. */
+    int64_t this_update = backdated > revoked_at ? backdated : revoked_at;
+    return this_update < now ? this_update : now;
+}
+
 /* Signs a response for every CertID of the request, reading each status now. */
 static int sign_answer(struct responder *r, struct responder_worker *w,
                        const struct ocsp_request *req, int64_t now, bool is_stale,
@@ -435,7 +461,9 @@ static int sign_answer(struct responder *r, struct responder_worker *w,
     struct ocsp_single_response singles[OCSP_MAX_REQUEST_CERTS];
     int64_t this_update = now - RESPONDER_THIS_UPDATE_BACKDATE;
     if (is_stale)
-        /* The "stale" fault: genuinely signed, but its window already ended. */
+        /* The "stale" fault: genuinely signed, but its window already ended.
+         * Its whole point is a wrong time, so it is the one answer whose
+         * thisUpdate may precede a revocation. */
         this_update = now - r->config.validity_seconds - 3600;
     memset(singles, 0, sizeof singles);
     for (size_t i = 0; i < req->count; i++) {
@@ -444,8 +472,11 @@ static int sign_answer(struct responder *r, struct responder_worker *w,
             return -1;
         singles[i].cert_id_raw = req->ids[i].raw;
         singles[i].this_update = this_update;
+        if (known.status == OCSP_CERT_STATUS_REVOKED && !is_stale)
+            singles[i].this_update =
+                responder_revoked_this_update(this_update, known.revocation_time, now);
         singles[i].has_next_update = true;
-        singles[i].next_update = this_update + r->config.validity_seconds;
+        singles[i].next_update = singles[i].this_update + r->config.validity_seconds;
         singles[i].status = known.status;
         singles[i].revocation_time = known.revocation_time;
         singles[i].revocation_reason = known.revocation_reason;

@@ -21,6 +21,9 @@
 /* thisUpdate is set this far in the past, so a client whose clock is a
  * little slow does not see a response from the future (RFC 5019 4). */
 #define RESPONDER_THIS_UPDATE_BACKDATE 60
+/* thisUpdate of a revoked certificate's answer: the backdated time, but
+ * never before the revocation (RFC 6960 2.4) and never after now. */
+int64_t responder_revoked_this_update(int64_t backdated, int64_t revoked_at, int64_t now);
 /* The largest POST body (and decoded GET request) accepted. A request with a
  * nonce and one CertID is about 100 bytes; 16 CertIDs fit in 4 KB. */
 #define RESPONDER_MAX_REQUEST_BYTES 16384

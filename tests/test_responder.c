@@ -25,10 +25,12 @@
 
 #include "../ca/ca.h"
 #include "../responder/cache.h"
+#include "../responder/control.h"
 #include "../responder/http.h"
 #include "../responder/service.h"
 #include "../responder/stats.h"
 #include "clock.h"
+#include "control_token.h"
 #include "der.h"
 #include "fileio.h"
 #include "lab.h"
@@ -336,8 +338,17 @@ START_TEST(test_answer_status)
     ck_assert_int_eq(single->cert_id.hash, row->hash);
     /* Times: produced now, thisUpdate backdated, nextUpdate one validity later. */
     ck_assert(resp.produced_at >= before && resp.produced_at <= after);
-    ck_assert(single->this_update >= before - RESPONDER_THIS_UPDATE_BACKDATE &&
-              single->this_update <= after - RESPONDER_THIS_UPDATE_BACKDATE);
+    if (row->want == OCSP_CERT_STATUS_REVOKED) {
+        /* old.test was revoked moments ago, inside the backdate: RFC 6960
+         * 2.4 forbids a revoked answer that describes a moment before the
+         * revocation, so thisUpdate is the revocation time (or now). */
+        ck_assert_int_ge(lab.old_rec.revoked_at, before - RESPONDER_THIS_UPDATE_BACKDATE);
+        ck_assert_int_ge(single->this_update, lab.old_rec.revoked_at);
+        ck_assert_int_le(single->this_update, after);
+    } else {
+        ck_assert(single->this_update >= before - RESPONDER_THIS_UPDATE_BACKDATE &&
+                  single->this_update <= after - RESPONDER_THIS_UPDATE_BACKDATE);
+    }
     ck_assert(single->has_next_update);
     ck_assert_int_eq(single->next_update - single->this_update, VALIDITY_SECONDS);
     ck_assert_int_eq(answer.this_update, single->this_update);
@@ -369,6 +380,25 @@ START_TEST(test_answer_status)
     responder_answer_free(&answer);
     der_buf_free(&request);
     close_responder(r);
+}
+END_TEST
+
+/* thisUpdate of a revoked answer: max(now - backdate, revokedAt), capped at now. */
+static const struct revoked_time_row {
+    int64_t backdated, revoked_at, now, want;
+} revoked_time_rows[] = {
+    {1000, 500, 1060, 1000},  /* revoked long ago: the usual backdate */
+    {1000, 1030, 1060, 1030}, /* revoked inside the backdate: from the revocation on */
+    {1000, 1000, 1060, 1000}, /* exactly at the backdate */
+    {1000, 1060, 1060, 1060}, /* revoked this very second */
+    {1000, 2000, 1060, 1060}, /* dated in the future (clock moved back): never past now */
+};
+
+START_TEST(test_revoked_this_update)
+{
+    const struct revoked_time_row *row = &revoked_time_rows[_i];
+    ck_assert_int_eq(responder_revoked_this_update(row->backdated, row->revoked_at, row->now),
+                     row->want);
 }
 END_TEST
 
@@ -463,6 +493,122 @@ START_TEST(test_answer_overlong_serial_is_unknown)
     responder_answer_free(&answer);
     der_buf_free(&request);
     close_responder(r);
+}
+END_TEST
+
+/* ---- who may switch faults (responder/control.c) ------------------------------------ */
+
+#define LAB_TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define OTHER_TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdee"
+
+static const struct control_row {
+    bool has_lab_token;
+    struct control_request req;
+    enum control_verdict want;
+    unsigned want_status;
+} control_rows[] = {
+    /* The teacher: loopback, token, the lab's type or JSON, no Origin. */
+    {true, {"127.0.0.1", NULL, LAB_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_ALLOWED, 200},
+    {true, {"::1", NULL, LAB_TOKEN, "application/json; charset=utf-8", true}, CONTROL_ALLOWED,
+     200},
+    {true, {"127.0.0.1", NULL, LAB_TOKEN, "Application/X-OcspLab-Control", true},
+     CONTROL_ALLOWED, 200},
+    {true, {"127.0.0.1", NULL, LAB_TOKEN, NULL, false}, CONTROL_ALLOWED, 200}, /* GET */
+    /* The token compares case-insensitively as hex. */
+    {true, {"127.0.0.1", NULL, "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
+            CONTROL_CONTENT_TYPE, true},
+     CONTROL_ALLOWED, 200},
+    /* Each refusal on its own. */
+    {false, {"127.0.0.1", NULL, LAB_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_NO_LAB_TOKEN,
+     403},
+    {true, {"10.0.0.7", NULL, LAB_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_NOT_LOOPBACK, 403},
+    {true, {"128.0.0.1", NULL, LAB_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_NOT_LOOPBACK,
+     403},
+    {true, {"127.0.0.1", "http://evil.test", LAB_TOKEN, CONTROL_CONTENT_TYPE, true},
+     CONTROL_HAS_ORIGIN, 403},
+    {true, {"127.0.0.1", "", LAB_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_HAS_ORIGIN, 403},
+    {true, {"127.0.0.1", NULL, NULL, CONTROL_CONTENT_TYPE, true}, CONTROL_NO_TOKEN, 403},
+    {true, {"127.0.1.5", NULL, "", CONTROL_CONTENT_TYPE, true}, CONTROL_NO_TOKEN, 403},
+    {true, {"127.0.0.1", NULL, OTHER_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_WRONG_TOKEN,
+     403},
+    {true, {"127.0.0.1", NULL, LAB_TOKEN "0", CONTROL_CONTENT_TYPE, true}, CONTROL_WRONG_TOKEN,
+     403},
+    {true, {"127.0.0.1", NULL, OTHER_TOKEN, NULL, false}, CONTROL_WRONG_TOKEN, 403},
+    {true, {"127.0.0.1", NULL, LAB_TOKEN, "text/plain", true}, CONTROL_WRONG_TYPE, 415},
+    {true, {"127.0.0.1", NULL, LAB_TOKEN, "application/x-www-form-urlencoded", true},
+     CONTROL_WRONG_TYPE, 415},
+    {true, {"127.0.0.1", NULL, LAB_TOKEN, NULL, true}, CONTROL_WRONG_TYPE, 415},
+    {true, {"127.0.0.1", NULL, LAB_TOKEN, "application/jsonx", true}, CONTROL_WRONG_TYPE, 415},
+};
+
+START_TEST(test_control_check)
+{
+    const struct control_row *row = &control_rows[_i];
+    enum control_verdict got = control_check(row->has_lab_token ? LAB_TOKEN : NULL, &row->req);
+    ck_assert_msg(got == row->want, "row %d: verdict %d, wanted %d", _i, got, row->want);
+    ck_assert_uint_eq(control_verdict_status(got), row->want_status);
+    ck_assert_ptr_nonnull(control_verdict_reason(got));
+}
+END_TEST
+
+static const struct switch_row {
+    const char *content_type;
+    const char *body;
+    int want_rc;
+    enum responder_fault want_fault;
+    int want_delay_ms;
+} switch_rows[] = {
+    {CONTROL_CONTENT_TYPE, "slow 2s", 0, FAULT_SLOW, 2000},
+    {CONTROL_CONTENT_TYPE, "trylater", 0, FAULT_TRYLATER, 0},
+    {CONTROL_CONTENT_TYPE, "none\n", 0, FAULT_NONE, 0},
+    {"application/json", "{\"fault\": \"slow\", \"delay\": \"2s\"}", 0, FAULT_SLOW, 2000},
+    {"application/json", "{\"fault\": \"garbage\"}", 0, FAULT_GARBAGE, 0},
+    {CONTROL_CONTENT_TYPE, "bogus", -1, FAULT_NONE, 0},
+    {CONTROL_CONTENT_TYPE, "", -1, FAULT_NONE, 0},
+    {CONTROL_CONTENT_TYPE, "slow 0s", -1, FAULT_NONE, 0},
+    {CONTROL_CONTENT_TYPE, "slow 121s", -1, FAULT_NONE, 0},
+    {CONTROL_CONTENT_TYPE, "slow 2s extra", -1, FAULT_NONE, 0},
+    {"application/json", "slow 2s", -1, FAULT_NONE, 0},
+    {"application/json", "[\"slow\"]", -1, FAULT_NONE, 0},
+    {"application/json", "{\"fault\": 3}", -1, FAULT_NONE, 0},
+    {"application/json", "{\"fault\": \"slow\", \"delay\": 2}", -1, FAULT_NONE, 0},
+    {"application/json", "{\"fault\": \"slow\", \"delay\": \"0s\"}", -1, FAULT_NONE, 0},
+    {"application/json", "{\"fault\": \"slow\", \"fault\": \"none\"}", -1, FAULT_NONE, 0},
+    {"application/json", "{\"fault\": \"slow\", \"colour\": \"red\"}", -1, FAULT_NONE, 0},
+    {"application/json", "{\"delay\": \"2s\"}", -1, FAULT_NONE, 0},
+};
+
+START_TEST(test_control_parse_switch)
+{
+    const struct switch_row *row = &switch_rows[_i];
+    enum responder_fault fault = FAULT_STALE;
+    int delay_ms = -1;
+    const char *why = NULL;
+    int rc = control_parse_switch(row->content_type, (const uint8_t *)row->body,
+                                  strlen(row->body), &fault, &delay_ms, &why);
+    ck_assert_msg(rc == row->want_rc, "row %d ('%s'): rc %d", _i, row->body, rc);
+    if (rc == 0) {
+        ck_assert_int_eq(fault, row->want_fault);
+        ck_assert_int_eq(delay_ms, row->want_delay_ms);
+    } else {
+        ck_assert_ptr_nonnull(why);
+    }
+}
+END_TEST
+
+/* A body as long as the whole request buffer is refused, not cut short. */
+START_TEST(test_control_parse_long_body)
+{
+    static uint8_t body[RESPONDER_MAX_REQUEST_BYTES];
+    enum responder_fault fault;
+    int delay_ms;
+    const char *why = NULL;
+    memset(body, ' ', sizeof body);
+    memcpy(body, "none", 4);
+    ck_assert_int_eq(control_parse_switch(CONTROL_CONTENT_TYPE, body, sizeof body, &fault,
+                                          &delay_ms, &why),
+                     -1);
+    ck_assert_ptr_nonnull(why);
 }
 END_TEST
 
@@ -1721,6 +1867,8 @@ Suite *responder_suite(void)
     tcase_add_loop_test(answers, test_answer_status, 0,
                         (int)(sizeof status_rows / sizeof status_rows[0]));
     tcase_add_test(answers, test_answer_several_certs);
+    tcase_add_loop_test(answers, test_revoked_this_update, 0,
+                        sizeof revoked_time_rows / sizeof revoked_time_rows[0]);
     tcase_add_test(answers, test_answer_overlong_serial_is_unknown);
     tcase_add_test(answers, test_responder_id_by_name);
     tcase_add_loop_test(answers, test_bad_requests, 0,
@@ -1783,6 +1931,10 @@ Suite *responder_suite(void)
     tcase_add_loop_test(parts, test_fault_names, 0,
                         (int)(sizeof fault_name_rows / sizeof fault_name_rows[0]));
     tcase_add_test(parts, test_cache_rules);
+    tcase_add_loop_test(parts, test_control_check, 0, sizeof control_rows / sizeof control_rows[0]);
+    tcase_add_loop_test(parts, test_control_parse_switch, 0,
+                        sizeof switch_rows / sizeof switch_rows[0]);
+    tcase_add_test(parts, test_control_parse_long_body);
     suite_add_tcase(s, parts);
     return s;
 }

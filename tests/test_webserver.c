@@ -30,6 +30,7 @@
 #include "../webserver/site.h"
 #include "../webserver/stapler.h"
 #include "clock.h"
+#include "control_token.h"
 #include "fileio.h"
 #include "integration/proc.h"
 #include "lab.h"
@@ -552,6 +553,17 @@ static void issue_with_url(unsigned port)
     ca("issue", SITE, "--ocsp-url", url, NULL);
 }
 
+/* LAB/control.token: `ca init` writes it; a lab made by a `ca` that does not
+ * yet gets one here, before the responder starts (it reads it at start). */
+static void lab_control_token(char token[CONTROL_TOKEN_HEX + 1])
+{
+    struct errbuf err = {{0}};
+    if (control_token_read(lab, token, &err) == 0)
+        return;
+    ck_assert_msg(control_token_create(lab, &err) == 0, "%s", err.msg);
+    ck_assert_msg(control_token_read(lab, token, &err) == 0, "%s", err.msg);
+}
+
 static void stapler_setup(void)
 {
     struct errbuf err = {{0}};
@@ -562,6 +574,8 @@ static void stapler_setup(void)
     ck_assert_msg(ocsp_fetch_global_init(&err) == 0, "%s", err.msg);
     lab = test_tmpdir();
     ca("init", NULL);
+    char token[CONTROL_TOKEN_HEX + 1];
+    lab_control_token(token);
     responder_port = start_responder(&responder, "127.0.0.1:0");
     issue_with_url(responder_port);
     ck_assert_msg(clock_init(lab, &err) == 0, "%s", err.msg);
@@ -742,11 +756,17 @@ static const char *trace_last_field(const char *event, const char *field)
     return value;
 }
 
+/* Switches the responder's fault as the teacher does: token and content type. */
 static void responder_fault(const char *fault)
 {
     char url[64], program[16] = "curl";
+    char token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
+    lab_control_token(token);
+    snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/control/fault", responder_port);
-    const char *argv[] = {program, "-s", "--max-time", "10", "-f", "-d", fault, url, NULL};
+    const char *argv[] = {program, "-s", "--max-time", "10", "-f", "-H", token_header,
+                          "-H", "Content-Type: " CONTROL_CONTENT_TYPE, "--data-binary", fault,
+                          url, NULL};
     run_ok(argv, NULL);
 }
 

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "fileio.h"
+#include "keys.h"
 #include "lab.h"
 #include "ocsp.h"
 #include "ocsp_fetch.h"
@@ -94,8 +95,7 @@ static int load_identity(struct stapler *s, struct errbuf *err)
 {
     struct der_buf cert_der = {0}, key_pem = {0};
     struct x509_cert cert;
-    uint8_t *key = NULL;
-    size_t key_len = 0;
+    struct lab_key key = {0};
     ino_t ino;
     int64_t mtime_ns;
     char url[sizeof s->ocsp_url];
@@ -109,12 +109,19 @@ static int load_identity(struct stapler *s, struct errbuf *err)
     if (pem_read_certificate(s->cert_path, &cert_der, err) != 0 ||
         x509_parse(&cert, cert_der.data, cert_der.len, err) != 0)
         goto out;
-    if (file_read_all(s->key_path, 16384, &key, &key_len, err) != 0)
+    /* The key is read once, checked against the certificate, and the checked
+     * key (re-encoded) is what wolfSSL gets: a key of another lab (a restored
+     * backup, a second `ca init`) is named here, before anything is served,
+     * rather than as wolfSSL's "key does not match" in a handshake context. */
+    if (key_load_pem(&key, s->key_path, err) != 0)
         goto out;
-    if (der_write_raw(&key_pem, key, key_len) != DER_OK) {
-        errbuf_set(err, "out of memory");
+    if (!key_matches_spki(&key, &cert.spki)) {
+        errbuf_set(err, "the key %s does not match %s (restore the key, or run 'ca issue %s' "
+                        "again)", s->key_path, s->cert_path, s->config.name);
         goto out;
     }
+    if (key_to_pem(&key, &key_pem, err) != 0)
+        goto out;
     if (x509_ocsp_url(&cert, url, sizeof url) != 0)
         url[0] = 0;
     /* Swap in: the parsed spans point into cert_der's heap block, which moves
@@ -135,9 +142,7 @@ static int load_identity(struct stapler *s, struct errbuf *err)
     s->serial_hex[2 * n] = 0;
     rc = 0;
 out:
-    if (key != NULL)
-        explicit_bzero(key, key_len);
-    free(key);
+    key_free(&key);
     der_buf_free(&cert_der);
     der_buf_free(&key_pem);
     return rc;

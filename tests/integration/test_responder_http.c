@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -32,9 +33,11 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "control_token.h"
 #include "der.h"
 #include "fileio.h"
 #include "lab.h"
+#include "ocsp.h"
 #include "curl_run.h"
 #include "testutil.h"
 
@@ -46,6 +49,8 @@
 #define RUN_TIMEOUT_MS 20000
 #define START_TIMEOUT_MS 10000
 #define VALIDITY_SECONDS 86400
+/* responder/service.h RESPONDER_THIS_UPDATE_BACKDATE */
+#define RESPONDER_BACKDATE_SECONDS 60
 #define MAX_PROCS 8
 
 /* ---- scratch space and processes ------------------------------------------------- */
@@ -157,7 +162,20 @@ static void run_argv(struct test_run *run, const char *const argv[])
 /* bin/ca ARGS... --lab LAB (NULL-terminated); exit 0 or the test fails. */
 #define ca_ok(lab, ...) free(test_ca_ok(RUN_TIMEOUT_MS, lab, __VA_ARGS__))
 
-/* A fresh lab directory (removed by the teardown) with a CA and shop.test. */
+/* The lab's control token (LAB/control.token). `ca init` writes it; a lab
+ * made by a `ca` that does not yet gets one here, before the responder
+ * starts (it reads the token once, at start). */
+static void lab_control_token(const char *lab, char token[CONTROL_TOKEN_HEX + 1])
+{
+    struct errbuf err = {{0}};
+    if (control_token_read(lab, token, &err) == 0)
+        return;
+    ck_assert_msg(control_token_create(lab, &err) == 0, "%s", err.msg);
+    ck_assert_msg(control_token_read(lab, token, &err) == 0, "%s", err.msg);
+}
+
+/* A fresh lab directory (removed by the teardown) with a CA, shop.test and a
+ * control token. */
 static const char *new_lab(const char *key_type, bool with_delegate)
 {
     ck_assert_uint_lt(lab_count, 4);
@@ -168,6 +186,8 @@ static const char *new_lab(const char *key_type, bool with_delegate)
     else
         ca_ok(lab, "init", "--key", key_type, NULL);
     ca_ok(lab, "issue", "shop.test", NULL);
+    char token[CONTROL_TOKEN_HEX + 1];
+    lab_control_token(lab, token);
     return lab;
 }
 
@@ -565,6 +585,11 @@ START_TEST(test_openssl_interop)
     ck_assert_msg(test_contains(text, "Reason: keyCompromise"), "%s", text);
     ck_assert_msg(test_contains(text, revocation_time), "wanted '%s':\n%s", revocation_time,
                   text);
+    /* RFC 6960 2.4: asked right after the revocation, the answer must not
+     * describe a moment before it, though thisUpdate is usually backdated. */
+    int64_t this_update = openssl_time_after(text, "This Update:");
+    int64_t revoked_at = openssl_time_after(text, "Revocation Time:");
+    ck_assert_msg(this_update >= revoked_at, "This Update before Revocation Time:\n%s", text);
     free(text);
     expect_status(lab, port, "shop.test", true, "revoked");
     text = openssl_ocsp(lab, lab, port, &exit_code, sha256);
@@ -993,7 +1018,11 @@ START_TEST(test_presigning)
     write_bytes(resp_path, advanced.body, advanced.body_len);
     text = openssl_respin(lab, "shop.test", resp_path, &exit_code);
     int64_t this_after = openssl_time_after(text, "This Update:");
-    ck_assert_msg(this_after >= this_before + 50000 - 5 && this_after <= this_before + 50000 + 60,
+    /* The first revoked answer came moments after the revocation, so its
+     * thisUpdate is the revocation time rather than a minute back (RFC 6960
+     * 2.4); 50000 s later the usual backdate applies again. */
+    ck_assert_msg(this_after >= this_before + 50000 - RESPONDER_BACKDATE_SECONDS - 5 &&
+                      this_after <= this_before + 50000 + 60,
                   "thisUpdate %lld then %lld", (long long)this_before, (long long)this_after);
     ck_assert_msg(test_contains(text, ": revoked"), "%s", text);
     free(text);
@@ -1083,11 +1112,27 @@ START_TEST(test_fault_at_start)
 }
 END_TEST
 
-static void control_fault(unsigned port, const char *body, struct curl_reply *reply)
+/* POST /control/fault as the teacher: the token and the lab's content type. */
+static void control_fault(const char *lab, unsigned port, const char *body,
+                          struct curl_reply *reply)
 {
-    char url[128];
+    char url[128], token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
+    lab_control_token(lab, token);
+    snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
     url_of(url, sizeof url, port, "/control/fault");
-    const char *options[] = {"--data-binary", body, NULL};
+    const char *options[] = {"-H", token_header, "-H", "Content-Type: " CONTROL_CONTENT_TYPE,
+                             "--data-binary", body, NULL};
+    curl_run(reply, url, options);
+}
+
+/* GET /control/fault as the teacher. */
+static void control_show(const char *lab, unsigned port, struct curl_reply *reply)
+{
+    char url[128], token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
+    lab_control_token(lab, token);
+    snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
+    url_of(url, sizeof url, port, "/control/fault");
+    const char *options[] = {"-H", token_header, NULL};
     curl_run(reply, url, options);
 }
 
@@ -1097,7 +1142,7 @@ START_TEST(test_fault_switch_at_runtime)
 {
     const char *lab = new_lab("ec", false);
     unsigned port = start_responder(lab, NULL);
-    char req_path[LAB_PATH_MAX], url[128];
+    char req_path[LAB_PATH_MAX];
     size_t len;
     struct curl_reply reply;
     snprintf(req_path, sizeof req_path, "%s/req.der", lab);
@@ -1108,7 +1153,7 @@ START_TEST(test_fault_switch_at_runtime)
     curl_reply_free(&reply);
     json_t *before = get_stats(port);
 
-    control_fault(port, "trylater", &reply);
+    control_fault(lab, port, "trylater", &reply);
     ck_assert_int_eq(reply.status, 200);
     json_t *state = json_loadb((const char *)reply.body, reply.body_len, 0, NULL);
     ck_assert_str_eq(json_str(state, "fault"), "trylater");
@@ -1134,23 +1179,23 @@ START_TEST(test_fault_switch_at_runtime)
     json_decref(before);
     json_decref(after);
 
-    control_fault(port, "bogus", &reply);
+    control_fault(lab, port, "bogus", &reply);
     ck_assert_int_eq(reply.status, 400);
     curl_reply_free(&reply);
-    control_fault(port, "slow 500s", &reply);
+    control_fault(lab, port, "slow 500s", &reply);
     ck_assert_int_eq(reply.status, 400);
     curl_reply_free(&reply);
-    control_fault(port, "slow 0s", &reply); /* not a silent "the default" */
+    control_fault(lab, port, "slow 0s", &reply); /* not a silent "the default" */
     ck_assert_int_eq(reply.status, 400);
     curl_reply_free(&reply);
-    url_of(url, sizeof url, port, "/control/fault");
-    curl_run(&reply, url, NULL);
+    control_show(lab, port, &reply);
+    ck_assert_int_eq(reply.status, 200);
     state = json_loadb((const char *)reply.body, reply.body_len, 0, NULL);
     ck_assert_str_eq(json_str(state, "fault"), "trylater");
     json_decref(state);
     curl_reply_free(&reply);
 
-    control_fault(port, "none", &reply);
+    control_fault(lab, port, "none", &reply);
     ck_assert_int_eq(reply.status, 200);
     curl_reply_free(&reply);
     expect_status(lab, port, "shop.test", true, "good");
@@ -1160,6 +1205,198 @@ START_TEST(test_fault_switch_at_runtime)
     ck_assert_str_eq(json_str(json_array_get(faults, 0), "fault"), "trylater");
     ck_assert_str_eq(json_str(json_array_get(faults, 1), "fault"), "none");
     json_decref(faults);
+}
+END_TEST
+
+enum token_kind { TOKEN_NONE, TOKEN_RIGHT, TOKEN_WRONG };
+
+static const struct refusal_row {
+    const char *method;       /* "GET" or "POST" */
+    enum token_kind token;
+    const char *origin;       /* NULL: no Origin header */
+    const char *content_type; /* NULL: curl's default for -d */
+    const char *source;       /* --interface */
+    int want_status;
+    const char *want_why;     /* in the body and the trace's "why" */
+} refusal_rows[] = {
+    {"POST", TOKEN_NONE, NULL, CONTROL_CONTENT_TYPE, "127.0.0.1", 403,
+     "missing X-Lab-Control-Token"},
+    {"POST", TOKEN_WRONG, NULL, CONTROL_CONTENT_TYPE, "127.0.0.1", 403, "wrong control token"},
+    /* A web page the class opens: a browser always sends Origin. */
+    {"POST", TOKEN_RIGHT, "http://evil.test", CONTROL_CONTENT_TYPE, "127.0.0.1", 403,
+     "Origin header"},
+    {"POST", TOKEN_RIGHT, "null", "application/json", "127.0.0.1", 403, "Origin header"},
+    /* What an HTML form can send without asking first. */
+    {"POST", TOKEN_RIGHT, NULL, "text/plain", "127.0.0.1", 415, "application/x-ocsplab-control"},
+    {"POST", TOKEN_RIGHT, NULL, NULL, "127.0.0.1", 415, "application/x-ocsplab-control"},
+    /* A simulated user: on loopback, but without the teacher's token. */
+    {"POST", TOKEN_NONE, NULL, CONTROL_CONTENT_TYPE, "127.0.1.5", 403,
+     "missing X-Lab-Control-Token"},
+    {"GET", TOKEN_NONE, NULL, NULL, "127.0.0.1", 403, "missing X-Lab-Control-Token"},
+    {"GET", TOKEN_WRONG, NULL, NULL, "127.0.1.5", 403, "wrong control token"},
+};
+
+/* curl to /control/fault as a refusal row says; "slow 2s" when it posts. */
+static void control_request_as(const char *lab, unsigned port, const struct refusal_row *row,
+                               struct curl_reply *reply)
+{
+    char url[128], token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
+    char origin[128], type[128];
+    const char *options[16];
+    size_t n = 0;
+    lab_control_token(lab, token);
+    if (row->token == TOKEN_WRONG)
+        token[0] = token[0] == '0' ? '1' : '0'; /* one digit off */
+    snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
+    if (row->token != TOKEN_NONE) {
+        options[n++] = "-H";
+        options[n++] = token_header;
+    }
+    if (row->origin != NULL) {
+        snprintf(origin, sizeof origin, "Origin: %s", row->origin);
+        options[n++] = "-H";
+        options[n++] = origin;
+    }
+    if (row->content_type != NULL) {
+        snprintf(type, sizeof type, "Content-Type: %s", row->content_type);
+        options[n++] = "-H";
+        options[n++] = type;
+    }
+    options[n++] = "--interface";
+    options[n++] = row->source;
+    if (strcmp(row->method, "POST") == 0) {
+        options[n++] = "--data-binary";
+        options[n++] = row->content_type != NULL &&
+                               strcmp(row->content_type, "application/json") == 0
+                           ? "{\"fault\": \"slow\", \"delay\": \"2s\"}"
+                           : "slow 2s";
+    }
+    options[n] = NULL;
+    url_of(url, sizeof url, port, "/control/fault");
+    curl_run(reply, url, options);
+}
+
+/* Every refusal is a 403 (415 for the content type) that says why, changes
+ * nothing, and is traced with the client's address and the reason; the
+ * token itself never reaches the trace. */
+START_TEST(test_control_refusals)
+{
+    const struct refusal_row *row = &refusal_rows[_i];
+    const char *lab = new_lab("ec", false);
+    unsigned port = start_responder(lab, NULL);
+    struct curl_reply reply;
+    char token[CONTROL_TOKEN_HEX + 1];
+    lab_control_token(lab, token);
+
+    control_request_as(lab, port, row, &reply);
+    ck_assert_msg(reply.status == row->want_status, "row %d: HTTP %d: %s", _i, reply.status,
+                  reply.body != NULL ? (const char *)reply.body : "");
+    ck_assert_msg(test_contains((const char *)reply.body, row->want_why), "row %d: %s", _i,
+                  (const char *)reply.body);
+    curl_reply_free(&reply);
+
+    control_show(lab, port, &reply);
+    ck_assert_int_eq(reply.status, 200);
+    json_t *state = json_loadb((const char *)reply.body, reply.body_len, 0, NULL);
+    ck_assert_str_eq(json_str(state, "fault"), "none");
+    json_decref(state);
+    curl_reply_free(&reply);
+
+    json_t *refused = trace_events(lab, "responder.control.refused");
+    ck_assert_uint_eq(json_array_size(refused), 1);
+    json_t *event = json_array_get(refused, 0);
+    ck_assert_str_eq(json_str(event, "client"), row->source);
+    ck_assert_str_eq(json_str(event, "method"), row->method);
+    ck_assert_msg(test_contains(json_str(event, "why"), row->want_why), "%s",
+                  json_str(event, "why"));
+    ck_assert_int_eq(json_integer_value(json_object_get(event, "http_status")), row->want_status);
+    json_decref(refused);
+    json_t *faults = trace_events(lab, "responder.fault");
+    ck_assert_uint_eq(json_array_size(faults), 0);
+    json_decref(faults);
+    char trace[LAB_PATH_MAX];
+    size_t trace_len;
+    lab_path(trace, lab, LAB_TRACE_FILE);
+    char *text = (char *)read_bytes(trace, &trace_len);
+    ck_assert_msg(!test_contains(text, token), "the token is in the trace");
+    free(text);
+    expect_status(lab, port, "shop.test", false, "good");
+}
+END_TEST
+
+/* The teacher switches with JSON from another loopback address; the trace
+ * says who switched and to what. */
+START_TEST(test_control_json_names_who)
+{
+    const char *lab = new_lab("ec", false);
+    unsigned port = start_responder(lab, NULL);
+    struct curl_reply reply;
+    char url[128], token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
+    lab_control_token(lab, token);
+    snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
+    url_of(url, sizeof url, port, "/control/fault");
+    const char *json_post[] = {"-H", token_header, "-H", "Content-Type: application/json",
+                               "--interface", "127.0.1.9", "--data-binary",
+                               "{\"fault\": \"slow\", \"delay\": \"2s\"}", NULL};
+    curl_run(&reply, url, json_post);
+    ck_assert_msg(reply.status == 200, "HTTP %d: %s", reply.status,
+                  reply.body != NULL ? (const char *)reply.body : "");
+    json_t *state = json_loadb((const char *)reply.body, reply.body_len, 0, NULL);
+    ck_assert_str_eq(json_str(state, "fault"), "slow");
+    ck_assert_int_eq(json_integer_value(json_object_get(state, "delay_ms")), 2000);
+    json_decref(state);
+    curl_reply_free(&reply);
+    const char *bad_json[] = {"-H", token_header, "-H", "Content-Type: application/json",
+                              "--data-binary", "{\"fault\": \"sideways\"}", NULL};
+    curl_run(&reply, url, bad_json);
+    ck_assert_int_eq(reply.status, 400);
+    curl_reply_free(&reply);
+    control_fault(lab, port, "none", &reply);
+    ck_assert_int_eq(reply.status, 200);
+    curl_reply_free(&reply);
+
+    json_t *faults = trace_events(lab, "responder.fault");
+    ck_assert_uint_eq(json_array_size(faults), 2);
+    json_t *first = json_array_get(faults, 0);
+    ck_assert_str_eq(json_str(first, "fault"), "slow");
+    ck_assert_int_eq(json_integer_value(json_object_get(first, "delay_ms")), 2000);
+    ck_assert_str_eq(json_str(first, "client"), "127.0.1.9");
+    ck_assert_msg(test_contains(json_str(first, "msg"), "127.0.1.9"), "%s",
+                  json_str(first, "msg"));
+    ck_assert_str_eq(json_str(json_array_get(faults, 1), "client"), "127.0.0.1");
+    json_decref(faults);
+}
+END_TEST
+
+/* A lab without LAB/control.token: OCSP is answered, /control/ refuses
+ * everyone, whatever token they bring, and says how to get one. */
+START_TEST(test_control_without_lab_token)
+{
+    const char *lab = new_lab("ec", false);
+    char token[CONTROL_TOKEN_HEX + 1], path[LAB_PATH_MAX];
+    lab_control_token(lab, token);
+    lab_path(path, lab, LAB_CONTROL_TOKEN);
+    ck_assert_int_eq(unlink(path), 0);
+    unsigned port = start_responder(lab, NULL);
+    struct curl_reply reply;
+    char url[128], token_header[CONTROL_TOKEN_HEX + 64];
+    snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
+    url_of(url, sizeof url, port, "/control/fault");
+    const char *post[] = {"-H", token_header, "-H", "Content-Type: " CONTROL_CONTENT_TYPE,
+                          "--data-binary", "trylater", NULL};
+    const char *get[] = {"-H", token_header, NULL};
+    const char *const *requests[] = {post, get};
+    for (size_t i = 0; i < 2; i++) {
+        curl_run(&reply, url, requests[i]);
+        ck_assert_int_eq(reply.status, 403);
+        ck_assert_str_eq((const char *)reply.body,
+                         "no control token in the lab (run 'ca init')\n");
+        curl_reply_free(&reply);
+    }
+    expect_status(lab, port, "shop.test", false, "good");
+    json_t *refused = trace_events(lab, "responder.control.refused");
+    ck_assert_uint_eq(json_array_size(refused), 2);
+    json_decref(refused);
 }
 END_TEST
 
@@ -1497,6 +1734,276 @@ START_TEST(test_memory_per_connection_is_returned)
 }
 END_TEST
 
+/* ---- a crowd of slow clients ------------------------------------------------------ */
+
+/* More trickling connections than the responder has slots (HTTP_MAX_CONNECTIONS
+ * 512), from several addresses (each under the per-address limit of 128),
+ * each sending one header line every few seconds - a slowloris. */
+#define HTTP_DEADLINE_MS 10000 /* responder/http.h HTTP_REQUEST_DEADLINE_MS */
+#define CROWD_CONNECTIONS 520
+#define CROWD_SOURCES 8
+#define CROWD_LINE_EVERY_MS 3000
+/* Longer than the responder's request deadline (10 s), so both of its
+ * defences act: eviction at the cap and the deadline. */
+#define CROWD_ATTACK_MS 15000
+#define CROWD_QUERY_EVERY_MS 700
+#define CROWD_QUERY_LIMIT_MS 3000
+/* What 520 connections (a thread, a libmicrohttpd pool each) may add. */
+#define CROWD_RSS_LIMIT_KIB (32 * 1024)
+
+struct trickler {
+    int fd;
+    int64_t next_line_ms;
+    int lines;
+};
+
+/* A non-blocking connection from `source` (127.0.x.y); -1 when the system
+ * refuses one right now (the next tick tries again). */
+static int crowd_connect(unsigned port, const char *source)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ck_assert_msg(fd >= 0, "socket: %s", strerror(errno));
+    struct sockaddr_in from = {.sin_family = AF_INET};
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, source, &from.sin_addr);
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    if (bind(fd, (struct sockaddr *)&from, sizeof from) != 0 ||
+        (connect(fd, (struct sockaddr *)&to, sizeof to) != 0 && errno != EINPROGRESS)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* One tick of one slow client: reconnect when the responder closed it,
+ * else send its next header line. Returns true when it found it closed. */
+static bool trickle(struct trickler *t, unsigned port, const char *source, int64_t now)
+{
+    bool was_closed = false;
+    t->next_line_ms = now + CROWD_LINE_EVERY_MS;
+    if (t->fd >= 0) {
+        char peek;
+        ssize_t n = recv(t->fd, &peek, 1, MSG_DONTWAIT | MSG_PEEK);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            close(t->fd);
+            t->fd = -1;
+            was_closed = true;
+        }
+    }
+    if (t->fd < 0) {
+        /* A real attacker comes straight back. */
+        t->fd = crowd_connect(port, source);
+        t->lines = 0;
+        return was_closed;
+    }
+    char line[64];
+    int len = t->lines == 0 ? snprintf(line, sizeof line, "POST / HTTP/1.1\r\n")
+                            : snprintf(line, sizeof line, "X-Slow-%d: %d\r\n", t->lines, t->lines);
+    if (send(t->fd, line, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) == len)
+        t->lines++;
+    return was_closed;
+}
+
+/* A well-behaved client: connect, POST the request at once, read the whole
+ * answer; everything bounded by `limit_ms`. Returns the milliseconds it
+ * took, the HTTP status and the OCSP responseStatus (-1 when none). */
+static int64_t timed_query(unsigned port, const uint8_t *req, size_t req_len, int limit_ms,
+                           int *http_status, int *ocsp_status)
+{
+    static uint8_t answer[16384];
+    char head[256];
+    int64_t started = clock_monotonic_ms();
+    *http_status = 0;
+    *ocsp_status = -1;
+    int fd = crowd_connect(port, "127.0.0.1");
+    ck_assert_int_ge(fd, 0);
+    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+    if (poll(&pfd, 1, limit_ms) != 1) {
+        close(fd);
+        return clock_monotonic_ms() - started;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    ck_assert_int_eq(fcntl(fd, F_SETFL, flags & ~O_NONBLOCK), 0);
+    int head_len = snprintf(head, sizeof head,
+                            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                            "application/ocsp-request\r\nContent-Length: %zu\r\n"
+                            "Connection: close\r\n\r\n",
+                            req_len);
+    if (send(fd, head, (size_t)head_len, MSG_NOSIGNAL) != head_len ||
+        send(fd, req, req_len, MSG_NOSIGNAL) != (ssize_t)req_len) {
+        close(fd);
+        return clock_monotonic_ms() - started;
+    }
+    int64_t left = limit_ms - (clock_monotonic_ms() - started);
+    size_t len = recv_all(fd, answer, sizeof answer, left > 0 ? (int)left : 0);
+    close(fd);
+    int64_t took = clock_monotonic_ms() - started;
+    if (len < 12 || sscanf((const char *)answer, "HTTP/1.1 %d", http_status) != 1)
+        return took;
+    for (size_t i = 0; i + 4 <= len; i++) {
+        if (memcmp(answer + i, "\r\n\r\n", 4) == 0) {
+            struct ocsp_response resp;
+            struct errbuf err = {{0}};
+            if (ocsp_response_parse(answer + i + 4, len - i - 4, &resp, &err) == 0)
+                *ocsp_status = (int)resp.response_status;
+            break;
+        }
+    }
+    return took;
+}
+
+/* A head sent one line every 2 s (each line resets libmicrohttpd's idle
+ * timer) and a body sent one byte every 2 s are both closed at the request
+ * deadline, 10 s after the connection was accepted; a well-behaved client
+ * is served meanwhile. */
+START_TEST(test_trickle_meets_deadline)
+{
+    const char *lab = new_lab("ec", false);
+    unsigned port = start_responder(lab, NULL);
+    char req_path[LAB_PATH_MAX], head[256];
+    size_t req_len;
+    snprintf(req_path, sizeof req_path, "%s/req.der", lab);
+    uint8_t *req = openssl_request(lab, "shop.test", false, req_path, &req_len);
+    int head_len = snprintf(head, sizeof head,
+                            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                            "application/ocsp-request\r\nContent-Length: %zu\r\n\r\n",
+                            req_len);
+
+    int64_t started = clock_monotonic_ms();
+    int head_fd = connect_to(port), body_fd = connect_to(port);
+    send_all(head_fd, "POST / HTTP/1.1\r\n", 17);
+    send_all(body_fd, head, (size_t)head_len);
+    int64_t head_closed = -1, body_closed = -1;
+    for (int tick = 1; tick <= 7 && (head_closed < 0 || body_closed < 0); tick++) {
+        /* Waits up to 2 s for the responder to close either, then sends on. */
+        int64_t until = started + tick * 2000;
+        for (int64_t now = clock_monotonic_ms(); now < until; now = clock_monotonic_ms()) {
+            struct pollfd pfds[2] = {{.fd = head_fd, .events = POLLIN},
+                                     {.fd = body_fd, .events = POLLIN}};
+            if (poll(pfds, 2, (int)(until - now)) <= 0)
+                break;
+            uint8_t junk[512];
+            if (pfds[0].revents != 0 && head_closed < 0 && recv(head_fd, junk, sizeof junk, 0) <= 0)
+                head_closed = clock_monotonic_ms() - started;
+            if (pfds[1].revents != 0 && body_closed < 0 && recv(body_fd, junk, sizeof junk, 0) <= 0)
+                body_closed = clock_monotonic_ms() - started;
+            if (head_closed >= 0 && body_closed >= 0)
+                break;
+        }
+        char line[32];
+        int len = snprintf(line, sizeof line, "X-Slow-%d: 1\r\n", tick);
+        if (head_closed < 0)
+            send(head_fd, line, (size_t)len, MSG_NOSIGNAL);
+        if (body_closed < 0 && (size_t)tick < req_len)
+            send(body_fd, req + tick - 1, 1, MSG_NOSIGNAL);
+        if (tick == 2) {
+            int64_t asked = clock_monotonic_ms();
+            expect_status(lab, port, "shop.test", true, "good");
+            ck_assert_int_lt(clock_monotonic_ms() - asked, 2000);
+        }
+    }
+    close(head_fd);
+    close(body_fd);
+    ck_assert_msg(head_closed >= HTTP_DEADLINE_MS - 500 && head_closed <= HTTP_DEADLINE_MS + 1500,
+                  "the trickled head was closed after %lld ms", (long long)head_closed);
+    ck_assert_msg(body_closed >= HTTP_DEADLINE_MS - 500 && body_closed <= HTTP_DEADLINE_MS + 1500,
+                  "the trickled body was closed after %lld ms", (long long)body_closed);
+    free(req);
+}
+END_TEST
+
+/* 520 slowloris connections from 8 addresses, each sending a header line
+ * every 3 s and coming back at once when closed, for 15 s: every valid OCSP
+ * query made meanwhile is answered (200, successful, a good status for
+ * shop.test) within 3 s, the responder's memory stays bounded, and the
+ * trace says it dropped slow clients both at the cap and at the deadline. */
+START_TEST(test_slow_crowd_cannot_starve_others)
+{
+    const char *lab = new_lab("ec", false);
+    unsigned port = start_responder(lab, NULL);
+    struct proc *responder = last_proc();
+    char req_path[LAB_PATH_MAX], sources[CROWD_SOURCES][16];
+    size_t req_len;
+    snprintf(req_path, sizeof req_path, "%s/nonce.der", lab);
+    uint8_t *req = openssl_request(lab, "shop.test", true, req_path, &req_len);
+    for (size_t i = 0; i < CROWD_SOURCES; i++)
+        snprintf(sources[i], sizeof sources[i], "127.0.2.%zu", i + 1);
+
+    /* Warm up (the first signature builds wolfSSL's tables) and measure. */
+    int http_status, ocsp_status;
+    timed_query(port, req, req_len, CROWD_QUERY_LIMIT_MS, &http_status, &ocsp_status);
+    ck_assert_int_eq(http_status, 200);
+    long rss_before = rss_kib(responder->pid), rss_max = rss_before;
+
+    static struct trickler crowd[CROWD_CONNECTIONS];
+    int64_t started = clock_monotonic_ms();
+    for (size_t i = 0; i < CROWD_CONNECTIONS; i++) {
+        crowd[i].fd = crowd_connect(port, sources[i % CROWD_SOURCES]);
+        crowd[i].lines = 0;
+        /* Spread over the first second, as a crowd would arrive. */
+        crowd[i].next_line_ms = started + (int64_t)(i * 1000 / CROWD_CONNECTIONS);
+    }
+    size_t queries = 0, closed_by_responder = 0;
+    int64_t slowest = 0, next_query = started + 1500;
+    for (int64_t now = started; now - started < CROWD_ATTACK_MS; now = clock_monotonic_ms()) {
+        for (size_t i = 0; i < CROWD_CONNECTIONS; i++)
+            if (now >= crowd[i].next_line_ms &&
+                trickle(&crowd[i], port, sources[i % CROWD_SOURCES], now))
+                closed_by_responder++;
+        if (now >= next_query) {
+            int64_t took = timed_query(port, req, req_len, CROWD_QUERY_LIMIT_MS + 2000,
+                                       &http_status, &ocsp_status);
+            queries++;
+            ck_assert_msg(http_status == 200 && ocsp_status == OCSP_RESPONSE_SUCCESSFUL,
+                          "query %zu at %lld ms into the attack: HTTP %d, OCSP status %d "
+                          "after %lld ms",
+                          queries, (long long)(now - started), http_status, ocsp_status,
+                          (long long)took);
+            ck_assert_msg(took <= CROWD_QUERY_LIMIT_MS, "query %zu took %lld ms", queries,
+                          (long long)took);
+            if (took > slowest)
+                slowest = took;
+            long rss = rss_kib(responder->pid);
+            if (rss > rss_max)
+                rss_max = rss;
+            next_query = clock_monotonic_ms() + CROWD_QUERY_EVERY_MS;
+        }
+        test_sleep_ms(20);
+    }
+    for (size_t i = 0; i < CROWD_CONNECTIONS; i++)
+        if (crowd[i].fd >= 0)
+            close(crowd[i].fd);
+    ck_assert_uint_ge(queries, 15);
+    /* The crowd really was held off: the responder closed many of them. */
+    ck_assert_msg(closed_by_responder >= CROWD_CONNECTIONS / 2,
+                  "the responder closed only %zu slow connections", closed_by_responder);
+#ifndef IS_ASAN_BUILD
+    ck_assert_msg(rss_max - rss_before < CROWD_RSS_LIMIT_KIB,
+                  "the crowd grew the responder from %ld to %ld KiB", rss_before, rss_max);
+#endif
+    json_t *dropped = trace_events(lab, "responder.connections.dropped");
+    json_int_t late = 0, evicted = 0;
+    size_t i;
+    json_t *event;
+    json_array_foreach(dropped, i, event) {
+        late += json_integer_value(json_object_get(event, "late"));
+        evicted += json_integer_value(json_object_get(event, "evicted"));
+    }
+    json_decref(dropped);
+    /* Every closed slow client comes straight back and takes the place of
+     * the oldest one at the cap, so here they are all evicted before their
+     * deadline; test_trickle_meets_deadline sees the deadline itself. */
+    ck_assert_msg(evicted > 0, "traced drops: %lld late, %lld evicted", (long long)late,
+                  (long long)evicted);
+    /* And after the attack it is simply a responder. */
+    expect_status(lab, port, "shop.test", true, "good");
+    free(req);
+    fprintf(stderr, "slow crowd: %zu queries, slowest %lld ms, %zu slow connections closed, "
+                    "RSS %ld -> %ld KiB\n",
+            queries, (long long)slowest, closed_by_responder, rss_before, rss_max);
+}
+END_TEST
+
 static int integrity_check(const char *lab, char *out, size_t cap)
 {
     char path[LAB_PATH_MAX];
@@ -1590,6 +2097,8 @@ enum start_setup {
     SETUP_NO_DB,        /* a lab whose ca.db is gone */
     SETUP_FOREIGN_DB,   /* ca.db of another application */
     SETUP_CORRUPT_KEY,  /* ca/root.key is not a key */
+    SETUP_FOREIGN_ROOT_KEY,     /* ca/root.key of another lab (a key, but not root.pem's) */
+    SETUP_FOREIGN_DELEGATE_KEY, /* ca/ocsp.key of another lab */
 };
 
 static const struct start_row {
@@ -1602,6 +2111,13 @@ static const struct start_row {
     {SETUP_NO_DB, {NULL}, {"ca.db", "ca init"}},
     {SETUP_FOREIGN_DB, {NULL}, {"ca.db", NULL}},
     {SETUP_CORRUPT_KEY, {NULL}, {"root.key", NULL}},
+    {SETUP_FOREIGN_ROOT_KEY,
+     {NULL},
+     {"ca/root.key does not match", "ca/root.pem (restore the key, or run 'ca init --force')"}},
+    {SETUP_FOREIGN_DELEGATE_KEY,
+     {"--signer", "delegate", NULL},
+     {"ca/ocsp.key does not match", "ocsp.pem (restore the key, or run 'ca init --force "
+                                    "--delegate')"}},
     {SETUP_LAB, {"--signer", "delegate", NULL}, {"ocsp.pem", "ca init --delegate"}},
     {SETUP_LAB, {"--validity", "30s", NULL}, {"--validity", NULL}},
     {SETUP_LAB, {"--validity", "367d", NULL}, {"--validity", NULL}},
@@ -1628,8 +2144,25 @@ START_TEST(test_start_errors)
     if (row->setup != SETUP_NONE)
         ck_assert_int_eq(mkdir(lab, 0755), 0);
     if (row->setup >= SETUP_LAB) {
-        ca_ok(lab, "init", NULL);
+        if (row->setup == SETUP_FOREIGN_DELEGATE_KEY)
+            ca_ok(lab, "init", "--delegate", NULL);
+        else
+            ca_ok(lab, "init", NULL);
         ca_ok(lab, "issue", "shop.test", NULL);
+    }
+    if (row->setup == SETUP_FOREIGN_ROOT_KEY || row->setup == SETUP_FOREIGN_DELEGATE_KEY) {
+        /* A well-formed key of the same type that belongs to another CA: only
+         * comparing it with the certificate catches it. */
+        char other[LAB_PATH_MAX], other_key[LAB_PATH_MAX];
+        const char *rel = row->setup == SETUP_FOREIGN_ROOT_KEY ? LAB_ROOT_KEY : LAB_DELEGATE_KEY;
+        snprintf(other, sizeof other, "%s/other", dir);
+        ca_ok(other, "init", "--delegate", NULL);
+        lab_path(other_key, other, rel);
+        lab_path(path, lab, rel);
+        size_t key_len = 0;
+        uint8_t *key = read_bytes(other_key, &key_len);
+        write_bytes(path, key, key_len);
+        free(key);
     }
     if (row->setup == SETUP_NO_DB || row->setup == SETUP_FOREIGN_DB) {
         lab_path(path, lab, LAB_DB_FILE);
@@ -1807,6 +2340,10 @@ Suite *responder_http_suite(void)
     tcase_add_loop_test(faults, test_fault_at_start, 0,
                         (int)(sizeof fault_rows / sizeof fault_rows[0]));
     tcase_add_test(faults, test_fault_switch_at_runtime);
+    tcase_add_loop_test(faults, test_control_refusals, 0,
+                        sizeof refusal_rows / sizeof refusal_rows[0]);
+    tcase_add_test(faults, test_control_json_names_who);
+    tcase_add_test(faults, test_control_without_lab_token);
     suite_add_tcase(s, faults);
 
     TCase *hostile = tcase_create("hostile");
@@ -1818,6 +2355,15 @@ Suite *responder_http_suite(void)
     tcase_add_test(hostile, test_ca_writes_while_answering);
     tcase_add_test(hostile, test_memory_per_connection_is_returned);
     suite_add_tcase(s, hostile);
+
+    /* On its own, to run alone: about 20 s with 520 connections. */
+    TCase *slow_crowd = tcase_create("slow_crowd");
+    tcase_set_timeout(slow_crowd, 60);
+    tcase_add_unchecked_fixture(slow_crowd, scratch_setup, scratch_teardown);
+    tcase_add_checked_fixture(slow_crowd, case_setup, case_teardown);
+    tcase_add_test(slow_crowd, test_slow_crowd_cannot_starve_others);
+    tcase_add_test(slow_crowd, test_trickle_meets_deadline);
+    suite_add_tcase(s, slow_crowd);
 
     TCase *lifecycle = tcase_create("lifecycle");
     tcase_set_timeout(lifecycle, 60);

@@ -88,7 +88,11 @@ START_TEST(test_class_waits_on_a_terminal)
         ck_assert_int_eq(write(fd, "\r", 1), 1);
     }
     int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == 0) {
+    /* The terminal closes as the runner ends; give it a moment to exit. */
+    pid_t ended = 0;
+    while ((ended = waitpid(pid, &status, WNOHANG)) == 0 && clock_monotonic_ms() < deadline)
+        test_sleep_ms(20);
+    if (ended == 0) {
         kill(pid, SIGKILL);
         waitpid(pid, &status, 0);
         ck_abort_msg("scenario run --class did not finish:\n%s", tail_of(&s));

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "control_token.h"
 #include "fileio.h"
 #include "lab.h"
 #include "proc.h"
@@ -153,8 +154,21 @@ struct world {
     char serial[64];
 };
 
+/* LAB/control.token: `ca init` writes it; a lab made by a `ca` that does not
+ * yet gets one here, before the responder starts (it reads it at start). */
+static void lab_control_token(const char *lab, char token[CONTROL_TOKEN_HEX + 1])
+{
+    struct errbuf err = {{0}};
+    if (control_token_read(lab, token, &err) == 0)
+        return;
+    ck_assert_msg(control_token_create(lab, &err) == 0, "%s", err.msg);
+    ck_assert_msg(control_token_read(lab, token, &err) == 0, "%s", err.msg);
+}
+
 static void start_responder(struct world *w)
 {
+    char token[CONTROL_TOKEN_HEX + 1];
+    lab_control_token(w->lab, token);
     char program[LAB_PATH_MAX];
     snprintf(program, sizeof program, "%s", test_bin("responder"));
     const char *argv[] = {program, "--lab", w->lab, "--listen", "127.0.0.1:0", NULL};
@@ -403,12 +417,17 @@ static void curl_site(struct curl_reply *reply, const struct world *w, const cha
     curl_run(reply, url, cert_status ? with : without);
 }
 
+/* Switches the responder's fault as the teacher does: the lab's control
+ * token and the lab's content type. */
 static void responder_fault(const struct world *w, const char *fault)
 {
-    char url[128];
+    char url[128], token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
     struct curl_reply reply;
+    lab_control_token(w->lab, token);
+    snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/control/fault", w->responder_port);
-    const char *options[] = {"-d", fault, NULL};
+    const char *options[] = {"-H", token_header, "-H", "Content-Type: " CONTROL_CONTENT_TYPE,
+                             "--data-binary", fault, NULL};
     curl_run(&reply, url, options);
     ck_assert_msg(reply.status == 200, "fault '%s': HTTP %d %s", fault, reply.status, body_text(&reply));
     curl_reply_free(&reply);
@@ -1502,6 +1521,61 @@ START_TEST(test_idle_and_stalled_clients)
 }
 END_TEST
 
+/* Trickling, not stalling: a ClientHello sent one byte a second, and after a
+ * handshake a request head sent one byte a second. Each byte is progress, yet
+ * each is dropped at its absolute deadline (handshake 10 s from accept, head
+ * 10 s from the handshake), and a good client is served meanwhile. */
+START_TEST(test_trickling_clients_dropped)
+{
+    struct world w;
+    world_up(&w, NULL);
+    WOLFSSL_CTX *ctx12 = client_ctx(&w, 12, true);
+    struct tls_conn head;
+    ck_assert_int_eq(tls_open(&head, ctx12, w.web_port, true, 0), 0);
+    int64_t head_at = clock_monotonic_ms();
+    int hello = tcp_connect(w.web_port);
+    int64_t hello_at = clock_monotonic_ms();
+    /* A record header promising a 200-byte ClientHello, then its body. */
+    static const uint8_t hello_bytes[] = {0x16, 0x03, 0x01, 0x00, 0xc8, 0x01, 0x00,
+                                          0x00, 0xc4, 0x03, 0x03, 0x11, 0x22, 0x33,
+                                          0x44, 0x55, 0x66, 0x77, 0x88, 0x99};
+    static const char request[] = "GET / HTTP/1.1\r\nHost: shop.test\r\nX-Slow: 0123456789";
+    int64_t head_closed = -1, hello_closed = -1;
+    for (size_t i = 0; i < 15 && (head_closed < 0 || hello_closed < 0); i++) {
+        if (hello_closed < 0 && i < sizeof hello_bytes)
+            send(hello, hello_bytes + i, 1, MSG_NOSIGNAL);
+        if (head_closed < 0 && i < sizeof request - 1)
+            wolfSSL_write(head.ssl, request + i, 1);
+        if (i == 3) {
+            int64_t asked = clock_monotonic_ms();
+            assert_still_serves(&w);
+            ck_assert_int_lt(clock_monotonic_ms() - asked, 2000);
+        }
+        /* One second per byte, watching both for the server's close. */
+        int64_t tick_end = clock_monotonic_ms() + 1000;
+        while (clock_monotonic_ms() < tick_end && (head_closed < 0 || hello_closed < 0)) {
+            if (hello_closed < 0 && !is_open(hello))
+                hello_closed = clock_monotonic_ms() - hello_at;
+            /* The server may say close_notify before it closes: read it away. */
+            if (head_closed < 0 && wait_closed(head.fd, 1) >= 0)
+                head_closed = clock_monotonic_ms() - head_at;
+            test_sleep_ms(50);
+        }
+    }
+    ck_assert_msg(hello_closed >= HANDSHAKE_TIMEOUT_MS - 500 &&
+                      hello_closed <= HANDSHAKE_TIMEOUT_MS + 3000,
+                  "the trickled ClientHello was dropped after %lld ms", (long long)hello_closed);
+    ck_assert_msg(head_closed >= HANDSHAKE_TIMEOUT_MS - 500 &&
+                      head_closed <= HANDSHAKE_TIMEOUT_MS + 3000,
+                  "the trickled request head was dropped after %lld ms", (long long)head_closed);
+    close(hello);
+    tls_close(&head);
+    wolfSSL_CTX_free(ctx12);
+    assert_still_serves(&w);
+    world_free(&w);
+}
+END_TEST
+
 /* ---- starting and stopping ------------------------------------------------------- */
 
 static const struct start_row {
@@ -1558,6 +1632,54 @@ START_TEST(test_start_errors)
                   run.err);
     ck_assert_msg(!test_contains(run.out, "listening on"), "%s", run.out);
     test_run_free(&run);
+    world_free(&w);
+}
+END_TEST
+
+/* certs/shop.test.key replaced by the key of the same name in another lab: a
+ * well-formed key, just not the certificate's. The server refuses to start
+ * (exit 2) and names both files, before it serves anything. */
+START_TEST(test_key_of_another_lab)
+{
+    struct world w;
+    memset(&w, 0, sizeof w);
+    w.lab = test_tmpdir();
+    char *other = test_tmpdir();
+    char other_serial[64], rel[LAB_PATH_MAX], from[LAB_PATH_MAX], to[LAB_PATH_MAX];
+    char program[LAB_PATH_MAX], want[2 * LAB_PATH_MAX + 64];
+    free(ca_run(w.lab, "init", NULL));
+    issue_site(w.lab, "http://127.0.0.1:1/", w.serial);
+    free(ca_run(other, "init", NULL));
+    issue_site(other, "http://127.0.0.1:1/", other_serial);
+    snprintf(rel, sizeof rel, "%s/%s.key", LAB_CERTS_DIR, SITE);
+    lab_path(from, other, rel);
+    lab_path(to, w.lab, rel);
+    uint8_t *key = NULL;
+    size_t key_len = 0;
+    struct errbuf err = {{0}};
+    ck_assert_msg(file_read_all(from, 1 << 16, &key, &key_len, &err) == 0, "%s", err.msg);
+    FILE *f = fopen(to, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(key, 1, key_len, f), key_len);
+    ck_assert_int_eq(fclose(f), 0);
+    free(key);
+
+    snprintf(program, sizeof program, "%s", test_bin("webserver"));
+    const char *argv[] = {program, SITE, "--lab", w.lab, "--listen", "127.0.0.1:0",
+                          "--stapling", "off", NULL};
+    struct test_run run;
+    run_argv(&run, argv);
+    ck_assert_msg(run.exit_code == 2, "exit %d, stderr: %s", run.exit_code, run.err);
+    snprintf(rel, sizeof rel, "%s/%s.pem", LAB_CERTS_DIR, SITE);
+    lab_path(from, w.lab, rel);
+    snprintf(want, sizeof want, "webserver: the key %s does not match %s", to, from);
+    ck_assert_msg(strncmp(run.err, want, strlen(want)) == 0, "wanted '%s' in: %s", want,
+                  run.err);
+    ck_assert_msg(test_contains(run.err, "ca issue " SITE), "no hint: %s", run.err);
+    ck_assert_msg(!test_contains(run.out, "listening on"), "%s", run.out);
+    test_run_free(&run);
+    test_rmtree(other);
+    free(other);
     world_free(&w);
 }
 END_TEST
@@ -1690,6 +1812,7 @@ Suite *webserver_tls_suite(void)
     tcase_add_test(hostile, test_garbage_dropped);
     tcase_add_test(hostile, test_oversize_head);
     tcase_add_test(hostile, test_idle_and_stalled_clients);
+    tcase_add_test(hostile, test_trickling_clients_dropped);
     suite_add_tcase(s, hostile);
 
     TCase *lifecycle = tcase_create("lifecycle");
@@ -1698,6 +1821,7 @@ Suite *webserver_tls_suite(void)
     tcase_add_checked_fixture(lifecycle, case_setup, case_teardown);
     tcase_add_loop_test(lifecycle, test_start_errors, 0,
                         (int)(sizeof start_rows / sizeof start_rows[0]));
+    tcase_add_test(lifecycle, test_key_of_another_lab);
     tcase_add_test(lifecycle, test_port_in_use);
     tcase_add_test(lifecycle, test_help_and_version);
     tcase_add_loop_test(lifecycle, test_stops_on_signal, 0, 2);
