@@ -164,7 +164,8 @@ int responder_open(struct responder *r, const struct responder_config *config,
     r->fault_delay_ms = config->fault_delay_ms > 0 ? config->fault_delay_ms
                                                    : FAULT_DEFAULT_DELAY_MS;
     if (pthread_mutex_init(&r->lock, NULL) != 0 || cache_init(&r->cache) != 0 ||
-        stats_init(&r->stats) != 0) {
+        stats_init(&r->stats) != 0 ||
+        trace_budget_init(&r->trace_budget, config->trace_answers_per_second) != 0) {
         errbuf_set(err, "cannot initialise the responder");
         return -1;
     }
@@ -236,6 +237,8 @@ void responder_close(struct responder *r)
     der_buf_free(&r->signer_der);
     cache_free(&r->cache);
     stats_free(&r->stats);
+    trace_budget_flush(&r->trace_budget);
+    trace_budget_destroy(&r->trace_budget);
     pthread_mutex_destroy(&r->lock);
 }
 
@@ -636,7 +639,10 @@ done:
         answer->response_status = OCSP_RESPONSE_INTERNAL_ERROR;
     }
     stats_count(&r->stats, who, origin->client_addr, answer->kind);
-    trace_answer(origin, who, answer, &story);
+    /* Every answer is traced with its client, up to the trace budget; a flood
+     * beyond it is counted per second instead (trace_budget.h). */
+    if (trace_budget_take(&r->trace_budget, who, answer->body.len, clock_monotonic_ms()))
+        trace_answer(origin, who, answer, &story);
 }
 
 void responder_note_rejected(struct responder *r, const struct request_origin *origin,

@@ -16,6 +16,7 @@
 #include "errbuf.h"
 #include "ocsp.h"
 #include "stats.h"
+#include "trace_budget.h"
 #include "x509.h"
 
 /* thisUpdate is set this far in the past, so a client whose clock is a
@@ -51,6 +52,7 @@ struct responder_config {
     bool responder_id_by_name;  /* ResponderID byName instead of byKey */
     enum responder_fault fault;
     int fault_delay_ms;
+    long trace_answers_per_second; /* 0: TRACE_BUDGET_DEFAULT_PER_SECOND */
 };
 
 /* One worker's private resources: a read-only database handle (with its own
@@ -69,6 +71,7 @@ struct responder {
     char signer_key_path[4096];
     struct response_cache cache;
     struct responder_stats stats;
+    struct trace_budget trace_budget; /* how many answers are traced one by one */
 
     pthread_mutex_t lock;        /* guards the fields below */
     enum responder_fault fault;

@@ -62,6 +62,14 @@ static long field_long(json_t *event, const char *key)
     return json_is_integer(v) ? (long)json_integer_value(v) : 0;
 }
 
+/* Adds a count the trace states: negative ones are ignored and the sum
+ * saturates rather than overflow (the trace is outside input). */
+static void add_count(int64_t *sum, long n)
+{
+    if (n > 0)
+        *sum = (int64_t)n > INT64_MAX - *sum ? INT64_MAX : *sum + (int64_t)n;
+}
+
 /* ---- Time ----------------------------------------------------------------------------------- */
 
 /* n decimal digits at s, or -1. */
@@ -379,6 +387,15 @@ static void on_responder(struct gather *g, json_t *ev, const char *name, int64_t
 {
     struct scn_report_lab *lab = g->lab;
     long pid = field_long(ev, "pid");
+    if (strcmp(name, "ocsp.responses.summarized") == 0) {
+        /* A busy second counted, not traced one by one (the responder's trace
+         * budget): who asked, without their addresses. */
+        json_t *by = json_object_get(ev, "by_requester");
+        add_count(&lab->ca_by_browser, field_long(by, "browser"));
+        add_count(&lab->ca_by_webserver, field_long(by, "webserver"));
+        add_count(&lab->ca_by_other, field_long(by, "other"));
+        return;
+    }
     bool is_answer = strcmp(name, "ocsp.response.sent") == 0;
     if (is_answer || strcmp(name, "ocsp.request.rejected") == 0) {
         /* The same events the CA's totals count (tracelog.c), split by who asked. */

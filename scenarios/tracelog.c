@@ -140,6 +140,20 @@ void scn_ca_tally_add(struct scn_ca_tally *t, json_t *line)
     const char *event = json_string_value(json_object_get(line, "event"));
     if (actor == NULL || event == NULL || strcmp(actor, "responder") != 0)
         return;
+    if (strcmp(event, "ocsp.responses.summarized") == 0) {
+        /* A busy second's answers, counted but not traced one by one
+         * (responder/trace_budget.h): requests and bytes, no addresses. */
+        json_t *requests = json_object_get(line, "requests");
+        json_t *bytes = json_object_get(line, "bytes");
+        int64_t n = json_is_integer(requests) ? (int64_t)json_integer_value(requests) : 0;
+        int64_t b = json_is_integer(bytes) ? (int64_t)json_integer_value(bytes) : 0;
+        if (n > 0)
+            t->totals.requests = n > INT64_MAX - t->totals.requests ? INT64_MAX
+                                                                    : t->totals.requests + n;
+        if (b > 0)
+            t->totals.bytes = b > INT64_MAX - t->totals.bytes ? INT64_MAX : t->totals.bytes + b;
+        return;
+    }
     bool is_answer = strcmp(event, "ocsp.response.sent") == 0;
     if (!is_answer && strcmp(event, "ocsp.request.rejected") != 0)
         return;

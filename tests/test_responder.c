@@ -1605,7 +1605,8 @@ END_TEST
 /* ---- the trace -------------------------------------------------------------------- */
 
 /* The ocsp.response.sent lines of the lab's trace, in order. */
-static json_t *response_lines(void)
+/* The trace's events named `name`, in order (caller json_decref()s). */
+static json_t *trace_events_named(const char *name)
 {
     char path[LAB_PATH_MAX];
     char line[TRACE_MAX_LINE + 2];
@@ -1617,13 +1618,17 @@ static json_t *response_lines(void)
         json_error_t error;
         json_t *event = json_loads(line, 0, &error);
         ck_assert_msg(event != NULL, "trace line is not JSON: %s", error.text);
-        if (strcmp(json_string_value(json_object_get(event, "event")), "ocsp.response.sent") ==
-            0)
+        if (strcmp(json_string_value(json_object_get(event, "event")), name) == 0)
             json_array_append(lines, event);
         json_decref(event);
     }
     fclose(f);
     return lines;
+}
+
+static json_t *response_lines(void)
+{
+    return trace_events_named("ocsp.response.sent");
 }
 
 static const char *field(json_t *event, const char *name)
@@ -1632,6 +1637,52 @@ static const char *field(json_t *event, const char *name)
     ck_assert_msg(json_is_string(value), "field %s missing", name);
     return json_string_value(value);
 }
+
+/* A flood does not flood the trace: beyond the budget (10 answers a second
+ * here, 1,000 by default) the rest of each second is one summary event with
+ * the counts, and traced + summed is every answer, by requester too. */
+START_TEST(test_trace_budget_sums_a_flood)
+{
+    struct responder_config config = {
+        .lab_dir = lab.dir,
+        .validity_seconds = VALIDITY_SECONDS,
+        .trace_answers_per_second = 10,
+    };
+    struct responder *r = open_responder_with(&config);
+    struct der_buf shop = {0};
+    request_for(&lab.shop, &lab.root, OCSP_HASH_SHA1, NULL, &shop);
+    enum { ANSWERS = 100 };
+    size_t bytes = 0;
+    int64_t started = clock_monotonic_ms();
+    for (int i = 0; i < ANSWERS; i++) {
+        struct responder_answer answer;
+        ask_as(r, &shop, i % 2 == 0 ? "ocsp-lab-browser/0.1" : NULL, "127.0.1.3", &answer);
+        bytes += answer.body.len;
+        responder_answer_free(&answer);
+    }
+    int64_t seconds = (clock_monotonic_ms() - started) / 1000 + 1;
+    close_responder(r); /* writes the last summary */
+    json_t *traced = response_lines(), *summaries = trace_events_named("ocsp.responses.summarized");
+    json_int_t summed = 0, summed_bytes = 0, by_browser = 0, by_other = 0;
+    for (size_t i = 0; i < json_array_size(summaries); i++) {
+        json_t *e = json_array_get(summaries, i);
+        summed += json_integer_value(json_object_get(e, "requests"));
+        summed_bytes += json_integer_value(json_object_get(e, "bytes"));
+        by_browser += json_integer_value(json_object_get(json_object_get(e, "by_requester"), "browser"));
+        by_other += json_integer_value(json_object_get(json_object_get(e, "by_requester"), "other"));
+        ck_assert_int_eq(json_integer_value(json_object_get(e, "per_second")), 10);
+    }
+    ck_assert_int_le((json_int_t)json_array_size(traced), 10 * (seconds + 1));
+    ck_assert_int_eq((json_int_t)json_array_size(traced) + summed, ANSWERS);
+    ck_assert_int_ge(json_array_size(summaries), 1);
+    ck_assert_int_eq(summed, by_browser + by_other);
+    ck_assert_int_gt(summed_bytes, 0);
+    ck_assert_int_le(summed_bytes, (json_int_t)bytes);
+    json_decref(traced);
+    json_decref(summaries);
+    der_buf_free(&shop);
+}
+END_TEST
 
 /* One line per answer, with who asked (requester, client), about what
  * (serial, name) and what they were told (status, cached, reason). */
@@ -1916,6 +1967,7 @@ Suite *responder_suite(void)
     tcase_add_checked_fixture(counters, lab_setup, lab_teardown);
     tcase_add_test(counters, test_counters_from_answers);
     tcase_add_test(counters, test_trace_one_line_per_answer);
+    tcase_add_test(counters, test_trace_budget_sums_a_flood);
     tcase_add_test(counters, test_rejected_request_counted_and_traced);
     suite_add_tcase(s, counters);
 
