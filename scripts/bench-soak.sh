@@ -64,10 +64,16 @@ fault() {
         die "cannot switch the responder's fault to '$1'"
 }
 
-# A short warm-up, so "start" is a server that has done its first work.
-"$LOAD" --port "$RESPONDER_PORT" --request "$TMP/plain.der" --method GET --conns 4 \
-    --seconds 1 --warmup 0 >/dev/null
-"$HANDSHAKES" --port "$WEB_PORT" --conns 4 --count 1000 --tls 1.3 --timeout-ms 5000 \
+# A warm-up at the soak's own concurrency, so "start" is a server whose
+# threads, caches and allocator arenas are already in use: what grows after
+# it is what a long run adds.
+"$LOAD" --port "$RESPONDER_PORT" --request "$TMP/plain.der" --method GET --conns $((CONNS / 2)) \
+    --seconds 2 --warmup 0 >/dev/null &
+WARM_PID=$!
+"$LOAD" --port "$RESPONDER_PORT" --request "$TMP/nonce.der" --method POST --conns $((CONNS / 2)) \
+    --seconds 2 --warmup 0 >/dev/null
+wait "$WARM_PID" # only it: a bare wait would wait for the servers too
+"$HANDSHAKES" --port "$WEB_PORT" --conns 8 --count 5000 --tls 1.3 --timeout-ms 5000 \
     --cpu-pids "$WEB_PID" >/dev/null
 RESPONDER_RSS_START=$(rss_kb "$RESPONDER_PID")
 WEB_RSS_START=$(rss_kb "$WEB_PID")
@@ -143,5 +149,12 @@ printf 'RSS:  responder %s kB -> %s kB (%+d kB), web server %s kB -> %s kB (%+d 
 printf '      2 MB: responder %s, web server %s.\n' \
     "$(verdict "$(kb_delta "$RESPONDER_RSS_START" "$RESPONDER_RSS_END")" -le 2048)" \
     "$(verdict "$(kb_delta "$WEB_RSS_START" "$WEB_RSS_END")" -le 2048)"
-printf 'trace: grew by %s kB over the soak (%s bytes in all).\n' \
+printf 'trace: grew by %s kB over the soak (%s bytes in all); by actor, in kB:' \
     $(((TRACE_END - TRACE_START) / 1024)) "$TRACE_END"
+# Which program wrote how much: the responder's answers are budgeted
+# (1,000 a second one by one, the rest summed); the web server writes one
+# line per handshake.
+awk '{ if (match($0, /"actor":"[a-z]+"/)) { a = substr($0, RSTART + 9, RLENGTH - 10); n[a] += length($0) + 1 } }
+     END { for (a in n) printf " %s %d", a, n[a] / 1024; printf "\n" }' "$LAB/trace.jsonl"
+printf '       responder summaries: %s (answers counted per second, not traced one by one).\n' \
+    "$(grep -c '"ocsp.responses.summarized"' "$LAB/trace.jsonl" || true)"
