@@ -210,6 +210,17 @@ int responder_open(struct responder *r, const struct responder_config *config,
         release_worker(r, w);
         return -1;
     }
+    /* The responder trusts every row it reads: a damaged file (one bad page
+     * can turn a revoked row into a missing one) is refused at start, with
+     * what to do, instead of answering from it. */
+    if (db_check(w->db, r->db_path, err) != 0) {
+        char why[ERRBUF_MAX];
+        snprintf(why, sizeof why, "%s", err->msg);
+        errbuf_set(err, "%.400s: restore it from a copy, or start over with rm -rf %s and ca init",
+                   why, config->lab_dir);
+        release_worker(r, w);
+        return -1;
+    }
     struct ca_record ca_row;
     int has_ca = certstore_get_ca(w->db, &ca_row, err);
     release_worker(r, w);

@@ -2099,6 +2099,7 @@ enum start_setup {
     SETUP_CORRUPT_KEY,  /* ca/root.key is not a key */
     SETUP_FOREIGN_ROOT_KEY,     /* ca/root.key of another lab (a key, but not root.pem's) */
     SETUP_FOREIGN_DELEGATE_KEY, /* ca/ocsp.key of another lab */
+    SETUP_DAMAGED_DB,   /* one page of ca.db overwritten */
 };
 
 static const struct start_row {
@@ -2111,6 +2112,7 @@ static const struct start_row {
     {SETUP_NO_DB, {NULL}, {"ca.db", "ca init"}},
     {SETUP_FOREIGN_DB, {NULL}, {"ca.db", NULL}},
     {SETUP_CORRUPT_KEY, {NULL}, {"root.key", NULL}},
+    {SETUP_DAMAGED_DB, {NULL}, {"ca.db is damaged (quick_check: ", "restore it from a copy"}},
     {SETUP_FOREIGN_ROOT_KEY,
      {NULL},
      {"ca/root.key does not match", "ca/root.pem (restore the key, or run 'ca init --force')"}},
@@ -2149,6 +2151,25 @@ START_TEST(test_start_errors)
         else
             ca_ok(lab, "init", NULL);
         ca_ok(lab, "issue", "shop.test", NULL);
+    }
+    if (row->setup == SETUP_DAMAGED_DB) {
+        /* A few more rows, so the file has pages to spare; each ca command
+         * checkpoints the WAL into ca.db, so one page of junk in its middle
+         * is a damaged database the responder must not answer from. */
+        ca_ok(lab, "issue", "a.test", NULL);
+        ca_ok(lab, "issue", "b.test", NULL);
+        ca_ok(lab, "issue", "c.test", NULL);
+        lab_path(path, lab, LAB_DB_FILE);
+        size_t size = 0;
+        free(read_bytes(path, &size));
+        ck_assert_uint_ge(size / 4096, 4);
+        char junk[4096];
+        memset(junk, 0xa5, sizeof junk);
+        FILE *f = fopen(path, "r+b");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(fseek(f, (long)(size / 4096 / 2) * 4096, SEEK_SET), 0);
+        ck_assert_uint_eq(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+        ck_assert_int_eq(fclose(f), 0);
     }
     if (row->setup == SETUP_FOREIGN_ROOT_KEY || row->setup == SETUP_FOREIGN_DELEGATE_KEY) {
         /* A well-formed key of the same type that belongs to another CA: only
