@@ -553,17 +553,6 @@ static void issue_with_url(unsigned port)
     ca("issue", SITE, "--ocsp-url", url, NULL);
 }
 
-/* LAB/control.token: `ca init` writes it; a lab made by a `ca` that does not
- * yet gets one here, before the responder starts (it reads it at start). */
-static void lab_control_token(char token[CONTROL_TOKEN_HEX + 1])
-{
-    struct errbuf err = {{0}};
-    if (control_token_read(lab, token, &err) == 0)
-        return;
-    ck_assert_msg(control_token_create(lab, &err) == 0, "%s", err.msg);
-    ck_assert_msg(control_token_read(lab, token, &err) == 0, "%s", err.msg);
-}
-
 static void stapler_setup(void)
 {
     struct errbuf err = {{0}};
@@ -575,7 +564,7 @@ static void stapler_setup(void)
     lab = test_tmpdir();
     ca("init", NULL);
     char token[CONTROL_TOKEN_HEX + 1];
-    lab_control_token(token);
+    test_control_token(lab, token);
     responder_port = start_responder(&responder, "127.0.0.1:0");
     issue_with_url(responder_port);
     ck_assert_msg(clock_init(lab, &err) == 0, "%s", err.msg);
@@ -761,7 +750,7 @@ static void responder_fault(const char *fault)
 {
     char url[64], program[16] = "curl";
     char token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
-    lab_control_token(token);
+    test_control_token(lab, token);
     snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/control/fault", responder_port);
     const char *argv[] = {program, "-s", "--max-time", "10", "-f", "-H", token_header,

@@ -4,6 +4,8 @@
 #include "fileio.h"
 #include "testutil.h"
 
+#include "control_token.h"
+
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -366,4 +368,10 @@ void test_list_dir(const char *dir, char *out, size_t cap)
             break;
         used += (size_t)n;
     }
+}
+
+void test_control_token(const char *lab, char token[65])
+{
+    struct errbuf err = {{0}};
+    ck_assert_msg(control_token_read(lab, token, &err) == 0, "%s", err.msg);
 }

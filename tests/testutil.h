@@ -51,6 +51,11 @@ struct test_run test_run_bin(int timeout_ms, const char *program, ...);
  * the test fails unless it exits 0. Returns its stdout (caller frees). */
 char *test_ca_ok(int timeout_ms, const char *lab, ...);
 
+/* The lab's control token (LAB/control.token, written by `ca init`), for
+ * tests that switch a responder's faults as the teacher does; the test
+ * fails when the lab has none. `token` holds 64 hex digits and a NUL. */
+void test_control_token(const char *lab, char token[65]);
+
 /* True when `haystack` contains `needle` (NULL-safe). */
 bool test_contains(const char *haystack, const char *needle);
 

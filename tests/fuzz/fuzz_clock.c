@@ -20,46 +20,11 @@
 #include "clock.h"
 
 #include "fuzz_check.h"
+#include "fuzz_scratch.h"
 
 /* clock.c's CLOCK_FILE_MAX_BYTES: a longer file is refused unread. */
 #define FUZZ_CLOCK_FILE_MAX 64
 
-static char fuzz_lab[256];
-static char fuzz_clock_path[300];
-
-/* The scratch lab goes away with the run (clock_offset_write renames its
- * temporary file into place, so only `clock` is left behind). */
-static void fuzz_remove_lab(void)
-{
-    unlink(fuzz_clock_path);
-    rmdir(fuzz_lab);
-}
-
-static void fuzz_init_once(void)
-{
-    if (fuzz_lab[0] != 0)
-        return;
-    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(fuzz_lab, sizeof fuzz_lab, "%s/fuzz_clock.XXXXXX", base);
-    FUZZ_CHECK(mkdtemp(fuzz_lab) != NULL);
-    snprintf(fuzz_clock_path, sizeof fuzz_clock_path, "%s/clock", fuzz_lab);
-    FUZZ_CHECK(atexit(fuzz_remove_lab) == 0);
-}
-
-/* Not the file's atomic writer on purpose: the input is written as given. */
-static void fuzz_write_clock(const uint8_t *data, size_t size)
-{
-    int fd = open(fuzz_clock_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    FUZZ_CHECK(fd >= 0);
-    size_t done = 0;
-    while (done < size) {
-        ssize_t n = write(fd, data + done, size - done);
-        FUZZ_CHECK(n > 0 || (n < 0 && errno == EINTR));
-        if (n > 0)
-            done += (size_t)n;
-    }
-    FUZZ_CHECK(close(fd) == 0);
-}
 
 static bool fuzz_is_space(uint8_t c)
 {
@@ -112,12 +77,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct errbuf err = {{0}};
     int64_t offset = INT64_MIN, model = 0, again = INT64_MIN;
-    fuzz_init_once();
+    const struct fuzz_scratch *scratch = fuzz_scratch_open("fuzz_clock", "clock");
 
     fuzz_duration(data, size);
 
-    fuzz_write_clock(data, size);
-    int rc = clock_offset_read(fuzz_lab, &offset, &err);
+    fuzz_scratch_write(scratch, data, size);
+    int rc = clock_offset_read(scratch->dir, &offset, &err);
     bool model_ok = fuzz_model_offset(data, size, &model);
     FUZZ_CHECK(rc == 0 || rc == -1);
     FUZZ_CHECK((rc == 0) == model_ok);
@@ -128,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(offset == model);
     FUZZ_CHECK(offset >= -CLOCK_OFFSET_MAX_SECONDS && offset <= CLOCK_OFFSET_MAX_SECONDS);
-    FUZZ_CHECK(clock_offset_write(fuzz_lab, offset, &err) == 0);
-    FUZZ_CHECK(clock_offset_read(fuzz_lab, &again, &err) == 0 && again == offset);
+    FUZZ_CHECK(clock_offset_write(scratch->dir, offset, &err) == 0);
+    FUZZ_CHECK(clock_offset_read(scratch->dir, &again, &err) == 0 && again == offset);
     return 0;
 }

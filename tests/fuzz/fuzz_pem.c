@@ -25,39 +25,13 @@
 #include "pem.h"
 
 #include "fuzz_check.h"
+#include "fuzz_scratch.h"
 
-static char fuzz_dir[256];
-static char fuzz_path[300];
 
-static void fuzz_remove_dir(void)
+/* The one file every input goes through. */
+static const struct fuzz_scratch *pem_scratch(void)
 {
-    unlink(fuzz_path);
-    rmdir(fuzz_dir);
-}
-
-static void fuzz_init_once(void)
-{
-    if (fuzz_dir[0] != 0)
-        return;
-    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(fuzz_dir, sizeof fuzz_dir, "%s/fuzz_pem.XXXXXX", base);
-    FUZZ_CHECK(mkdtemp(fuzz_dir) != NULL);
-    snprintf(fuzz_path, sizeof fuzz_path, "%s/input.pem", fuzz_dir);
-    FUZZ_CHECK(atexit(fuzz_remove_dir) == 0);
-}
-
-static void fuzz_write_file(const uint8_t *data, size_t size)
-{
-    int fd = open(fuzz_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    FUZZ_CHECK(fd >= 0);
-    size_t done = 0;
-    while (done < size) {
-        ssize_t n = write(fd, data + done, size - done);
-        FUZZ_CHECK(n > 0 || (n < 0 && errno == EINTR));
-        if (n > 0)
-            done += (size_t)n;
-    }
-    FUZZ_CHECK(close(fd) == 0);
+    return fuzz_scratch_open("fuzz_pem", "input.pem");
 }
 
 static bool fuzz_has_message(const struct errbuf *err)
@@ -69,7 +43,7 @@ static void fuzz_certificate(const uint8_t *data, size_t size)
 {
     struct der_buf der = {0}, pem = {0}, again = {0};
     struct errbuf err = {{0}};
-    if (pem_read_certificate(fuzz_path, &der, &err) != 0) {
+    if (pem_read_certificate(pem_scratch()->path, &der, &err) != 0) {
         FUZZ_CHECK(fuzz_has_message(&err));
         goto out;
     }
@@ -81,8 +55,8 @@ static void fuzz_certificate(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(der.len > 0);
     FUZZ_CHECK(pem_encode_certificate(der.data, der.len, &pem, &err) == 0);
-    fuzz_write_file(pem.data, pem.len);
-    FUZZ_CHECK(pem_read_certificate(fuzz_path, &again, &err) == 0);
+    fuzz_scratch_write(pem_scratch(), pem.data, pem.len);
+    FUZZ_CHECK(pem_read_certificate(pem_scratch()->path, &again, &err) == 0);
     FUZZ_CHECK(again.len == der.len && memcmp(again.data, der.data, der.len) == 0);
 out:
     der_buf_free(&der);
@@ -95,14 +69,14 @@ static void fuzz_key(void)
     struct lab_key key, again;
     struct der_buf pem = {0}, pem_again = {0};
     struct errbuf err = {{0}};
-    if (key_load_pem(&key, fuzz_path, &err) != 0) {
+    if (key_load_pem(&key, pem_scratch()->path, &err) != 0) {
         FUZZ_CHECK(fuzz_has_message(&err));
         return;
     }
     FUZZ_CHECK(key.type == KEY_EC_P256 || key.type == KEY_RSA_2048);
     if (key_to_pem(&key, &pem, &err) == 0) {
-        fuzz_write_file(pem.data, pem.len);
-        FUZZ_CHECK(key_load_pem(&again, fuzz_path, &err) == 0);
+        fuzz_scratch_write(pem_scratch(), pem.data, pem.len);
+        FUZZ_CHECK(key_load_pem(&again, pem_scratch()->path, &err) == 0);
         FUZZ_CHECK(again.type == key.type);
         FUZZ_CHECK(key_to_pem(&again, &pem_again, &err) == 0);
         FUZZ_CHECK(pem_again.len == pem.len && memcmp(pem_again.data, pem.data, pem.len) == 0);
@@ -115,13 +89,12 @@ static void fuzz_key(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fuzz_init_once();
     /* Larger files are refused before reading; no need to write them. */
     if (size > PEM_MAX_FILE_BYTES)
         return 0;
-    fuzz_write_file(data, size);
+    fuzz_scratch_write(pem_scratch(), data, size);
     fuzz_key();
-    fuzz_write_file(data, size);
+    fuzz_scratch_write(pem_scratch(), data, size);
     fuzz_certificate(data, size);
     return 0;
 }

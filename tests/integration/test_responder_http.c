@@ -162,18 +162,6 @@ static void run_argv(struct test_run *run, const char *const argv[])
 /* bin/ca ARGS... --lab LAB (NULL-terminated); exit 0 or the test fails. */
 #define ca_ok(lab, ...) free(test_ca_ok(RUN_TIMEOUT_MS, lab, __VA_ARGS__))
 
-/* The lab's control token (LAB/control.token). `ca init` writes it; a lab
- * made by a `ca` that does not yet gets one here, before the responder
- * starts (it reads the token once, at start). */
-static void lab_control_token(const char *lab, char token[CONTROL_TOKEN_HEX + 1])
-{
-    struct errbuf err = {{0}};
-    if (control_token_read(lab, token, &err) == 0)
-        return;
-    ck_assert_msg(control_token_create(lab, &err) == 0, "%s", err.msg);
-    ck_assert_msg(control_token_read(lab, token, &err) == 0, "%s", err.msg);
-}
-
 /* A fresh lab directory (removed by the teardown) with a CA, shop.test and a
  * control token. */
 static const char *new_lab(const char *key_type, bool with_delegate)
@@ -187,7 +175,7 @@ static const char *new_lab(const char *key_type, bool with_delegate)
         ca_ok(lab, "init", "--key", key_type, NULL);
     ca_ok(lab, "issue", "shop.test", NULL);
     char token[CONTROL_TOKEN_HEX + 1];
-    lab_control_token(lab, token);
+    test_control_token(lab, token);
     return lab;
 }
 
@@ -1117,7 +1105,7 @@ static void control_fault(const char *lab, unsigned port, const char *body,
                           struct curl_reply *reply)
 {
     char url[128], token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
-    lab_control_token(lab, token);
+    test_control_token(lab, token);
     snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
     url_of(url, sizeof url, port, "/control/fault");
     const char *options[] = {"-H", token_header, "-H", "Content-Type: " CONTROL_CONTENT_TYPE,
@@ -1129,7 +1117,7 @@ static void control_fault(const char *lab, unsigned port, const char *body,
 static void control_show(const char *lab, unsigned port, struct curl_reply *reply)
 {
     char url[128], token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
-    lab_control_token(lab, token);
+    test_control_token(lab, token);
     snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
     url_of(url, sizeof url, port, "/control/fault");
     const char *options[] = {"-H", token_header, NULL};
@@ -1244,7 +1232,7 @@ static void control_request_as(const char *lab, unsigned port, const struct refu
     char origin[128], type[128];
     const char *options[16];
     size_t n = 0;
-    lab_control_token(lab, token);
+    test_control_token(lab, token);
     if (row->token == TOKEN_WRONG)
         token[0] = token[0] == '0' ? '1' : '0'; /* one digit off */
     snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
@@ -1286,7 +1274,7 @@ START_TEST(test_control_refusals)
     unsigned port = start_responder(lab, NULL);
     struct curl_reply reply;
     char token[CONTROL_TOKEN_HEX + 1];
-    lab_control_token(lab, token);
+    test_control_token(lab, token);
 
     control_request_as(lab, port, row, &reply);
     ck_assert_msg(reply.status == row->want_status, "row %d: HTTP %d: %s", _i, reply.status,
@@ -1332,7 +1320,7 @@ START_TEST(test_control_json_names_who)
     unsigned port = start_responder(lab, NULL);
     struct curl_reply reply;
     char url[128], token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
-    lab_control_token(lab, token);
+    test_control_token(lab, token);
     snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
     url_of(url, sizeof url, port, "/control/fault");
     const char *json_post[] = {"-H", token_header, "-H", "Content-Type: application/json",
@@ -1374,7 +1362,7 @@ START_TEST(test_control_without_lab_token)
 {
     const char *lab = new_lab("ec", false);
     char token[CONTROL_TOKEN_HEX + 1], path[LAB_PATH_MAX];
-    lab_control_token(lab, token);
+    test_control_token(lab, token);
     lab_path(path, lab, LAB_CONTROL_TOKEN);
     ck_assert_int_eq(unlink(path), 0);
     unsigned port = start_responder(lab, NULL);

@@ -154,21 +154,10 @@ struct world {
     char serial[64];
 };
 
-/* LAB/control.token: `ca init` writes it; a lab made by a `ca` that does not
- * yet gets one here, before the responder starts (it reads it at start). */
-static void lab_control_token(const char *lab, char token[CONTROL_TOKEN_HEX + 1])
-{
-    struct errbuf err = {{0}};
-    if (control_token_read(lab, token, &err) == 0)
-        return;
-    ck_assert_msg(control_token_create(lab, &err) == 0, "%s", err.msg);
-    ck_assert_msg(control_token_read(lab, token, &err) == 0, "%s", err.msg);
-}
-
 static void start_responder(struct world *w)
 {
     char token[CONTROL_TOKEN_HEX + 1];
-    lab_control_token(w->lab, token);
+    test_control_token(w->lab, token);
     char program[LAB_PATH_MAX];
     snprintf(program, sizeof program, "%s", test_bin("responder"));
     const char *argv[] = {program, "--lab", w->lab, "--listen", "127.0.0.1:0", NULL};
@@ -423,7 +412,7 @@ static void responder_fault(const struct world *w, const char *fault)
 {
     char url[128], token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
     struct curl_reply reply;
-    lab_control_token(w->lab, token);
+    test_control_token(w->lab, token);
     snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/control/fault", w->responder_port);
     const char *options[] = {"-H", token_header, "-H", "Content-Type: " CONTROL_CONTENT_TYPE,
