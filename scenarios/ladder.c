@@ -259,6 +259,7 @@ out:
     stats->skipped = reader.skipped;
     stats->rows += l->rows_printed;
     scn_traceread_free(&reader);
+    scn_ladder_rows_free(&l->rows);
     free(l);
     return rc;
 }

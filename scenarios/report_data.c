@@ -626,8 +626,10 @@ out:
     scn_traceread_free(&reader);
     if (fd >= 0)
         close(fd);
-    if (g != NULL)
+    if (g != NULL) {
         scn_ca_tally_free(g->tally);
+        scn_ladder_rows_free(&g->rows);
+    }
     free(g);
     return rc;
 }
