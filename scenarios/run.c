@@ -989,8 +989,9 @@ static void print_tick(struct world *w, const struct scn_step *s, int64_t elapse
         }
         if (fetch_stats(p, &err) != 0)
             continue;
-        n += (size_t)snprintf(line + n, sizeof line - n, "  | %s: %lld requests", p->name,
-                              (long long)stat_int(p->stats, "requests"));
+        long long requests = (long long)stat_int(p->stats, "requests");
+        n += (size_t)snprintf(line + n, sizeof line - n, "  | %s: %lld request%s", p->name,
+                              requests, requests == 1 ? "" : "s");
     }
     scn_ui_print(&w->r->ui, v->refused == 0 ? SCN_TONE_PLAIN : SCN_TONE_BAD, "      ", line);
 }
