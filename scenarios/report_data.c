@@ -281,7 +281,7 @@ static void on_staple(struct gather *g, json_t *ev, const char *name, int64_t at
     else
         return;
     if (kind == SCN_MARK_STAPLE_REVOKED)
-        close_windows(g, serial, NULL, at_ms, "the web server learned it (staple.revoked)");
+        close_windows(g, serial, NULL, at_ms, "the web server learned it and stopped stapling");
     int64_t until_ms = scn_report_parse_time(field_str(ev, "next_update"));
     if (kind == SCN_MARK_STAPLE) {
         long c = cert_index(g, serial, true);

@@ -279,11 +279,15 @@ static void issued_mark(struct timeline *t, const struct scn_report_mark *m)
 
 /* ---- Revocations ---------------------------------------------------------------------------- */
 
-/* "12h", "1d2h30m", or "850 ms" below a second. */
+/* "12h", "1d2h30m", or "850 ms" below a second. A window of an hour or
+ * more is said to the minute, as the runner's watch says it: the second the
+ * refresh itself took ("12h1s") is noise to a class. */
 static void window_length(int64_t ms, char *out, size_t cap)
 {
     if (ms < 1000)
         snprintf(out, cap, "%lld ms", (long long)(ms < 0 ? 0 : ms));
+    else if (ms >= 3600 * 1000)
+        clock_format_duration((ms + 30 * 1000) / 60000 * 60, out, cap);
     else
         clock_format_duration(ms / 1000, out, cap);
 }

@@ -357,7 +357,7 @@ START_TEST(test_revocation_window)
     ck_assert_ptr_nonnull(strstr(timeline, "class=\"revocation-window\""));
     ck_assert_ptr_nonnull(
         strstr(timeline, "revocation window: 12h — 1 stapled visit was still told &#39;good&#39;"));
-    ck_assert_ptr_nonnull(strstr(timeline, "the web server learned it (staple.revoked)"));
+    ck_assert_ptr_nonnull(strstr(timeline, "the web server learned it and stopped stapling"));
     ck_assert_ptr_nonnull(strstr(timeline, "REVOKED shop.test (keyCompromise)"));
     ck_assert_ptr_nonnull(strstr(timeline, "class=\"staple\""));
     ck_assert_ptr_nonnull(strstr(timeline, "class=\"refresh\""));
