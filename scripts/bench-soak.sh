@@ -133,7 +133,7 @@ RESPONDER_RSS_END=$(rss_kb "$RESPONDER_PID")
 WEB_RSS_END=$(rss_kb "$WEB_PID")
 TRACE_END=$(trace_bytes)
 kb_delta() { echo $(($2 - $1)); }
-verdict() { [ "$1" "$2" "$3" ] && echo met || echo MISSED; }
+verdict() { if test "$1" "$2" "$3"; then echo met; else echo MISSED; fi; }
 
 echo
 printf 'OCSP: %s requests in %s s (GET and POST with a nonce, %s connections), %s errors outside\n' \
