@@ -27,12 +27,8 @@ BENCH_NAME=bench-browser
 . "$ROOT/scripts/lib/bench-common.sh"
 
 # --- tools -------------------------------------------------------------------
-for p in ca responder webserver browser; do
-    [ -x "$BIN/$p" ] || die "bin/$p missing (run 'make all')"
-done
+require_lab_programs ca responder webserver browser
 [ -f "$ROOT/build/libocsplab.a" ] || die "build/libocsplab.a missing (run 'make all')"
-command -v openssl >/dev/null || die "openssl missing (run 'make deps')"
-command -v curl >/dev/null || die "curl missing (run 'make deps')"
 command -v python3 >/dev/null || die "python3 missing (apt-get install python3-minimal): it reads 'browser visit --json'"
 # shellcheck disable=SC2086 # the package list is several words on purpose
 pkg-config --exists $PKGS 2>/dev/null || die "the lab's library headers are missing (run 'make deps')"
@@ -48,23 +44,10 @@ cc -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I"$ROOT/common" \
 TMP=$(mktemp -d /tmp/bench-browser.XXXXXX)
 LAB="$TMP/lab"
 
-# start_program NAME PORTVAR COMMAND...: a lab program on port 0; its first
-# line says 'listening on HOST:PORT'. Not in $(...): PIDS must reach the cleanup.
-start_program() {
-    local name=$1 port_var=$2 pid
-    shift 2
-    "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-    pid=$!
-    PIDS="$PIDS $pid"
-    wait_for_line "$TMP/$name.out" "^listening on " "$pid" ||
-        die "$name did not start: $(tail -3 "$TMP/$name.err")"
-    printf -v "$port_var" '%s' "$(sed -n '1s/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$TMP/$name.out")"
-}
-
 # --- the lab: a CA with a delegate, two responders, shop.test, two staples -------------
 "$BIN/ca" --lab "$LAB" init --delegate >"$TMP/ca.log" 2>&1 || die "ca init failed: $(cat "$TMP/ca.log")"
-start_program responder RESPONDER_PORT "$BIN/responder" --lab "$LAB" --listen 127.0.0.1:0
-start_program responder-delegate DELEGATE_PORT "$BIN/responder" --lab "$LAB" --listen 127.0.0.1:0 \
+bench_start responder RESPONDER_PORT RESPONDER_PID "$BIN/responder" --lab "$LAB" --listen 127.0.0.1:0
+bench_start responder-delegate DELEGATE_PORT DELEGATE_PID "$BIN/responder" --lab "$LAB" --listen 127.0.0.1:0 \
     --signer delegate
 OCSP_URL="http://127.0.0.1:$RESPONDER_PORT/"
 "$BIN/ca" --lab "$LAB" issue shop.test --ocsp-url "$OCSP_URL" >>"$TMP/ca.log" 2>&1 ||
@@ -111,9 +94,9 @@ printf '  %-30s %-6s %-7s %10s %12s\n' "bin/browser verify-staple" cold "1 proc"
     "(wall, $PROCESS_CHECKS runs)"
 
 # --- visits ----------------------------------------------------------------------
-start_program webserver-on ON_PORT "$BIN/webserver" shop.test --lab "$LAB" --listen 127.0.0.1:0 \
+bench_start webserver-on ON_PORT ON_PID "$BIN/webserver" shop.test --lab "$LAB" --listen 127.0.0.1:0 \
     --workers "$CORES" --stapling on
-start_program webserver-off OFF_PORT "$BIN/webserver" shop.test --lab "$LAB" --listen 127.0.0.1:0 \
+bench_start webserver-off OFF_PORT OFF_PID "$BIN/webserver" shop.test --lab "$LAB" --listen 127.0.0.1:0 \
     --workers "$CORES" --stapling off
 
 responder_requests() {

@@ -22,9 +22,7 @@ BENCH_NAME=bench-responder
 . "$ROOT/scripts/lib/bench-common.sh"
 
 # --- tools -------------------------------------------------------------------
-{ [ -x "$BIN/ca" ] && [ -x "$BIN/responder" ]; } || die "bin/ca and bin/responder missing (run 'make all')"
-command -v openssl >/dev/null || die "openssl missing (run 'make deps')"
-command -v curl >/dev/null || die "curl missing (run 'make deps')"
+require_lab_programs ca responder
 command -v python3 >/dev/null || die "python3 missing (apt-get install python3-minimal): it reads 'ca list --json'"
 
 [ -n "$NGINX" ] || say "nginx is not installed (run 'make deps'): skipping the HTTP ceiling"

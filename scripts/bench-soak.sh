@@ -24,11 +24,7 @@ BENCH_NAME=bench-soak
 # shellcheck source=scripts/lib/bench-common.sh
 . "$ROOT/scripts/lib/bench-common.sh"
 
-for p in ca responder webserver; do
-    [ -x "$BIN/$p" ] || die "bin/$p missing (run 'make all')"
-done
-command -v openssl >/dev/null || die "openssl missing (run 'make deps')"
-command -v curl >/dev/null || die "curl missing (run 'make deps')"
+require_lab_programs ca responder webserver
 mkdir -p "$ROOT/build/bench"
 cc -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pthread \
     "$ROOT/tests/bench/ocsp_load.c" "$ROOT/tests/bench/latency.c" -o "$LOAD" ||

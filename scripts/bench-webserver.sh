@@ -28,11 +28,7 @@ BENCH_NAME=bench-webserver
 . "$ROOT/scripts/lib/bench-common.sh"
 
 # --- tools -------------------------------------------------------------------
-for p in ca responder webserver; do
-    [ -x "$BIN/$p" ] || die "bin/$p missing (run 'make all')"
-done
-command -v openssl >/dev/null || die "openssl missing (run 'make deps')"
-command -v curl >/dev/null || die "curl missing (run 'make deps')"
+require_lab_programs ca responder webserver
 command -v python3 >/dev/null || die "python3 missing (apt-get install python3-minimal): it picks a free port for nginx"
 require_wolfssl
 

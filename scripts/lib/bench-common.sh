@@ -29,6 +29,17 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# require_lab_programs PROGRAM...: the lab's programs a benchmark runs, and
+# the openssl and curl every benchmark drives them with.
+require_lab_programs() {
+    local p
+    for p in "$@"; do
+        [ -x "$BIN/$p" ] || die "bin/$p missing (run 'make all')"
+    done
+    command -v openssl >/dev/null || die "openssl missing (run 'make deps')"
+    command -v curl >/dev/null || die "curl missing (run 'make deps')"
+}
+
 # The lab's own wolfSSL 5.9.2 (scripts/build-wolfssl.sh), static, for bench
 # programs that call wolfCrypt directly.
 WOLFSSL_DIR="$ROOT/build/deps/wolfssl-5.9.2"
