@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "errbuf.h"
 #include "utf8.h"
+#include "testutil.h"
 
 struct parsed {
     const char *lab, *users;
@@ -136,14 +137,6 @@ START_TEST(test_start_answers)
 }
 END_TEST
 
-static size_t count_of(const char *text, const char *needle)
-{
-    size_t count = 0;
-    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
-        count++;
-    return count;
-}
-
 /* Every parse mistake comes back with the hint once: the parser's words
  * carry none, cli_start adds it. */
 START_TEST(test_start_hint_once)
@@ -160,7 +153,7 @@ START_TEST(test_start_hint_once)
         int argc = rows[i][2] != NULL ? 3 : 2;
         ck_assert_int_eq(start_caught(argc, rows[i], &force, out, sizeof out, errs, sizeof errs),
                          2);
-        ck_assert_msg(count_of(errs, "(see --help)") == 1, "row %zu: %s", i, errs);
+        ck_assert_msg(test_count_of(errs, "(see --help)") == 1, "row %zu: %s", i, errs);
         ck_assert_msg(strchr(errs, 0x1b) == NULL, "row %zu: raw ESC in: %s", i, errs);
     }
     ck_assert_str_eq(errs, "prog: unknown option '--fr\\x1b[31mob' (see --help)\n");

@@ -178,14 +178,6 @@ static void built_free(struct built *b)
     free(b->errs);
 }
 
-static int count_of(const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *s = strstr(text, needle); s != NULL; s = strstr(s + 1, needle))
-        n++;
-    return n;
-}
-
 /* The top-level section `id` of the page (a static copy), or fail. */
 static const char *section(const char *page, const char *id)
 {
@@ -217,7 +209,8 @@ static void assert_self_contained(const char *page)
     for (size_t i = 0; i < sizeof forbidden / sizeof forbidden[0]; i++)
         ck_assert_msg(strstr(page, forbidden[i]) == NULL, "the page holds %s", forbidden[i]);
     /* The only URL is the SVG namespace, which is a name, not a fetch. */
-    ck_assert_int_eq(count_of(page, "http"), count_of(page, "http://www.w3.org/2000/svg"));
+    ck_assert_int_eq(test_count_of(page, "http"),
+                     test_count_of(page, "http://www.w3.org/2000/svg"));
 }
 
 static void three_labs(struct built *b)
@@ -246,22 +239,22 @@ START_TEST(test_structure)
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         char open[64];
         snprintf(open, sizeof open, "<section id=\"%s\">", ids[i]);
-        ck_assert_int_eq(count_of(b.page, open), 1);
+        ck_assert_int_eq(test_count_of(b.page, open), 1);
         ck_assert_msg(strstr(b.page, open) > previous, "%s out of order", ids[i]);
         previous = strstr(b.page, open);
     }
     /* One drawing per chart: the requests, one timeline (the stapled lab),
      * a ladder per lab (the narration-only one too). */
-    ck_assert_int_eq(count_of(section(b.page, "requests-chart"), "<svg"), 1);
-    ck_assert_int_eq(count_of(section(b.page, "staple-timeline"), "<svg"), 1);
+    ck_assert_int_eq(test_count_of(section(b.page, "requests-chart"), "<svg"), 1);
+    ck_assert_int_eq(test_count_of(section(b.page, "staple-timeline"), "<svg"), 1);
     ck_assert_ptr_nonnull(strstr(section(b.page, "staple-timeline"), "id=\"timeline-02-stapled\""));
     /* The staple's bar names its thisUpdate and nextUpdate. */
     ck_assert_ptr_nonnull(strstr(section(b.page, "staple-timeline"),
                                  "a good staple (thisUpdate 11-25 09:59), valid until 11-26 10:00 "
                                  "(nextUpdate)"));
-    ck_assert_int_eq(count_of(section(b.page, "ladder"), "<svg"), 3);
-    ck_assert_int_eq(count_of(b.page, "<svg"), 5);
-    ck_assert_int_eq(count_of(b.page, "<svg"), count_of(b.page, "</svg>"));
+    ck_assert_int_eq(test_count_of(section(b.page, "ladder"), "<svg"), 3);
+    ck_assert_int_eq(test_count_of(b.page, "<svg"), 5);
+    ck_assert_int_eq(test_count_of(b.page, "<svg"), test_count_of(b.page, "</svg>"));
     ck_assert_ptr_nonnull(strstr(b.page, "<section id=\"ladder-02-stapled\">"));
     /* The header names every lab with its title; the narration-only one is
      * listed but kept out of the table, the chart and the privacy section. */
@@ -271,7 +264,7 @@ START_TEST(test_structure)
     ck_assert_ptr_nonnull(strstr(overview, "<strong>demo</strong>"));
     ck_assert_ptr_nonnull(strstr(overview, "2026-11-25 08:00 → 2026-11-25 22:00 UTC"));
     ck_assert_ptr_null(strstr(section(b.page, "comparison"), "data-lab=\"demo\""));
-    ck_assert_int_eq(count_of(section(b.page, "comparison"), "<tr data-lab="), 2);
+    ck_assert_int_eq(test_count_of(section(b.page, "comparison"), "<tr data-lab="), 2);
     ck_assert_ptr_null(strstr(section(b.page, "requests-chart"), "data-lab=\"demo\""));
     ck_assert_ptr_null(strstr(section(b.page, "privacy"), "<h3>demo</h3>"));
     /* The footer says how to see the same in a terminal. */
@@ -568,13 +561,13 @@ START_TEST(test_bounds)
     build(&lab, &name, 1, &b);
     ck_assert_msg(b.rc == 0, "%s", b.err);
     const char *privacy = section(b.page, "privacy");
-    ck_assert_int_eq(count_of(privacy, "<tr><td>"), SCN_REPORT_PRIVACY_ROWS);
+    ck_assert_int_eq(test_count_of(privacy, "<tr><td>"), SCN_REPORT_PRIVACY_ROWS);
     ck_assert_ptr_nonnull(strstr(privacy, "… and 950 more addresses."));
     ck_assert_ptr_nonnull(strstr(privacy, "2000 answers beyond the first 1000"));
     ck_assert_ptr_nonnull(strstr(privacy, "The CA learned that at least 1000 addresses visit "
                                           "shop.test"));
     const char *ladder = section(b.page, "ladder");
-    ck_assert_int_eq(count_of(ladder, "font-family=\"DejaVu Sans Mono"), SCN_REPORT_MAX_ROWS);
+    ck_assert_int_eq(test_count_of(ladder, "font-family=\"DejaVu Sans Mono"), SCN_REPORT_MAX_ROWS);
     ck_assert_ptr_nonnull(strstr(ladder, "… 8601 more rows: scenario trace --lab "));
     ck_assert_int_le(b.result.bytes, 2 * 1024 * 1024);
     assert_self_contained(b.page);

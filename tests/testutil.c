@@ -283,6 +283,14 @@ bool test_contains(const char *haystack, const char *needle)
     return haystack != NULL && needle != NULL && strstr(haystack, needle) != NULL;
 }
 
+size_t test_count_of(const char *text, const char *needle)
+{
+    size_t count = 0;
+    for (const char *at = strstr(text, needle); at != NULL; at = strstr(at + 1, needle))
+        count++;
+    return count;
+}
+
 int test_processes_mentioning(const char *needle, pid_t *pids, size_t cap, char *first,
                               size_t first_cap)
 {

@@ -59,6 +59,9 @@ void test_control_token(const char *lab, char token[65]);
 /* True when `haystack` contains `needle` (NULL-safe). */
 bool test_contains(const char *haystack, const char *needle);
 
+/* How many times `needle` occurs in `text`, overlapping ones included. */
+size_t test_count_of(const char *text, const char *needle);
+
 /* Sleeps ms milliseconds, through signals. */
 void test_sleep_ms(int ms);
 

@@ -356,15 +356,6 @@ static const struct usage_case {
      "invalid --reason '\\xe2\\x80\\xaeesac'"},
 };
 
-/* Counts the occurrences of `needle` in `text`. */
-static size_t count_of(const char *text, const char *needle)
-{
-    size_t count = 0;
-    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
-        count++;
-    return count;
-}
-
 /* A message is one line with no byte a terminal would act on. */
 static void assert_one_clean_line(const char *text)
 {
@@ -413,7 +404,7 @@ START_TEST(test_bad_usage)
     assert_failed(&run, c->exit_code, c->want_stderr);
     ck_assert_msg(run.out[0] == 0, "stdout should be empty: %s", run.out);
     assert_one_clean_line(run.err);
-    ck_assert_msg(count_of(run.err, "see --help") <= 1, "the hint twice: %s", run.err);
+    ck_assert_msg(test_count_of(run.err, "see --help") <= 1, "the hint twice: %s", run.err);
     test_run_free(&run);
 
     ck_assert_int_eq(db_int(fixture_lab, "SELECT count(*) FROM certificates", NULL, -1), 1);
@@ -1570,7 +1561,7 @@ START_TEST(test_bad_flag_hint_once_everywhere)
         struct test_run run = test_run_bin(CA_RUN_TIMEOUT_MS, programs[k], "--frob", NULL);
         ck_assert_msg(run.exit_code == 2, "%s --frob: exit %d", programs[k], run.exit_code);
         ck_assert_msg(test_contains(run.err, "unknown option '--frob'") &&
-                          count_of(run.err, "(see --help)") == 1,
+                          test_count_of(run.err, "(see --help)") == 1,
                       "%s --frob: %s", programs[k], run.err);
         test_run_free(&run);
     }

@@ -48,14 +48,6 @@ static const char *tail_of(const struct screen *s)
     return s->len > 2000 ? s->text + s->len - 2000 : s->text;
 }
 
-static size_t count_of(const char *text, const char *needle)
-{
-    size_t count = 0;
-    for (const char *at = strstr(text, needle); at != NULL; at = strstr(at + 1, needle))
-        count++;
-    return count;
-}
-
 START_TEST(test_class_waits_on_a_terminal)
 {
     char *lab = test_tmpdir();
@@ -75,15 +67,15 @@ START_TEST(test_class_waits_on_a_terminal)
     bool is_running = true;
     while (is_running && clock_monotonic_ms() < deadline) {
         is_running = read_screen(fd, &s, 100);
-        size_t prompts = count_of(s.text, PROMPT) + count_of(s.text, PAUSE_PROMPT);
+        size_t prompts = test_count_of(s.text, PROMPT) + test_count_of(s.text, PAUSE_PROMPT);
         if (prompts == presented)
             continue;
         presented = prompts;
         /* It waits: the step shown is not run while nobody presses Enter. */
-        size_t steps_before = count_of(s.text, "\n  $ ");
+        size_t steps_before = test_count_of(s.text, "\n  $ ");
         for (int i = 0; i < 5 && is_running; i++)
             is_running = read_screen(fd, &s, 60);
-        ck_assert_msg(count_of(s.text, "\n  $ ") == steps_before,
+        ck_assert_msg(test_count_of(s.text, "\n  $ ") == steps_before,
                       "a step ran before Enter was pressed:\n%s", tail_of(&s));
         ck_assert_int_eq(write(fd, "\r", 1), 1);
     }
@@ -118,7 +110,7 @@ START_TEST(test_class_waits_on_a_terminal)
     /* The lesson's own words introduce its first step, set apart. */
     ck_assert_msg(strstr(s.text, "    A Certificate Authority vouches for shop.test.") != NULL,
                   "%s", tail_of(&s));
-    ck_assert_uint_eq(count_of(s.text, PROMPT), count_of(s.text, "\n  $ "));
+    ck_assert_uint_eq(test_count_of(s.text, PROMPT), test_count_of(s.text, "\n  $ "));
     test_rmtree(lab);
     free(lab);
 }
