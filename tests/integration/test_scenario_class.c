@@ -42,12 +42,6 @@ static bool read_screen(int fd, struct screen *s, int wait_ms)
     return true;
 }
 
-/* The last 2000 bytes: Check's messages are bounded. */
-static const char *tail_of(const struct screen *s)
-{
-    return s->len > 2000 ? s->text + s->len - 2000 : s->text;
-}
-
 START_TEST(test_class_waits_on_a_terminal)
 {
     char *lab = test_tmpdir();
@@ -76,7 +70,7 @@ START_TEST(test_class_waits_on_a_terminal)
         for (int i = 0; i < 5 && is_running; i++)
             is_running = read_screen(fd, &s, 60);
         ck_assert_msg(test_count_of(s.text, "\n  $ ") == steps_before,
-                      "a step ran before Enter was pressed:\n%s", tail_of(&s));
+                      "a step ran before Enter was pressed:\n%s", test_tail_of(s.text));
         ck_assert_int_eq(write(fd, "\r", 1), 1);
     }
     int status = 0;
@@ -87,11 +81,11 @@ START_TEST(test_class_waits_on_a_terminal)
     if (ended == 0) {
         kill(pid, SIGKILL);
         waitpid(pid, &status, 0);
-        ck_abort_msg("scenario run --class did not finish:\n%s", tail_of(&s));
+        ck_abort_msg("scenario run --class did not finish:\n%s", test_tail_of(s.text));
     }
     close(fd);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d:\n%s", status,
-                  tail_of(&s));
+                  test_tail_of(s.text));
     /* Lesson 1 has these steps; each was presented, in order, before it ran. */
     static const char *const steps[] = {"ca init", "start responder", "ca issue shop.test",
                                         "start webserver shop.test --stapling off",
@@ -102,14 +96,14 @@ START_TEST(test_class_waits_on_a_terminal)
         snprintf(shown, sizeof shown, "next: %s   " PROMPT, steps[i]);
         snprintf(ran, sizeof ran, "  $ %s", steps[i]);
         const char *shown_at = strstr(at, shown);
-        ck_assert_msg(shown_at != NULL, "'%s' was not presented:\n%s", shown, tail_of(&s));
+        ck_assert_msg(shown_at != NULL, "'%s' was not presented:\n%s", shown, test_tail_of(s.text));
         ck_assert_msg(strstr(shown_at, ran) != NULL, "'%s' did not run after it:\n%s", ran,
-                      tail_of(&s));
+                      test_tail_of(s.text));
         at = strstr(shown_at, ran);
     }
     /* The lesson's own words introduce its first step, set apart. */
     ck_assert_msg(strstr(s.text, "    A Certificate Authority vouches for shop.test.") != NULL,
-                  "%s", tail_of(&s));
+                  "%s", test_tail_of(s.text));
     ck_assert_uint_eq(test_count_of(s.text, PROMPT), test_count_of(s.text, "\n  $ "));
     test_rmtree(lab);
     free(lab);
