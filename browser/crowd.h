@@ -21,6 +21,9 @@
 #define CROWD_MAX_USERS 10000
 #define CROWD_MAX_CONCURRENCY 256
 #define CROWD_DEFAULT_CONCURRENCY 8
+/* The first users of a crowd visit one at a time (outcome.was_alone), so a
+ * visit's own time can be told from time spent waiting behind others. */
+#define CROWD_ALONE_USERS 3
 
 /* Writes user k's address into out (cap >= 16). Returns 0, or -1 when k is
  * outside 1..CROWD_MAX_ADDRESSES. */
@@ -30,7 +33,9 @@ int crowd_user_address(int user, char *out, size_t cap);
  * visit that completed the sequence; calls never overlap. */
 typedef void (*crowd_report_fn)(void *ctx, const struct visit_outcome *outcome);
 
-/* Runs users 1..users with at most `concurrency` at a time; outcomes[] (one
+/* Runs users 1..users: the first CROWD_ALONE_USERS one at a time (all of
+ * them when concurrency is 1), then the rest with at most `concurrency` at
+ * a time; outcomes[] (one
  * per user, caller-provided) receives every verdict. Returns 0, or -1 with
  * err set when not a single thread could be started. *wall_ms is the
  * elapsed time of the whole run. */

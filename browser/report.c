@@ -25,6 +25,13 @@ void report_summarize(const struct visit_outcome *outcomes, int count, int64_t w
             s->reconnects++;
         if (o->has_staple && o->staple_checker == VISIT_CHECKED_BY_LAB)
             s->staples_by_lab++;
+        if (o->was_alone) {
+            s->alone_users++;
+            s->alone_ms += o->ms;
+        } else {
+            s->crowd_users++;
+            s->crowd_ms += o->ms;
+        }
     }
 }
 
@@ -77,6 +84,13 @@ void report_print_summary(FILE *out, const struct visit_outcome *outcomes, int c
         fprintf(out, "* %d user%s reconnected without asking for a staple after wolfSSL ended "
                      "the first handshake over a staple it could not decode.\n",
                 s->reconnects, s->reconnects == 1 ? "" : "s");
+    if (s->alone_users > 0 && s->crowd_users > 0)
+        fprintf(out, "A visit took %.1f ms on average one at a time (the first %d user%s) and "
+                     "%.1f ms in the crowd (the other %d): the difference is waiting behind "
+                     "other users.\n",
+                (double)s->alone_ms / s->alone_users, s->alone_users,
+                s->alone_users == 1 ? "" : "s", (double)s->crowd_ms / s->crowd_users,
+                s->crowd_users);
     /* Distinct verdicts are few (a dozen reasons at most): a small table. */
     struct group {
         int first; /* index of the first outcome with this verdict and reason */
@@ -109,14 +123,14 @@ void report_print_summary(FILE *out, const struct visit_outcome *outcomes, int c
 json_t *report_outcome_json(const struct visit_outcome *o)
 {
     return json_pack("{s:i, s:s, s:s, s:{s:b, s:b, s:s, s:s}, s:{s:b, s:s}, s:b, s:s, s:s, s:s, "
-                     "s:i, s:I}",
+                     "s:i, s:I, s:b}",
                      "user", o->user, "addr", o->addr, "tls", o->tls_version, "staple", "asked",
                      o->asked_staple, "present", o->has_staple, "status", o->staple_status,
                      "checked_by", visit_checker_name(o->staple_checker), "direct_ocsp",
                      "queried", o->did_query, "status", o->query_status, "reconnected",
                      o->did_reconnect, "verdict", o->is_accepted ? "accept" : "refuse", "reason",
                      o->reason, "explanation", o->explanation, "http_status", o->http_status, "ms",
-                     (json_int_t)o->ms);
+                     (json_int_t)o->ms, "alone", o->was_alone);
 }
 
 json_t *report_json(const struct report_settings *settings, const struct visit_outcome *outcomes,
@@ -126,11 +140,13 @@ json_t *report_json(const struct report_settings *settings, const struct visit_o
     for (int i = 0; i < count && users != NULL; i++)
         json_array_append_new(users, report_outcome_json(&outcomes[i]));
     return json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:i}, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, "
-                     "s:I}}",
+                     "s:I, s:i, s:I, s:i, s:I}}",
                      "url", settings->url, "settings", "staple", settings->staple, "fallback",
                      settings->fallback, "policy", settings->policy, "tls", settings->tls,
                      "concurrency", settings->concurrency, "users", users, "summary", "users",
                      s->users, "accepted", s->accepted, "refused", s->refused, "ocsp_queries",
                      s->ocsp_queries, "staples_checked_by_lab", s->staples_by_lab, "reconnects",
-                     s->reconnects, "wall_ms", (json_int_t)s->wall_ms);
+                     s->reconnects, "wall_ms", (json_int_t)s->wall_ms, "alone_users",
+                     s->alone_users, "alone_ms", (json_int_t)s->alone_ms, "crowd_users",
+                     s->crowd_users, "crowd_ms", (json_int_t)s->crowd_ms);
 }

@@ -19,6 +19,9 @@ struct report_summary {
     int staples_by_lab;     /* staples judged by the lab's verifier (TLS 1.2 and 1.3) */
     int reconnects;
     int64_t wall_ms;
+    /* Visit times: users who visited one at a time, and the crowd after them. */
+    int alone_users, crowd_users;
+    int64_t alone_ms, crowd_ms; /* sums */
 };
 
 /* How the run was set up, echoed in the JSON. */

@@ -517,14 +517,14 @@ static void trace_verdict(const struct visit *v)
 {
     const struct visit_outcome *o = v->out;
     trace_event("browser.verdict",
-                fields(v, json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:b, s:s, s:b, s:I, s:i}",
+                fields(v, json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:b, s:s, s:b, s:I, s:b, s:i}",
                                     "verdict", o->is_accepted ? "accept" : "refuse", "reason",
                                     o->reason, "tls", o->tls_version, "staple", o->has_staple,
                                     "staple_status", o->staple_status, "checked_by",
                                     visit_checker_name(o->staple_checker), "direct_ocsp",
                                     o->did_query, "query_status", o->query_status,
                                     "reconnected", o->did_reconnect, "ms", (json_int_t)o->ms,
-                                    "http_status", o->http_status)),
+                                    "alone", o->was_alone, "http_status", o->http_status)),
                 "User %d %s %s (%s): %s", o->user, o->is_accepted ? "ACCEPTED" : "REFUSED",
                 v->site, o->reason, o->explanation);
 }
@@ -554,13 +554,14 @@ static void fetch_page(struct visit *v)
                 v->config->target->path, v->site, r->http_status, r->response_bytes);
 }
 
-void visit_run(const struct visit_config *config, int user, const char *addr,
+void visit_run(const struct visit_config *config, int user, const char *addr, bool is_alone,
                struct visit_outcome *out)
 {
     struct visit v = {.config = config, .out = out, .site = config->target->name};
 
     memset(out, 0, sizeof *out);
     out->user = user;
+    out->was_alone = is_alone;
     set_text(out->addr, sizeof out->addr, addr);
     set_text(out->tls_version, sizeof out->tls_version, "-");
     out->asked_staple = config->wants_staple;

@@ -84,11 +84,14 @@ struct visit_outcome {
     char explanation[1024];         /* one or two plain-English sentences */
     int http_status;                /* 0 when no page was fetched */
     int64_t ms;                     /* the whole visit, wall clock */
+    bool was_alone;                 /* no other user of the crowd was visiting meanwhile */
 };
 
-/* Runs the visit of user `user` from `addr`. Never fails: every problem
- * becomes a refused outcome with its reason. Thread-safe. */
-void visit_run(const struct visit_config *config, int user, const char *addr,
+/* Runs the visit of user `user` from `addr`; `is_alone` says no other user
+ * visits meanwhile (recorded, so its time can be read as a visit's own).
+ * Never fails: every problem becomes a refused outcome with its reason.
+ * Thread-safe. */
+void visit_run(const struct visit_config *config, int user, const char *addr, bool is_alone,
                struct visit_outcome *outcome);
 
 #endif

@@ -75,6 +75,10 @@ int scn_visit_from_json(const json_t *report, struct scn_visit *out, struct errb
             if (ms > out->ms_worst)
                 out->ms_worst = ms;
         }
+        if (bool_at(u, NULL, "alone")) {
+            out->alone++;
+            out->alone_ms_total += ms > 0 ? ms : 0;
+        }
         note_group(out, is_accepted, string_at(u, "reason"),
                    (int)json_integer_value(json_object_get(u, "user")),
                    string_at(u, "explanation"));

@@ -30,6 +30,8 @@ struct scn_visit {
     int stapled;   /* the server sent a staple */
     int asked;     /* asked the CA's responder directly */
     int64_t ms_total, ms_worst;
+    int alone;             /* users who visited one at a time (the browser's "alone") */
+    int64_t alone_ms_total;
     size_t group_count;
     struct scn_visit_group groups[SCN_MAX_GROUPS];
     int ungrouped; /* users whose reason did not fit in the groups (counted above) */

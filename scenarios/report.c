@@ -143,9 +143,9 @@ static void comparison(struct scn_html *h, struct scn_report_lab *const *labs, s
 {
     static const char *const columns[SCN_TABLE_COLUMNS] = {
         "users", "stapled", "asked the CA", "OCSP requests at the CA", "bytes from the CA",
-        "addresses the CA saw", "mean visit ms", "worst visit ms"};
+        "addresses the CA saw", "visit ms, alone", "visit ms, in crowd"};
     static const char *const keys[SCN_TABLE_COLUMNS] = {
-        "users", "stapled", "asked", "requests", "bytes", "addresses", "mean-ms", "worst-ms"};
+        "users", "stapled", "asked", "requests", "bytes", "addresses", "alone-ms", "crowd-ms"};
     scn_html_raw(h, "<section id=\"comparison\">\n<h2>The comparison</h2>\n"
                     "<p>One row per lab, as the runner's closing table shows it, counted from "
                     "the trace alone: users are the browsers' verdicts, <em>stapled</em> the "
@@ -173,7 +173,15 @@ static void comparison(struct scn_html *h, struct scn_report_lab *const *labs, s
         }
         scn_html_raw(h, "</tr>\n");
     }
-    scn_html_raw(h, "</tbody></table>\n</section>\n");
+    scn_html_raw(h, "</tbody></table>\n<p id=\"latency\">");
+    char words[1024];
+    struct scn_table rows = {0};
+    for (size_t i = 0; i < count && rows.count < SCN_MAX_ROWS; i++)
+        if (labs[i]->has_program_events)
+            rows.rows[rows.count++] = labs[i]->table;
+    scn_table_latency_words(&rows, words, sizeof words);
+    scn_html_text(h, words);
+    scn_html_raw(h, "</p>\n</section>\n");
 }
 
 static void requests_chart(struct scn_html *h, struct scn_report_lab *const *labs, size_t count)

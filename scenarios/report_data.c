@@ -459,6 +459,10 @@ static void on_verdict(struct gather *g, json_t *ev, int64_t at_ms)
         if (ms > row->ms_worst)
             row->ms_worst = ms;
     }
+    if (field_true(ev, "alone")) {
+        row->alone++;
+        row->alone_ms_total += ms > 0 && ms <= INT64_MAX - row->alone_ms_total ? ms : 0;
+    }
     const char *site = field_str(ev, "site");
     for (size_t i = 0; i < lab->revocation_count; i++) {
         struct scn_report_revocation *r = &lab->revocations[i];

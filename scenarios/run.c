@@ -901,16 +901,31 @@ static void print_groups(struct world *w, const struct scn_visit *v)
     }
 }
 
+/* A visit's own time (users one at a time) apart from the crowd's. */
+static void visit_times(struct world *w, const struct scn_visit *v)
+{
+    int crowd = v->users - v->alone;
+    double alone_ms = v->alone > 0 ? (double)v->alone_ms_total / v->alone : 0;
+    double crowd_ms = crowd > 0 ? (double)(v->ms_total - v->alone_ms_total) / crowd : 0;
+    if (v->alone > 0 && crowd > 0)
+        detail(w, SCN_TONE_DIM,
+               "a visit took %.1f ms one at a time (the first %d), %.1f ms in the crowd "
+               "(waiting in line included)", alone_ms, v->alone, crowd_ms);
+    else if (v->alone > 0)
+        detail(w, SCN_TONE_DIM, "a visit took %.1f ms (one at a time)", alone_ms);
+    else if (v->users > 0)
+        detail(w, SCN_TONE_DIM, "a visit took %.1f ms on average", (double)v->ms_total / v->users);
+}
+
 static void do_visit(struct world *w, const struct scn_step *s)
 {
     struct scn_visit v;
     if (run_visit(w, s, &v) != 0)
         return;
     detail(w, v.refused == 0 ? SCN_TONE_GOOD : SCN_TONE_PLAIN,
-           "%d user%s: %d accepted, %d refused; %d got a staple, %d asked the CA themselves; "
-           "%.1f ms per visit on average, %lld ms at worst",
-           v.users, v.users == 1 ? "" : "s", v.accepted, v.refused, v.stapled, v.asked,
-           v.users > 0 ? (double)v.ms_total / v.users : 0.0, (long long)v.ms_worst);
+           "%d user%s: %d accepted, %d refused; %d got a staple, %d asked the CA themselves",
+           v.users, v.users == 1 ? "" : "s", v.accepted, v.refused, v.stapled, v.asked);
+    visit_times(w, &v);
     print_groups(w, &v);
     trace_event("scenario.visit",
                 json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:i}", "line", s->line, "site", s->site,

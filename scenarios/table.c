@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "ui.h"
+
 #define BOLD "\033[1m"
 #define RESET "\033[0m"
 
@@ -26,6 +28,27 @@ void scn_table_note_visit(struct scn_table_row *row, const struct scn_visit *vis
     row->ms_total += visit->ms_total;
     if (visit->ms_worst > row->ms_worst)
         row->ms_worst = visit->ms_worst;
+    row->alone += visit->alone;
+    row->alone_ms_total += visit->alone_ms_total;
+}
+
+/* Mean visit ms of the users who came one at a time, and of the others;
+ * false when the row has none of them. */
+static bool alone_mean(const struct scn_table_row *row, double *ms)
+{
+    if (row->alone <= 0)
+        return false;
+    *ms = (double)row->alone_ms_total / (double)row->alone;
+    return true;
+}
+
+static bool crowd_mean(const struct scn_table_row *row, double *ms)
+{
+    int64_t crowd = row->users - row->alone;
+    if (crowd <= 0)
+        return false;
+    *ms = (double)(row->ms_total - row->alone_ms_total) / (double)crowd;
+    return true;
 }
 
 /* 15940 -> "15,940": numbers a class reads from the back of the room. */
@@ -54,14 +77,57 @@ void scn_table_cells(const struct scn_table_row *row, struct scn_table_cells *ou
     grouped(row->ca.requests, out->text[3], sizeof out->text[3]);
     grouped(row->ca.bytes, out->text[4], sizeof out->text[4]);
     grouped(row->ca.addresses, out->text[5], sizeof out->text[5]);
-    if (row->users > 0) {
-        snprintf(out->text[6], sizeof out->text[6], "%.1f",
-                 (double)row->ms_total / (double)row->users);
-        grouped(row->ms_worst, out->text[7], sizeof out->text[7]);
-    } else {
+    double ms;
+    if (alone_mean(row, &ms))
+        snprintf(out->text[6], sizeof out->text[6], "%.1f", ms);
+    else
         snprintf(out->text[6], sizeof out->text[6], "-");
+    if (crowd_mean(row, &ms))
+        snprintf(out->text[7], sizeof out->text[7], "%.1f", ms);
+    else
         snprintf(out->text[7], sizeof out->text[7], "-");
+}
+
+/* The first row whose users all got a staple (with) or none did and some
+ * asked the CA (without), measured one at a time. */
+static const struct scn_table_row *first_row(const struct scn_table *t, bool is_stapled)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        const struct scn_table_row *row = &t->rows[i];
+        if (row->users <= 0 || row->alone <= 0)
+            continue;
+        if (is_stapled ? row->stapled == row->users : row->stapled == 0 && row->asked > 0)
+            return row;
     }
+    return NULL;
+}
+
+void scn_table_latency_words(const struct scn_table *t, char *out, size_t cap)
+{
+    static const char meaning[] =
+        "Visit times: 'alone' is the mean of each visit's first users, who came one at a "
+        "time; 'in crowd' is the others, several at once.";
+    const struct scn_table_row *without = first_row(t, false), *with = first_row(t, true);
+    double a_without, a_with, c_without, c_with;
+    if (without == NULL || with == NULL || !alone_mean(without, &a_without) ||
+        !alone_mean(with, &a_with)) {
+        snprintf(out, cap, "%s The difference between the two is time spent waiting behind "
+                           "other users, not OCSP.", meaning);
+        return;
+    }
+    char saved[160], crowd[256] = "";
+    if (a_without - a_with >= 0.05)
+        snprintf(saved, sizeof saved, "stapling spared each visitor its own trip to the CA: "
+                                      "%.1f ms", a_without - a_with);
+    else
+        snprintf(saved, sizeof saved, "stapling made no measurable difference to one visitor");
+    if (crowd_mean(without, &c_without) && crowd_mean(with, &c_with))
+        snprintf(crowd, sizeof crowd, " In the crowd the same visits took %.1f and %.1f ms: "
+                                      "most of that is waiting in line behind other users, "
+                                      "not OCSP.", c_without, c_with);
+    snprintf(out, cap, "%s One at a time, a visit took %.1f ms without stapling (%s) and %.1f ms "
+                       "with it (%s): %s.%s", meaning, a_without, without->label, a_with,
+             with->label, saved, crowd);
 }
 
 void scn_table_print(FILE *out, const struct scn_table *t, bool use_color)
@@ -75,7 +141,7 @@ void scn_table_print(FILE *out, const struct scn_table *t, bool use_color)
     }
     int w = (int)label_width;
     fprintf(out, "%s  %-*s  %6s  %7s  %7s  | %9s  %9s  %9s  | %8s  %8s%s\n", b, w, "", "users",
-            "stapled", "asked", "OCSP req.", "bytes", "addresses", "mean", "worst", r);
+            "stapled", "asked", "OCSP req.", "bytes", "addresses", "alone", "in crowd", r);
     fprintf(out, "%s  %-*s  %6s  %7s  %7s  | %9s  %9s  %9s  | %8s  %8s%s\n", b, w, "scenario",
             "", "", "the CA", "at the CA", "from CA", "CA saw", "visit ms", "visit ms", r);
     for (size_t i = 0; i < t->count; i++) {
@@ -87,5 +153,16 @@ void scn_table_print(FILE *out, const struct scn_table *t, bool use_color)
         fprintf(out, "  %-*s  %6s  %7s  %7s  | %9s  %9s  %9s  | %8s  %8s\n", w, row->label,
                 c.text[0], c.text[1], c.text[2], c.text[3], c.text[4], c.text[5], c.text[6],
                 c.text[7]);
+    }
+    /* The words under the table, wrapped for a terminal. */
+    char words[1024];
+    scn_table_latency_words(t, words, sizeof words);
+    fputc('\n', out);
+    for (const char *s = words; *s != 0;) {
+        size_t take = scn_ui_line_bytes(s, 100);
+        fprintf(out, "  %.*s\n", (int)take, s);
+        s += take;
+        while (*s == ' ' || *s == '\n')
+            s++;
     }
 }

@@ -18,7 +18,8 @@
 struct scn_table_row {
     char label[SCN_MAX_NAME];   /* the scenario's file name without ".lab" */
     int64_t users, stapled, asked;
-    int64_t ms_total, ms_worst;
+    int64_t ms_total, ms_worst;  /* every user's visit */
+    int64_t alone, alone_ms_total; /* users who visited one at a time */
     struct scn_ca_totals ca;    /* from the lab's trace */
 };
 
@@ -33,7 +34,8 @@ struct scn_table_row *scn_table_add(struct scn_table *t, const char *label);
 void scn_table_note_visit(struct scn_table_row *row, const struct scn_visit *visit);
 /* A row's numbers as the table prints them ("15,940", "42.3", "-"), in the
  * order users, stapled, asked the CA, OCSP requests at the CA, bytes from the
- * CA, addresses the CA saw, mean and worst visit ms: the HTML report shows
+ * CA, addresses the CA saw, mean visit ms of the users who came one at a
+ * time ("alone") and of the others ("in the crowd"): the HTML report shows
  * the same cells. */
 #define SCN_TABLE_COLUMNS 8
 struct scn_table_cells {
@@ -41,7 +43,13 @@ struct scn_table_cells {
 };
 void scn_table_cells(const struct scn_table_row *row, struct scn_table_cells *out);
 
-/* Prints the table; `use_color` for the header on a terminal. */
+/* What the two visit-time columns mean, in one or two sentences: with a
+ * row without stapling and one with it, what stapling saved one visitor at
+ * a time and what waiting in the crowd added. */
+void scn_table_latency_words(const struct scn_table *t, char *out, size_t cap);
+
+/* Prints the table and its latency words; `use_color` for the header on a
+ * terminal. */
 void scn_table_print(FILE *out, const struct scn_table *t, bool use_color);
 
 #endif

@@ -30,7 +30,7 @@ static json_t *load_json(const char *text)
 /* Three users as `browser visit --json` reports them. */
 static const char report_text[] =
     "{\"url\": \"https://shop.test:1/\", \"users\": ["
-    " {\"user\": 1, \"verdict\": \"accept\", \"reason\": \"good\", \"ms\": 10,"
+    " {\"user\": 1, \"verdict\": \"accept\", \"reason\": \"good\", \"ms\": 10, \"alone\": true,"
     "  \"staple\": {\"asked\": true, \"present\": true}, \"direct_ocsp\": {\"queried\": false},"
     "  \"explanation\": \"stapled good\"},"
     " {\"user\": 2, \"verdict\": \"accept\", \"reason\": \"good\", \"ms\": 30,"
@@ -53,6 +53,8 @@ START_TEST(test_visit_summary)
     ck_assert_int_eq(v.asked, 1);
     ck_assert_int_eq(v.ms_total, 60);
     ck_assert_int_eq(v.ms_worst, 30);
+    ck_assert_int_eq(v.alone, 1);
+    ck_assert_int_eq(v.alone_ms_total, 10);
     ck_assert_uint_eq(v.group_count, 2);
     ck_assert_str_eq(v.groups[0].reason, "good");
     ck_assert_int_eq(v.groups[0].count, 2);
@@ -367,17 +369,34 @@ START_TEST(test_table)
     struct scn_table_row *empty = scn_table_add(t, "playlist");
     struct scn_table_row *row = scn_table_add(t, "01-without-stapling");
     ck_assert_ptr_nonnull(empty);
-    struct scn_visit v = {.users = 20, .stapled = 0, .asked = 20, .ms_total = 620, .ms_worst = 44};
+    /* Three users alone (36 ms in all), seventeen in the crowd (584 ms). */
+    struct scn_visit v = {.users = 20, .stapled = 0, .asked = 20, .ms_total = 620, .ms_worst = 44,
+                          .alone = 3, .alone_ms_total = 36};
     scn_table_note_visit(row, &v);
     scn_table_note_visit(NULL, &v); /* a full table: nothing happens */
     row->ca.requests = 20;
     row->ca.bytes = 15940;
     row->ca.addresses = 20;
+    /* With stapling: 3 alone (15 ms), 17 in the crowd (255 ms). */
+    struct scn_visit stapled = {.users = 20, .stapled = 20, .ms_total = 270, .alone = 3,
+                                .alone_ms_total = 15};
+    scn_table_note_visit(scn_table_add(t, "02-with-stapling"), &stapled);
     scn_table_print(f, t, false);
     fclose(f);
     ck_assert_msg(strstr(out, "01-without-stapling") != NULL, "%s", out);
     ck_assert_msg(strstr(out, "15,940") != NULL, "%s", out);
-    ck_assert_msg(strstr(out, "31.0") != NULL, "%s", out); /* 620 ms / 20 users */
+    ck_assert_msg(strstr(out, "12.0") != NULL, "%s", out); /* 36 ms / 3 alone */
+    ck_assert_msg(strstr(out, "34.4") != NULL, "%s", out); /* 584 ms / 17 in the crowd */
+    /* The words under the table: what stapling saved one visitor, and that
+     * the crowd's extra time is queueing (words wrap: compare unwrapped). */
+    char words[1024];
+    scn_table_latency_words(t, words, sizeof words);
+    ck_assert_msg(strstr(words, "took 12.0 ms without stapling (01-without-stapling) and 5.0 ms "
+                                "with it (02-with-stapling)") != NULL, "%s", words);
+    ck_assert_msg(strstr(words, "its own trip to the CA: 7.0 ms") != NULL, "%s", words);
+    ck_assert_msg(strstr(words, "In the crowd the same visits took 34.4 and 15.0 ms") != NULL,
+                  "%s", words);
+    ck_assert_msg(strstr(out, "Visit times:") != NULL, "%s", out); /* printed under it */
     ck_assert_msg(strstr(out, "playlist") == NULL, "%s", out);
     ck_assert_msg(strchr(out, '\033') == NULL, "colour without a terminal:\n%s", out);
     free(out);

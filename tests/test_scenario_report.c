@@ -59,7 +59,7 @@ static const char stapled_trace[] =
                        "\"msg\":\"m\",\"peer\":\"127.0.1.1\",\"stapled\":true")
     EV("10:00:01.030", "\"actor\":\"browser\",\"pid\":5,\"event\":\"browser.verdict\","
                        "\"msg\":\"m\",\"user\":1,\"site\":\"shop.test\",\"verdict\":\"accept\","
-                       "\"reason\":\"good\",\"staple\":true,\"ms\":20")
+                       "\"reason\":\"good\",\"staple\":true,\"ms\":20,\"alone\":true")
     EV("10:00:01.040", "\"actor\":\"browser\",\"pid\":5,\"event\":\"browser.verdict\","
                        "\"msg\":\"m\",\"user\":2,\"site\":\"shop.test\",\"verdict\":\"accept\","
                        "\"reason\":\"good\",\"staple\":true,\"ms\":40")
@@ -97,7 +97,7 @@ static const char direct_trace[] =
                        "\"client\":\"127.0.1.1\",\"status\":\"good\",\"bytes\":800")
     EV("09:00:01.020", "\"actor\":\"browser\",\"pid\":5,\"event\":\"browser.verdict\","
                        "\"msg\":\"m\",\"user\":1,\"site\":\"shop.test\",\"verdict\":\"accept\","
-                       "\"reason\":\"good\",\"staple\":false,\"ms\":50")
+                       "\"reason\":\"good\",\"staple\":false,\"ms\":50,\"alone\":true")
     EV("09:00:02.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.end\","
                        "\"msg\":\"m\"");
 
@@ -283,18 +283,18 @@ START_TEST(test_table_numbers)
     three_labs(&b);
     const char *table = section(b.page, "comparison");
     /* Stapled: five verdicts (three with a staple), one user asked, two
-     * answers (700 + 800 bytes) to two addresses; visits 20, 40, 60, 10, 30 ms.
-     * Direct: one user, who asked, one answer. */
+     * answers (700 + 800 bytes) to two addresses; visits 20 (alone), 40, 60,
+     * 10, 30 ms. Direct: one user, alone, who asked, one answer. */
     static const struct {
         const char *lab, *col, *want;
     } cells[] = {
         {"02-stapled", "users", "5"},     {"02-stapled", "stapled", "3"},
         {"02-stapled", "asked", "1"},     {"02-stapled", "requests", "2"},
         {"02-stapled", "bytes", "1500"},  {"02-stapled", "addresses", "2"},
-        {"02-stapled", "mean-ms", "32.0"}, {"02-stapled", "worst-ms", "60"},
+        {"02-stapled", "alone-ms", "20.0"}, {"02-stapled", "crowd-ms", "35.0"},
         {"01-direct", "users", "1"},      {"01-direct", "stapled", "0"},
         {"01-direct", "asked", "1"},      {"01-direct", "requests", "1"},
-        {"01-direct", "mean-ms", "50.0"},
+        {"01-direct", "alone-ms", "50.0"}, {"01-direct", "crowd-ms", "-"},
     };
     for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++)
         ck_assert_msg(strcmp(report_page_cell(table, cells[i].lab, cells[i].col),
@@ -490,9 +490,9 @@ START_TEST(test_huge_numbers)
     build(&lab, &name, 1, &b);
     ck_assert_msg(b.rc == 0, "%s", b.err);
     ck_assert_str_eq(report_page_cell(b.page, "huge", "users"), "2");
-    ck_assert_str_eq(report_page_cell(b.page, "huge", "mean-ms"), "4611686018427387904.0");
-    /* Whole, with every separator, and the CA's bytes saturate too. */
-    ck_assert_str_eq(report_page_cell(b.page, "huge", "worst-ms"), "9223372036854775807");
+    ck_assert_str_eq(report_page_cell(b.page, "huge", "crowd-ms"), "4611686018427387904.0");
+    ck_assert_str_eq(report_page_cell(b.page, "huge", "alone-ms"), "-");
+    /* Whole, with every separator: the CA's bytes saturate too. */
     ck_assert_str_eq(report_page_cell(b.page, "huge", "bytes"), "9223372036854775807");
     ck_assert_ptr_nonnull(strstr(b.page, "data-col=\"bytes\">9,223,372,036,854,775,807</td>"));
     built_free(&b);

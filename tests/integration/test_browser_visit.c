@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../browser/crowd.h"
 #include "clock.h"
 #include "der.h"
 #include "fileio.h"
@@ -370,6 +371,14 @@ START_TEST(test_stapled_site)
     assert_all_users(&v, 5, &by_lab13, "stapled, TLS 1.3");
     ck_assert_int_eq(int_at(json_object_get(v.report, "summary"), NULL, "staples_checked_by_lab"),
                      5);
+    /* The first users come one at a time (their times are a visit's own),
+     * the rest as a crowd; the summary keeps the two apart. */
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_msg(bool_at(user_at(&v, i), NULL, "alone") == (i < CROWD_ALONE_USERS),
+                      "user %zu alone: %d", i + 1, bool_at(user_at(&v, i), NULL, "alone"));
+    json_t *summary = json_object_get(v.report, "summary");
+    ck_assert_int_eq(int_at(summary, NULL, "alone_users"), CROWD_ALONE_USERS);
+    ck_assert_int_eq(int_at(summary, NULL, "crowd_users"), 5 - CROWD_ALONE_USERS);
     visit_free(&v);
 
     /* No --tls: wolfSSL and our server agree on TLS 1.3. */
@@ -392,6 +401,13 @@ START_TEST(test_stapled_site)
     ck_assert_uint_eq(trace_count(&w, "browser", "ocsp.request.sent", NULL, NULL), 0);
     /* The web server saw each user's own address. */
     ck_assert_uint_eq(trace_count(&w, "webserver", "tls.handshake.done", "peer", "127.0.1.5"), 2);
+
+    /* One at a time throughout: every user is alone. */
+    browse(&v, &w, port, "--users", "5", "--concurrency", "1", NULL);
+    for (size_t i = 0; i < 5; i++)
+        ck_assert(bool_at(user_at(&v, i), NULL, "alone"));
+    ck_assert_int_eq(int_at(json_object_get(v.report, "summary"), NULL, "crowd_users"), 0);
+    visit_free(&v);
     world_free(&w);
 }
 END_TEST
@@ -424,6 +440,9 @@ START_TEST(test_text_report_in_order)
     ck_assert_msg(test_contains(run.out, "40 users: 40 accepted, 0 refused. OCSP queries made by "
                                          "browsers: 0.") &&
                       !test_contains(run.out, "\033["),
+                  "%s", tail(run.out));
+    ck_assert_msg(test_contains(run.out, "one at a time (the first 3 users) and") &&
+                      test_contains(run.out, "in the crowd (the other 37)"),
                   "%s", tail(run.out));
     test_run_free(&run);
     world_free(&w);

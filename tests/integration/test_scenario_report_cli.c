@@ -71,7 +71,7 @@ static char *read_page(const char *path)
 }
 
 /* The runner's table line of `lab`: "  LAB  users stapled asked | req bytes
- * addresses | mean worst", its eight numbers (commas dropped) into cells. */
+ * addresses | alone crowd", its eight numbers (commas dropped) into cells. */
 static int runner_cells(const char *out, const char *lab, char cells[8][32])
 {
     char start[128];
@@ -102,7 +102,7 @@ static void assert_same_numbers(const char *page, const char *out)
 {
     static const char *const labs[] = {"01-without-stapling", "02-with-stapling", "04-revocation"};
     static const char *const cols[8] = {"users", "stapled", "asked", "requests",
-                                        "bytes", "addresses", "mean-ms", "worst-ms"};
+                                        "bytes", "addresses", "alone-ms", "crowd-ms"};
     for (size_t i = 0; i < sizeof labs / sizeof labs[0]; i++) {
         char cells[8][32];
         ck_assert_msg(runner_cells(out, labs[i], cells) == 0,
