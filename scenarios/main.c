@@ -35,7 +35,7 @@ static const char usage_text[] =
     "       scenario clock [--lab DIR] [advance DURATION | reset]\n"
     "       scenario trace [--lab DIR] [--actor A] [--event GLOB] [--user N]\n"
     "                      [--since T] [--until T] [--json] [--follow]\n"
-    "       scenario report [--lab DIR] [-o FILE]\n"
+    "       scenario report [--lab DIR] [-o FILE] [--present]\n"
     "\n"
     "run: plays each scenario file (scenarios/README.md) against the lab's real programs\n"
     "(ca, responder, webserver, browser, found next to this program), each in a fresh lab\n"
@@ -73,6 +73,8 @@ static const char usage_text[] =
     "table, the requests at the CA as a chart, each staple's life and the revocation\n"
     "window, what the CA learned about the visitors, and the ladders.\n"
     "  -o FILE, --output FILE  where to write it (default LAB/report.html)\n"
+    "  --present     open it in present mode: a section a screen, larger words, for a\n"
+    "                projector (the page's own switch, top right, turns it on and off)\n"
     "\n"
     "Colour on a terminal only, never with NO_COLOR. Exit status: 0 every expectation\n"
     "held, 1 one failed or a program died, 2 usage, syntax or environment error,\n"
@@ -85,6 +87,7 @@ struct flags {
     const char *actor, *event, *user, *since, *until; /* trace */
     bool json, follow;
     bool report;                       /* run --report */
+    bool present;                      /* report --present */
     const char *output, *output_long; /* report -o FILE, --output FILE */
 };
 
@@ -394,9 +397,9 @@ static int64_t real_now_ms(void)
 }
 
 static int write_report(const char *const *dirs, const char *const *names, size_t count,
-                        const char *source, const char *output, bool is_quiet)
+                        const char *source, const char *output, bool is_quiet, bool is_present)
 {
-    struct scn_report_input in = {dirs, names, count, source, real_now_ms()};
+    struct scn_report_input in = {dirs, names, count, source, real_now_ms(), is_present};
     struct scn_report_result res;
     struct errbuf err = {{0}};
     if (scn_report_write(&in, output, stderr, &res, &err) != 0) {
@@ -477,7 +480,7 @@ static int run_report(const struct flags *f, const struct cli_args *args)
         }
     }
     rc = write_report((const char *const *)dirs, names, labs.count, shown_path(labs.base), output,
-                      false);
+                      false, f->present);
 out:
     for (size_t i = 0; i < labs.count; i++)
         free(dirs[i]);
@@ -514,7 +517,7 @@ static int report_run(const struct flags *f, const struct scn_runner *r, const c
         cli_error("scenario", "no report: no lab of this run has a trace");
         return SCN_EXIT_USAGE;
     }
-    return write_report(dirs, names, count, r->opt.run_dir, output, f->quiet);
+    return write_report(dirs, names, count, r->opt.run_dir, output, f->quiet, false);
 }
 
 static int make_run_dir(const struct flags *f, char *out, size_t cap, struct errbuf *err)
@@ -688,7 +691,7 @@ int main(int argc, char **argv)
         {"--json", false, NULL, &f.json},       {"--follow", false, NULL, &f.follow},
         {"--capture", true, &f.capture, NULL},
         {"--report", false, NULL, &f.report},   {"-o", true, &f.output, NULL},
-        {"--output", true, &f.output_long, NULL},
+        {"--output", true, &f.output_long, NULL}, {"--present", false, NULL, &f.present},
     };
     struct cli_args args;
     char bin_dir[LAB_PATH_MAX], dir[LAB_PATH_MAX], prefix[16];

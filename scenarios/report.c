@@ -15,29 +15,44 @@
 #include "table.h"
 
 /* Inline only: the page is projected offline. Colours chosen to survive a
- * projector (dark text, saturated fills). */
+ * projector (dark text, saturated fills); no text under 16 px at 1280 px
+ * wide (the drawings are never scaled down there: report_svg.h). */
 static const char page_style[] =
     "body{font-family:\"DejaVu Sans\",sans-serif;color:#212121;background:#ffffff;"
-    "width:1200px;margin:0 auto;padding:12px 20px;font-size:15px;line-height:1.45}\n"
-    "h1{font-size:28px;margin:8px 0 4px}\n"
-    "h2{font-size:22px;margin:32px 0 8px;border-bottom:2px solid #cfd8dc;padding-bottom:4px}\n"
-    "h3{font-size:17px;margin:20px 0 6px}\n"
+    "width:1200px;margin:0 auto;padding:12px 20px;font-size:18px;line-height:1.45}\n"
+    "h1{font-size:32px;margin:8px 0 4px}\n"
+    "h2{font-size:26px;margin:32px 0 8px;border-bottom:2px solid #cfd8dc;padding-bottom:4px}\n"
+    "h3{font-size:21px;margin:20px 0 6px}\n"
+    "p,li{text-wrap:pretty}\n"
     "table{border-collapse:collapse;margin:8px 0}\n"
     "th,td{border:1px solid #cfd8dc;padding:4px 10px;text-align:left}\n"
-    "thead th{background:#eceff1;font-size:13px;vertical-align:bottom}\n"
+    "thead th{background:#eceff1;font-size:16px;vertical-align:bottom}\n"
     "td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
     "tbody th{white-space:nowrap}\n"
-    "code{font-family:\"DejaVu Sans Mono\",monospace;font-size:13px;background:#f5f5f5;"
+    "code{font-family:\"DejaVu Sans Mono\",monospace;font-size:16px;background:#f5f5f5;"
     "padding:1px 4px}\n"
     ".dim{color:#616161}\n"
     ".warn{background:#fff3e0;border-left:4px solid #ef6c00;padding:6px 10px}\n"
     ".window{color:#b71c1c;font-weight:bold}\n"
     ".note,.more{color:#616161;font-style:italic}\n"
-    ".sw{display:inline-block;width:12px;height:12px;margin:0 4px 0 14px;"
+    ".legend{white-space:nowrap}\n"
+    ".sw{display:inline-block;width:16px;height:16px;margin:0 4px 0 14px;"
     "vertical-align:middle}\n"
     "svg{display:block;margin:6px 0;max-width:100%;height:auto}\n"
+    /* Present mode, a checkbox and its label (no script): one section per
+     * screen, larger words, Page Down moves on a screen at a time. */
+    "#present{position:fixed;top:12px;right:14px;width:20px;height:20px;margin:0}\n"
+    ".present-switch{position:fixed;top:8px;right:40px;font-size:16px;background:#eceff1;"
+    "padding:4px 10px;border-radius:4px;cursor:pointer}\n"
+    "html:has(#present:checked){scroll-snap-type:y proximity}\n"
+    "#present:checked~main{font-size:22px}\n"
+    "#present:checked~main>section,#present:checked~main .timeline,"
+    "#present:checked~main #ladder>section{min-height:100vh;box-sizing:border-box;"
+    "scroll-snap-align:start;padding-top:12px}\n"
     "@media print{body{width:auto;padding:0}h2,h3{break-after:avoid}"
-    "#requests-chart svg,#staple-timeline svg{break-inside:avoid}}\n";
+    "#requests-chart svg,#staple-timeline svg{break-inside:avoid}"
+    "#present,.present-switch{display:none}"
+    "#present:checked~main>section{break-before:page}}\n";
 
 /* PREFIX-NAME as an element id (or a link to one): of the lab's name,
  * letters, digits, '.', '_' and '-' are kept, anything else becomes '-'. */
@@ -114,7 +129,11 @@ static void overview(struct scn_html *h, const struct scn_report_input *in,
                        lab->has_program_events ? "" : "; narration only, not in the table");
         scn_html_raw(h, "</span></li>\n");
     }
-    scn_html_raw(h, "</ul>\n");
+    scn_html_raw(h, "</ul>\n<p class=\"toc\">On this page: <a href=\"#comparison\">the "
+                    "comparison</a> · <a href=\"#requests-chart\">visits and requests at the "
+                    "CA</a> · <a href=\"#staple-timeline\">the staple's life</a> · <a "
+                    "href=\"#privacy\">what the CA learned</a> · <a href=\"#ladder\">who sent "
+                    "what to whom</a></p>\n");
     if (res->skipped > 0) {
         scn_html_rawf(h,
                       "<p class=\"warn\">%ld malformed, truncated or overlong trace line%s "
@@ -197,7 +216,11 @@ static void requests_chart(struct scn_html *h, struct scn_report_lab *const *lab
 
 static void legend_swatch(struct scn_html *h, const char *colour, const char *words)
 {
-    scn_html_rawf(h, "<span class=\"sw\" style=\"background:%s\"></span>%s", colour, words);
+    /* A swatch never parts from its words at a line's end. */
+    scn_html_rawf(h,
+                  "<span class=\"legend\"><span class=\"sw\" style=\"background:%s\"></span>%s"
+                  "</span> ",
+                  colour, words);
 }
 
 static void staple_timelines(struct scn_html *h, struct scn_report_lab *const *labs,
@@ -205,13 +228,14 @@ static void staple_timelines(struct scn_html *h, struct scn_report_lab *const *l
 {
     size_t drawn = 0;
     scn_html_raw(h, "<section id=\"staple-timeline\">\n<h2>The staple's life</h2>\n"
-                    "<p>On the simulated clock, from the scenario's start to its end: each "
-                    "staple the web server fetched, valid until its nextUpdate (the thick tick "
-                    "is the refresh at half-life), the responder up or down, the users' "
+                    "<p>On the simulated clock, from the scenario's start to its end, or on to "
+                    "the nextUpdate of a staple still in use when it ended (a day drawn as a "
+                    "day): each staple the web server fetched, valid until its nextUpdate (the "
+                    "thick tick is the refresh at half-life), the responder up or down, the users' "
                     "verdicts, and the CA's revocations with the <strong>revocation "
                     "window</strong> shaded: how long stapled visitors could still be told "
                     "'good'.</p>\n<p class=\"dim\">");
-    legend_swatch(h, "#00897b", "a good staple");
+    legend_swatch(h, "#00897b", "a good staple (faint: still valid, no longer stapled)");
     legend_swatch(h, "#ef6c00", "a fetch or request that failed (×)");
     legend_swatch(h, "#6d4c41", "staple expired (◆)");
     legend_swatch(h, "#b71c1c", "revoked / learned of it (■)");
@@ -263,8 +287,8 @@ static void ladders(struct scn_html *h, struct scn_report_lab *const *labs, size
                   "<section id=\"ladder\">\n<h2>Who sent what to whom</h2>\n<p>Each lab's "
                   "trace as a ladder diagram, as <code>scenario trace</code> draws it: one "
                   "lane per party, arrows for messages, boxes for conclusions, the story "
-                  "between the rows. Identical rows of one step are collapsed (×N); at most "
-                  "%d rows per lab.</p>\n",
+                  "between the rows. Each user's visit is told in order, and alike visits "
+                  "are drawn once (×N); at most %d rows per lab.</p>\n",
                   SCN_REPORT_MAX_ROWS);
     for (size_t i = 0; i < count; i++) {
         const struct scn_report_lab *lab = labs[i];
@@ -336,6 +360,11 @@ int scn_report_build(const struct scn_report_input *in, FILE *errs, struct scn_h
                        "<title>OCSP Stapling Lab — report</title>\n<style>\n");
     scn_html_raw(page, page_style);
     scn_html_raw(page, "</style>\n</head>\n<body>\n");
+    scn_html_rawf(page,
+                  "<input type=\"checkbox\" id=\"present\"%s>"
+                  "<label class=\"present-switch\" for=\"present\">present: a section a "
+                  "screen</label>\n<main>\n",
+                  in->is_present ? " checked" : "");
     overview(page, in, labs, count, result);
     comparison(page, labs, count);
     requests_chart(page, labs, count);
@@ -343,7 +372,7 @@ int scn_report_build(const struct scn_report_input *in, FILE *errs, struct scn_h
     privacy(page, labs, count);
     ladders(page, labs, count);
     footer(page, in, labs, count);
-    scn_html_raw(page, "</body>\n</html>\n");
+    scn_html_raw(page, "</main>\n</body>\n</html>\n");
     if (page->is_too_large) {
         errbuf_set(err, "the report would be larger than %u MB", SCN_REPORT_MAX_BYTES >> 20);
         goto out;

@@ -8,6 +8,7 @@
 #ifndef OCSPLAB_SCENARIOS_REPORT_H
 #define OCSPLAB_SCENARIOS_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ struct scn_report_input {
     size_t count;             /* at most SCN_REPORT_MAX_LABS are read */
     const char *source;       /* the lab or run folder asked for, shown on the page */
     int64_t generated_ms;     /* when the report is made (real time) */
+    bool is_present;          /* open in present mode (the page's toggle, checked) */
 };
 
 struct scn_report_result {

@@ -12,9 +12,10 @@
 #define CHART_PLOT_HEIGHT 250
 #define CHART_LEFT 60     /* a panel's axis labels */
 #define CHART_GAP 60      /* between the two panels */
-#define CHART_TOP 90      /* the legend and the panel titles */
-#define CHART_BOTTOM 40         /* the labs' names */
-#define CHART_BOTTOM_TILTED 130 /* the same, tilted under narrow bars */
+#define CHART_TOP 100     /* the legend and the panel titles */
+#define CHART_BOTTOM 44         /* the labs' names */
+#define CHART_BOTTOM_TILTED 160 /* the same, tilted under narrow bars */
+#define CHART_NAME_CHARS 24     /* a lab's name under its bar, at most */
 #define CHART_OTHER "#9e9e9e"      /* requests from anyone else (openssl, curl) */
 #define CHART_NO_STAPLE "#bdbdbd"  /* visits that got no staple */
 #define CHART_MAX_TICKS 6
@@ -35,11 +36,13 @@ static int64_t tick_step(int64_t top)
     }
 }
 
-static void legend_item(struct scn_html *h, double x, const char *fill, const char *words)
+/* A swatch and its words at x; returns where the next item goes. */
+static double legend_item(struct scn_html *h, double x, const char *fill, const char *words)
 {
-    scn_html_rawf(h, "<rect x=\"%.1f\" y=\"14\" width=\"16\" height=\"16\" fill=\"%s\"/>\n", x,
+    scn_html_rawf(h, "<rect x=\"%.1f\" y=\"14\" width=\"18\" height=\"18\" fill=\"%s\"/>\n", x,
                   fill);
-    scn_svg_text(h, x + 22, 27, "font-size=\"13\"", words);
+    scn_svg_text(h, x + 24, 29, SCN_SVG_TEXT, words);
+    return x + 24 + SCN_SVG_CHAR_PX * (double)strlen(words) + 28;
 }
 
 /* One part of a stacked bar, with its value inside when it fits. */
@@ -56,10 +59,10 @@ static void segment(struct scn_html *h, double x, double width, double y, double
     snprintf(text, sizeof text, "%lld %s", (long long)value, words);
     scn_svg_title(h, text);
     scn_html_raw(h, "</rect>\n");
-    if (height >= 18) {
+    if (height >= 22) {
         snprintf(text, sizeof text, "%lld", (long long)value);
-        scn_svg_text(h, x + width / 2, y + height / 2 + 5,
-                     "text-anchor=\"middle\" font-size=\"13\" fill=\"#ffffff\"", text);
+        scn_svg_text(h, x + width / 2, y + height / 2 + 6,
+                     "text-anchor=\"middle\" " SCN_SVG_TEXT " fill=\"#ffffff\"", text);
     }
 }
 
@@ -116,7 +119,7 @@ static void panel(struct scn_html *h, int which, double left, double width,
     char text[300], name[128];
 
     scn_svg_text(h, plot_x + plot_w / 2, CHART_TOP - 22,
-                 "text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\"", titles[which]);
+                 "text-anchor=\"middle\" " SCN_SVG_HEADING, titles[which]);
     for (int64_t v = 0; v <= axis_top; v += step) {
         double y = base - (double)v / (double)axis_top * plot_h;
         scn_html_rawf(h,
@@ -124,7 +127,7 @@ static void panel(struct scn_html *h, int which, double left, double width,
                       "stroke-width=\"1\"/>\n",
                       plot_x - 6, y, plot_x + plot_w, y, v == 0 ? "#424242" : "#e0e0e0");
         snprintf(text, sizeof text, "%lld", (long long)v);
-        scn_svg_text(h, plot_x - 10, y + 4, "text-anchor=\"end\" font-size=\"12\"", text);
+        scn_svg_text(h, plot_x - 10, y + 5, "text-anchor=\"end\" " SCN_SVG_TEXT, text);
     }
     scn_html_rawf(h,
                   "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#424242\" "
@@ -150,16 +153,15 @@ static void panel(struct scn_html *h, int which, double left, double width,
                     parts[p].words);
         }
         snprintf(text, sizeof text, "%lld", (long long)lab_total(lab, which));
-        scn_svg_text(h, cx, y - 6, "text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\"",
-                     text);
-        scn_ui_fit(lab->name, is_tilted ? 28 : 22, name, sizeof name);
+        scn_svg_text(h, cx, y - 6, "text-anchor=\"middle\" " SCN_SVG_HEADING, text);
+        scn_ui_fit(lab->name, CHART_NAME_CHARS, name, sizeof name);
         if (is_tilted) {
             snprintf(text, sizeof text,
-                     "text-anchor=\"end\" font-size=\"12\" transform=\"rotate(-30 %.1f %.1f)\"",
-                     cx, base + 18);
-            scn_svg_text(h, cx, base + 18, text, name);
+                     "text-anchor=\"end\" " SCN_SVG_TEXT " transform=\"rotate(-30 %.1f %.1f)\"",
+                     cx, base + 20);
+            scn_svg_text(h, cx, base + 20, text, name);
         } else {
-            scn_svg_text(h, cx, base + 20, "text-anchor=\"middle\" font-size=\"12\"", name);
+            scn_svg_text(h, cx, base + 24, "text-anchor=\"middle\" " SCN_SVG_TEXT, name);
         }
         scn_html_raw(h, "</g>\n");
     }
@@ -167,26 +169,30 @@ static void panel(struct scn_html *h, int which, double left, double width,
 
 void scn_report_chart(struct scn_html *h, const struct scn_report_lab *const *labs, size_t count)
 {
-    size_t shown = 0;
+    size_t shown = 0, longest = 0;
     bool has_other = false;
     for (size_t i = 0; i < count; i++) {
         if (!labs[i]->has_program_events)
             continue;
         shown++;
         has_other = has_other || labs[i]->ca_by_other > 0;
+        size_t len = strlen(labs[i]->name);
+        longest = len > longest ? len : longest;
     }
+    longest = longest < CHART_NAME_CHARS ? longest : CHART_NAME_CHARS;
     double panel_w = (SCN_SVG_WIDTH - CHART_GAP) / 2.0;
-    /* Long lab names under bars narrower than this are tilted. */
-    bool is_tilted = shown > 0 && (panel_w - CHART_LEFT) / (double)shown < 120;
+    /* Names wider than their bar's slot are tilted, in both panels alike. */
+    bool is_tilted = shown > 0 && (panel_w - CHART_LEFT) / (double)shown <
+                                      SCN_SVG_CHAR_PX * (double)longest + 12;
     scn_svg_open(h, SCN_SVG_WIDTH,
                  CHART_TOP + CHART_PLOT_HEIGHT + (is_tilted ? CHART_BOTTOM_TILTED : CHART_BOTTOM),
                  "Visits and OCSP requests at the CA, per lab");
-    legend_item(h, CHART_LEFT, SCN_SVG_STAPLED, "visit with a staple");
-    legend_item(h, CHART_LEFT + 190, CHART_NO_STAPLE, "visit without one");
-    legend_item(h, CHART_LEFT + 370, SCN_SVG_UNSTAPLED, "a browser asked the CA");
-    legend_item(h, CHART_LEFT + 580, SCN_SVG_WEBSERVER, "the web server asked the CA");
+    double x = legend_item(h, CHART_LEFT, SCN_SVG_STAPLED, "stapled visit");
+    x = legend_item(h, x, CHART_NO_STAPLE, "visit without");
+    x = legend_item(h, x, SCN_SVG_UNSTAPLED, "a browser asked the CA");
+    x = legend_item(h, x, SCN_SVG_WEBSERVER, "the web server asked");
     if (has_other)
-        legend_item(h, CHART_LEFT + 830, CHART_OTHER, "other clients");
+        legend_item(h, x, CHART_OTHER, "others asked");
     panel(h, CHART_VISITS, 0, panel_w, labs, count, shown, is_tilted);
     panel(h, CHART_REQUESTS, panel_w + CHART_GAP, panel_w, labs, count, shown, is_tilted);
     scn_svg_close(h);

@@ -176,6 +176,7 @@ static struct scn_report_mark *new_mark(struct gather *g, enum scn_mark_kind kin
     m->at_ms = at_ms;
     m->until_ms = SCN_REPORT_NO_TIME;
     m->refresh_ms = SCN_REPORT_NO_TIME;
+    m->dropped_ms = SCN_REPORT_NO_TIME;
     m->this_update_ms = SCN_REPORT_NO_TIME;
     return m;
 }
@@ -298,10 +299,23 @@ static void on_staple(struct gather *g, json_t *ev, const char *name, int64_t at
             }
         }
     }
+    int lane = staple_lane(g, serial);
+    /* A newer staple, an expiry or a revocation ends the use of the staple
+     * in hand (a failed fetch does not: the server keeps the one it has). */
+    if (kind != SCN_MARK_STAPLE_FAILED) {
+        for (size_t i = g->lab->mark_count; i-- > 0;) {
+            struct scn_report_mark *old = &g->lab->marks[i];
+            if (old->kind == SCN_MARK_STAPLE && old->lane == lane) {
+                if (old->dropped_ms == SCN_REPORT_NO_TIME)
+                    old->dropped_ms = at_ms;
+                break;
+            }
+        }
+    }
     struct scn_report_mark *m = new_mark(g, kind, at_ms);
     if (m == NULL)
         return;
-    m->lane = staple_lane(g, serial);
+    m->lane = lane;
     if (kind == SCN_MARK_STAPLE) {
         m->until_ms = until_ms;
         m->refresh_ms = scn_report_parse_time(field_str(ev, "next_refresh"));

@@ -48,6 +48,8 @@ struct scn_report_mark {
     int64_t until_ms;   /* SCN_REPORT_NO_TIME: open (a responder still running) */
     int64_t refresh_ms; /* SCN_REPORT_NO_TIME: none */
     int64_t this_update_ms; /* a staple's thisUpdate; SCN_REPORT_NO_TIME: not in the trace */
+    int64_t dropped_ms; /* when the web server stopped using the staple (replaced by a
+                           newer one, expired, revoked); SCN_REPORT_NO_TIME: still in use */
     int64_t accepted, refused;
     char text[48];
 };

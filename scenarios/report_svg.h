@@ -18,8 +18,16 @@
 #define SCN_SVG_UNSTAPLED "#c62828" /* OCSP requests from browsers asking the CA themselves */
 #define SCN_SVG_WEBSERVER "#1565c0" /* OCSP requests from the web server, for its staple */
 
-/* The drawings are this wide; the page around them a little wider. */
+/* The drawings are this wide; the page around them a little wider, so at
+ * 1280 px nothing is scaled down and a size here is a size on the screen. */
 #define SCN_SVG_WIDTH 1160
+
+/* Text sizes: at least 16 px everywhere, so the back of a classroom can
+ * read a projected page; SCN_SVG_CHAR_PX is an average character of
+ * DejaVu Sans at 16 px, for fitting labels into the room they have. */
+#define SCN_SVG_TEXT "font-size=\"16\""
+#define SCN_SVG_HEADING "font-size=\"18\" font-weight=\"bold\""
+#define SCN_SVG_CHAR_PX 9.0
 
 /* Two panels per lab (labs without program events left out): the visits,
  * stacked by whether they got a staple, and the requests at the CA, stacked

@@ -12,14 +12,20 @@
 
 #include "expect.h"
 
-#define TL_TOP 40          /* room for the windows' labels */
+#define TL_TOP 50          /* room for the windows' labels */
 #define TL_LABEL_X 8
-#define TL_X0 190          /* the clock's left end */
+#define TL_LABEL_CHARS 21  /* a lane's name, at most */
+#define TL_X0 210          /* the clock's left end */
 #define TL_X1 (SCN_SVG_WIDTH - 24)
-#define TL_STAPLE_LANE 48  /* two sub-rows: consecutive staples overlap */
-#define TL_LANE 36
-#define TL_AXIS 50
-#define TL_MAX_TICKS 10
+#define TL_STAPLE_LANE 52  /* two sub-rows: consecutive staples overlap */
+#define TL_LANE 40
+#define TL_USERS_LANE 52   /* accepted and refused dots, one above the other */
+#define TL_AXIS 62
+#define TL_MAX_TICKS 7     /* "12-08 06:00" at 16 px is about 100 px wide */
+#define TL_VERDICT_PX 40   /* verdicts closer than this on the axis share a dot */
+/* A staple valid past the scenario's end stretches the axis to its
+ * nextUpdate (a day is shown as a day), but not beyond this. */
+#define TL_MAX_STRETCH_MS (7LL * 24 * 3600 * 1000)
 
 #define TL_STAPLE "#00897b"
 #define TL_REFRESH "#004d40"
@@ -38,6 +44,7 @@ struct timeline {
     const struct scn_report_lab *lab;
     int64_t from_ms, to_ms;
     double ca_y, responder_y, users_y, bottom_y; /* lane tops, and where the axis goes */
+    int64_t end_ms; /* the scenario's end: before to_ms when a staple outlives it */
 };
 
 bool scn_report_has_timeline(const struct scn_report_lab *lab)
@@ -114,12 +121,17 @@ static void draw_axis(struct timeline *t)
                       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#424242\"/>\n",
                       x, TL_TOP, x, t->bottom_y, x, t->bottom_y, x, t->bottom_y + 5);
         tick_text(tick, step, has_days, text, sizeof text);
-        scn_svg_text(h, x, t->bottom_y + 18, "text-anchor=\"middle\" font-size=\"11\"", text);
+        /* Near the right end a tick's words end at it, not past the drawing. */
+        bool is_last = x + SCN_SVG_CHAR_PX * (double)strlen(text) / 2 > SCN_SVG_WIDTH - 4;
+        scn_svg_text(h, is_last ? x + 4 : x, t->bottom_y + 22,
+                     is_last ? "text-anchor=\"end\" " SCN_SVG_TEXT
+                             : "text-anchor=\"middle\" " SCN_SVG_TEXT,
+                     text);
     }
     scn_svg_short_time(t->from_ms, from, sizeof from);
     scn_svg_short_time(t->to_ms, to, sizeof to);
     snprintf(text, sizeof text, "simulated time, UTC: %s → %s", from, to);
-    scn_svg_text(h, TL_X0, t->bottom_y + 38, "font-size=\"11\" fill=\"#616161\"", text);
+    scn_svg_text(h, TL_X0, t->bottom_y + 48, SCN_SVG_TEXT " fill=\"#616161\"", text);
 }
 
 /* ---- Lanes ---------------------------------------------------------------------------------- */
@@ -129,8 +141,8 @@ static void lane_frame(struct timeline *t, double y, double height, const char *
     char fitted[96];
     scn_html_rawf(t->h, "<rect x=\"0\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"/>\n",
                   y, SCN_SVG_WIDTH, height, index % 2 == 0 ? "#fafafa" : "#f1f3f4");
-    scn_ui_fit(name, 24, fitted, sizeof fitted);
-    scn_svg_text(t->h, TL_LABEL_X, y + height / 2 + 4, "font-size=\"12\" font-weight=\"bold\"",
+    scn_ui_fit(name, TL_LABEL_CHARS, fitted, sizeof fitted);
+    scn_svg_text(t->h, TL_LABEL_X, y + height / 2 + 6, SCN_SVG_TEXT " font-weight=\"bold\"",
                  fitted);
 }
 
@@ -150,7 +162,7 @@ static void staple_bar(struct timeline *t, const struct scn_report_mark *m, int 
     struct scn_html *h = t->h;
     char at[32], until[32], refresh[32], issued[48] = "", title[320];
     int64_t until_ms = m->until_ms != SCN_REPORT_NO_TIME ? m->until_ms : t->to_ms;
-    double y = staple_lane_y((size_t)m->lane) + 6 + sub_row * 19;
+    double y = staple_lane_y((size_t)m->lane) + 7 + sub_row * 21;
     double x = x_of(t, m->at_ms), x_end = x_of(t, until_ms);
     scn_svg_short_time(m->at_ms, at, sizeof at);
     scn_svg_short_time(until_ms, until, sizeof until);
@@ -165,20 +177,34 @@ static void staple_bar(struct timeline *t, const struct scn_report_mark *m, int 
              m->text, at, issued, until,
              m->refresh_ms != SCN_REPORT_NO_TIME ? "; refresh due at " : "",
              m->refresh_ms != SCN_REPORT_NO_TIME ? refresh : "");
+    /* In use until dropped (a newer staple, expiry, revocation); what was
+     * left of its validity then is drawn faint. */
+    double x_used = m->dropped_ms != SCN_REPORT_NO_TIME && m->dropped_ms < until_ms
+                        ? x_of(t, m->dropped_ms)
+                        : x_end;
     scn_html_rawf(h,
-                  "<rect class=\"staple\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"15\" "
+                  "<rect class=\"staple\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"17\" "
                   "fill=\"%s\" fill-opacity=\"0.8\">",
-                  x, y, x_end - x > 2 ? x_end - x : 2, TL_STAPLE);
+                  x, y, x_used - x > 2 ? x_used - x : 2, TL_STAPLE);
     scn_svg_title(h, title);
     scn_html_raw(h, "</rect>\n");
+    if (x_end - x_used > 1) {
+        scn_html_rawf(h,
+                      "<rect class=\"staple-unused\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                      "height=\"17\" fill=\"%s\" fill-opacity=\"0.2\">",
+                      x_used, y, x_end - x_used, TL_STAPLE);
+        snprintf(title, sizeof title, "still valid until %s, but no longer stapled", until);
+        scn_svg_title(h, title);
+        scn_html_raw(h, "</rect>\n");
+    }
     /* The fetch itself: a darker edge where the bar starts. */
     scn_html_rawf(h,
                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
                   "stroke-width=\"2\"/>\n",
                   x, y - 2, x, y + 17, TL_REFRESH);
-    if (until_ms > t->to_ms) /* valid past the end of the scenario */
+    if (until_ms > t->to_ms && x_used >= x_end) /* in use past the end of the drawing */
         scn_html_rawf(h, "<polygon points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\" fill=\"%s\"/>\n",
-                      x_end, y - 1, x_end + 8, y + 7.5, x_end, y + 16, TL_STAPLE);
+                      x_end, y - 1, x_end + 8, y + 8.5, x_end, y + 18, TL_STAPLE);
     if (m->refresh_ms != SCN_REPORT_NO_TIME && m->refresh_ms >= t->from_ms &&
         m->refresh_ms <= t->to_ms) {
         double xr = x_of(t, m->refresh_ms);
@@ -238,32 +264,96 @@ static void responder_mark(struct timeline *t, const struct scn_report_mark *m)
                   mid - 6, x_end - x > 2 ? x_end - x : 2, is_faulty ? TL_FAULT : TL_UP);
     scn_svg_title(h, title);
     scn_html_raw(h, "</rect>\n");
-    if (is_faulty && x_end - x > 60)
-        scn_svg_text(h, x + 4, mid + 4, "font-size=\"11\"", m->text);
+    if (is_faulty && x_end - x > SCN_SVG_CHAR_PX * (double)strlen(m->text) + 8)
+        scn_svg_text(h, x + 4, mid - 9, SCN_SVG_TEXT, m->text);
 }
 
-static void verdict_dots(struct timeline *t, const struct scn_report_mark *m)
+/* Verdicts close together on the axis, drawn as one pair of dots. */
+struct verdict_group {
+    int64_t from_ms, to_ms;
+    long long accepted, refused;
+};
+
+static void verdict_dot(struct timeline *t, double x, double y, const char *kind,
+                        const char *colour, long long users, const char *title)
 {
-    struct scn_html *h = t->h;
-    char at[32], title[128];
-    double x = x_of(t, m->at_ms), mid = t->users_y + TL_LANE / 2.0;
-    scn_svg_short_time(m->at_ms, at, sizeof at);
-    snprintf(title, sizeof title, "%s: %lld accepted, %lld refused", at, (long long)m->accepted,
-             (long long)m->refused);
-    if (m->accepted > 0) {
-        scn_html_rawf(h,
-                      "<circle class=\"accept\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\">", x,
-                      mid - 7, TL_ACCEPT);
-        scn_svg_title(h, title);
-        scn_html_raw(h, "</circle>\n");
+    char count[32];
+    scn_html_rawf(t->h, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\">",
+                  kind, x, y, colour);
+    scn_svg_title(t->h, title);
+    scn_html_raw(t->h, "</circle>\n");
+    /* How many users the dot stands for: 21 visits are not one dot. */
+    snprintf(count, sizeof count, "%lld", users);
+    scn_svg_text(t->h, x + 9, y + 6, SCN_SVG_TEXT " fill=\"#212121\"", count);
+}
+
+static void verdict_group_draw(struct timeline *t, const struct verdict_group *g)
+{
+    char from[32], to[32], title[160];
+    double x = x_of(t, g->from_ms), mid = t->users_y + TL_USERS_LANE / 2.0;
+    scn_svg_short_time(g->from_ms, from, sizeof from);
+    scn_svg_short_time(g->to_ms, to, sizeof to);
+    if (strcmp(from, to) == 0)
+        snprintf(title, sizeof title, "%s: %lld accepted, %lld refused", from, g->accepted,
+                 g->refused);
+    else
+        snprintf(title, sizeof title, "%s to %s: %lld accepted, %lld refused", from, to,
+                 g->accepted, g->refused);
+    if (g->accepted > 0)
+        verdict_dot(t, x, mid - 11, "accept", TL_ACCEPT, g->accepted, title);
+    if (g->refused > 0)
+        verdict_dot(t, x, mid + 11, "refuse", TL_REFUSE, g->refused, title);
+}
+
+/* The users' verdicts: marks closer than TL_VERDICT_PX on the axis share a
+ * pair of dots, each labelled with how many users it stands for. */
+static void verdicts(struct timeline *t)
+{
+    const struct scn_report_lab *lab = t->lab;
+    size_t i = 0;
+    while (i < lab->mark_count) {
+        const struct scn_report_mark *first = &lab->marks[i];
+        if (first->kind != SCN_MARK_VERDICTS) {
+            i++;
+            continue;
+        }
+        struct verdict_group g = {.from_ms = first->at_ms, .to_ms = first->at_ms};
+        double x0 = x_of(t, first->at_ms);
+        size_t j = i;
+        for (; j < lab->mark_count; j++) {
+            const struct scn_report_mark *m = &lab->marks[j];
+            if (m->kind != SCN_MARK_VERDICTS)
+                continue;
+            if (x_of(t, m->at_ms) - x0 > TL_VERDICT_PX)
+                break;
+            g.accepted += m->accepted;
+            g.refused += m->refused;
+            g.to_ms = m->at_ms > g.to_ms ? m->at_ms : g.to_ms;
+        }
+        verdict_group_draw(t, &g);
+        i = j;
     }
-    if (m->refused > 0) {
-        scn_html_rawf(h,
-                      "<circle class=\"refuse\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\">", x,
-                      mid + 7, TL_REFUSE);
-        scn_svg_title(h, title);
-        scn_html_raw(h, "</circle>\n");
-    }
+}
+
+/* Past the scenario's end, when a staple outlives it: shaded, and said. */
+static void after_the_end(struct timeline *t)
+{
+    if (t->end_ms >= t->to_ms)
+        return;
+    double x = x_of(t, t->end_ms);
+    scn_html_rawf(t->h,
+                  "<rect class=\"after-end\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%.1f\" "
+                  "fill=\"#eceff1\" fill-opacity=\"0.7\"/>\n"
+                  "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#546e7a\" "
+                  "stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n",
+                  x, TL_TOP, TL_X1 - x, t->bottom_y - TL_TOP, x, TL_TOP, x, t->bottom_y);
+    const char *words = "the lesson ended here: after it, the staple's remaining life";
+    bool is_right = x + SCN_SVG_CHAR_PX * (double)strlen(words) > TL_X1;
+    scn_svg_text(t->h, is_right ? x - 6 : x + 6, t->responder_y + TL_LANE / 2.0 + 6,
+                 is_right ? "text-anchor=\"end\" " SCN_SVG_TEXT " fill=\"#37474f\" "
+                            "stroke=\"#ffffff\" stroke-width=\"5\" paint-order=\"stroke\""
+                          : SCN_SVG_TEXT " fill=\"#37474f\"",
+                 words);
 }
 
 static void issued_mark(struct timeline *t, const struct scn_report_mark *m)
@@ -312,7 +402,7 @@ static void revocation_shade(struct timeline *t, const struct scn_report_revocat
 {
     struct scn_html *h = t->h;
     char words[256];
-    int64_t end_ms = r->end_ms != SCN_REPORT_NO_TIME ? r->end_ms : t->to_ms;
+    int64_t end_ms = r->end_ms != SCN_REPORT_NO_TIME ? r->end_ms : t->end_ms;
     double x = x_of(t, r->at_ms), x_end = x_of(t, end_ms);
     window_words(t->lab, r, words, sizeof words);
     scn_html_rawf(h,
@@ -321,14 +411,13 @@ static void revocation_shade(struct timeline *t, const struct scn_report_revocat
                   x, TL_TOP, x_end - x > 3 ? x_end - x : 3, t->bottom_y - TL_TOP, TL_WINDOW);
     scn_svg_title(h, words);
     scn_html_raw(h, "</rect>\n");
-    /* About 7 px a character at 12 px: anchored at the right end when the
-     * words would run off the drawing. */
-    double y = 15 + (index % 2) * 16;
-    bool is_right = x + 7.0 * (double)strlen(words) > TL_X1;
+    /* Anchored at the right end when the words would run off the drawing. */
+    double y = 18 + (index % 2) * 20;
+    bool is_right = x + SCN_SVG_CHAR_PX * (double)strlen(words) > TL_X1;
     scn_svg_text(h, is_right ? TL_X1 : x + 4, y,
-                 is_right ? "text-anchor=\"end\" font-size=\"12\" font-weight=\"bold\" "
+                 is_right ? "text-anchor=\"end\" " SCN_SVG_TEXT " font-weight=\"bold\" "
                             "fill=\"#b71c1c\""
-                          : "font-size=\"12\" font-weight=\"bold\" fill=\"#b71c1c\"",
+                          : SCN_SVG_TEXT " font-weight=\"bold\" fill=\"#b71c1c\"",
                  words);
 }
 
@@ -344,10 +433,10 @@ static void revocation_line(struct timeline *t, const struct scn_report_revocati
                   x, TL_TOP - 4, x, t->bottom_y, TL_REVOKED);
     scn_svg_title(h, words);
     scn_html_raw(h, "</line>\n");
-    bool is_right = x + 7.0 * (double)strlen(words) > TL_X1;
-    scn_svg_text(h, is_right ? x - 4 : x + 4, t->ca_y + TL_LANE / 2.0 + 4,
-                 is_right ? "text-anchor=\"end\" font-size=\"11\" fill=\"#b71c1c\""
-                          : "font-size=\"11\" fill=\"#b71c1c\"",
+    bool is_right = x + SCN_SVG_CHAR_PX * (double)strlen(words) > TL_X1;
+    scn_svg_text(h, is_right ? x - 4 : x + 4, t->ca_y + TL_LANE / 2.0 + 6,
+                 is_right ? "text-anchor=\"end\" " SCN_SVG_TEXT " fill=\"#b71c1c\""
+                          : SCN_SVG_TEXT " fill=\"#b71c1c\"",
                  words);
 }
 
@@ -396,15 +485,28 @@ void scn_report_timeline(struct scn_html *h, const struct scn_report_lab *lab)
     int sub_rows[SCN_REPORT_MAX_STAPLE_LANES] = {0};
     if (t.from_ms == SCN_REPORT_NO_TIME || t.to_ms == SCN_REPORT_NO_TIME)
         return; /* no event had a time */
+    t.end_ms = t.to_ms;
+    /* The staple's life, not only the lesson's: a staple still valid when
+     * the scenario ended stretches the axis to its nextUpdate, so a lesson
+     * that lasted a second still shows the day the staple covers and the
+     * refresh due at half-life. */
+    for (size_t i = 0; i < lab->mark_count; i++) {
+        const struct scn_report_mark *m = &lab->marks[i];
+        if (m->kind == SCN_MARK_STAPLE && m->dropped_ms == SCN_REPORT_NO_TIME &&
+            m->until_ms != SCN_REPORT_NO_TIME && m->until_ms > t.to_ms)
+            t.to_ms = m->until_ms < t.end_ms + TL_MAX_STRETCH_MS ? m->until_ms
+                                                                 : t.end_ms + TL_MAX_STRETCH_MS;
+    }
     if (t.to_ms - t.from_ms < 1000) {
         /* Everything within a second: a second's axis still reads well. */
         t.to_ms = t.from_ms + 1000;
+        t.end_ms = t.to_ms;
     }
     size_t staple_lanes = lab->staple_lane_count > 0 ? lab->staple_lane_count : 1;
     t.ca_y = staple_lane_y(staple_lanes);
     t.responder_y = t.ca_y + TL_LANE;
     t.users_y = t.responder_y + TL_LANE;
-    t.bottom_y = t.users_y + TL_LANE + 6;
+    t.bottom_y = t.users_y + TL_USERS_LANE + 6;
     snprintf(name, sizeof name, "staple timeline of %s", lab->name);
     scn_svg_open(h, SCN_SVG_WIDTH, (int)(t.bottom_y + TL_AXIS), name);
     for (size_t i = 0; i < staple_lanes; i++) {
@@ -414,7 +516,8 @@ void scn_report_timeline(struct scn_html *h, const struct scn_report_lab *lab)
     }
     lane_frame(&t, t.ca_y, TL_LANE, "CA", (int)staple_lanes);
     lane_frame(&t, t.responder_y, TL_LANE, "responder", (int)staple_lanes + 1);
-    lane_frame(&t, t.users_y, TL_LANE, "users", (int)staple_lanes + 2);
+    lane_frame(&t, t.users_y, TL_USERS_LANE, "users", (int)staple_lanes + 2);
+    after_the_end(&t);
     for (size_t i = 0; i < lab->revocation_count; i++)
         if (lab->revocations[i].had_staple)
             revocation_shade(&t, &lab->revocations[i], (int)i);
@@ -438,10 +541,10 @@ void scn_report_timeline(struct scn_html *h, const struct scn_report_lab *lab)
             responder_mark(&t, m);
             break;
         case SCN_MARK_VERDICTS:
-            verdict_dots(&t, m);
-            break;
+            break; /* grouped below */
         }
     }
+    verdicts(&t);
     for (size_t i = 0; i < lab->revocation_count; i++)
         revocation_line(&t, &lab->revocations[i]);
     scn_svg_close(h);

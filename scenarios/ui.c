@@ -55,6 +55,30 @@ size_t scn_ui_line_bytes(const char *text, int room)
     return take;
 }
 
+int scn_ui_wrap_count(const char *text, int room)
+{
+    int lines = 0;
+    while (*text != 0) {
+        text += scn_ui_line_bytes(text, room);
+        while (*text == ' ' || *text == '\n')
+            text++;
+        lines++;
+    }
+    return lines > 0 ? lines : 1;
+}
+
+int scn_ui_balanced_room(const char *text, int room)
+{
+    /* The narrowest room that needs no more lines than `room` does: the
+     * words spread evenly, so no line ends up with one word. */
+    int lines = scn_ui_wrap_count(text, room), best = room;
+    if (lines <= 1)
+        return room;
+    for (int r = room - 1; r > room / 2 && scn_ui_wrap_count(text, r) == lines; r--)
+        best = r;
+    return best;
+}
+
 void scn_ui_fit(const char *text, int cols, char *out, size_t cap)
 {
     size_t i = 0;

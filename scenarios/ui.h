@@ -49,5 +49,11 @@ void scn_ui_fit(const char *text, int cols, char *out, size_t cap);
 /* How many bytes of `text` its next line of at most `room` columns takes:
  * up to the last space that fits (a longer word stays whole), or to '\n'. */
 size_t scn_ui_line_bytes(const char *text, int room);
+/* How many lines `text` takes in `room` columns (at least 1). */
+int scn_ui_wrap_count(const char *text, int room);
+/* The narrowest room (at most `room`) that takes no more lines than `room`
+ * does: wrapped there, lines are of even length and the last one is not a
+ * lone word. */
+int scn_ui_balanced_room(const char *text, int room);
 
 #endif

@@ -19,6 +19,7 @@
 #include "../scenarios/report.h"
 #include "../scenarios/report_data.h"
 #include "../scenarios/report_privacy.h"
+#include "../scenarios/ui.h"
 #include "report_page.h"
 #include "testutil.h"
 #include "trace.h"
@@ -158,7 +159,7 @@ struct built {
 static void build(const char *const *dirs, const char *const *names, size_t count,
                   struct built *b)
 {
-    struct scn_report_input in = {dirs, names, count, "lab/run", 1764000000000LL};
+    struct scn_report_input in = {dirs, names, count, "lab/run", 1764000000000LL, false};
     struct scn_html page;
     struct errbuf err = {{0}};
     memset(b, 0, sizeof *b);
@@ -579,7 +580,7 @@ START_TEST(test_write_atomic)
 {
     const char *lab = write_lab("one", direct_trace, strlen(direct_trace));
     const char *name = "one";
-    struct scn_report_input in = {&lab, &name, 1, lab, 0};
+    struct scn_report_input in = {&lab, &name, 1, lab, 0, false};
     struct scn_report_result res;
     struct errbuf err = {{0}};
     char path[1100];
@@ -718,6 +719,132 @@ START_TEST(test_large_trace)
 }
 END_TEST
 
+/* ---- A page for a projector ---------------------------------------------------------------- */
+
+/* Every text size on the page, in the style sheet and in the drawings, is
+ * at least 16 px, and no drawing is wider than the page holds at 1280 px
+ * (so none is scaled down there). */
+START_TEST(test_text_sizes)
+{
+    struct built b;
+    three_labs(&b);
+    int sizes = 0;
+    for (const char *at = strstr(b.page, "font-size"); at != NULL;
+         at = strstr(at + 1, "font-size")) {
+        const char *value = at + strlen("font-size");
+        ck_assert_msg(*value == ':' || *value == '=', "%.40s", at);
+        value += *value == '=' ? 2 : 1; /* font-size="16" or font-size:16px */
+        double px = strtod(value, NULL);
+        ck_assert_msg(px >= 16, "text of %.1f px: %.60s", px, at);
+        sizes++;
+    }
+    ck_assert_int_gt(sizes, 50);
+    for (const char *at = strstr(b.page, "<svg "); at != NULL; at = strstr(at + 1, "<svg ")) {
+        const char *width = strstr(at, " width=\"");
+        ck_assert_ptr_nonnull(width);
+        ck_assert_int_le(atoi(width + 8), 1160);
+    }
+    ck_assert_ptr_nonnull(strstr(b.page, "width:1200px"));
+    built_free(&b);
+}
+END_TEST
+
+/* Present mode is the page's own switch (a checkbox, no script): off by
+ * default, on when asked; when on, each section fills a screen. */
+START_TEST(test_present_mode)
+{
+    const char *dir = write_lab("02-stapled", stapled_trace, strlen(stapled_trace));
+    const char *name = "02-stapled";
+    struct built b;
+    build(&dir, &name, 1, &b);
+    ck_assert_ptr_nonnull(strstr(b.page, "<input type=\"checkbox\" id=\"present\">"));
+    ck_assert_ptr_nonnull(strstr(b.page, "<label class=\"present-switch\" for=\"present\">"));
+    ck_assert_ptr_nonnull(strstr(b.page, "#present:checked~main>section"));
+    ck_assert_ptr_nonnull(strstr(b.page, "min-height:100vh"));
+    ck_assert_ptr_nonnull(strstr(b.page, "<main>"));
+    built_free(&b);
+
+    struct scn_report_input in = {&dir, &name, 1, "lab/run", 1764000000000LL, true};
+    struct scn_html page;
+    struct scn_report_result res;
+    struct errbuf err = {{0}};
+    ck_assert_msg(scn_report_build(&in, stderr, &page, &res, &err) == 0, "%s", err.msg);
+    ck_assert_ptr_nonnull(strstr(page.data, "<input type=\"checkbox\" id=\"present\" checked>"));
+    assert_self_contained(page.data);
+    scn_html_free(&page);
+}
+END_TEST
+
+/* A lesson that lasts a second with a staple valid for a day: the staple's
+ * life is drawn over the day (the refresh at half-life on it, the time after
+ * the lesson shaded), a refreshed staple's unused validity is faint, 21
+ * verdicts in a moment are one dot that says 21, and a lesson's consecutive
+ * `say` lines are one paragraph. */
+START_TEST(test_staple_day)
+{
+    char text[16384];
+    size_t n = 0;
+    n += (size_t)snprintf(text + n, sizeof text - n, "%s",
+        EV("10:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.start\","
+                           "\"msg\":\"m\",\"title\":\"A day\"")
+        EV("10:00:00.001", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.say\","
+                           "\"msg\":\"The staple is valid for a day, and the server refreshes "
+                           "it at half-life so\"")
+        EV("10:00:00.002", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.say\","
+                           "\"msg\":\"visitors never see an old one.\"")
+        EV("10:00:00.050", "\"actor\":\"webserver\",\"pid\":3,\"event\":\"staple.fetch.ok\","
+                           "\"msg\":\"m\"," SERIAL ",\"status\":\"good\","
+                           "\"next_update\":\"2026-11-26T10:00:00.000Z\","
+                           "\"next_refresh\":\"2026-11-25T22:00:00.000Z\""));
+    for (int user = 1; user <= 21; user++)
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "{\"ts\":\"2026-11-25T10:00:00.%03dZ\",\"actor\":\"browser\","
+                              "\"event\":\"browser.verdict\",\"msg\":\"m\",\"user\":%d,"
+                              "\"site\":\"shop.test\",\"verdict\":\"accept\",\"staple\":true,"
+                              "\"ms\":2}\n",
+                              100 + user, user);
+    n += (size_t)snprintf(text + n, sizeof text - n, "%s",
+        EV("22:00:00.000", "\"actor\":\"webserver\",\"pid\":3,\"event\":\"staple.fetch.ok\","
+                           "\"msg\":\"m\"," SERIAL ",\"status\":\"good\","
+                           "\"next_update\":\"2026-11-26T22:00:00.000Z\","
+                           "\"next_refresh\":\"2026-11-26T10:00:00.000Z\"")
+        EV("23:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.end\","
+                           "\"msg\":\"m\""));
+    ck_assert_uint_lt(n, sizeof text - 1);
+    const char *dir = write_lab("a-day", text, n), *name = "a-day";
+    struct built b;
+    build(&dir, &name, 1, &b);
+    ck_assert_msg(b.rc == 0, "%s", b.err);
+    const char *timeline = section(b.page, "staple-timeline");
+    /* The axis reaches the refreshed staple's nextUpdate, a day and a half. */
+    ck_assert_msg(strstr(timeline, "simulated time, UTC: 11-25 10:00 → 11-26 22:00") != NULL,
+                  "%s", timeline);
+    ck_assert_ptr_nonnull(strstr(timeline, "class=\"after-end\""));
+    ck_assert_ptr_nonnull(strstr(timeline, "class=\"refresh\""));
+    ck_assert_ptr_nonnull(strstr(timeline, "class=\"staple-unused\""));
+    ck_assert_int_eq(test_count_of(timeline, "class=\"accept\""), 1);
+    ck_assert_ptr_nonnull(strstr(timeline, ">21</text>"));
+    const char *ladder = section(b.page, "ladder");
+    ck_assert_msg(strstr(ladder, "half-life so visitors never see an old one.") != NULL, "%s",
+                  ladder);
+    built_free(&b);
+}
+END_TEST
+
+/* Wrapping evenly: the narrowest room with as many lines, so the last line
+ * is not a lone word. */
+START_TEST(test_balanced_wrap)
+{
+    const char *text = "aaaa bbbb cccc dd";
+    ck_assert_int_eq(scn_ui_wrap_count(text, 14), 2); /* "aaaa bbbb cccc" / "dd" */
+    int room = scn_ui_balanced_room(text, 14);
+    ck_assert_int_eq(room, 9); /* "aaaa bbbb" / "cccc dd" */
+    ck_assert_uint_eq(scn_ui_line_bytes(text, room), 9);
+    ck_assert_int_eq(scn_ui_balanced_room("one line", 40), 40);
+    ck_assert_int_eq(scn_ui_wrap_count("", 40), 1);
+}
+END_TEST
+
 Suite *scenario_report_suite(void)
 {
     Suite *s = suite_create("scenario_report");
@@ -730,11 +857,15 @@ Suite *scenario_report_suite(void)
     tcase_add_test(page, test_bad_lines);
     tcase_add_test(page, test_huge_numbers);
     tcase_add_test(page, test_write_atomic);
+    tcase_add_test(page, test_text_sizes);
+    tcase_add_test(page, test_present_mode);
+    tcase_add_test(page, test_staple_day);
     suite_add_tcase(s, page);
     TCase *pieces = tcase_create("pieces");
     tcase_add_test(pieces, test_html_buffer);
     tcase_add_test(pieces, test_countmap);
     tcase_add_test(pieces, test_parse_time);
+    tcase_add_test(pieces, test_balanced_wrap);
     suite_add_tcase(s, pieces);
     TCase *big = tcase_create("big");
     tcase_set_timeout(big, 60);

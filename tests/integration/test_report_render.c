@@ -315,6 +315,33 @@ START_TEST(test_report)
                       bar_colours[i].meaning, page.bars[i], page.pixels, REPORT_HEIGHT);
     png_image_free(&image);
     keep_for_docs(png, render_ms);
+
+    /* Present mode: a section a screen. The overview alone fills the first
+     * screen, so none of the chart's bars (drawn above on the same window)
+     * is on it. */
+    char present[4096], present_png[4096];
+    scratch_path("present.html", present, sizeof present);
+    scratch_path("present.png", present_png, sizeof present_png);
+    const char *argv[] = {test_bin("scenario"), "report", "--lab", lab, "--present", "-o",
+                          present, NULL};
+    struct test_run run;
+    ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
+    ck_assert_msg(run.exit_code == 0, "scenario report --present exited %d\n%s", run.exit_code,
+                  test_tail_of(run.err));
+    test_run_free(&run);
+    ck_assert_msg(chromium_screenshot(test_scratch_dir(), present, REPORT_WIDTH, REPORT_HEIGHT,
+                                      present_png, CHROMIUM_TIMEOUT_MS, NULL, &err) == 0,
+                  "%s", err.msg);
+    read_png(present_png, &image, REPORT_WIDTH, REPORT_HEIGHT);
+    struct pixel_census first_screen = census(&image, 0, 0, image.width, image.height);
+    ck_assert_msg(first_screen.not_white * 200 > first_screen.pixels,
+                  "the present mode's first screen is blank");
+    for (size_t i = 0; i < BAR_COLOUR_COUNT; i++)
+        ck_assert_msg(first_screen.bars[i] < 300,
+                      "present mode: %zu pixels of %s bars on the first screen, which should "
+                      "hold the overview alone",
+                      first_screen.bars[i], bar_colours[i].meaning);
+    png_image_free(&image);
     assert_nothing_left();
 }
 END_TEST
