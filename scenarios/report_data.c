@@ -321,7 +321,16 @@ static void on_staple(struct gather *g, json_t *ev, const char *name, int64_t at
         m->refresh_ms = scn_report_parse_time(field_str(ev, "next_refresh"));
         m->this_update_ms = scn_report_parse_time(field_str(ev, "this_update"));
     }
-    snprintf(m->text, sizeof m->text, "%s", name);
+    /* Words for the drawing's tooltips, not the event's name. */
+    static const char *const words[] = {
+        [SCN_MARK_STAPLE] = "the web server got a staple",
+        [SCN_MARK_STAPLE_FAILED] = "the web server's staple fetch failed",
+        [SCN_MARK_STAPLE_EXPIRED] = "the web server's staple expired",
+        [SCN_MARK_STAPLE_REVOKED] = "the web server learned of the revocation",
+    };
+    snprintf(m->text, sizeof m->text, "%s",
+             strcmp(name, "staple.loaded") == 0 ? "the web server loaded its staple file"
+                                                : words[kind]);
 }
 
 static void on_ca(struct gather *g, json_t *ev, const char *name, int64_t at_ms)

@@ -173,7 +173,7 @@ static void staple_bar(struct timeline *t, const struct scn_report_mark *m, int 
         scn_svg_short_time(m->this_update_ms, this_update, sizeof this_update);
         snprintf(issued, sizeof issued, " (thisUpdate %s)", this_update);
     }
-    snprintf(title, sizeof title, "%s at %s: a good staple%s, valid until %s (nextUpdate)%s%s",
+    snprintf(title, sizeof title, "%s at %s, a good one%s, valid until %s (nextUpdate)%s%s",
              m->text, at, issued, until,
              m->refresh_ms != SCN_REPORT_NO_TIME ? "; refresh due at " : "",
              m->refresh_ms != SCN_REPORT_NO_TIME ? refresh : "");

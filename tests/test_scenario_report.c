@@ -249,10 +249,11 @@ START_TEST(test_structure)
     ck_assert_int_eq(test_count_of(section(b.page, "requests-chart"), "<svg"), 1);
     ck_assert_int_eq(test_count_of(section(b.page, "staple-timeline"), "<svg"), 1);
     ck_assert_ptr_nonnull(strstr(section(b.page, "staple-timeline"), "id=\"timeline-02-stapled\""));
-    /* The staple's bar names its thisUpdate and nextUpdate. */
+    /* The staple's bar names its thisUpdate and nextUpdate, in words. */
     ck_assert_ptr_nonnull(strstr(section(b.page, "staple-timeline"),
-                                 "a good staple (thisUpdate 11-25 09:59), valid until 11-26 10:00 "
-                                 "(nextUpdate)"));
+                                 "the web server got a staple at 11-25 10:00, a good one "
+                                 "(thisUpdate 11-25 09:59), valid until 11-26 10:00 (nextUpdate)"));
+    ck_assert_ptr_null(strstr(section(b.page, "staple-timeline"), "staple.fetch.ok"));
     ck_assert_int_eq(test_count_of(section(b.page, "ladder"), "<svg"), 3);
     ck_assert_int_eq(test_count_of(b.page, "<svg"), 5);
     ck_assert_int_eq(test_count_of(b.page, "<svg"), test_count_of(b.page, "</svg>"));
