@@ -179,6 +179,8 @@ static void take_event(struct ladder *l, const struct scn_ladder_options *opt, j
         stats->rows++;
         return;
     }
+    if (!opt->filter.show_all && scn_ladder_is_runner_own(ev))
+        return; /* the runner looking at /stats: not part of the story */
     struct scn_ladder_row row;
     scn_ladder_row_from_event(ev, &row);
     scn_ladder_rows_add(&l->rows, &row);

@@ -23,6 +23,7 @@ struct scn_ladder_filter {
     long user;              /* the event's "user" field; 0: any (and events without one) */
     const char *since;      /* ts >= since, compared on since's length (RFC 3339 prefix) */
     const char *until;      /* ts <= until, same comparison */
+    bool show_all;          /* draw the runner's own /stats handshakes too (--all) */
 };
 
 struct scn_ladder_options {

@@ -3,6 +3,8 @@
  * order, identical visits collapsed into one with "×N" (ladder_rows.h). */
 #include "ladder_rows.h"
 
+#include "http_get.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +68,13 @@ static void set_arrow(struct scn_ladder_row *row, enum scn_lane from, enum scn_l
 /* Lab users connect from 127.0.A.B with A >= 1 (DESIGN section 7); a peer in
  * 127.0.0.0/24 is the runner reading /stats, or a tool such as openssl. Their
  * handshakes are not visits and must not look like them. */
+bool scn_ladder_is_runner_own(json_t *ev)
+{
+    return strcmp(field_str(ev, "actor"), "webserver") == 0 &&
+           strncmp(field_str(ev, "event"), "tls.", 4) == 0 &&
+           strcmp(field_str(ev, "peer"), SCN_RUNNER_ADDR) == 0;
+}
+
 static bool is_lab_user_peer(const char *peer)
 {
     return strncmp(peer, "127.0.0.", 8) != 0;
@@ -269,8 +278,12 @@ static void note_row(json_t *ev, const char *actor, const char *name, struct scn
     } else if (strcmp(actor, "webserver") == 0 && strcmp(name, "tls.handshake.done") == 0) {
         /* message_row left these to a note: not a lab user (is_lab_user_peer).
          * Short, so that "×N" still fits the terminal's 45 columns of words. */
-        snprintf(row->label, sizeof row->label, "TLS with %s (not a lab user)",
-                 field_str(ev, "peer"));
+        if (scn_ladder_is_runner_own(ev))
+            snprintf(row->label, sizeof row->label, "TLS with %s (the runner, for /stats)",
+                     SCN_RUNNER_ADDR);
+        else
+            snprintf(row->label, sizeof row->label, "TLS with %s (not a lab user)",
+                     field_str(ev, "peer"));
     } else if (strcmp(name, "ocsp.responses.summarized") == 0) {
         json_t *n = json_object_get(ev, "requests");
         snprintf(row->label, sizeof row->label, "%lld more answers, counted not traced",

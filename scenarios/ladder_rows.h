@@ -54,6 +54,11 @@ struct scn_ladder_row {
     unsigned long seq; /* arrival order, set by scn_ladder_rows_add: ties of time keep it */
 };
 
+/* Is ev the web server's side of one of the runner's own /stats looks
+ * (from SCN_RUNNER_ADDR, http_get.h)? The ladder leaves them out unless
+ * asked for (--all). */
+bool scn_ladder_is_runner_own(json_t *ev);
+
 /* One event as a row; ev must carry string ts, actor and event. */
 void scn_ladder_row_from_event(json_t *ev, struct scn_ladder_row *row);
 

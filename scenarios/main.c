@@ -34,7 +34,7 @@ static const char usage_text[] =
     "       scenario --list [FILE|DIR...]\n"
     "       scenario clock [--lab DIR] [advance DURATION | reset]\n"
     "       scenario trace [--lab DIR] [--actor A] [--event GLOB] [--user N]\n"
-    "                      [--since T] [--until T] [--json] [--follow]\n"
+    "                      [--since T] [--until T] [--json] [--follow] [--all]\n"
     "       scenario report [--lab DIR] [-o FILE] [--present]\n"
     "\n"
     "run: plays each scenario file (scenarios/README.md) against the lab's real programs\n"
@@ -66,6 +66,7 @@ static const char usage_text[] =
     "  --user N      only events of simulated user N\n"
     "  --since T, --until T  simulated time bounds, RFC 3339 or a prefix (2026-11-26T14)\n"
     "  --json        the matching lines unchanged, for jq\n"
+    "  --all         draw the runner's own /stats handshakes too (from 127.0.0.2)\n"
     "  --follow      keep drawing as the trace grows, waiting for the lab and starting\n"
     "                over when a new run replaces it (Ctrl-C ends)\n"
     "report: one self-contained HTML page (no script, nothing fetched: it projects\n"
@@ -85,7 +86,7 @@ struct flags {
     const char *capture; /* run --capture FILE.pcap */
     bool keep, quiet, no_pause, list, is_class, is_class_first;
     const char *actor, *event, *user, *since, *until; /* trace */
-    bool json, follow;
+    bool json, follow, all;
     bool report;                       /* run --report */
     bool present;                      /* report --present */
     const char *output, *output_long; /* report -o FILE, --output FILE */
@@ -342,7 +343,7 @@ static int run_trace(const struct flags *f, const struct cli_args *args)
         fputs(usage_text, stderr);
         return SCN_EXIT_USAGE;
     }
-    opt.filter = (struct scn_ladder_filter){f->actor, f->event, 0, f->since, f->until};
+    opt.filter = (struct scn_ladder_filter){f->actor, f->event, 0, f->since, f->until, f->all};
     if (f->user != NULL) {
         char *end = NULL;
         opt.filter.user = strtol(f->user, &end, 10);
@@ -689,6 +690,7 @@ int main(int argc, char **argv)
         {"--event", true, &f.event, NULL},      {"--user", true, &f.user, NULL},
         {"--since", true, &f.since, NULL},      {"--until", true, &f.until, NULL},
         {"--json", false, NULL, &f.json},       {"--follow", false, NULL, &f.follow},
+        {"--all", false, NULL, &f.all},
         {"--capture", true, &f.capture, NULL},
         {"--report", false, NULL, &f.report},   {"-o", true, &f.output, NULL},
         {"--output", true, &f.output_long, NULL}, {"--present", false, NULL, &f.present},

@@ -533,9 +533,13 @@ static void take_event(struct gather *g, json_t *ev)
     const char *name = field_str(ev, "event");
     int64_t at_ms = scn_report_parse_time(field_str(ev, "ts"));
     lab->events++;
-    struct scn_ladder_row row;
-    scn_ladder_row_from_event(ev, &row);
-    scn_ladder_rows_add(&g->rows, &row);
+    /* The ladder tells the lab's story: the runner's own /stats looks are
+     * left off it (scenario trace --all draws them). */
+    if (!scn_ladder_is_runner_own(ev)) {
+        struct scn_ladder_row row;
+        scn_ladder_row_from_event(ev, &row);
+        scn_ladder_rows_add(&g->rows, &row);
+    }
     scn_ca_tally_add(g->tally, ev);
     if (at_ms == SCN_REPORT_NO_TIME)
         return; /* on the ladder and in the counts, but nowhere on a clock */

@@ -394,11 +394,13 @@ START_TEST(test_visits_in_order)
 }
 END_TEST
 
-/* The runner's /stats connections and tools such as openssl come from
- * 127.0.0.1; lab users from 127.0.A.B with A >= 1. */
+/* Tools such as openssl come from 127.0.0.1, the runner's /stats looks from
+ * 127.0.0.2 (left off unless --all); lab users from 127.0.A.B with A >= 1. */
 START_TEST(test_not_a_user)
 {
     static const char text[] =
+        EV("09:59:59.000", "\"actor\":\"webserver\",\"event\":\"tls.handshake.done\","
+                           "\"peer\":\"127.0.0.2\",\"version\":\"TLS 1.3\",\"stapled\":false")
         EV("10:00:00.000", "\"actor\":\"webserver\",\"event\":\"tls.handshake.done\","
                            "\"peer\":\"127.0.0.1\",\"version\":\"TLS 1.3\",\"stapled\":false")
         EV("10:00:01.000", "\"actor\":\"webserver\",\"event\":\"tls.handshake.done\","
@@ -415,6 +417,13 @@ START_TEST(test_not_a_user)
     ck_assert_str_eq(line_with(d.out, "Certificate, no staple"),
                      "10:00:02.000    |<----------|           |           |  "
                      "Certificate, no staple (TLS 1.3)");
+    ck_assert_int_eq(count_lines_with(d.out, "the runner"), 0);
+    drawn_free(&d);
+    opt.filter.show_all = true;
+    draw(text, strlen(text), &opt, &d);
+    ck_assert_str_eq(line_with(d.out, "the runner"),
+                     "09:59:59.000    |           *           |           |  "
+                     "TLS with 127.0.0.2 (the runner, for /stats)");
     drawn_free(&d);
 }
 END_TEST
@@ -486,25 +495,25 @@ START_TEST(test_filters)
         struct scn_ladder_filter filter;
         bool want_hello, want_ca;
     } rows[] = {
-        {{NULL, NULL, 0, NULL, NULL}, true, true},
-        {{"browser", NULL, 0, NULL, NULL}, true, false},
-        {{"ca", NULL, 0, NULL, NULL}, false, true},
-        {{"brow", NULL, 0, NULL, NULL}, false, false}, /* exact, not a prefix */
-        {{NULL, "tls.*", 0, NULL, NULL}, true, false},
-        {{NULL, "ca.cert.*", 0, NULL, NULL}, false, true},
-        {{NULL, "*.issued", 0, NULL, NULL}, false, true},
-        {{NULL, "tls", 0, NULL, NULL}, false, false},
-        {{NULL, NULL, 3, NULL, NULL}, true, false}, /* the CA's event has no user */
-        {{NULL, NULL, 4, NULL, NULL}, false, false},
-        {{NULL, NULL, 0, "2026-11-25T10:00:01", NULL}, true, false},
-        {{NULL, NULL, 0, "2026-11-25T10:00:00.500Z", NULL}, true, false},
-        {{NULL, NULL, 0, "2026-11-25", NULL}, true, true},
-        {{NULL, NULL, 0, "2026-11-26", NULL}, false, false},
-        {{NULL, NULL, 0, NULL, "2026-11-25T10:00:00"}, false, true},
-        {{NULL, NULL, 0, NULL, "2026-11-25T10:00"}, true, true}, /* the whole minute */
-        {{NULL, NULL, 0, NULL, "2026-11-24"}, false, false},
-        {{NULL, NULL, 0, "2026-11-25T10:00:00.100Z", "2026-11-25T10:00:00.100Z"}, false, true},
-        {{"browser", "tls.*", 3, "2026-11-25", "2026-11-25"}, true, false},
+        {{NULL, NULL, 0, NULL, NULL, false}, true, true},
+        {{"browser", NULL, 0, NULL, NULL, false}, true, false},
+        {{"ca", NULL, 0, NULL, NULL, false}, false, true},
+        {{"brow", NULL, 0, NULL, NULL, false}, false, false}, /* exact, not a prefix */
+        {{NULL, "tls.*", 0, NULL, NULL, false}, true, false},
+        {{NULL, "ca.cert.*", 0, NULL, NULL, false}, false, true},
+        {{NULL, "*.issued", 0, NULL, NULL, false}, false, true},
+        {{NULL, "tls", 0, NULL, NULL, false}, false, false},
+        {{NULL, NULL, 3, NULL, NULL, false}, true, false}, /* the CA's event has no user */
+        {{NULL, NULL, 4, NULL, NULL, false}, false, false},
+        {{NULL, NULL, 0, "2026-11-25T10:00:01", NULL, false}, true, false},
+        {{NULL, NULL, 0, "2026-11-25T10:00:00.500Z", NULL, false}, true, false},
+        {{NULL, NULL, 0, "2026-11-25", NULL, false}, true, true},
+        {{NULL, NULL, 0, "2026-11-26", NULL, false}, false, false},
+        {{NULL, NULL, 0, NULL, "2026-11-25T10:00:00", false}, false, true},
+        {{NULL, NULL, 0, NULL, "2026-11-25T10:00", false}, true, true}, /* the whole minute */
+        {{NULL, NULL, 0, NULL, "2026-11-24", false}, false, false},
+        {{NULL, NULL, 0, "2026-11-25T10:00:00.100Z", "2026-11-25T10:00:00.100Z", false}, false, true},
+        {{"browser", "tls.*", 3, "2026-11-25", "2026-11-25", false}, true, false},
     };
     json_t *hello = event_of("{\"ts\":\"2026-11-25T10:00:01.000Z\",\"actor\":\"browser\","
                              "\"event\":\"tls.client_hello\",\"user\":3}");
