@@ -29,7 +29,8 @@
 
 static const char usage_text[] =
     "usage: browser visit URL [--users N] [--staple on|off] [--fallback ocsp|none]\n"
-    "                         [--policy soft|hard] [--tls 1.2|1.3] [--concurrency K]\n"
+    "                         [--ocsp post|get] [--policy soft|hard] [--tls 1.2|1.3]\n"
+    "                         [--concurrency K]\n"
     "                         [--keylog FILE] [--json] [--lab DIR]\n"
     "       browser verify-staple --cert FILE --issuer FILE --staple FILE [--at UNIXTIME]\n"
     "\n"
@@ -42,7 +43,10 @@ static const char usage_text[] =
     "  --users N          how many users (default 1, at most 10000)\n"
     "  --staple on|off    ask for a staple (status_request) or not (default on)\n"
     "  --fallback ocsp|none  without an acceptable staple, ask the CA's responder\n"
-    "                     directly (POST with a nonce, from the user's address), or not\n"
+    "                     directly (from the user's address), or not\n"
+    "  --ocsp post|get    how it asks: POST with a fresh nonce (default), or GET without\n"
+    "                     a nonce as RFC 5019 and Firefox do, which an HTTP cache may\n"
+    "                     answer for everyone\n"
     "  --policy soft|hard when revocation cannot be checked: accept and say so, or refuse\n"
     "                     (a must-staple certificate without a good staple is refused\n"
     "                     under both)\n"
@@ -69,7 +73,7 @@ static const char usage_text[] =
     "environment error\n";
 
 struct browser_flags {
-    const char *lab, *users, *fallback, *policy, *tls, *concurrency, *keylog;
+    const char *lab, *users, *fallback, *policy, *tls, *concurrency, *keylog, *ocsp;
     const char *staple; /* visit: on|off; verify-staple: the response FILE */
     const char *cert, *issuer, *at;
     bool json;
@@ -97,7 +101,8 @@ static int run_verify_staple(const struct browser_flags *f, size_t extra)
     struct errbuf err = {{0}};
     int64_t now = 0;
     if (extra != 0 || f->users != NULL || f->fallback != NULL || f->policy != NULL ||
-        f->tls != NULL || f->concurrency != NULL || f->keylog != NULL || f->json) {
+        f->tls != NULL || f->concurrency != NULL || f->keylog != NULL || f->ocsp != NULL ||
+        f->json) {
         cli_error("browser", "verify-staple takes --cert, --issuer, --staple, --at and --lab "
                              "(see --help)");
         return 2;
@@ -214,10 +219,12 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
     const char *fallback = f->fallback != NULL ? f->fallback : "ocsp";
     const char *policy = f->policy != NULL ? f->policy : "soft";
     const char *tls = f->tls != NULL ? f->tls : "any";
+    const char *ocsp = f->ocsp != NULL ? f->ocsp : "post";
 
     if (extra != 1 || f->cert != NULL || f->issuer != NULL || f->at != NULL) {
-        cli_error("browser", "visit takes one URL and --users, --staple, --fallback, --policy, "
-                             "--tls, --concurrency, --keylog, --json, --lab (see --help)");
+        cli_error("browser", "visit takes one URL and --users, --staple, --fallback, --ocsp, "
+                             "--policy, --tls, --concurrency, --keylog, --json, --lab (see "
+                             "--help)");
         return 2;
     }
     if (target_parse_url(url, &target, &err) != 0) {
@@ -242,6 +249,10 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
         cli_error("browser", "invalid --fallback '%s': use ocsp or none", fallback);
         return 2;
     }
+    if (strcmp(ocsp, "post") != 0 && strcmp(ocsp, "get") != 0) {
+        cli_error("browser", "invalid --ocsp '%s': use post or get", ocsp);
+        return 2;
+    }
     if (strcmp(policy, "soft") != 0 && strcmp(policy, "hard") != 0) {
         cli_error("browser", "invalid --policy '%s': use soft or hard", policy);
         return 2;
@@ -258,6 +269,7 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
     }
     config.wants_staple = strcmp(staple, "on") == 0;
     config.may_query_ocsp = strcmp(fallback, "ocsp") == 0;
+    config.queries_by_get = strcmp(ocsp, "get") == 0;
     config.is_hard_fail = strcmp(policy, "hard") == 0;
 
     int rc = 2;
@@ -353,6 +365,7 @@ int main(int argc, char **argv)
         {"--users", true, &f.users, NULL},
         {"--staple", true, &f.staple, NULL},
         {"--fallback", true, &f.fallback, NULL},
+        {"--ocsp", true, &f.ocsp, NULL},
         {"--policy", true, &f.policy, NULL},
         {"--tls", true, &f.tls, NULL},
         {"--concurrency", true, &f.concurrency, NULL},

@@ -402,9 +402,14 @@ static void query_responder(struct visit *v)
     }
     int random_rc = wc_RNG_GenerateBlock(&rng, nonce, sizeof nonce);
     wc_FreeRng(&rng);
+    /* --ocsp get asks as RFC 5019 and Firefox do: a GET without a nonce,
+     * which an HTTP cache may answer for everyone; a POST with a fresh
+     * nonce must be signed for this user alone. */
+    bool by_get = v->config->queries_by_get;
     if (random_rc != 0 ||
         ocsp_cert_id_compute(&v->leaf, v->config->root, OCSP_HASH_SHA1, &id, &err) != 0 ||
-        ocsp_request_build(&id, nonce, sizeof nonce, &request, &err) != 0) {
+        ocsp_request_build(&id, by_get ? NULL : nonce, by_get ? 0 : sizeof nonce, &request,
+                           &err) != 0) {
         snprintf(why, sizeof why, "%s, and the OCSP request could not be built: %s",
                  v->no_staple_why, random_rc != 0 ? "no random nonce" : err.msg);
         unchecked(v, why);
@@ -412,7 +417,7 @@ static void query_responder(struct visit *v)
     }
     struct ocsp_fetch_options opts = {
         .url = url,
-        .method = OCSP_FETCH_POST, /* RFC 5019 GETs are cacheable; a nonce must not be */
+        .method = by_get ? OCSP_FETCH_GET : OCSP_FETCH_POST,
         .user_agent = USER_AGENT,
         .source_addr = v->out->addr,
         .timeout_ms = VISIT_OCSP_TIMEOUT_MS,
@@ -421,7 +426,8 @@ static void query_responder(struct visit *v)
     v->out->did_query = true;
     trace_event("ocsp.request.sent",
                 fields(v, json_pack("{s:s, s:s, s:s, s:i, s:s}", "url", url, "serial", v->serial,
-                                    "method", "POST", "nonce_bytes", (int)sizeof nonce, "why",
+                                    "method", by_get ? "GET" : "POST", "nonce_bytes",
+                                    by_get ? 0 : (int)sizeof nonce, "why",
                                     v->no_staple_why)),
                 "User %d asked the CA's responder about %s's certificate, because %s. The CA "
                 "now learns that %s visits %s.", v->out->user, v->site, v->no_staple_why,
@@ -441,8 +447,8 @@ static void query_responder(struct visit *v)
         .cert = &v->leaf,
         .issuer = v->config->root,
         .now = clock_now(),
-        .nonce = nonce,
-        .nonce_len = sizeof nonce,
+        .nonce = by_get ? NULL : nonce,
+        .nonce_len = by_get ? 0 : sizeof nonce,
     };
     ocsp_verify_response(fetched.body.data, fetched.body.len, &in, &verdict);
     const char *name = ocsp_verdict_reason_name(verdict.reason);
@@ -455,8 +461,10 @@ static void query_responder(struct visit *v)
                 name, verdict.explanation);
     if (verdict.reason == OCSP_VERDICT_GOOD)
         decide(v, true, "good",
-               "The CA's responder answered the browser's own query (from %s, with a fresh "
-               "nonce): %s", v->out->addr, verdict.explanation);
+               "The CA's responder answered the browser's own query (from %s, %s): %s",
+               v->out->addr, by_get ? "by GET without a nonce, so possibly from a cache"
+                                    : "with a fresh nonce",
+               verdict.explanation);
     else if (verdict.reason == OCSP_VERDICT_REVOKED || verdict.reason == OCSP_VERDICT_UNKNOWN)
         decide(v, false, name, "The CA's responder answered the browser's own query: %s",
                verdict.explanation);

@@ -49,6 +49,7 @@ struct visit_config {
     enum tls_choice versions;
     bool wants_staple;              /* --staple on */
     bool may_query_ocsp;            /* --fallback ocsp */
+    bool queries_by_get;            /* --ocsp get: RFC 5019 GET, no nonce (cacheable) */
     bool is_hard_fail;              /* --policy hard */
     int timeout_ms;                 /* per TLS phase (connect, handshake, HTTP) */
     struct keylog *keylog;          /* --keylog FILE or SSLKEYLOGFILE; NULL: no secrets written */

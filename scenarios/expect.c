@@ -179,6 +179,14 @@ static int observe_program(const struct scn_condition *c, const struct scn_facts
         snprintf(seen->text, sizeof seen->text, "%s", status != NULL ? status : "none");
         return 0;
     }
+    case SCN_SUBJ_CACHE: {
+        /* "hits" or "hits GET": the counts of every request or one method's
+         * (scn_cache_counts_json). */
+        char kind[16] = "", method[16] = "";
+        sscanf(c->detail, "%15s %15s", kind, method);
+        seen->number = integer_at(s, method[0] != 0 ? method : NULL, kind);
+        return 0;
+    }
     default:
         errbuf_set(err, "not a program's counter");
         return -1;
@@ -258,6 +266,9 @@ void scn_expect_subject_text(const struct scn_condition *c, char *out, size_t ca
         return;
     case SCN_SUBJ_STAPLE:
         snprintf(out, cap, "%s staple", c->target);
+        return;
+    case SCN_SUBJ_CACHE:
+        snprintf(out, cap, "%s %s", c->target, c->detail);
         return;
     case SCN_SUBJ_USERS:
         snprintf(out, cap, "%s%s%s", users_words[c->users], c->detail[0] != 0 ? " because " : "",

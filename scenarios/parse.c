@@ -47,6 +47,19 @@ static const char *const step_names[] = {
     [SCN_INCLUDE] = "include",
 };
 
+const char *scn_program_noun(enum scn_program program)
+{
+    switch (program) {
+    case SCN_RESPONDER:
+        return "responder";
+    case SCN_WEBSERVER:
+        return "web server";
+    case SCN_CACHE:
+        return "cache";
+    }
+    return "program";
+}
+
 const char *scn_step_kind_name(enum scn_step_kind kind)
 {
     if ((size_t)kind >= sizeof step_names / sizeof step_names[0])
@@ -376,16 +389,16 @@ static int need_proc(struct parser *p, const char *name, int program, bool must_
                      struct proc_decl **out)
 {
     struct proc_decl *d = find_proc(p, name);
-    const char *kind = program == SCN_RESPONDER    ? "responder"
-                       : program == SCN_WEBSERVER ? "web server"
-                                                  : "program";
+    const char *kind = program >= 0 ? scn_program_noun((enum scn_program)program) : "program";
     if (d == NULL)
         return fail(p, "no %s called '%s' was started before this line (start it with "
                        "'start %s')",
-                    kind, name, program == SCN_WEBSERVER ? "webserver SITE" : "responder");
+                    kind, name,
+                    program == SCN_WEBSERVER ? "webserver SITE"
+                    : program == SCN_CACHE   ? "cache for RESPONDER"
+                                             : "responder");
     if (program >= 0 && (int)d->program != program)
-        return fail(p, "'%s' is a %s, not a %s", name,
-                    d->program == SCN_RESPONDER ? "responder" : "web server", kind);
+        return fail(p, "'%s' is a %s, not a %s", name, scn_program_noun(d->program), kind);
     if (must_run && !d->is_running)
         return fail(p, "'%s' is stopped at this point (start it again first)", name);
     *out = d;
@@ -454,6 +467,7 @@ static const struct flag_spec browser_flags[] = {
     {"--users", FLAG_COUNT, NULL, 1, SCN_MAX_USERS},
     {"--staple", FLAG_CHOICE, "on off", 0, 0},
     {"--fallback", FLAG_CHOICE, "ocsp none", 0, 0},
+    {"--ocsp", FLAG_CHOICE, "post get", 0, 0},
     {"--policy", FLAG_CHOICE, "soft hard", 0, 0},
     {"--tls", FLAG_CHOICE, "1.2 1.3", 0, 0},
     {"--concurrency", FLAG_COUNT, NULL, 1, 256},
@@ -544,11 +558,11 @@ static int check_value(struct parser *p, const struct flag_spec *spec, const cha
         return 0;
     case FLAG_URL: {
         struct proc_decl *d = find_proc(p, value);
-        if (d != NULL && d->program == SCN_RESPONDER)
+        if (d != NULL && (d->program == SCN_RESPONDER || d->program == SCN_CACHE))
             return 0;
         if (strncmp(value, "http://", 7) != 0 || value[7] == 0)
-            return fail(p, "%s %s: '%s' is neither an http:// URL nor a responder started "
-                           "before this line",
+            return fail(p, "%s %s: '%s' is neither an http:// URL nor a responder or cache "
+                           "started before this line",
                         what, spec->name, value);
         return 0;
     }
@@ -818,6 +832,23 @@ static int parse_program_condition(struct parser *p, size_t i, struct scn_condit
     if (need_word(p, i, "what to count", cond_usage) != 0)
         return -1;
     const char *w = p->tok[i++];
+    if (d->program == SCN_CACHE) {
+        if (!is_choice("requests hits misses", w)) {
+            char hint[64];
+            did_you_mean(w, "requests hits misses", hint, sizeof hint);
+            return fail(p, "a cache counts requests, hits and misses, not '%.40s'%s", w, hint);
+        }
+        c->subject = SCN_SUBJ_CACHE;
+        set_text(c->detail, sizeof c->detail, w);
+        if (i < p->ntok && is_choice("GET POST", p->tok[i])) {
+            /* "hits GET": the kind, then the method */
+            char both[SCN_MAX_SITE];
+            snprintf(both, sizeof both, "%s %s", w, p->tok[i]);
+            set_text(c->detail, sizeof c->detail, both);
+            i++;
+        }
+        return parse_value(p, i, c);
+    }
     if (d->program == SCN_RESPONDER) {
         if (strcmp(w, "requests") == 0) {
             c->subject = SCN_SUBJ_REQUESTS;
@@ -976,8 +1007,7 @@ static int declare_start(struct parser *p, struct scn_step *s)
     struct proc_decl *d = find_proc(p, s->name);
     if (d != NULL) {
         if (d->program != s->program)
-            return fail(p, "'%s' already names a %s", s->name,
-                        d->program == SCN_RESPONDER ? "responder" : "web server");
+            return fail(p, "'%s' already names a %s", s->name, scn_program_noun(d->program));
         if (d->is_running)
             return fail(p, "'%s' is already running (stop it first, or use 'restart %s')",
                         s->name, s->name);
@@ -1000,7 +1030,7 @@ static int declare_start(struct parser *p, struct scn_step *s)
 static int parse_start(struct parser *p, struct scn_step *s)
 {
     static const char usage[] = "start responder [as NAME] [flags] | start webserver SITE "
-                                "[as NAME] [flags]";
+                                "[as NAME] [flags] | start cache for RESPONDER [as NAME]";
     size_t i = 2, next = 0;
     s->kind = SCN_START;
     if (need_word(p, 1, "which program", usage) != 0)
@@ -1023,8 +1053,24 @@ static int parse_start(struct parser *p, struct scn_step *s)
                            "'as NAME'", s->site);
         set_text(s->name, sizeof s->name, s->site);
         i = 3;
+    } else if (strcmp(p->tok[1], "cache") == 0) {
+        struct proc_decl *upstream = NULL;
+        s->program = SCN_CACHE;
+        snprintf(s->name, sizeof s->name, "cache");
+        if (need_word(p, 2, "'for'", usage) != 0)
+            return -1;
+        if (strcmp(p->tok[2], "for") != 0)
+            return fail(p, "write 'start cache for RESPONDER': the cache stands in front of "
+                           "a responder");
+        if (need_word(p, 3, "the responder it stands in front of", usage) != 0 ||
+            need_proc(p, p->tok[3], SCN_RESPONDER, true, &upstream) != 0)
+            return -1;
+        set_text(s->upstream, sizeof s->upstream, upstream->name);
+        i = 4;
     } else {
-        return fail(p, "start responder or webserver, not '%s'", p->tok[1]);
+        char hint[64];
+        did_you_mean(p->tok[1], "responder webserver cache", hint, sizeof hint);
+        return fail(p, "start responder, webserver or cache, not '%s'%s", p->tok[1], hint);
     }
     if (i < p->ntok && strcmp(p->tok[i], "as") == 0) {
         if (need_word(p, i + 1, "the name after 'as'", usage) != 0)
@@ -1042,7 +1088,10 @@ static int parse_start(struct parser *p, struct scn_step *s)
         if (signer != NULL && strcmp(signer, "delegate") == 0 && !p->has_delegate)
             return fail(p, "--signer delegate needs the OCSP signing certificate: use "
                            "'ca init --delegate'");
-    } else if (parse_flags(p, i, webserver_flags, "start webserver", s, false, &next) != 0) {
+    } else if (s->program == SCN_WEBSERVER) {
+        if (parse_flags(p, i, webserver_flags, "start webserver", s, false, &next) != 0)
+            return -1;
+    } else if (need_end(p, i, usage) != 0) {
         return -1;
     }
     return declare_start(p, s);
@@ -1130,7 +1179,8 @@ static int parse_browser_step(struct parser *p, struct scn_step *s, const char *
 static int parse_visit(struct parser *p, struct scn_step *s)
 {
     static const char usage[] = "visit WEBSERVER [--users N] [--staple on|off] [--fallback "
-                                "ocsp|none] [--policy soft|hard] [--tls 1.2|1.3]";
+                                "ocsp|none] [--ocsp post|get] [--policy soft|hard] [--tls "
+                                "1.2|1.3]";
     size_t next = 0;
     s->kind = SCN_VISIT;
     return parse_browser_step(p, s, "the web server to visit", usage, &next);

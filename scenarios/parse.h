@@ -52,7 +52,10 @@ const char *scn_step_kind_name(enum scn_step_kind kind); /* "say", "ca issue", �
 enum scn_program {
     SCN_RESPONDER,
     SCN_WEBSERVER,
+    SCN_CACHE, /* nginx as an HTTP cache in front of a responder (cache.h) */
 };
+/* "responder", "web server", "cache". */
+const char *scn_program_noun(enum scn_program program);
 
 enum scn_op {
     SCN_OP_EQ,
@@ -83,6 +86,7 @@ enum scn_subject {
     SCN_SUBJ_TRACE,         /* trace EVENT [FIELD=VALUE…]: events in the lab's trace */
     SCN_SUBJ_WINDOW,        /* window: simulated time the last watch took to see its `until` */
     SCN_SUBJ_VERDICT,       /* verdict == REASON: the last check */
+    SCN_SUBJ_CACHE,         /* CACHE requests|hits|misses [GET|POST] */
 };
 
 enum scn_users_filter {
@@ -120,6 +124,7 @@ struct scn_step {
     enum scn_program program;      /* start: which program */
     char name[SCN_MAX_NAME];       /* the program's name (start … as NAME, stop, visit, …) */
     char site[SCN_MAX_SITE];       /* a certificate's DNS name */
+    char upstream[SCN_MAX_NAME];   /* start cache for RESPONDER: the responder */
     char file[SCN_MAX_NAME];       /* save, forge, check: a file in LAB/files */
     char signer[SCN_MAX_SITE];     /* forge: ca, delegate, stranger or a SITE */
     char status[16];               /* forge: good, revoked or unknown */

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "capture.h"
 #include "clock.h"
 #include "expect.h"
@@ -48,6 +49,7 @@ struct world_proc {
     int port;                     /* kept across a stop, so URLs in certificates stay right */
     json_t *stats;                /* the last /stats read (kept after it stops) */
     int64_t own_fetches;          /* the runner's own /stats connections */
+    struct scn_cache cache;       /* a cache's files and ports (cache.h) */
 };
 
 struct world {
@@ -70,6 +72,7 @@ struct world {
     char narration[2048];         /* paced: the say lines since the last step */
     int passed, failed;
     bool is_aborted;              /* the rest of the scenario is skipped */
+    bool is_skipped;              /* …because a tool it needs is missing (not a failure) */
     struct scn_table_row *row;
 };
 
@@ -181,7 +184,7 @@ static bool is_stapling(const struct world_proc *p)
 
 static void proc_url(const struct world_proc *p, const char *path, char *out, size_t cap)
 {
-    if (p->program == SCN_RESPONDER)
+    if (p->program == SCN_RESPONDER || p->program == SCN_CACHE)
         snprintf(out, cap, "http://127.0.0.1:%d%s", p->port, path);
     else
         snprintf(out, cap, "https://%s:%d%s", p->site, p->port, path);
@@ -198,6 +201,15 @@ static int fetch_stats(struct world_proc *p, struct errbuf *err)
             return 0;
         errbuf_set(err, "%s has no counters: it stopped before they could be read", p->name);
         return -1;
+    }
+    if (p->program == SCN_CACHE) {
+        /* nginx has no /stats: its access log says what it did. */
+        struct scn_cache_counts counts;
+        if (scn_cache_count(p->cache.dir, &counts, err) != 0)
+            return -1;
+        json_decref(p->stats);
+        p->stats = scn_cache_counts_json(&counts);
+        return 0;
     }
     proc_url(p, "/stats", url, sizeof url);
     if (scn_http_get_json(url, p->program == SCN_WEBSERVER ? p->port : 0, &stats, err) != 0)
@@ -231,11 +243,10 @@ static bool all_alive(struct world *w, int line)
                     json_pack("{s:s, s:i, s:s}", "name", p->name, "pid", (int)p->child.pid,
                               "how", how),
                     "The %s '%s' (pid %d) %s while the scenario still needed it.",
-                    p->program == SCN_RESPONDER ? "responder" : "web server", p->name,
-                    (int)p->child.pid, how);
-        step_failed(w, line, "%s '%s' (pid %d) %s before this step%s%s",
-                    p->program == SCN_RESPONDER ? "the responder" : "the web server", p->name,
-                    (int)p->child.pid, how, tail[0] != 0 ? "; it said: " : "", tail);
+                    scn_program_noun(p->program), p->name, (int)p->child.pid, how);
+        step_failed(w, line, "the %s '%s' (pid %d) %s before this step%s%s",
+                    scn_program_noun(p->program), p->name, (int)p->child.pid, how,
+                    tail[0] != 0 ? "; it said: " : "", tail);
         return false;
     }
     return true;
@@ -254,6 +265,23 @@ static struct world_proc *default_responder(struct world *w)
     return NULL;
 }
 
+/* What a cache did, into the trace, where the report finds it: the
+ * requests it took and how many it answered from its store. */
+static void trace_cache_summary(const struct world_proc *p)
+{
+    int64_t requests = stat_int(p->stats, "requests"), hits = stat_int(p->stats, "hits");
+    const json_t *get = json_object_get(p->stats, "GET");
+    trace_event("cache.summary",
+                json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "name", p->name, "requests",
+                          (json_int_t)requests, "hits", (json_int_t)hits, "misses",
+                          (json_int_t)stat_int(p->stats, "misses"), "get_requests",
+                          (json_int_t)stat_int(get, "requests"), "get_hits",
+                          (json_int_t)stat_int(get, "hits")),
+                "The cache '%s' took %lld OCSP request%s and answered %lld from its store; %lld "
+                "went on to the CA's responder.", p->name, (long long)requests,
+                requests == 1 ? "" : "s", (long long)hits, (long long)(requests - hits));
+}
+
 /* Stops a program and says so when it did not end cleanly: every program
  * exits 0 on SIGTERM (DESIGN section 2), so anything else (a sanitizer's
  * report, a crash on the way out, a hang) fails the scenario: every lesson is
@@ -267,15 +295,16 @@ static void stop_proc(struct world *w, struct world_proc *p, int line)
         detail(w, SCN_TONE_DIM, "(its last counters could not be read: %s)", err.msg);
     scn_child_stop(&p->child, SCN_STOP_GRACE_MS);
     p->is_running = false;
+    if (p->program == SCN_CACHE)
+        trace_cache_summary(p);
     bool is_clean = WIFEXITED(p->child.status) && WEXITSTATUS(p->child.status) == 0;
     if (is_clean)
         return;
     char how[160];
     scn_child_describe_exit(&p->child, how, sizeof how);
     char msg[LAB_PATH_MAX + 320];
-    snprintf(msg, sizeof msg, "%s '%s' %s when stopped (see %s)",
-             p->program == SCN_RESPONDER ? "the responder" : "the web server", p->name, how,
-             p->child.err_path);
+    snprintf(msg, sizeof msg, "the %s '%s' %s when stopped (see %s)",
+             scn_program_noun(p->program), p->name, how, p->child.err_path);
     record_failure(w, line, msg);
 }
 
@@ -630,6 +659,67 @@ static int ca_command(struct world *w, const struct scn_step *s)
     return 0;
 }
 
+/* The clock nginx sees follows the lab's (cache.h). */
+static void sync_cache_clocks(struct world *w)
+{
+    int64_t offset = 0;
+    struct errbuf err = {{0}};
+    clock_offset_read(w->lab, &offset, NULL);
+    for (size_t i = 0; i < w->proc_count; i++) {
+        struct world_proc *p = &w->procs[i];
+        if (p->program == SCN_CACHE && p->is_running &&
+            scn_cache_set_clock(&p->cache, offset, &err) != 0)
+            detail(w, SCN_TONE_BAD, "the cache '%s' cannot follow the clock: %s", p->name,
+                   err.msg);
+    }
+}
+
+/* A lesson that needs a tool the machine lacks says how to install it and
+ * ends there: skipped, not failed. */
+static void skip_scenario(struct world *w, int line, const char *why)
+{
+    trace_event("scenario.skipped", json_pack("{s:s, s:i, s:s}", "file", w->script->path,
+                                              "line", line, "why", why),
+                "The scenario was skipped at line %d: %s", line, why);
+    if (w->r->ui.is_quiet)
+        scn_ui_error("%s:%d: skipped: %s", w->script->path, line, why);
+    else
+        scn_ui_printf(&w->r->ui, SCN_TONE_BAD, "  SKIP ", "line %d: %s", line, why);
+    w->is_skipped = true;
+    w->is_aborted = true;
+}
+
+static int start_cache(struct world *w, const struct scn_step *s, struct world_proc *p)
+{
+    struct scn_cache_tools tools;
+    struct errbuf err = {{0}};
+    struct world_proc *upstream = find_proc(w, s->upstream);
+    if (scn_cache_find_tools(&tools, &err) != 0) {
+        skip_scenario(w, s->line, err.msg);
+        return -1;
+    }
+    if (upstream == NULL || !upstream->is_running || upstream->port <= 0) {
+        step_failed(w, s->line, "the responder '%s' is not running", s->upstream);
+        return -1;
+    }
+    int64_t offset = 0;
+    clock_offset_read(w->lab, &offset, NULL);
+    p->cache.upstream_port = upstream->port;
+    if (scn_cache_start(&p->cache, &p->child, &tools, w->lab, p->name, offset, &err) != 0) {
+        step_failed(w, s->line, "the cache '%s' did not start: %s", p->name, err.msg);
+        return -1;
+    }
+    p->is_running = true;
+    p->port = p->cache.port;
+    json_decref(p->stats);
+    p->stats = NULL;
+    fetch_stats(p, &err);
+    detail(w, SCN_TONE_DIM,
+           "cache '%s' (nginx, pid %d) answers at http://127.0.0.1:%d/ for responder '%s'; its "
+           "files: %s", p->name, (int)p->child.pid, p->port, upstream->name, p->cache.dir);
+    return 0;
+}
+
 static int start_proc(struct world *w, const struct scn_step *s)
 {
     char program[LAB_PATH_MAX], listen[64], file_path[LAB_PATH_MAX];
@@ -648,6 +738,8 @@ static int start_proc(struct world *w, const struct scn_step *s)
     }
     p->start = s;
     p->starts++;
+    if (s->program == SCN_CACHE)
+        return start_cache(w, s, p);
     bin_path(w, s->program == SCN_RESPONDER ? "responder" : "webserver", program, sizeof program);
     snprintf(listen, sizeof listen, "127.0.0.1:%d", p->port);
     argv[n++] = program;
@@ -733,6 +825,12 @@ static void do_stop(struct world *w, const struct scn_step *s)
     if (p == NULL || !p->is_running)
         return;
     stop_proc(w, p, s->line);
+    if (p->program == SCN_CACHE) {
+        detail(w, SCN_TONE_DIM, "'%s' stopped after %lld requests, %lld answered from its store",
+               p->name, (long long)stat_int(p->stats, "requests"),
+               (long long)stat_int(p->stats, "hits"));
+        return;
+    }
     int64_t count = p->program == SCN_RESPONDER
                         ? stat_int(p->stats, "requests")
                         : stat_int(p->stats, "handshakes") - p->own_fetches;
@@ -796,6 +894,7 @@ static int advance_clock(struct world *w, int64_t seconds, int line)
         step_failed(w, line, "cannot move the clock: %s", err.msg);
         return -1;
     }
+    sync_cache_clocks(w);
     int64_t offset = 0;
     clock_offset_read(w->lab, &offset, NULL);
     char step[32], total[32], now[48];
@@ -996,6 +1095,12 @@ static void print_tick(struct world *w, const struct scn_step *s, int64_t elapse
     }
     for (size_t i = 0; i < w->proc_count && n < sizeof line; i++) {
         struct world_proc *p = &w->procs[i];
+        if (p->program == SCN_CACHE && p->is_running && fetch_stats(p, &err) == 0) {
+            n += (size_t)snprintf(line + n, sizeof line - n, "  | %s: %lld hit%s", p->name,
+                                  (long long)stat_int(p->stats, "hits"),
+                                  stat_int(p->stats, "hits") == 1 ? "" : "s");
+            continue;
+        }
         if (p->program != SCN_RESPONDER)
             continue;
         if (!p->is_running) {
@@ -1385,9 +1490,14 @@ static int run_script(struct scn_runner *r, const struct scn_script *script)
                 "The scenario '%s' ended: %d expectation%s held, %d failed%s.", script->stem,
                 w->passed, w->passed == 1 ? "" : "s", w->failed,
                 scn_procs_interrupted() != 0 ? " (interrupted)" : "");
+    if (w->is_skipped)
+        r->skipped_count++;
     if (scn_procs_interrupted() == 0)
     {
-        if (w->passed + w->failed == 0)
+        if (w->is_skipped)
+            scn_ui_printf(&r->ui, SCN_TONE_BAD, "   ", "%s: skipped (see SKIP above).",
+                          script->stem);
+        else if (w->passed + w->failed == 0)
             scn_ui_printf(&r->ui, SCN_TONE_DIM, "   ", "%s: done (no expectations of its own).",
                           script->stem);
         else
@@ -1425,8 +1535,9 @@ int scn_run(struct scn_runner *r, struct scn_script *const *scripts, size_t coun
     if (scn_procs_interrupted() == 0) {
         scn_ui_blank(&r->ui);
         if (r->failure_count == 0)
-            scn_ui_printf(&r->ui, SCN_TONE_GOOD, "", "All %d expectations held in %d scenario%s.",
-                          r->passed_count, r->scenario_count, r->scenario_count == 1 ? "" : "s");
+            scn_ui_printf(&r->ui, SCN_TONE_GOOD, "", "All %d expectations held in %d scenario%s%s.",
+                          r->passed_count, r->scenario_count, r->scenario_count == 1 ? "" : "s",
+                          r->skipped_count > 0 ? " (some skipped: a tool was missing)" : "");
         else
             scn_ui_printf(&r->ui, SCN_TONE_BAD, "", "%d problem%s in %d scenario%s (%d "
                           "expectations held); see the list below.",

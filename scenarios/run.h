@@ -52,6 +52,7 @@ struct scn_runner {
     int failure_count;
     int passed_count;                     /* expectations that held, all scenarios */
     int scenario_count;                   /* scenarios run, includes counted */
+    int skipped_count;                    /* of them, skipped for a missing tool */
     char failures[SCN_MAX_REPORTED][768]; /* "FILE:LINE: what" */
     size_t lab_count;
     char labs[SCN_MAX_SCRIPTS][LAB_PATH_MAX];

@@ -206,7 +206,17 @@ static const struct error_row {
     {"ca init\nstart responder --signer delegate", 2, "ca init --delegate"},
     {"ca init\nstart responder --fault broken", 2, "is not one of"},
     {"ca init\nstart responder\nstart responder", 3, "already running"},
-    {"ca init\nstart database", 2, "start responder or webserver"},
+    {"ca init\nstart database", 2, "start responder, webserver or cache"},
+    {PRELUDE "start cache", 5, "'for' is missing"},
+    {PRELUDE "start cache in front of responder", 5, "write 'start cache for RESPONDER'"},
+    {PRELUDE "start cache for shop.test", 5, "is a web server, not a responder"},
+    {PRELUDE "start cache for responder now", 5, "unexpected 'now'"},
+    {PRELUDE "start cache for responder\nfault cache slow", 6, "is a cache, not a responder"},
+    {PRELUDE "start cache for responder\nvisit cache", 6, "is a cache, not a web server"},
+    {PRELUDE "start cache for responder\nexpect cache hitz == 1", 6,
+     "a cache counts requests, hits and misses, not 'hitz' (did you mean 'hits'?)"},
+    {PRELUDE "start cache for responder\nstart cache for responder", 6, "already running"},
+    {PRELUDE "visit shop.test --ocsp put", 5, "is not one of: post get"},
     {"ca init\nstart webserver shop.test", 2, "no certificate for shop.test"},
     {"ca init\nca issue shop.example\nstart webserver shop.example", 3, "must end in .test"},
     {"ca init\nstop responder", 2, "was started before this line"},
@@ -304,6 +314,41 @@ START_TEST(test_errors)
                   row->line, row->says, row->text);
     ck_assert_uint_eq(s.count, 0); /* nothing half-parsed is handed back */
     ck_assert_ptr_null(s.steps);
+}
+END_TEST
+
+/* ---- The cache ------------------------------------------------------------------------------ */
+
+START_TEST(test_cache_steps)
+{
+    static const char text[] = PRELUDE
+        "start cache for responder\n"
+        "ca issue blog.test --ocsp-url cache\n"
+        "visit shop.test --users 3 --staple off --ocsp get\n"
+        "expect cache hits GET >= 2\n"
+        "expect cache requests == 3\n"
+        "stop cache\n"
+        "start cache for responder as edge\n";
+    struct scn_script s;
+    parse_ok(text, &s);
+    const struct scn_step *t = step_at(&s, 4);
+    ck_assert_int_eq(t->kind, SCN_START);
+    ck_assert_int_eq(t->program, SCN_CACHE);
+    ck_assert_str_eq(t->name, "cache");
+    ck_assert_str_eq(t->upstream, "responder");
+    assert_args(step_at(&s, 5), "--ocsp-url cache");
+    assert_args(step_at(&s, 6), "--users 3 --staple off --ocsp get");
+    t = step_at(&s, 7);
+    ck_assert_int_eq(t->cond.subject, SCN_SUBJ_CACHE);
+    ck_assert_str_eq(t->cond.target, "cache");
+    ck_assert_str_eq(t->cond.detail, "hits GET");
+    ck_assert_int_eq(t->cond.number, 2);
+    ck_assert_str_eq(step_at(&s, 8)->cond.detail, "requests");
+    ck_assert_int_eq(step_at(&s, 9)->program, SCN_CACHE);
+    t = step_at(&s, 10);
+    ck_assert_str_eq(t->name, "edge");
+    ck_assert_str_eq(scn_program_noun(t->program), "cache");
+    scn_script_free(&s);
 }
 END_TEST
 
@@ -648,6 +693,7 @@ Suite *scenario_parse_suite(void)
     Suite *s = suite_create("scenario_parse");
     TCase *tc = tcase_create("language");
     tcase_add_test(tc, test_every_step);
+    tcase_add_test(tc, test_cache_steps);
     tcase_add_loop_test(tc, test_errors, 0, sizeof error_rows / sizeof error_rows[0]);
     tcase_add_test(tc, test_limits);
     tcase_add_test(tc, test_text_forms);
