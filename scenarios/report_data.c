@@ -554,6 +554,10 @@ static void take_event(struct gather *g, json_t *ev)
             snprintf(lab->title, sizeof lab->title, "%s", field_str(ev, "title"));
         } else if (strcmp(name, "scenario.end") == 0) {
             lab->end_ms = at_ms;
+        } else if (strcmp(name, "cache.summary") == 0) {
+            lab->has_cache = true;
+            add_count(&lab->cache_requests, field_long(ev, "requests"));
+            add_count(&lab->cache_hits, field_long(ev, "hits"));
         }
         return;
     }

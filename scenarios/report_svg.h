@@ -39,6 +39,11 @@ void scn_report_chart(struct scn_html *h, const struct scn_report_lab *const *la
 bool scn_report_has_timeline(const struct scn_report_lab *lab);
 void scn_report_timeline(struct scn_html *h, const struct scn_report_lab *lab);
 
+/* Labs with an HTTP cache in front of the responder (lesson 10): the CA's
+ * requests with and without it. Draws nothing when no lab had one. */
+bool scn_report_has_cache(const struct scn_report_lab *lab);
+void scn_report_cache(struct scn_html *h, const struct scn_report_lab *const *labs, size_t count);
+
 /* A lab's ladder; `trace_command` is shown for the rows past the bound. */
 void scn_report_ladder(struct scn_html *h, const struct scn_report_lab *lab,
                        const char *trace_command);

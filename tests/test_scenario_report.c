@@ -832,6 +832,39 @@ START_TEST(test_staple_day)
 }
 END_TEST
 
+/* A lab with a cache in front of its responder gets the "behind a cache"
+ * bars (requests without it, and the misses that reached the CA with it);
+ * a page without one has no such section. */
+START_TEST(test_cache_chart)
+{
+    static const char text[] =
+        EV("10:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.start\","
+                           "\"msg\":\"m\",\"title\":\"Cached\"")
+        EV("10:00:01.000", "\"actor\":\"browser\",\"pid\":5,\"event\":\"browser.verdict\","
+                           "\"msg\":\"m\",\"user\":1,\"verdict\":\"accept\",\"ms\":2")
+        EV("10:00:02.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"cache.summary\","
+                           "\"msg\":\"m\",\"name\":\"cache\",\"requests\":1000,\"hits\":999,"
+                           "\"misses\":1")
+        EV("10:00:03.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.end\","
+                           "\"msg\":\"m\"");
+    const char *dir = write_lab("cached", text, strlen(text)), *name = "cached";
+    struct built b;
+    build(&dir, &name, 1, &b);
+    ck_assert_msg(b.rc == 0, "%s", b.err);
+    const char *chart = strstr(b.page, "<section id=\"cache-chart\">");
+    ck_assert_ptr_nonnull(chart);
+    ck_assert_ptr_nonnull(strstr(chart, "class=\"without-cache\""));
+    ck_assert_ptr_nonnull(strstr(chart, "class=\"with-cache\""));
+    ck_assert_ptr_nonnull(strstr(chart, ">1000</text>"));
+    ck_assert_ptr_nonnull(strstr(chart, ">1</text>"));
+    ck_assert_ptr_nonnull(strstr(chart, "the cache answered 999"));
+    built_free(&b);
+    three_labs(&b);
+    ck_assert_ptr_null(strstr(b.page, "cache-chart"));
+    built_free(&b);
+}
+END_TEST
+
 /* Wrapping evenly: the narrowest room with as many lines, so the last line
  * is not a lone word. */
 START_TEST(test_balanced_wrap)
@@ -861,6 +894,7 @@ Suite *scenario_report_suite(void)
     tcase_add_test(page, test_text_sizes);
     tcase_add_test(page, test_present_mode);
     tcase_add_test(page, test_staple_day);
+    tcase_add_test(page, test_cache_chart);
     suite_add_tcase(s, page);
     TCase *pieces = tcase_create("pieces");
     tcase_add_test(pieces, test_html_buffer);
