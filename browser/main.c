@@ -36,11 +36,13 @@ static const char usage_text[] =
     "\n"
     "visit: N simulated users, each a fresh browser with no cache, visit URL\n"
     "(https://NAME.test:PORT/; .test names resolve to 127.0.0.1). User k connects from\n"
-    "its own address 127.0.A.B (k = 1..254: 127.0.1.k; then 127.0.2.1, ...), checks the\n"
+    "its own address 127.X.Y.Z (k = 1..254: 127.0.1.k; then 127.0.2.1, ...), checks the\n"
     "chain and name against LAB/ca/root.pem, and judges the stapled OCSP response\n"
     "with the lab's verifier during the handshake, in TLS 1.2 and 1.3 alike (the same\n"
     "rules and reason words as verify-staple).\n"
-    "  --users N          how many users (default 1, at most 10000)\n"
+    "  --users N          how many users (default 1, at most 1000000; users past 2000\n"
+    "                     are summed in the trace, not traced one by one; a progress\n"
+    "                     line on a terminal from 1000)\n"
     "  --staple on|off    ask for a staple (status_request) or not (default on)\n"
     "  --fallback ocsp|none  without an acceptable staple, ask the CA's responder\n"
     "                     directly (from the user's address), or not\n"
@@ -158,18 +160,57 @@ static int run_verify_staple(const struct browser_flags *f, size_t extra)
     return verdict.reason == OCSP_VERDICT_GOOD ? 0 : 1;
 }
 
+/* Where each verdict goes as it comes: the lines (or nothing, with --json),
+ * the running totals, the totals of the users whose trace was muted, and a
+ * progress line on a terminal for long runs. */
 struct printer {
     bool is_json;
     bool use_color;
+    bool shows_progress;
+    int users;
+    int64_t last_progress_ms;
+    struct report_acc acc;
+    struct report_summary untraced; /* users past CROWD_TRACED_USERS */
 };
 
 static void print_outcome(void *ctx, const struct visit_outcome *outcome)
 {
     struct printer *p = ctx;
+    report_acc_add(&p->acc, outcome);
+    if (outcome->user > CROWD_TRACED_USERS)
+        report_summary_add(&p->untraced, outcome);
+    if (p->shows_progress) {
+        int64_t now = clock_monotonic_ms();
+        int done = p->acc.summary.users;
+        if (now - p->last_progress_ms >= 1000 || done == p->users) {
+            fprintf(stderr, "\r%d of %d users visited (%d%%)%s", done, p->users,
+                    (int)((int64_t)done * 100 / p->users), done == p->users ? "\n" : "");
+            fflush(stderr);
+            p->last_progress_ms = now;
+        }
+    }
     if (p->is_json)
         return;
     report_print_line(stdout, outcome, p->use_color);
     fflush(stdout);
+}
+
+/* The verdicts of users whose trace was muted, in one event: the report
+ * and `scenario trace` count them from it. */
+static void trace_untraced(const struct report_summary *u, const char *url)
+{
+    if (u->users == 0)
+        return;
+    trace_event("browser.verdicts.summarized",
+                json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:I, s:i, s:I, s:i}", "url", url,
+                          "users", u->users, "accepted", u->accepted, "refused", u->refused,
+                          "stapled", u->stapled, "asked", u->ocsp_queries, "ms_total",
+                          (json_int_t)u->ms_total, "alone", u->alone_users, "alone_ms",
+                          (json_int_t)u->alone_ms, "traced_users", CROWD_TRACED_USERS),
+                "%d more user%s visited %s than the browser traces one by one (%d): %d "
+                "accepted, %d refused, %d got a staple, %d asked the CA; counted here.",
+                u->users, u->users == 1 ? "" : "s", url, CROWD_TRACED_USERS, u->accepted,
+                u->refused, u->stapled, u->ocsp_queries);
 }
 
 /* The lab's root: PEM bytes for wolfSSL, and parsed for the verifier. */
@@ -273,7 +314,7 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
     config.is_hard_fail = strcmp(policy, "hard") == 0;
 
     int rc = 2;
-    struct visit_outcome *outcomes = NULL;
+    struct printer printer = {0};
     /* Like browsers, SSLKEYLOGFILE asks for the key log too; --keylog wins. */
     const char *keylog_path = f->keylog;
     if (keylog_path == NULL && getenv("SSLKEYLOGFILE") != NULL && getenv("SSLKEYLOGFILE")[0] != 0)
@@ -297,11 +338,6 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
     config.root_pem = root.pem;
     config.root_pem_len = root.pem_len;
     config.root = &root.cert;
-    outcomes = calloc((size_t)users, sizeof *outcomes);
-    if (outcomes == NULL) {
-        cli_error("browser", "out of memory for %d users", users);
-        goto out;
-    }
     trace_event("browser.start",
                 json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:i}", "url", target.url, "users", users,
                           "staple", staple, "fallback", fallback, "policy", policy, "tls", tls,
@@ -309,19 +345,23 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
                 "%d simulated user%s visit %s (staple %s, fallback %s, policy %s), %d at a time.",
                 users, users == 1 ? "" : "s", target.url, staple, fallback, policy,
                 concurrency < users ? concurrency : users);
-    struct printer printer = {.is_json = f->json, .use_color = use_color()};
+    printer.is_json = f->json;
+    printer.use_color = use_color();
+    printer.users = users;
+    printer.shows_progress = users >= 1000 && isatty(STDERR_FILENO);
+    report_acc_init(&printer.acc, f->json);
     if (!f->json) {
         report_print_header(stdout);
         fflush(stdout);
     }
     int64_t wall_ms = 0;
-    if (crowd_run(&config, users, concurrency, outcomes, print_outcome, &printer, &wall_ms,
-                  &err) != 0) {
+    if (crowd_run(&config, users, concurrency, print_outcome, &printer, &wall_ms, &err) != 0) {
         cli_error("browser", "%s", err.msg);
         goto out;
     }
-    struct report_summary summary;
-    report_summarize(outcomes, users, wall_ms, &summary);
+    trace_untraced(&printer.untraced, target.url);
+    printer.acc.summary.wall_ms = wall_ms;
+    struct report_summary summary = printer.acc.summary;
     trace_event("browser.summary",
                 json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:I}", "url", target.url, "users",
                           summary.users, "accepted", summary.accepted, "refused", summary.refused,
@@ -335,7 +375,7 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
     if (f->json) {
         struct report_settings settings = {target.url, staple, fallback, policy, tls,
                                            concurrency};
-        json_t *json = report_json(&settings, outcomes, users, &summary);
+        json_t *json = report_json(&settings, &printer.acc);
         char *text = json != NULL ? json_dumps(json, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
         json_decref(json);
         if (text == NULL) {
@@ -345,11 +385,11 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
         printf("%s\n", text);
         free(text);
     } else {
-        report_print_summary(stdout, outcomes, users, &summary, printer.use_color);
+        report_print_summary(stdout, &printer.acc, printer.use_color);
     }
     rc = summary.refused == 0 ? 0 : 1;
 out:
-    free(outcomes);
+    report_acc_free(&printer.acc);
     free_root(&root);
     trace_close();
     keylog_close(config.keylog);

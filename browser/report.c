@@ -7,31 +7,71 @@
 #define RED "\033[31m"
 #define RESET "\033[0m"
 
-void report_summarize(const struct visit_outcome *outcomes, int count, int64_t wall_ms,
-                      struct report_summary *s)
+void report_acc_init(struct report_acc *acc, bool wants_json)
 {
-    memset(s, 0, sizeof *s);
-    s->users = count;
-    s->wall_ms = wall_ms;
-    for (int i = 0; i < count; i++) {
-        const struct visit_outcome *o = &outcomes[i];
-        if (o->is_accepted)
-            s->accepted++;
-        else
-            s->refused++;
-        if (o->did_query)
-            s->ocsp_queries++;
-        if (o->did_reconnect)
-            s->reconnects++;
-        if (o->has_staple && o->staple_checker == VISIT_CHECKED_BY_LAB)
-            s->staples_by_lab++;
-        if (o->was_alone) {
-            s->alone_users++;
-            s->alone_ms += o->ms;
-        } else {
-            s->crowd_users++;
-            s->crowd_ms += o->ms;
+    memset(acc, 0, sizeof *acc);
+    acc->listed = wants_json ? json_array() : NULL;
+}
+
+void report_acc_free(struct report_acc *acc)
+{
+    json_decref(acc->listed);
+    acc->listed = NULL;
+}
+
+static void note_group(struct report_acc *acc, const struct visit_outcome *o)
+{
+    for (size_t g = 0; g < acc->group_count; g++) {
+        struct report_group *group = &acc->groups[g];
+        if (group->is_accepted == o->is_accepted && strcmp(group->reason, o->reason) == 0) {
+            group->count++;
+            return;
         }
+    }
+    if (acc->group_count == REPORT_MAX_GROUPS) {
+        acc->ungrouped++;
+        return;
+    }
+    struct report_group *group = &acc->groups[acc->group_count++];
+    group->is_accepted = o->is_accepted;
+    snprintf(group->reason, sizeof group->reason, "%s", o->reason);
+    group->count = 1;
+    group->first_user = o->user;
+    snprintf(group->explanation, sizeof group->explanation, "%s", o->explanation);
+}
+
+void report_acc_add(struct report_acc *acc, const struct visit_outcome *o)
+{
+    report_summary_add(&acc->summary, o);
+    note_group(acc, o);
+    if (acc->listed != NULL && json_array_size(acc->listed) < REPORT_MAX_LISTED)
+        json_array_append_new(acc->listed, report_outcome_json(o));
+}
+
+void report_summary_add(struct report_summary *s, const struct visit_outcome *o)
+{
+    s->users++;
+    if (o->is_accepted)
+        s->accepted++;
+    else
+        s->refused++;
+    if (o->has_staple)
+        s->stapled++;
+    if (o->did_query)
+        s->ocsp_queries++;
+    if (o->did_reconnect)
+        s->reconnects++;
+    if (o->has_staple && o->staple_checker == VISIT_CHECKED_BY_LAB)
+        s->staples_by_lab++;
+    s->ms_total += o->ms;
+    if (o->ms > s->ms_worst)
+        s->ms_worst = o->ms;
+    if (o->was_alone) {
+        s->alone_users++;
+        s->alone_ms += o->ms;
+    } else {
+        s->crowd_users++;
+        s->crowd_ms += o->ms;
     }
 }
 
@@ -72,9 +112,9 @@ void report_print_line(FILE *out, const struct visit_outcome *o, bool use_color)
             (long long)o->ms);
 }
 
-void report_print_summary(FILE *out, const struct visit_outcome *outcomes, int count,
-                          const struct report_summary *s, bool use_color)
+void report_print_summary(FILE *out, const struct report_acc *acc, bool use_color)
 {
+    const struct report_summary *s = &acc->summary;
     fprintf(out,
             "\n%d user%s: %d accepted, %d refused. OCSP queries made by browsers: %d. Staples "
             "checked by the lab's verifier: %d. %lld ms in all.\n",
@@ -91,33 +131,17 @@ void report_print_summary(FILE *out, const struct visit_outcome *outcomes, int c
                 (double)s->alone_ms / s->alone_users, s->alone_users,
                 s->alone_users == 1 ? "" : "s", (double)s->crowd_ms / s->crowd_users,
                 s->crowd_users);
-    /* Distinct verdicts are few (a dozen reasons at most): a small table. */
-    struct group {
-        int first; /* index of the first outcome with this verdict and reason */
-        int count;
-    } groups[32];
-    size_t group_count = 0;
-    for (int i = 0; i < count; i++) {
-        const struct visit_outcome *o = &outcomes[i];
-        size_t g = 0;
-        while (g < group_count && !(outcomes[groups[g].first].is_accepted == o->is_accepted &&
-                                    strcmp(outcomes[groups[g].first].reason, o->reason) == 0))
-            g++;
-        if (g == group_count) {
-            if (group_count == sizeof groups / sizeof groups[0])
-                continue;
-            groups[group_count++] = (struct group){i, 0};
-        }
-        groups[g].count++;
-    }
     fprintf(out, "\nWhy:\n");
-    for (size_t g = 0; g < group_count; g++) {
-        const struct visit_outcome *o = &outcomes[groups[g].first];
+    for (size_t g = 0; g < acc->group_count; g++) {
+        const struct report_group *group = &acc->groups[g];
         fprintf(out, "  %s%s%s %s (%d user%s; user %d): %s\n",
-                use_color ? (o->is_accepted ? GREEN : RED) : "",
-                o->is_accepted ? "accept" : "refuse", use_color ? RESET : "", o->reason,
-                groups[g].count, groups[g].count == 1 ? "" : "s", o->user, o->explanation);
+                use_color ? (group->is_accepted ? GREEN : RED) : "",
+                group->is_accepted ? "accept" : "refuse", use_color ? RESET : "", group->reason,
+                group->count, group->count == 1 ? "" : "s", group->first_user,
+                group->explanation);
     }
+    if (acc->ungrouped > 0)
+        fprintf(out, "  (%d more users with other reasons)\n", acc->ungrouped);
 }
 
 json_t *report_outcome_json(const struct visit_outcome *o)
@@ -133,20 +157,31 @@ json_t *report_outcome_json(const struct visit_outcome *o)
                      (json_int_t)o->ms, "alone", o->was_alone);
 }
 
-json_t *report_json(const struct report_settings *settings, const struct visit_outcome *outcomes,
-                    int count, const struct report_summary *s)
+json_t *report_json(const struct report_settings *settings, struct report_acc *acc)
 {
-    json_t *users = json_array();
-    for (int i = 0; i < count && users != NULL; i++)
-        json_array_append_new(users, report_outcome_json(&outcomes[i]));
-    return json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:i}, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, "
-                     "s:I, s:i, s:I, s:i, s:I}}",
+    const struct report_summary *s = &acc->summary;
+    json_t *groups = json_array();
+    for (size_t g = 0; g < acc->group_count && groups != NULL; g++) {
+        const struct report_group *group = &acc->groups[g];
+        json_array_append_new(groups,
+                              json_pack("{s:s, s:s, s:i, s:i, s:s}", "verdict",
+                                        group->is_accepted ? "accept" : "refuse", "reason",
+                                        group->reason, "count", group->count, "first_user",
+                                        group->first_user, "explanation", group->explanation));
+    }
+    json_t *users = acc->listed != NULL ? acc->listed : json_array();
+    acc->listed = NULL; /* the report owns them now */
+    return json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:i}, s:o, s:I, s:o, s:i, s:{s:i, s:i, s:i, "
+                     "s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:i, s:I, s:i, s:I}}",
                      "url", settings->url, "settings", "staple", settings->staple, "fallback",
                      settings->fallback, "policy", settings->policy, "tls", settings->tls,
-                     "concurrency", settings->concurrency, "users", users, "summary", "users",
-                     s->users, "accepted", s->accepted, "refused", s->refused, "ocsp_queries",
+                     "concurrency", settings->concurrency, "users", users, "users_listed",
+                     (json_int_t)json_array_size(users), "groups", groups, "ungrouped",
+                     acc->ungrouped, "summary", "users", s->users, "accepted", s->accepted,
+                     "refused", s->refused, "stapled", s->stapled, "ocsp_queries",
                      s->ocsp_queries, "staples_checked_by_lab", s->staples_by_lab, "reconnects",
-                     s->reconnects, "wall_ms", (json_int_t)s->wall_ms, "alone_users",
-                     s->alone_users, "alone_ms", (json_int_t)s->alone_ms, "crowd_users",
-                     s->crowd_users, "crowd_ms", (json_int_t)s->crowd_ms);
+                     s->reconnects, "wall_ms", (json_int_t)s->wall_ms, "ms_total",
+                     (json_int_t)s->ms_total, "ms_worst", (json_int_t)s->ms_worst,
+                     "alone_users", s->alone_users, "alone_ms", (json_int_t)s->alone_ms,
+                     "crowd_users", s->crowd_users, "crowd_ms", (json_int_t)s->crowd_ms);
 }

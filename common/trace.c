@@ -164,8 +164,19 @@ static size_t encode_line(const json_t *obj, char *line)
     return len + 1;
 }
 
+static _Thread_local bool is_thread_muted;
+
+void trace_mute_thread(bool is_muted)
+{
+    is_thread_muted = is_muted;
+}
+
 int trace_event(const char *event, json_t *fields, const char *fmt, ...)
 {
+    if (is_thread_muted) {
+        json_decref(fields);
+        return 0;
+    }
     int rc = -1;
     json_t *obj = NULL;
     char *line = NULL;

@@ -6,6 +6,7 @@
 #define OCSPLAB_TRACE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "errbuf.h"
 
@@ -21,6 +22,12 @@ void trace_close(void);
  * usually go on). Without trace_open it does nothing and returns 0. */
 int trace_event(const char *event, json_t *fields, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Mutes this thread's events (they are dropped, their fields consumed) or
+ * lets them through again: a crowd of 100,000 simulated users traces its
+ * first users one by one and sums the rest (browser/crowd.h), so the trace
+ * stays readable and its size bounded. */
+void trace_mute_thread(bool is_muted);
 
 /* The longest line written; a longer event is cut to its required fields and a
  * "truncated": true marker, so one line is always one write(). */

@@ -23,31 +23,69 @@ static bool bool_at(const json_t *object, const char *outer, const char *key)
     return json_is_true(json_object_get(inner, key));
 }
 
+/* Adds `count` users with this verdict and reason. */
 static void note_group(struct scn_visit *v, bool is_accepted, const char *reason, int user,
-                       const char *explanation)
+                       const char *explanation, int count)
 {
     for (size_t g = 0; g < v->group_count; g++) {
         struct scn_visit_group *group = &v->groups[g];
         if (group->is_accepted == is_accepted && strcmp(group->reason, reason) == 0) {
-            group->count++;
+            group->count += count;
             return;
         }
     }
     if (v->group_count == SCN_MAX_GROUPS) {
-        v->ungrouped++;
+        v->ungrouped += count;
         return;
     }
     struct scn_visit_group *group = &v->groups[v->group_count++];
     group->is_accepted = is_accepted;
     snprintf(group->reason, sizeof group->reason, "%s", reason);
-    group->count = 1;
+    group->count = count;
     group->first_user = user;
     snprintf(group->explanation, sizeof group->explanation, "%s", explanation);
+}
+
+static int count_at(const json_t *object, const char *key)
+{
+    json_int_t n = json_integer_value(json_object_get(object, key));
+    return n < 0 ? 0 : n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
+static int visit_from_summary(const json_t *summary, const json_t *groups, const json_t *report,
+                              struct scn_visit *out, struct errbuf *err)
+{
+    out->users = count_at(summary, "users");
+    out->accepted = count_at(summary, "accepted");
+    out->refused = count_at(summary, "refused");
+    out->stapled = count_at(summary, "stapled");
+    out->asked = count_at(summary, "ocsp_queries");
+    out->ms_total = json_integer_value(json_object_get(summary, "ms_total"));
+    out->ms_worst = json_integer_value(json_object_get(summary, "ms_worst"));
+    out->alone = count_at(summary, "alone_users");
+    out->alone_ms_total = json_integer_value(json_object_get(summary, "alone_ms"));
+    out->ungrouped = count_at(report, "ungrouped");
+    for (size_t i = 0; i < json_array_size(groups); i++) {
+        const json_t *g = json_array_get(groups, i);
+        if (!json_is_object(g)) {
+            errbuf_set(err, "the browser's report has a group that is not an object");
+            return -1;
+        }
+        note_group(out, strcmp(string_at(g, "verdict"), "accept") == 0, string_at(g, "reason"),
+                   count_at(g, "first_user"), string_at(g, "explanation"), count_at(g, "count"));
+    }
+    return 0;
 }
 
 int scn_visit_from_json(const json_t *report, struct scn_visit *out, struct errbuf *err)
 {
     memset(out, 0, sizeof *out);
+    /* A browser that sums its verdicts (summary and groups) is read from
+     * them: a 100,000-user visit lists only its first users. */
+    const json_t *summary = json_object_get(report, "summary");
+    const json_t *groups = json_object_get(report, "groups");
+    if (json_is_object(summary) && json_is_array(groups))
+        return visit_from_summary(summary, groups, report, out, err);
     const json_t *users = json_object_get(report, "users");
     if (!json_is_array(users)) {
         errbuf_set(err, "the browser's report has no list of users");
@@ -81,7 +119,7 @@ int scn_visit_from_json(const json_t *report, struct scn_visit *out, struct errb
         }
         note_group(out, is_accepted, string_at(u, "reason"),
                    (int)json_integer_value(json_object_get(u, "user")),
-                   string_at(u, "explanation"));
+                   string_at(u, "explanation"), 1);
     }
     return 0;
 }

@@ -284,6 +284,10 @@ static void note_row(json_t *ev, const char *actor, const char *name, struct scn
         else
             snprintf(row->label, sizeof row->label, "TLS with %s (not a lab user)",
                      field_str(ev, "peer"));
+    } else if (strcmp(name, "browser.verdicts.summarized") == 0) {
+        json_t *n = json_object_get(ev, "users");
+        snprintf(row->label, sizeof row->label, "%lld more verdicts, counted not traced",
+                 json_is_integer(n) ? (long long)json_integer_value(n) : 0LL);
     } else if (strcmp(name, "ocsp.responses.summarized") == 0) {
         json_t *n = json_object_get(ev, "requests");
         snprintf(row->label, sizeof row->label, "%lld more answers, counted not traced",

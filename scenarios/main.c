@@ -29,7 +29,7 @@
 
 static const char usage_text[] =
     "usage: scenario run [--lab DIR] [--keep] [--quiet] [--no-pause] [--class]\n"
-    "                    [--capture FILE.pcap]\n"
+    "                    [--capture FILE.pcap] [--sweep users=N,N,...]\n"
     "                    [--report [-o FILE]] FILE|NUMBER...\n"
     "       scenario --list [FILE|DIR...]\n"
     "       scenario clock [--lab DIR] [advance DURATION | reset]\n"
@@ -56,6 +56,11 @@ static const char usage_text[] =
     "                keep the labs\n"
     "  --capture FILE.pcap  record the run's loopback traffic with tcpdump for\n"
     "                Wireshark, and print which port is which program\n"
+    "  --sweep users=N,N,...  play each scenario once per size (at most 8, each up to\n"
+    "                100000), every crowd's --users set to it, in labs NAME@N;\n"
+    "                expectations and pauses are skipped (they hold at the lesson's\n"
+    "                own size); the table and the report (users against requests and\n"
+    "                bytes at the CA, log scales) compare the sizes\n"
     "--list: the scenarios with their titles (default: scenarios/ and scenarios/lessons/).\n"
     "clock: shows the simulated time of a lab (--lab, default ./lab), or moves it.\n"
     "trace: draws LAB/trace.jsonl (or each LAB/*/trace.jsonl of a run) as a ladder of\n"
@@ -89,6 +94,7 @@ struct flags {
     bool json, follow, all;
     bool report;                       /* run --report */
     bool present;                      /* report --present */
+    const char *sweep;                 /* run --sweep users=N,N,… */
     const char *output, *output_long; /* report -o FILE, --output FILE */
 };
 
@@ -557,10 +563,40 @@ static int make_run_dir(const struct flags *f, char *out, size_t cap, struct err
     return 0;
 }
 
+/* --sweep users=10,100,1000: the sizes, at most SCN_MAX_SWEEP, each a
+ * visit's possible --users. Returns how many, or -1 (said). */
+#define SCN_MAX_SWEEP 8
+static int parse_sweep(const char *text, int64_t sizes[SCN_MAX_SWEEP])
+{
+    static const char usage[] = "use --sweep users=N,N,… (for example users=10,100,1000), "
+                                "each from 1 to";
+    if (strncmp(text, "users=", 6) != 0) {
+        cli_error("scenario", "invalid --sweep '%s': %s %d", text, usage, SCN_MAX_USERS);
+        return -1;
+    }
+    int count = 0;
+    for (const char *s = text + 6;;) {
+        char *end = NULL;
+        long long n = strtoll(s, &end, 10);
+        if (end == s || n < 1 || n > SCN_MAX_USERS || (*end != ',' && *end != 0) ||
+            count == SCN_MAX_SWEEP) {
+            cli_error("scenario", "invalid --sweep '%s': %s %d, at most %d sizes", text, usage,
+                      SCN_MAX_USERS, SCN_MAX_SWEEP);
+            return -1;
+        }
+        sizes[count++] = n;
+        if (*end == 0)
+            return count;
+        s = end + 1;
+    }
+}
+
 static int run_files(const struct flags *f, const struct cli_args *args, const char *bin_dir,
                      const char *prefix, const char *dir)
 {
-    struct scn_script *scripts[CLI_MAX_POSITIONAL] = {NULL};
+    struct scn_script *scripts[SCN_MAX_SCRIPTS] = {NULL};
+    int64_t sizes[SCN_MAX_SWEEP];
+    int size_count = 0;
     size_t count = 0;
     int rc = SCN_EXIT_USAGE;
     struct errbuf err = {{0}};
@@ -574,6 +610,14 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
         cli_error("scenario", "run needs at least one scenario file (try 'scenario --list')");
         goto out;
     }
+    if (f->sweep != NULL && (size_count = parse_sweep(f->sweep, sizes)) < 0)
+        goto out;
+    if ((args->positional_count - 1) * (size_t)(size_count > 0 ? size_count : 1) >
+        SCN_MAX_SCRIPTS) {
+        cli_error("scenario", "a run holds at most %d scenarios (files times sweep sizes)",
+                  SCN_MAX_SCRIPTS);
+        goto out;
+    }
     /* Every file is loaded and checked before anything starts. */
     for (size_t i = 1; i < args->positional_count; i++) {
         char path[LAB_PATH_MAX];
@@ -585,19 +629,33 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
                       args->positional[i], shown_path(dir));
             goto out;
         }
-        scripts[count] = calloc(1, sizeof *scripts[count]);
-        if (scripts[count] == NULL) {
-            cli_error("scenario", "out of memory");
-            goto out;
-        }
-        count++;
-        if (scn_load_file(path, scripts[count - 1], &load_err) != 0) {
-            /* The problem quotes the lesson file: escaped by scn_ui_error. */
-            if (load_err.line > 0)
-                scn_ui_error("%s:%d: %s", load_err.path, load_err.line, load_err.msg);
-            else
-                scn_ui_error("%s: %s", load_err.path, load_err.msg);
-            goto out;
+        /* Swept: the file once per size, each in its own lab, STEM@N. */
+        for (int k = 0; k < (size_count > 0 ? size_count : 1); k++) {
+            scripts[count] = calloc(1, sizeof *scripts[count]);
+            if (scripts[count] == NULL) {
+                cli_error("scenario", "out of memory");
+                goto out;
+            }
+            count++;
+            if (scn_load_file(path, scripts[count - 1], &load_err) != 0) {
+                /* The problem quotes the lesson file: escaped by scn_ui_error. */
+                if (load_err.line > 0)
+                    scn_ui_error("%s:%d: %s", load_err.path, load_err.line, load_err.msg);
+                else
+                    scn_ui_error("%s: %s", load_err.path, load_err.msg);
+                goto out;
+            }
+            if (size_count > 0) {
+                struct scn_script *swept = scripts[count - 1];
+                char stem[SCN_MAX_NAME];
+                swept->sweep_users = sizes[k];
+                if (snprintf(stem, sizeof stem, "%s@%lld", swept->stem, (long long)sizes[k]) >=
+                    (int)sizeof stem) {
+                    cli_error("scenario", "the name %s is too long for a sweep", swept->stem);
+                    goto out;
+                }
+                snprintf(swept->stem, sizeof swept->stem, "%s", stem);
+            }
         }
     }
     /* The capture runs before the first program and after the last; when it
@@ -634,6 +692,12 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
         goto out;
     }
     rc = scn_run(r, scripts, count);
+    if (size_count > 0 && !f->quiet && scn_procs_interrupted() == 0) {
+        /* A sweep ends on its comparison: one row per scenario and size. */
+        printf("\n");
+        scn_table_print(stdout, &r->table, r->ui.has_color);
+        fflush(stdout);
+    }
     if (r->capture != NULL && scn_capture_write_ports(r->capture, &err) != 0)
         fprintf(stderr, "scenario: capture: %s\n", err.msg);
     if (r->failure_count > 0) {
@@ -694,6 +758,7 @@ int main(int argc, char **argv)
         {"--capture", true, &f.capture, NULL},
         {"--report", false, NULL, &f.report},   {"-o", true, &f.output, NULL},
         {"--output", true, &f.output_long, NULL}, {"--present", false, NULL, &f.present},
+        {"--sweep", true, &f.sweep, NULL},
     };
     struct cli_args args;
     char bin_dir[LAB_PATH_MAX], dir[LAB_PATH_MAX], prefix[16];

@@ -22,7 +22,7 @@
 #define SCN_MAX_SITES 32                /* certificates one scenario may issue */
 #define SCN_MAX_FILTERS 4               /* FIELD=VALUE filters of `expect trace` */
 #define SCN_MAX_WATCH_TICKS 1000        /* every/for of one watch */
-#define SCN_MAX_USERS 1000              /* --users of one visit (time stays bounded) */
+#define SCN_MAX_USERS 100000            /* --users of one visit (the browser sums past 2,000) */
 #define SCN_MAX_ADVANCE (3650 * 86400)  /* ten years in one step */
 #define SCN_MAX_ERROR 512
 
@@ -147,6 +147,7 @@ struct scn_script {
     char path[SCN_MAX_PATH];       /* the file, as given (set by the loader) */
     char stem[SCN_MAX_NAME];       /* its name without folder and ".lab": the lab's name */
     char title[SCN_MAX_LINE + 1];  /* "" without a title step */
+    int64_t sweep_users;           /* run --sweep: every visit's --users N is this; 0: off */
     size_t count;
     struct scn_step **steps;       /* each owned */
 };

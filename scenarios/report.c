@@ -214,21 +214,45 @@ static void requests_chart(struct scn_html *h, struct scn_report_lab *const *lab
     scn_html_raw(h, "</section>\n");
 }
 
+/* A section only some runs have: drawn when some lab has what it shows. */
+static void optional_section(struct scn_html *h, struct scn_report_lab *const *labs, size_t count,
+                             bool (*has)(const struct scn_report_lab *), const char *opening,
+                             void (*draw)(struct scn_html *, const struct scn_report_lab *const *,
+                                          size_t))
+{
+    bool is_shown = false;
+    for (size_t i = 0; i < count; i++)
+        is_shown = is_shown || has(labs[i]);
+    if (!is_shown)
+        return;
+    scn_html_raw(h, opening);
+    draw(h, (const struct scn_report_lab *const *)labs, count);
+    scn_html_raw(h, "</section>\n");
+}
+
+static void against_users(struct scn_html *h, struct scn_report_lab *const *labs, size_t count)
+{
+    optional_section(
+        h, labs, count, scn_report_has_sweep,
+        "<section id=\"sweep-chart\">\n<h2>Against the number of users</h2>\n"
+        "<p>The same lessons played at several crowd sizes (<code>scenario run --sweep "
+        "users=…</code>), both axes in powers of ten. Without stapling every visitor asks the "
+        "CA, so its load rises with the crowd; with stapling the web server asks for everyone, "
+        "and the line stays flat.</p>\n",
+        scn_report_sweep);
+}
+
 static void behind_a_cache(struct scn_html *h, struct scn_report_lab *const *labs, size_t count)
 {
-    bool has_cache = false;
-    for (size_t i = 0; i < count; i++)
-        has_cache = has_cache || scn_report_has_cache(labs[i]);
-    if (!has_cache)
-        return;
-    scn_html_raw(h, "<section id=\"cache-chart\">\n<h2>Behind a cache</h2>\n"
-                    "<p>An HTTP cache in front of the CA's responder (RFC 5019: a GET's URL is "
-                    "the question, so one signed answer serves everyone who asks it) took the "
-                    "browsers' requests. Red: what the CA would have answered without it; "
-                    "blue: what reached it. The cache also keeps a revoked certificate's old "
-                    "answer until its max-age runs out: see the lesson's window.</p>\n");
-    scn_report_cache(h, (const struct scn_report_lab *const *)labs, count);
-    scn_html_raw(h, "</section>\n");
+    optional_section(
+        h, labs, count, scn_report_has_cache,
+        "<section id=\"cache-chart\">\n<h2>Behind a cache</h2>\n"
+        "<p>An HTTP cache in front of the CA's responder (RFC 5019: a GET's URL is the question, "
+        "so one signed answer serves everyone who asks it) took the browsers' requests. Red: "
+        "what the CA would have answered without it; blue: what reached it. The cache also "
+        "keeps a revoked certificate's old answer until its max-age runs out: see the lesson's "
+        "window.</p>\n",
+        scn_report_cache);
 }
 
 static void legend_swatch(struct scn_html *h, const char *colour, const char *words)
@@ -385,6 +409,7 @@ int scn_report_build(const struct scn_report_input *in, FILE *errs, struct scn_h
     overview(page, in, labs, count, result);
     comparison(page, labs, count);
     requests_chart(page, labs, count);
+    against_users(page, labs, count);
     behind_a_cache(page, labs, count);
     staple_timelines(page, labs, count);
     privacy(page, labs, count);

@@ -14,7 +14,8 @@
 #define CHART_GAP 60      /* between the two panels */
 #define CHART_TOP 100     /* the legend and the panel titles */
 #define CHART_BOTTOM 44         /* the labs' names */
-#define CHART_BOTTOM_TILTED 160 /* the same, tilted under narrow bars */
+#define CHART_BOTTOM_TILTED 180 /* the same, tilted under narrow bars */
+#define CHART_TILTED_LEFT 60    /* more room on the left for tilted names */
 #define CHART_NAME_CHARS 24     /* a lab's name under its bar, at most */
 #define CHART_OTHER "#9e9e9e"      /* requests from anyone else (openssl, curl) */
 #define CHART_NO_STAPLE "#bdbdbd"  /* visits that got no staple */
@@ -112,7 +113,9 @@ static void panel(struct scn_html *h, int which, double left, double width,
             top = lab_total(labs[i], which);
     int64_t step = tick_step(top);
     int64_t axis_top = (top + step - 1) / step * step;
-    double plot_x = left + CHART_LEFT, plot_w = width - CHART_LEFT;
+    /* Tilted names reach left of their bars: the first one needs room. */
+    double margin = CHART_LEFT + (is_tilted ? CHART_TILTED_LEFT : 0);
+    double plot_x = left + margin, plot_w = width - margin;
     double plot_h = CHART_PLOT_HEIGHT, base = CHART_TOP + plot_h;
     double slot = shown > 0 ? plot_w / (double)shown : plot_w;
     double bar_w = slot * 0.6 < 90 ? slot * 0.6 : 90;
@@ -157,7 +160,7 @@ static void panel(struct scn_html *h, int which, double left, double width,
         scn_ui_fit(lab->name, CHART_NAME_CHARS, name, sizeof name);
         if (is_tilted) {
             snprintf(text, sizeof text,
-                     "text-anchor=\"end\" " SCN_SVG_TEXT " transform=\"rotate(-30 %.1f %.1f)\"",
+                     "text-anchor=\"end\" " SCN_SVG_TEXT " transform=\"rotate(-45 %.1f %.1f)\"",
                      cx, base + 20);
             scn_svg_text(h, cx, base + 20, text, name);
         } else {

@@ -513,6 +513,16 @@ static void on_browser(struct gather *g, json_t *ev, const char *name, int64_t a
 {
     if (strcmp(name, "browser.verdict") == 0) {
         on_verdict(g, ev, at_ms);
+    } else if (strcmp(name, "browser.verdicts.summarized") == 0) {
+        /* Users past the browser's traced ones, counted as the runner
+         * counts them (expect.c reads the same numbers from --json). */
+        struct scn_table_row *row = &g->lab->table;
+        add_count(&row->users, field_long(ev, "users"));
+        add_count(&row->stapled, field_long(ev, "stapled"));
+        add_count(&row->asked, field_long(ev, "asked"));
+        add_count(&row->ms_total, field_long(ev, "ms_total"));
+        add_count(&row->alone, field_long(ev, "alone"));
+        add_count(&row->alone_ms_total, field_long(ev, "alone_ms"));
     } else if (strcmp(name, "ocsp.request.sent") == 0) {
         g->lab->table.asked++;
     } else if (strcmp(name, "ocsp.request.failed") == 0) {
@@ -552,6 +562,8 @@ static void take_event(struct gather *g, json_t *ev)
             g->has_start = true;
             lab->start_ms = at_ms;
             snprintf(lab->title, sizeof lab->title, "%s", field_str(ev, "title"));
+            long swept = field_long(ev, "sweep_users");
+            lab->sweep_users = swept > 0 ? swept : 0;
         } else if (strcmp(name, "scenario.end") == 0) {
             lab->end_ms = at_ms;
         } else if (strcmp(name, "cache.summary") == 0) {

@@ -44,6 +44,12 @@ void scn_report_timeline(struct scn_html *h, const struct scn_report_lab *lab);
 bool scn_report_has_cache(const struct scn_report_lab *lab);
 void scn_report_cache(struct scn_html *h, const struct scn_report_lab *const *labs, size_t count);
 
+/* Labs of a sweep (scenario run --sweep users=…): requests and bytes at
+ * the CA against users, log scales, one line per lesson. Draws nothing when
+ * no lab was swept. */
+bool scn_report_has_sweep(const struct scn_report_lab *lab);
+void scn_report_sweep(struct scn_html *h, const struct scn_report_lab *const *labs, size_t count);
+
 /* A lab's ladder; `trace_command` is shown for the rows past the bound. */
 void scn_report_ladder(struct scn_html *h, const struct scn_report_lab *lab,
                        const char *trace_command);

@@ -940,10 +940,17 @@ static int run_visit(struct world *w, const struct scn_step *s, struct scn_visit
     argv[n++] = browser;
     argv[n++] = "visit";
     argv[n++] = url;
+    char swept[24];
+    snprintf(swept, sizeof swept, "%lld", (long long)w->script->sweep_users);
     for (size_t i = 0; i < s->arg_count; i++) {
         argv[n++] = scn_step_arg(s, i);
-        if (strcmp(scn_step_arg(s, i), "--users") == 0)
-            users = strtoll(scn_step_arg(s, i + 1), NULL, 10);
+        if (strcmp(scn_step_arg(s, i), "--users") == 0 && i + 1 < s->arg_count) {
+            /* A sweep sets every crowd's size; a lone visitor stays one. */
+            bool is_swept = w->script->sweep_users > 0;
+            argv[n++] = is_swept ? swept : scn_step_arg(s, i + 1);
+            users = strtoll(argv[n - 1], NULL, 10);
+            i++;
+        }
     }
     /* With --capture, the browsers write their TLS secrets beside it. */
     if (w->r->capture != NULL && w->r->capture->keylog[0] != 0) {
@@ -1348,6 +1355,9 @@ static void do_step(struct world *w, const struct scn_step *s)
                               "step", s->source),
                     "The scenario runs line %d: %s", s->line, s->source);
     }
+    /* A sweep measures; the lesson's numbers hold at its own size only. */
+    if (w->script->sweep_users > 0 && (s->kind == SCN_EXPECT || s->kind == SCN_PAUSE))
+        return;
     switch (s->kind) {
     case SCN_TITLE:
         break;
@@ -1459,10 +1469,15 @@ static int run_script(struct scn_runner *r, const struct scn_script *script)
     scn_ui_printf(&r->ui, SCN_TONE_DIM, "   ", "file: %s", script->path);
     scn_ui_printf(&r->ui, SCN_TONE_DIM, "   ", "lab:  %s", w->lab);
     trace_event("scenario.start",
-                json_pack("{s:s, s:s, s:s}", "file", script->path, "title", script->title, "lab",
-                          w->lab),
+                json_pack("{s:s, s:s, s:s, s:I}", "file", script->path, "title", script->title,
+                          "lab", w->lab, "sweep_users", (json_int_t)script->sweep_users),
                 "The scenario '%s' begins%s%s.", script->stem, script->title[0] != 0 ? ": " : "",
                 script->title);
+    if (script->sweep_users > 0)
+        scn_ui_printf(&r->ui, SCN_TONE_DIM, "   ",
+                      "sweep: every crowd has %lld users; expectations and pauses are skipped "
+                      "(they hold at the lesson's own size)",
+                      (long long)script->sweep_users);
 
     for (size_t i = 0; i < script->count && !w->is_aborted; i++) {
         const struct scn_step *s = script->steps[i];

@@ -922,7 +922,8 @@ START_TEST(test_user_addresses)
     } rows[] = {
         {1, "127.0.1.1"},     {2, "127.0.1.2"},       {254, "127.0.1.254"},
         {255, "127.0.2.1"},   {508, "127.0.2.254"},   {509, "127.0.3.1"},
-        {1000, "127.0.4.238"}, {64770, "127.0.255.254"},
+        {1000, "127.0.4.238"}, {64770, "127.0.255.254"}, {64771, "127.1.1.1"},
+        {100000, "127.1.139.178"}, {CROWD_MAX_ADDRESSES, "127.255.255.254"},
     };
     char addr[16];
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -930,15 +931,15 @@ START_TEST(test_user_addresses)
         ck_assert_str_eq(addr, rows[i].addr);
     }
     ck_assert_int_eq(crowd_user_address(0, addr, sizeof addr), -1);
-    ck_assert_int_eq(crowd_user_address(64771, addr, sizeof addr), -1);
+    ck_assert_int_eq(crowd_user_address(CROWD_MAX_ADDRESSES + 1, addr, sizeof addr), -1);
     ck_assert_int_eq(crowd_user_address(-1, addr, sizeof addr), -1);
     /* Every address of the scheme is distinct and none ends in .0 or .255. */
-    for (int user = 1; user <= CROWD_MAX_ADDRESSES; user += 97) {
+    for (int user = 1; user <= CROWD_MAX_ADDRESSES; user += 9973) {
         unsigned a, b, c, d;
         ck_assert_int_eq(crowd_user_address(user, addr, sizeof addr), 0);
         ck_assert_int_eq(sscanf(addr, "%u.%u.%u.%u", &a, &b, &c, &d), 4);
-        ck_assert(a == 127 && b == 0 && c >= 1 && c <= 255 && d >= 1 && d <= 254);
-        ck_assert_int_eq((int)((c - 1) * 254 + d), user);
+        ck_assert(a == 127 && b <= 255 && c >= 1 && c <= 255 && d >= 1 && d <= 254);
+        ck_assert_int_eq((int)((b * 255 + (c - 1)) * 254 + d), user);
     }
 }
 END_TEST
@@ -970,9 +971,16 @@ START_TEST(test_report_json_and_summary)
     o[2].did_reconnect = true;
     snprintf(o[2].reason, sizeof o[2].reason, "revoked");
 
-    struct report_summary s;
-    report_summarize(o, 3, 42, &s);
+    struct report_acc acc;
+    report_acc_init(&acc, true);
+    for (int i = 0; i < 3; i++)
+        report_acc_add(&acc, &o[i]);
+    const struct report_summary s = acc.summary;
     ck_assert_int_eq(s.users, 3);
+    ck_assert_int_eq(s.stapled, 2);
+    ck_assert_uint_eq(acc.group_count, 2);
+    ck_assert_int_eq(acc.groups[1].count, 2);
+    ck_assert_int_eq(acc.groups[1].first_user, 2);
     ck_assert_int_eq(s.accepted, 1);
     ck_assert_int_eq(s.refused, 2);
     ck_assert_int_eq(s.ocsp_queries, 2);
@@ -980,7 +988,7 @@ START_TEST(test_report_json_and_summary)
     ck_assert_int_eq(s.reconnects, 1);
 
     struct report_settings settings = {"https://shop.test:1/", "on", "ocsp", "soft", "any", 8};
-    json_t *json = report_json(&settings, o, 3, &s);
+    json_t *json = report_json(&settings, &acc);
     ck_assert_ptr_nonnull(json);
     json_t *users = json_object_get(json, "users");
     ck_assert_uint_eq(json_array_size(users), 3);
@@ -996,6 +1004,10 @@ START_TEST(test_report_json_and_summary)
     json_t *summary = json_object_get(json, "summary");
     ck_assert_int_eq(json_integer_value(json_object_get(summary, "ocsp_queries")), 2);
     ck_assert_int_eq(json_integer_value(json_object_get(summary, "refused")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json, "users_listed")), 3);
+    json_t *groups = json_object_get(json, "groups");
+    ck_assert_uint_eq(json_array_size(groups), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(groups, 1), "count")), 2);
     json_decref(json);
 
     /* The text summary explains each distinct verdict once. */
@@ -1004,7 +1016,22 @@ START_TEST(test_report_json_and_summary)
     FILE *out = open_memstream(&text, &text_len);
     ck_assert_ptr_nonnull(out);
     report_print_line(out, &o[1], false);
-    report_print_summary(out, o, 3, &s, false);
+    report_print_summary(out, &acc, false);
+    report_acc_free(&acc);
+    /* A long run lists its first users only; the summary counts them all. */
+    report_acc_init(&acc, true);
+    for (int i = 0; i < REPORT_MAX_LISTED + 5; i++) {
+        o[0].user = i + 1;
+        report_acc_add(&acc, &o[0]);
+    }
+    json_t *long_run = report_json(&settings, &acc);
+    ck_assert_int_eq(json_integer_value(json_object_get(long_run, "users_listed")),
+                     REPORT_MAX_LISTED);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(long_run, "summary"),
+                                                        "users")),
+                     REPORT_MAX_LISTED + 5);
+    json_decref(long_run);
+    report_acc_free(&acc);
     fclose(out);
     ck_assert_msg(test_contains(text, "127.0.1.2") && test_contains(text, "refuse") &&
                       test_contains(text, "refuse revoked (2 users; user 2): The CA says REVOKED.") &&

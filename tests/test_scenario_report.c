@@ -865,6 +865,35 @@ START_TEST(test_cache_chart)
 }
 END_TEST
 
+/* A browser that sums its users past the traced ones: the table counts
+ * them from its summarized event, as the runner counts them from --json. */
+START_TEST(test_summarized_verdicts)
+{
+    static const char text[] =
+        EV("10:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.start\","
+                           "\"msg\":\"m\",\"title\":\"Many\"")
+        EV("10:00:01.000", "\"actor\":\"browser\",\"pid\":5,\"event\":\"browser.verdict\","
+                           "\"msg\":\"m\",\"user\":1,\"verdict\":\"accept\",\"staple\":true,"
+                           "\"ms\":4,\"alone\":true")
+        EV("10:00:02.000", "\"actor\":\"browser\",\"pid\":5,"
+                           "\"event\":\"browser.verdicts.summarized\",\"msg\":\"m\",\"users\":99,"
+                           "\"accepted\":99,\"refused\":0,\"stapled\":99,\"asked\":0,"
+                           "\"ms_total\":990,\"alone\":0,\"alone_ms\":0")
+        EV("10:00:03.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.end\","
+                           "\"msg\":\"m\"");
+    const char *dir = write_lab("many", text, strlen(text)), *name = "many";
+    struct built b;
+    build(&dir, &name, 1, &b);
+    ck_assert_msg(b.rc == 0, "%s", b.err);
+    ck_assert_str_eq(report_page_cell(b.page, "many", "users"), "100");
+    ck_assert_str_eq(report_page_cell(b.page, "many", "stapled"), "100");
+    ck_assert_str_eq(report_page_cell(b.page, "many", "alone-ms"), "4.0");
+    ck_assert_str_eq(report_page_cell(b.page, "many", "crowd-ms"), "10.0");
+    ck_assert_ptr_nonnull(strstr(b.page, "99 more verdicts, counted not traced"));
+    built_free(&b);
+}
+END_TEST
+
 /* Wrapping evenly: the narrowest room with as many lines, so the last line
  * is not a lone word. */
 START_TEST(test_balanced_wrap)
@@ -895,6 +924,7 @@ Suite *scenario_report_suite(void)
     tcase_add_test(page, test_present_mode);
     tcase_add_test(page, test_staple_day);
     tcase_add_test(page, test_cache_chart);
+    tcase_add_test(page, test_summarized_verdicts);
     suite_add_tcase(s, page);
     TCase *pieces = tcase_create("pieces");
     tcase_add_test(pieces, test_html_buffer);

@@ -402,6 +402,19 @@ START_TEST(test_stapled_site)
     /* The web server saw each user's own address. */
     ck_assert_uint_eq(trace_count(&w, "webserver", "tls.handshake.done", "peer", "127.0.1.5"), 2);
 
+    /* A long visit traces its first users one by one and sums the rest;
+     * the JSON lists the first ones, the summary counts them all. */
+    browse(&v, &w, port, "--users", "2010", "--concurrency", "16", NULL);
+    json_t *long_summary = json_object_get(v.report, "summary");
+    ck_assert_int_eq(int_at(long_summary, NULL, "users"), 2010);
+    ck_assert_int_eq(int_at(long_summary, NULL, "accepted"), 2010);
+    ck_assert_int_eq(int_at(v.report, NULL, "users_listed"), 1000);
+    ck_assert_int_eq(int_at(json_array_get(json_object_get(v.report, "groups"), 0), NULL,
+                            "count"),
+                     2010);
+    visit_free(&v);
+    ck_assert_uint_eq(trace_count(&w, "browser", "browser.verdicts.summarized", NULL, NULL), 1);
+
     /* One at a time throughout: every user is alone. */
     browse(&v, &w, port, "--users", "5", "--concurrency", "1", NULL);
     for (size_t i = 0; i < 5; i++)
