@@ -11,7 +11,15 @@
 #   make distclean  everything make made, the wolfSSL download and build too
 
 CC      ?= cc
+# Where make install puts things (GNU names); DESTDIR is a staging root in
+# front of them all. The runner is told DATADIR (ocsplab_paths.h below).
 PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR  ?= $(DATADIR)/man
+PKGDATADIR  = $(DATADIR)/ocsplab
+DOCDIR      = $(DATADIR)/doc/ocsplab
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
 BUILD   ?= build
 BIN     ?= bin
 FUZZ_SECONDS ?= 30
@@ -28,9 +36,11 @@ PKGS := sqlite3 jansson libmicrohttpd libcurl
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(WARNINGS) $(CFLAGS) $(SANITIZE_FLAGS) \
-             -Icommon $(WOLFSSL_CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS_ALL = $(WOLFSSL_LIB) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# CPPFLAGS and LDFLAGS are the packager's (dpkg-buildflags: fortify, relro).
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(WARNINGS) $(CPPFLAGS) $(CFLAGS) $(SANITIZE_FLAGS) \
+             -Icommon -I$(BUILD)/config $(WOLFSSL_CFLAGS) \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS_ALL = $(LDFLAGS) $(WOLFSSL_LIB) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -54,8 +64,21 @@ TEST_RUNNER := $(BUILD)/tests/run_tests
 # Each tests/.../test_NAME.c defines `Suite *NAME_suite(void)`; the list is generated.
 SUITE_NAMES := $(patsubst test_%.c,%,$(notdir $(TEST_SRC)))
 
-.PHONY: all check asan fuzz demo docs install uninstall clean distclean deps bench wolfssl
+.PHONY: all check asan fuzz demo docs install uninstall clean distclean deps bench wolfssl FORCE
 all: $(PROGRAM_BINS)
+
+# Where an installed runner looks for its lessons (scenarios/datadir.h): the
+# data directory, and the same relative to the programs' folder, so a tree
+# moved elsewhere (DESTDIR, dpkg -x) still finds its own. Rewritten only when
+# the paths change, so a plain `make` does not rebuild the runner.
+PATHS_H := $(BUILD)/config/ocsplab_paths.h
+$(PATHS_H): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '/* Made by the Makefile from BINDIR and DATADIR. */' \
+	    '#define OCSPLAB_DATADIR "$(PKGDATADIR)"' \
+	    '#define OCSPLAB_DATADIR_FROM_BIN "$(shell realpath -m --relative-to='$(BINDIR)' '$(PKGDATADIR)')"' \
+	    > $@.tmp && if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/scenarios/main.o: $(PATHS_H)
 
 deps:
 	@./scripts/install-deps.sh --quiet
@@ -89,6 +112,7 @@ $(BUILD)/tests/%.o: tests/%.c $(BUILD)/tests/suites.h | $(WOLFSSL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(CHECK_CFLAGS) -I$(BUILD)/tests -Itests \
 	    -DLAB_BIN_DIR='"$(abspath $(BIN))"' -DLAB_SOURCE_DIR='"$(abspath .)"' \
+	    -DLAB_BUILD_DIR='"$(BUILD)"' -DLAB_BIN_ARG='"$(BIN)"' \
 	    -MMD -MP -c $< -o $@
 
 # zlib: the tests read the PNGs Chromium writes (tests/integration/png_read.c);
