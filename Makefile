@@ -6,7 +6,9 @@
 #   make fuzz       bounded libFuzzer runs of every parser (clang)
 #   make demo       the classroom demo
 #   make docs       docs/report.png: a real run's HTML report as Chromium draws it
-#   make install    PREFIX=/usr/local DESTDIR= ; programs become ocsplab-NAME
+#   make install    PREFIX=/usr/local DESTDIR= (also BINDIR, DATADIR, MANDIR):
+#                   programs as ocsplab-NAME, lessons, man pages, docs, completion
+#   make uninstall  removes what make install put there (same variables)
 #   make clean      objects and programs; the lab's own wolfSSL (build/deps) stays
 #   make distclean  everything make made, the wolfSSL download and build too
 
@@ -179,13 +181,45 @@ docs: deps
 	@mkdir -p docs
 	@OCSPLAB_DOCS_DIR=$(abspath docs) CK_RUN_SUITE=report_render $(TEST_RUNNER)
 
+# make install: the programs as ocsplab-NAME, the lessons and the demo, a man
+# page per program (section 1) and for the scenario language (section 5), the
+# docs with their links kept (README.md next to docs/ and scenarios/), and the
+# bash completion, under one name per program. Nothing else is written.
+PROGRAM_NAMES := $(notdir $(PROGRAM_BINS))
+LESSONS  := $(wildcard scenarios/lessons/*.lab)
+MAN1     := $(wildcard man/*.1)
+MAN5     := $(wildcard man/*.5)
+DOC_FILES := README.md $(wildcard docs/*.md docs/*.png)
 install: all
-	@for p in $(notdir $(PROGRAM_BINS)); do \
-	    install -D -m 0755 $(BIN)/$$p $(DESTDIR)$(PREFIX)/bin/ocsplab-$$p || exit 1; \
+	@for p in $(PROGRAM_NAMES); do \
+	    install -D -m 0755 $(BIN)/$$p $(DESTDIR)$(BINDIR)/ocsplab-$$p || exit 1; \
 	done
+	@install -d $(DESTDIR)$(PKGDATADIR)/lessons $(DESTDIR)$(DOCDIR)/docs \
+	    $(DESTDIR)$(DOCDIR)/scenarios $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(COMPLETIONDIR)
+	@install -m 0644 $(LESSONS) $(DESTDIR)$(PKGDATADIR)/lessons/
+	@install -m 0644 scenarios/demo.lab $(DESTDIR)$(PKGDATADIR)/
+	@install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	@install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	@for f in $(DOC_FILES); do install -m 0644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
+	@install -m 0644 scenarios/README.md $(DESTDIR)$(DOCDIR)/scenarios/README.md
+	@for p in $(PROGRAM_NAMES); do \
+	    install -m 0644 completions/ocsplab $(DESTDIR)$(COMPLETIONDIR)/ocsplab-$$p || exit 1; \
+	done
+	@echo "installed ocsplab-{$$(echo $(PROGRAM_NAMES) | tr ' ' ,)} in $(DESTDIR)$(BINDIR), lessons in $(DESTDIR)$(PKGDATADIR)"
 
+# Removes exactly what install wrote, then the lab's own folders if empty.
 uninstall:
-	@for p in $(notdir $(PROGRAM_BINS)); do rm -f $(DESTDIR)$(PREFIX)/bin/ocsplab-$$p; done
+	@for p in $(PROGRAM_NAMES); do \
+	    rm -f $(DESTDIR)$(BINDIR)/ocsplab-$$p $(DESTDIR)$(COMPLETIONDIR)/ocsplab-$$p; \
+	done
+	@rm -f $(addprefix $(DESTDIR)$(PKGDATADIR)/lessons/,$(notdir $(LESSONS))) \
+	    $(DESTDIR)$(PKGDATADIR)/demo.lab \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOC_FILES) scenarios/README.md)
+	@rmdir $(DESTDIR)$(PKGDATADIR)/lessons $(DESTDIR)$(PKGDATADIR) $(DESTDIR)$(DOCDIR)/docs \
+	    $(DESTDIR)$(DOCDIR)/scenarios $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf bin $(filter-out $(DEPS_DIR),$(wildcard build/*))
