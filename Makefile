@@ -9,6 +9,7 @@
 #   make install    PREFIX=/usr/local DESTDIR= (also BINDIR, DATADIR, MANDIR):
 #                   programs as ocsplab-NAME, lessons, man pages, docs, completion
 #   make uninstall  removes what make install put there (same variables)
+#   make deb        the Debian package, checked by lintian and played (lesson 2)
 #   make clean      objects and programs; the lab's own wolfSSL (build/deps) stays
 #   make distclean  everything make made, the wolfSSL download and build too
 
@@ -66,7 +67,7 @@ TEST_RUNNER := $(BUILD)/tests/run_tests
 # Each tests/.../test_NAME.c defines `Suite *NAME_suite(void)`; the list is generated.
 SUITE_NAMES := $(patsubst test_%.c,%,$(notdir $(TEST_SRC)))
 
-.PHONY: all check asan fuzz demo docs install uninstall clean distclean deps bench wolfssl FORCE
+.PHONY: all check asan fuzz demo docs install uninstall deb clean distclean deps bench wolfssl FORCE
 all: $(PROGRAM_BINS)
 
 # Where an installed runner looks for its lessons (scenarios/datadir.h): the
@@ -220,6 +221,11 @@ uninstall:
 	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOC_FILES) scenarios/README.md)
 	@rmdir $(DESTDIR)$(PKGDATADIR)/lessons $(DESTDIR)$(PKGDATADIR) $(DESTDIR)$(DOCDIR)/docs \
 	    $(DESTDIR)$(DOCDIR)/scenarios $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# The Debian package (debian/), built from a copy of this tree in build/deb so
+# nothing lands beside the checkout; scripts/make-deb.sh says what it needs.
+deb: wolfssl
+	@./scripts/make-deb.sh
 
 clean:
 	rm -rf bin $(filter-out $(DEPS_DIR),$(wildcard build/*))

@@ -3,7 +3,10 @@
  * lessons from an empty folder, finding their lessons next to themselves and
  * their siblings by their installed names, and write nothing into the
  * installation; the man pages, docs and bash completion are there, the
- * completion completes; `make uninstall` takes it all away again. */
+ * completion completes; `make uninstall` takes it all away again. The Debian
+ * package installs with the same `make install` (debian/rules): `make deb`
+ * builds it and plays lesson 2 from it (too slow for here); this suite checks
+ * that the package carries the programs' version. */
 #define _XOPEN_SOURCE 700 /* nftw() */
 #include <check.h>
 #include <ftw.h>
@@ -13,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "testutil.h"
 
 #define MAKE_TIMEOUT_MS 60000
@@ -252,6 +256,20 @@ START_TEST(test_uninstall_removes_everything)
 }
 END_TEST
 
+/* debian/changelog names the version the programs print: a package built
+ * from this tree says what it is. */
+START_TEST(test_package_version_is_the_programs)
+{
+    char *changelog = test_read_text(LAB_SOURCE_DIR "/debian/changelog");
+    ck_assert_ptr_nonnull(changelog);
+    char want[64];
+    snprintf(want, sizeof want, "ocsplab (%s) ", OCSPLAB_VERSION);
+    ck_assert_msg(strncmp(changelog, want, strlen(want)) == 0,
+                  "debian/changelog starts '%.40s', not '%s'", changelog, want);
+    free(changelog);
+}
+END_TEST
+
 Suite *install_suite(void)
 {
     Suite *s = suite_create("install");
@@ -263,5 +281,8 @@ Suite *install_suite(void)
     tcase_add_test(install, test_completion);
     tcase_add_test(install, test_uninstall_removes_everything);
     suite_add_tcase(s, install);
+    TCase *package = tcase_create("package");
+    tcase_add_test(package, test_package_version_is_the_programs);
+    suite_add_tcase(s, package);
     return s;
 }
