@@ -151,33 +151,52 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void list_one(const char *path)
+/* The title column starts after the longest path shown, at least 42 wide
+ * (an installation's paths are longer than a checkout's). */
+#define SCN_LIST_MIN_WIDTH 42
+
+static void list_one(const char *path, int width)
 {
     char title[SCN_MAX_LINE + 1];
     scn_load_title(path, title, sizeof title);
-    printf("  %-42s  %s\n", shown_path(path), title[0] != 0 ? title : "(no title)");
+    printf("  %-*s  %s\n", width, shown_path(path), title[0] != 0 ? title : "(no title)");
 }
 
-static void list_dir(const char *dir)
+/* The .lab files in `dir`, sorted, as paths (caller frees each); at most cap. */
+static size_t lab_paths(const char *dir, char **paths, size_t cap)
 {
-    char *names[256];
     size_t count = 0;
     DIR *d = opendir(dir);
     if (d == NULL)
-        return;
+        return 0;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL && count < sizeof names / sizeof names[0]) {
+    char path[LAB_PATH_MAX];
+    while ((e = readdir(d)) != NULL && count < cap) {
         size_t len = strlen(e->d_name);
-        if (len > 4 && strcmp(e->d_name + len - 4, ".lab") == 0 && e->d_name[0] != '.')
-            names[count++] = strdup(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".lab") == 0 && e->d_name[0] != '.' &&
+            file_path_join(path, sizeof path, dir, e->d_name) == 0 &&
+            (paths[count] = strdup(path)) != NULL)
+            count++;
     }
     closedir(d);
-    qsort(names, count, sizeof names[0], compare_names);
+    qsort(paths, count, sizeof paths[0], compare_names);
+    return count;
+}
+
+/* Lists the .lab files of each folder in turn, titles aligned across all. */
+static void list_dirs(const char *const *dirs, size_t dir_count)
+{
+    char *paths[512];
+    size_t count = 0;
+    int width = SCN_LIST_MIN_WIDTH;
+    for (size_t i = 0; i < dir_count; i++)
+        count += lab_paths(dirs[i], paths + count, sizeof paths / sizeof paths[0] - count);
+    for (size_t i = 0; i < count; i++)
+        if ((int)strlen(shown_path(paths[i])) > width)
+            width = (int)strlen(shown_path(paths[i]));
     for (size_t i = 0; i < count; i++) {
-        char path[LAB_PATH_MAX];
-        if (names[i] != NULL && file_path_join(path, sizeof path, dir, names[i]) == 0)
-            list_one(path);
-        free(names[i]);
+        list_one(paths[i], width);
+        free(paths[i]);
     }
 }
 
@@ -185,16 +204,17 @@ static int run_list(const struct cli_args *args, size_t first, const char *dir)
 {
     if (args->positional_count <= first) {
         char lessons[LAB_PATH_MAX];
+        const char *dirs[] = {lessons, dir};
         if (file_path_join(lessons, sizeof lessons, dir, "lessons") == 0)
-            list_dir(lessons);
-        list_dir(dir);
+            list_dirs(dirs, 2);
         return 0;
     }
     for (size_t i = first; i < args->positional_count; i++) {
-        if (is_dir(args->positional[i]))
-            list_dir(args->positional[i]);
+        const char *named = args->positional[i];
+        if (is_dir(named))
+            list_dirs(&named, 1);
         else
-            list_one(args->positional[i]);
+            list_one(named, SCN_LIST_MIN_WIDTH);
     }
     return 0;
 }

@@ -118,6 +118,18 @@ START_TEST(test_installed_runner_plays_lessons_from_an_empty_folder)
     ck_assert_msg(run.exit_code == 0 && test_count_of(run.out, lessons) == 8 &&
                       test_contains(run.out, "/share/ocsplab/demo.lab"),
                   "--list from an empty folder:\n%s%s", run.out, run.err);
+    /* The titles line up, though an installation's paths are long. */
+    long title_column = -1;
+    for (const char *line = run.out; *line != 0;) {
+        const char *gap = strstr(line + 2, "  "), *end = strchr(line, '\n');
+        ck_assert_ptr_nonnull(gap);
+        while (*gap == ' ')
+            gap++;
+        if (title_column < 0)
+            title_column = gap - line;
+        ck_assert_msg(gap - line == title_column, "--list titles not aligned:\n%s", run.out);
+        line = end != NULL ? end + 1 : line + strlen(line);
+    }
     test_run_free(&run);
 
     const char *lesson1_argv[] = {runner, "run", "--no-pause", "1", NULL};
