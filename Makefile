@@ -224,7 +224,8 @@ uninstall:
 
 # The Debian package (debian/), built from a copy of this tree in build/deb so
 # nothing lands beside the checkout; scripts/make-deb.sh says what it needs.
-deb: wolfssl
+deb: deps
+	@$(MAKE) --no-print-directory wolfssl
 	@./scripts/make-deb.sh
 
 clean:
