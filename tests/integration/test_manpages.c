@@ -3,7 +3,7 @@
  * names is in --help (--help and --version, which every program takes through
  * common/cli, may be missing from a usage text), and every page, the
  * scenario language's section 5 page too, renders without a warning
- * (groff -ww, as `man -l` would format it). */
+ * (groff -ww, as `man -l` would format it) and names the lab's version. */
 #include <check.h>
 #include <ctype.h>
 #include <stdbool.h>
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "testutil.h"
 
 #define MAN_DIR LAB_SOURCE_DIR "/man"
@@ -127,14 +128,22 @@ START_TEST(test_page_renders_without_warnings)
                   run.exit_code, run.err);
     test_run_free(&run);
 
-    /* Each page says what it is in its .TH line: name and section. */
+    /* Each page says what it is in its .TH line: name, section, and the
+     * version the programs print (bumped together with cli.h). */
     char *text = read_page(pages[_i]), th[128], name[64];
     const char *dot = strrchr(pages[_i], '.');
     snprintf(name, sizeof name, "%.*s", (int)(dot - pages[_i]), pages[_i]);
     for (char *s = name; *s != 0; s++)
         *s = (char)toupper((unsigned char)*s);
     snprintf(th, sizeof th, "\n.TH %s %s ", name, dot + 1);
-    ck_assert_msg(strstr(text, th) != NULL, "%s has no '%s' line", pages[_i], th + 1);
+    const char *th_line = strstr(text, th);
+    ck_assert_msg(th_line != NULL, "%s has no '%s' line", pages[_i], th + 1);
+    char version[64];
+    snprintf(version, sizeof version, "\"ocsplab %s\"", OCSPLAB_VERSION);
+    const char *th_end = strchr(th_line + 1, '\n');
+    const char *found = strstr(th_line, version);
+    ck_assert_msg(found != NULL && (th_end == NULL || found < th_end),
+                  "the .TH line of %s does not name %s", pages[_i], version);
     free(text);
 }
 END_TEST
