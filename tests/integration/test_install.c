@@ -10,6 +10,7 @@
 #define _XOPEN_SOURCE 700 /* nftw() */
 #include <check.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +283,49 @@ START_TEST(test_package_version_is_the_programs)
 }
 END_TEST
 
+/* Every library the build installs (scripts/install-deps.sh, BUILD_PACKAGES)
+ * is a Build-Depends of the package too, or dpkg-buildpackage fails on a
+ * clean machine; and so are wolfSSL's autotools. */
+START_TEST(test_package_build_depends_on_what_the_build_needs)
+{
+    char *deps = test_read_text(LAB_SOURCE_DIR "/scripts/install-deps.sh");
+    char *control = test_read_text(LAB_SOURCE_DIR "/debian/control");
+    ck_assert_ptr_nonnull(deps);
+    ck_assert_ptr_nonnull(control);
+    const char *start = strstr(deps, "BUILD_PACKAGES=\"");
+    ck_assert_ptr_nonnull(start);
+    start += strlen("BUILD_PACKAGES=\"");
+    const char *end = strchr(start, '"');
+    ck_assert_ptr_nonnull(end);
+    const char *build_depends = strstr(control, "Build-Depends:");
+    ck_assert_ptr_nonnull(build_depends);
+    size_t checked = 0;
+    for (const char *p = start; p < end;) {
+        while (p < end && (*p == ' ' || *p == '\n'))
+            p++;
+        const char *word_end = p;
+        while (word_end < end && *word_end != ' ' && *word_end != '\n')
+            word_end++;
+        char word[64], entry[80];
+        snprintf(word, sizeof word, "%.*s", (int)(word_end - p), p);
+        p = word_end;
+        bool is_library = strncmp(word, "lib", 3) == 0 && strstr(word, "-dev") != NULL;
+        if (!is_library && strcmp(word, "autoconf") != 0 && strcmp(word, "automake") != 0 &&
+            strcmp(word, "libtool") != 0 && strcmp(word, "pkg-config") != 0)
+            continue;
+        snprintf(entry, sizeof entry, " %s,", word);
+        ck_assert_msg(strstr(build_depends, entry) != NULL,
+                      "install-deps.sh installs %s for the build; debian/control's "
+                      "Build-Depends does not name it",
+                      word);
+        checked++;
+    }
+    ck_assert_uint_ge(checked, 6);
+    free(deps);
+    free(control);
+}
+END_TEST
+
 Suite *install_suite(void)
 {
     Suite *s = suite_create("install");
@@ -295,6 +339,7 @@ Suite *install_suite(void)
     suite_add_tcase(s, install);
     TCase *package = tcase_create("package");
     tcase_add_test(package, test_package_version_is_the_programs);
+    tcase_add_test(package, test_package_build_depends_on_what_the_build_needs);
     suite_add_tcase(s, package);
     return s;
 }
