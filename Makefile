@@ -6,12 +6,23 @@
 #   make fuzz       bounded libFuzzer runs of every parser (clang)
 #   make demo       the classroom demo
 #   make docs       docs/report.png: a real run's HTML report as Chromium draws it
-#   make install    PREFIX=/usr/local DESTDIR= ; programs become ocsplab-NAME
+#   make install    PREFIX=/usr/local DESTDIR= (also BINDIR, DATADIR, MANDIR):
+#                   programs as ocsplab-NAME, lessons, man pages, docs, completion
+#   make uninstall  removes what make install put there (same variables)
+#   make deb        the Debian package, checked by lintian and played (lesson 2)
 #   make clean      objects and programs; the lab's own wolfSSL (build/deps) stays
 #   make distclean  everything make made, the wolfSSL download and build too
 
 CC      ?= cc
+# Where make install puts things (GNU names); DESTDIR is a staging root in
+# front of them all. The runner is told DATADIR (ocsplab_paths.h below).
 PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR  ?= $(DATADIR)/man
+PKGDATADIR  = $(DATADIR)/ocsplab
+DOCDIR      = $(DATADIR)/doc/ocsplab
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
 BUILD   ?= build
 BIN     ?= bin
 FUZZ_SECONDS ?= 30
@@ -28,9 +39,11 @@ PKGS := sqlite3 jansson libmicrohttpd libcurl
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(WARNINGS) $(CFLAGS) $(SANITIZE_FLAGS) \
-             -Icommon $(WOLFSSL_CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS_ALL = $(WOLFSSL_LIB) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# CPPFLAGS and LDFLAGS are the packager's (dpkg-buildflags: fortify, relro).
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(WARNINGS) $(CPPFLAGS) $(CFLAGS) $(SANITIZE_FLAGS) \
+             -Icommon -I$(BUILD)/config $(WOLFSSL_CFLAGS) \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS_ALL = $(LDFLAGS) $(WOLFSSL_LIB) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -54,8 +67,21 @@ TEST_RUNNER := $(BUILD)/tests/run_tests
 # Each tests/.../test_NAME.c defines `Suite *NAME_suite(void)`; the list is generated.
 SUITE_NAMES := $(patsubst test_%.c,%,$(notdir $(TEST_SRC)))
 
-.PHONY: all check asan fuzz demo docs install uninstall clean distclean deps bench wolfssl
+.PHONY: all check asan fuzz demo docs install uninstall deb clean distclean deps bench wolfssl FORCE
 all: $(PROGRAM_BINS)
+
+# Where an installed runner looks for its lessons (scenarios/datadir.h): the
+# data directory, and the same relative to the programs' folder, so a tree
+# moved elsewhere (DESTDIR, dpkg -x) still finds its own. Rewritten only when
+# the paths change, so a plain `make` does not rebuild the runner.
+PATHS_H := $(BUILD)/config/ocsplab_paths.h
+$(PATHS_H): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '/* Made by the Makefile from BINDIR and DATADIR. */' \
+	    '#define OCSPLAB_DATADIR "$(PKGDATADIR)"' \
+	    '#define OCSPLAB_DATADIR_FROM_BIN "$(shell realpath -m --relative-to='$(BINDIR)' '$(PKGDATADIR)')"' \
+	    > $@.tmp && if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/scenarios/main.o: $(PATHS_H)
 
 deps:
 	@./scripts/install-deps.sh --quiet
@@ -89,6 +115,7 @@ $(BUILD)/tests/%.o: tests/%.c $(BUILD)/tests/suites.h | $(WOLFSSL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(CHECK_CFLAGS) -I$(BUILD)/tests -Itests \
 	    -DLAB_BIN_DIR='"$(abspath $(BIN))"' -DLAB_SOURCE_DIR='"$(abspath .)"' \
+	    -DLAB_BUILD_DIR='"$(BUILD)"' -DLAB_BIN_ARG='"$(BIN)"' \
 	    -MMD -MP -c $< -o $@
 
 # zlib: the tests read the PNGs Chromium writes (tests/integration/png_read.c);
@@ -155,13 +182,51 @@ docs: deps
 	@mkdir -p docs
 	@OCSPLAB_DOCS_DIR=$(abspath docs) CK_RUN_SUITE=report_render $(TEST_RUNNER)
 
+# make install: the programs as ocsplab-NAME, the lessons and the demo, a man
+# page per program (section 1) and for the scenario language (section 5), the
+# docs with their links kept (README.md next to docs/ and scenarios/), and the
+# bash completion, under one name per program. Nothing else is written.
+PROGRAM_NAMES := $(notdir $(PROGRAM_BINS))
+LESSONS  := $(wildcard scenarios/lessons/*.lab)
+MAN1     := $(wildcard man/*.1)
+MAN5     := $(wildcard man/*.5)
+DOC_FILES := README.md $(wildcard docs/*.md docs/*.png)
 install: all
-	@for p in $(notdir $(PROGRAM_BINS)); do \
-	    install -D -m 0755 $(BIN)/$$p $(DESTDIR)$(PREFIX)/bin/ocsplab-$$p || exit 1; \
+	@for p in $(PROGRAM_NAMES); do \
+	    install -D -m 0755 $(BIN)/$$p $(DESTDIR)$(BINDIR)/ocsplab-$$p || exit 1; \
 	done
+	@install -d $(DESTDIR)$(PKGDATADIR)/lessons $(DESTDIR)$(DOCDIR)/docs \
+	    $(DESTDIR)$(DOCDIR)/scenarios $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(COMPLETIONDIR)
+	@install -m 0644 $(LESSONS) $(DESTDIR)$(PKGDATADIR)/lessons/
+	@install -m 0644 scenarios/demo.lab $(DESTDIR)$(PKGDATADIR)/
+	@install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	@install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	@for f in $(DOC_FILES); do install -m 0644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
+	@install -m 0644 scenarios/README.md $(DESTDIR)$(DOCDIR)/scenarios/README.md
+	@for p in $(PROGRAM_NAMES); do \
+	    install -m 0644 completions/ocsplab $(DESTDIR)$(COMPLETIONDIR)/ocsplab-$$p || exit 1; \
+	done
+	@echo "installed ocsplab-{$$(echo $(PROGRAM_NAMES) | tr ' ' ,)} in $(DESTDIR)$(BINDIR), lessons in $(DESTDIR)$(PKGDATADIR)"
 
+# Removes exactly what install wrote, then the lab's own folders if empty.
 uninstall:
-	@for p in $(notdir $(PROGRAM_BINS)); do rm -f $(DESTDIR)$(PREFIX)/bin/ocsplab-$$p; done
+	@for p in $(PROGRAM_NAMES); do \
+	    rm -f $(DESTDIR)$(BINDIR)/ocsplab-$$p $(DESTDIR)$(COMPLETIONDIR)/ocsplab-$$p; \
+	done
+	@rm -f $(addprefix $(DESTDIR)$(PKGDATADIR)/lessons/,$(notdir $(LESSONS))) \
+	    $(DESTDIR)$(PKGDATADIR)/demo.lab \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOC_FILES) scenarios/README.md)
+	@rmdir $(DESTDIR)$(PKGDATADIR)/lessons $(DESTDIR)$(PKGDATADIR) $(DESTDIR)$(DOCDIR)/docs \
+	    $(DESTDIR)$(DOCDIR)/scenarios $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# The Debian package (debian/), built from a copy of this tree in build/deb so
+# nothing lands beside the checkout; scripts/make-deb.sh says what it needs.
+deb: deps
+	@$(MAKE) --no-print-directory wolfssl
+	@./scripts/make-deb.sh
 
 clean:
 	rm -rf bin $(filter-out $(DEPS_DIR),$(wildcard build/*))

@@ -45,7 +45,9 @@ int cli_start(const char *program, const char *usage, int argc, char **argv,
  * 2047 bytes of message; a longer one is cut and ends in "...". */
 void cli_error(const char *program, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The lab version, shown by --version and sent in User-Agent headers. */
+/* The lab version, shown by --version and sent in User-Agent headers.
+ * debian/changelog and the .TH line of every man/ page name it too (the
+ * install and manpages suites check both): change them together. */
 #define OCSPLAB_VERSION "0.1.0"
 
 #endif

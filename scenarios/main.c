@@ -1,6 +1,7 @@
 /* main.c — `scenario`: runs the classroom's lesson files (DESIGN section 3),
  * lists them, and moves a lab's simulated clock by hand. Parses flags, finds
- * the programs next to itself, loads every file before anything starts, and
+ * the programs next to itself and the lessons (datadir.h: a checkout or an
+ * installation), loads every file before anything starts, and
  * picks the exit status: 0 every expectation held, 1 one failed (or a program
  * died), 2 usage, syntax or environment error, 130 interrupted. */
 #include <dirent.h>
@@ -17,12 +18,14 @@
 #include "capture.h"
 #include "cli.h"
 #include "clock.h"
+#include "datadir.h"
 #include "expect.h"
 #include "fileio.h"
 #include "lab.h"
 #include "labdirs.h"
 #include "ladder.h"
 #include "load.h"
+#include "ocsplab_paths.h" /* made by the Makefile from PREFIX, BINDIR, DATADIR */
 #include "procs.h"
 #include "report.h"
 #include "run.h"
@@ -30,7 +33,7 @@
 static const char usage_text[] =
     "usage: scenario run [--lab DIR] [--keep] [--quiet] [--no-pause] [--class]\n"
     "                    [--capture FILE.pcap] [--sweep users=N,N,...]\n"
-    "                    [--report [-o FILE]] FILE|NUMBER...\n"
+    "                    [--report [-o FILE]] FILE|NUMBER|demo...\n"
     "       scenario --list [FILE|DIR...]\n"
     "       scenario clock [--lab DIR] [advance DURATION | reset]\n"
     "       scenario trace [--lab DIR] [--actor A] [--event GLOB] [--user N]\n"
@@ -40,8 +43,9 @@ static const char usage_text[] =
     "run: plays each scenario file (scenarios/README.md) against the lab's real programs\n"
     "(ca, responder, webserver, browser, found next to this program), each in a fresh lab\n"
     "RUN/NAME, where RUN is --lab DIR or a new temporary directory. A NUMBER names a\n"
-    "lesson: 'scenario run 4' plays scenarios/lessons/04-*.lab. Every file is read and\n"
-    "checked before anything starts.\n"
+    "lesson: 'scenario run 4' plays lessons/04-*.lab, and 'demo' demo.lab, from\n"
+    "scenarios/ in a checkout or DATADIR/ocsplab/ when installed. Every file is read\n"
+    "and checked before anything starts.\n"
     "  --lab DIR     keep the labs (and their traces) in DIR; a lab the runner made\n"
     "                there before is replaced\n"
     "  --keep        keep the temporary labs even when every expectation held\n"
@@ -61,7 +65,7 @@ static const char usage_text[] =
     "                expectations and pauses are skipped (they hold at the lesson's\n"
     "                own size); the table and the report (users against requests and\n"
     "                bytes at the CA, log scales) compare the sizes\n"
-    "--list: the scenarios with their titles (default: scenarios/ and scenarios/lessons/).\n"
+    "--list: the scenarios with their titles (default: the lessons and the demo).\n"
     "clock: shows the simulated time of a lab (--lab, default ./lab), or moves it.\n"
     "trace: draws LAB/trace.jsonl (or each LAB/*/trace.jsonl of a run) as a ladder of\n"
     "who sent what to whom, at most 100 columns; each user's visit told in order,\n"
@@ -98,45 +102,10 @@ struct flags {
     const char *output, *output_long; /* report -o FILE, --output FILE */
 };
 
-/* The folder this program lives in: its siblings are the lab's programs,
- * named like it: "scenario" next to "ca", or (make install)
- * "ocsplab-scenario" next to "ocsplab-ca". */
-static int exe_dir(char *out, size_t cap, char *prefix, size_t prefix_cap)
-{
-    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
-    if (n <= 0 || (size_t)n >= cap - 1)
-        return -1;
-    out[n] = 0;
-    char *slash = strrchr(out, '/');
-    if (slash == NULL)
-        return -1;
-    *slash = 0;
-    const char *name = slash + 1;
-    size_t len = strlen(name), own = strlen("scenario");
-    prefix[0] = 0;
-    if (len > own && strcmp(name + len - own, "scenario") == 0 && len - own < prefix_cap)
-        snprintf(prefix, prefix_cap, "%.*s", (int)(len - own), name);
-    return 0;
-}
-
 static bool is_dir(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* scenarios/ of the source tree: next to bin/, else in the current folder. */
-static void scenarios_dir(const char *bin_dir, char *out, size_t cap)
-{
-    char path[LAB_PATH_MAX], lessons[LAB_PATH_MAX], real[PATH_MAX];
-    /* The folder must hold lessons/: next to build/asan/bin, build/asan/scenarios
-     * holds only objects. */
-    if (file_path_join(path, sizeof path, bin_dir, "../scenarios") == 0 &&
-        file_path_join(lessons, sizeof lessons, path, "lessons") == 0 && is_dir(lessons) &&
-        realpath(path, real) != NULL && strlen(real) < cap)
-        memcpy(out, real, strlen(real) + 1);
-    else
-        snprintf(out, cap, "scenarios");
 }
 
 /* A path as the user would type it: relative to the current folder when inside it. */
@@ -192,33 +161,52 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void list_one(const char *path)
+/* The title column starts after the longest path shown, at least 42 wide
+ * (an installation's paths are longer than a checkout's). */
+#define SCN_LIST_MIN_WIDTH 42
+
+static void list_one(const char *path, int width)
 {
     char title[SCN_MAX_LINE + 1];
     scn_load_title(path, title, sizeof title);
-    printf("  %-42s  %s\n", shown_path(path), title[0] != 0 ? title : "(no title)");
+    printf("  %-*s  %s\n", width, shown_path(path), title[0] != 0 ? title : "(no title)");
 }
 
-static void list_dir(const char *dir)
+/* The .lab files in `dir`, sorted, as paths (caller frees each); at most cap. */
+static size_t lab_paths(const char *dir, char **paths, size_t cap)
 {
-    char *names[256];
     size_t count = 0;
     DIR *d = opendir(dir);
     if (d == NULL)
-        return;
+        return 0;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL && count < sizeof names / sizeof names[0]) {
+    char path[LAB_PATH_MAX];
+    while ((e = readdir(d)) != NULL && count < cap) {
         size_t len = strlen(e->d_name);
-        if (len > 4 && strcmp(e->d_name + len - 4, ".lab") == 0 && e->d_name[0] != '.')
-            names[count++] = strdup(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".lab") == 0 && e->d_name[0] != '.' &&
+            file_path_join(path, sizeof path, dir, e->d_name) == 0 &&
+            (paths[count] = strdup(path)) != NULL)
+            count++;
     }
     closedir(d);
-    qsort(names, count, sizeof names[0], compare_names);
+    qsort(paths, count, sizeof paths[0], compare_names);
+    return count;
+}
+
+/* Lists the .lab files of each folder in turn, titles aligned across all. */
+static void list_dirs(const char *const *dirs, size_t dir_count)
+{
+    char *paths[512];
+    size_t count = 0;
+    int width = SCN_LIST_MIN_WIDTH;
+    for (size_t i = 0; i < dir_count; i++)
+        count += lab_paths(dirs[i], paths + count, sizeof paths / sizeof paths[0] - count);
+    for (size_t i = 0; i < count; i++)
+        if ((int)strlen(shown_path(paths[i])) > width)
+            width = (int)strlen(shown_path(paths[i]));
     for (size_t i = 0; i < count; i++) {
-        char path[LAB_PATH_MAX];
-        if (names[i] != NULL && file_path_join(path, sizeof path, dir, names[i]) == 0)
-            list_one(path);
-        free(names[i]);
+        list_one(paths[i], width);
+        free(paths[i]);
     }
 }
 
@@ -226,16 +214,17 @@ static int run_list(const struct cli_args *args, size_t first, const char *dir)
 {
     if (args->positional_count <= first) {
         char lessons[LAB_PATH_MAX];
+        const char *dirs[] = {lessons, dir};
         if (file_path_join(lessons, sizeof lessons, dir, "lessons") == 0)
-            list_dir(lessons);
-        list_dir(dir);
+            list_dirs(dirs, 2);
         return 0;
     }
     for (size_t i = first; i < args->positional_count; i++) {
-        if (is_dir(args->positional[i]))
-            list_dir(args->positional[i]);
+        const char *named = args->positional[i];
+        if (is_dir(named))
+            list_dirs(&named, 1);
         else
-            list_one(args->positional[i]);
+            list_one(named, SCN_LIST_MIN_WIDTH);
     }
     return 0;
 }
@@ -591,8 +580,8 @@ static int parse_sweep(const char *text, int64_t sizes[SCN_MAX_SWEEP])
     }
 }
 
-static int run_files(const struct flags *f, const struct cli_args *args, const char *bin_dir,
-                     const char *prefix, const char *dir)
+static int run_files(const struct flags *f, const struct cli_args *args,
+                     const struct scn_self *self, const char *dir)
 {
     struct scn_script *scripts[SCN_MAX_SCRIPTS] = {NULL};
     int64_t sizes[SCN_MAX_SWEEP];
@@ -627,6 +616,12 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
             find_lesson(dir, args->positional[i], path, sizeof path) != 0) {
             cli_error("scenario", "there is no lesson %s in %s/lessons (see 'scenario --list')",
                       args->positional[i], shown_path(dir));
+            goto out;
+        }
+        /* "demo" is make demo's playlist, wherever the lessons are installed. */
+        if (strcmp(path, "demo") == 0 && access(path, F_OK) != 0 &&
+            file_path_join(path, sizeof path, dir, "demo.lab") != 0) {
+            cli_error("scenario", "the demo's path is too long");
             goto out;
         }
         /* Swept: the file once per size, each in its own lab, STEM@N. */
@@ -669,8 +664,8 @@ static int run_files(const struct flags *f, const struct cli_args *args, const c
             goto out;
         }
     }
-    snprintf(r->opt.bin_dir, sizeof r->opt.bin_dir, "%s", bin_dir);
-    snprintf(r->opt.prefix, sizeof r->opt.prefix, "%s", prefix);
+    snprintf(r->opt.bin_dir, sizeof r->opt.bin_dir, "%s", self->bin_dir);
+    snprintf(r->opt.prefix, sizeof r->opt.prefix, "%s", self->prefix);
     r->opt.is_quiet = f->quiet;
     bool is_terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     r->opt.is_pausing = !f->no_pause && !f->quiet && is_terminal;
@@ -761,18 +756,20 @@ int main(int argc, char **argv)
         {"--sweep", true, &f.sweep, NULL},
     };
     struct cli_args args;
-    char bin_dir[LAB_PATH_MAX], dir[LAB_PATH_MAX], prefix[16];
+    struct scn_self self;
+    char dir[LAB_PATH_MAX];
+    const struct scn_datadir_hints hints = {OCSPLAB_DATADIR_FROM_BIN, OCSPLAB_DATADIR};
 
     scn_procs_install_signals();
     int start = cli_start("scenario", usage_text, argc, argv, options,
                           sizeof options / sizeof options[0], &args);
     if (start != CLI_GO_ON)
         return start;
-    if (exe_dir(bin_dir, sizeof bin_dir, prefix, sizeof prefix) != 0) {
+    if (scn_self_find(&self) != 0) {
         cli_error("scenario", "cannot find the folder this program is in (/proc/self/exe)");
         return SCN_EXIT_USAGE;
     }
-    scenarios_dir(bin_dir, dir, sizeof dir);
+    scn_datadir_find(self.bin_dir, &hints, dir, sizeof dir);
     const char *command = args.positional_count > 0 ? args.positional[0] : "";
     if (f.list || strcmp(command, "list") == 0)
         return run_list(&args, f.list && strcmp(command, "list") != 0 ? 0 : 1, dir);
@@ -783,7 +780,7 @@ int main(int argc, char **argv)
     if (strcmp(command, "report") == 0)
         return run_report(&f, &args);
     if (strcmp(command, "run") == 0)
-        return run_files(&f, &args, bin_dir, prefix, dir);
+        return run_files(&f, &args, &self, dir);
     if (command[0] == 0)
         fputs(usage_text, stderr);
     else

@@ -184,8 +184,10 @@ mkdir -p "$SRC"
 tar -xzf "$DEPS/$TARBALL_NAME" -C "$SRC" --strip-components=1
 start=$(date +%s)
 say "building wolfSSL $WOLFSSL_VERSION (once; a minute or two): ./configure $(configure_flags)"
-# The outer make's jobserver does not reach this one.
-unset MAKEFLAGS MFLAGS MAKELEVEL
+# The outer make's jobserver does not reach this one, nor its DESTDIR: a
+# first `make install DESTDIR=...` from a fresh clone builds this library on
+# the way, and it belongs in build/deps, not in the staged installation.
+unset MAKEFLAGS MFLAGS MAKELEVEL DESTDIR
 jobs="$(nproc 2>/dev/null || echo 2)"
 (
     cd "$SRC"
