@@ -215,34 +215,41 @@ int scn_cache_start(struct scn_cache *c, struct scn_child *child,
         in_dir(c, "faketime", clock_file, sizeof clock_file, err) != 0 ||
         scn_cache_set_clock(c, offset_seconds, err) != 0)
         return -1;
-    if (c->port == 0 && (c->port = free_port(err)) < 0) {
-        c->port = 0;
-        return -1;
-    }
-    if (write_conf(c, conf, err) != 0)
-        return -1;
     snprintf(preload, sizeof preload, "LD_PRELOAD=%s", tools->faketime);
     snprintf(clock_env, sizeof clock_env, "FAKETIME_TIMESTAMP_FILE=%s", clock_file);
-    /* env(1) sets the preload for nginx alone, and execs it: the child is
-     * nginx itself, in a process group of its own (procs.h). */
-    const char *argv[] = {"/usr/bin/env", preload, clock_env, "FAKETIME_NO_CACHE=1",
-                          tools->nginx, "-p", c->dir, "-c", conf, "-e", errlog, NULL};
-    if (scn_child_start(child, argv, out, errlog, err) != 0)
-        return -1;
-    int64_t deadline = clock_monotonic_ms() + SCN_START_TIMEOUT_MS;
-    while (!accepts(c->port)) {
-        if (!scn_child_is_running(child) || clock_monotonic_ms() > deadline ||
-            scn_procs_interrupted() != 0) {
-            char tail[400];
-            scn_child_stderr_tail(child, tail, sizeof tail);
-            errbuf_set(err, "nginx did not start on port %d%s%s", c->port,
-                       tail[0] != 0 ? ": " : "", tail);
-            scn_child_stop(child, SCN_STOP_GRACE_MS);
+    /* A port picked here may be taken by someone else before nginx binds
+     * it: then nginx exits at once, and another port is tried. A port kept
+     * from an earlier start (the certificates name it) is not changed. */
+    bool may_move = c->port == 0;
+    for (int attempt = 1;; attempt++) {
+        if (may_move && (c->port = free_port(err)) < 0) {
+            c->port = 0;
             return -1;
         }
-        scn_sleep_ms(20);
+        if (write_conf(c, conf, err) != 0)
+            return -1;
+        /* env(1) sets the preload for nginx alone, and execs it: the child
+         * is nginx itself, in a process group of its own (procs.h). */
+        const char *argv[] = {"/usr/bin/env", preload, clock_env, "FAKETIME_NO_CACHE=1",
+                              tools->nginx, "-p", c->dir, "-c", conf, "-e", errlog, NULL};
+        if (scn_child_start(child, argv, out, errlog, err) != 0)
+            return -1;
+        int64_t deadline = clock_monotonic_ms() + SCN_START_TIMEOUT_MS;
+        while (scn_child_is_running(child) && !accepts(c->port) &&
+               clock_monotonic_ms() < deadline && scn_procs_interrupted() == 0)
+            scn_sleep_ms(20);
+        if (scn_child_is_running(child) && accepts(c->port))
+            return 0;
+        char tail[400];
+        scn_child_stderr_tail(child, tail, sizeof tail);
+        bool has_exited = !scn_child_is_running(child);
+        scn_child_stop(child, SCN_STOP_GRACE_MS);
+        if (!(may_move && has_exited && attempt < 3 && strstr(tail, "in use") != NULL)) {
+            errbuf_set(err, "nginx did not start on port %d%s%s", c->port,
+                       tail[0] != 0 ? ": " : "", tail);
+            return -1;
+        }
     }
-    return 0;
 }
 
 /* ---- The access log ------------------------------------------------------------------------- */
