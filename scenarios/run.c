@@ -961,6 +961,9 @@ static int run_visit(struct world *w, const struct scn_step *s, struct scn_visit
     argv[n++] = "--lab";
     argv[n++] = w->lab;
     argv[n] = NULL;
+    if (users >= 10000)
+        detail(w, SCN_TONE_DIM, "%lld users, each with its own TLS connection: this takes a "
+                                "while (about a minute per 100,000 here)", (long long)users);
     struct command cmd;
     if (run_command(w, argv, "visit", SCN_COMMAND_TIMEOUT_MS + (int)users * SCN_VISIT_MS_PER_USER,
                     &cmd, &err) != 0) {
