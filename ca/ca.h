@@ -57,6 +57,7 @@ struct ca_issue_options {
     int days;             /* validity, 1..CA_MAX_DAYS */
     bool is_must_staple;  /* TLS Feature status_request */
     const char *ocsp_url; /* NULL: the CA's default */
+    const char *crl_url;  /* NULL: the responder's /crl, next to the OCSP URL */
     enum key_type key_type;
 };
 
@@ -70,6 +71,26 @@ int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
 int ca_revoke(const char *lab_dir, const char *name, const char *serial_hex,
               enum revocation_reason reason, struct cert_record *rec, struct errbuf *err);
 
+struct ca_crl_options {
+    int64_t next_update_seconds; /* nextUpdate - thisUpdate, > 0 */
+    const char *out_path;        /* NULL: LAB/ca/crl.der */
+};
+
+struct ca_crl_result {
+    char path[4096];
+    uint64_t number;
+    size_t entry_count;
+    size_t der_len;
+    int64_t this_update;
+    int64_t next_update;
+};
+
+/* Writes a new CRL (RFC 5280 v2, DER) signed by the root: every revoked
+ * certificate in ca.db. Raises the CRL counter first, so each call's
+ * number is higher than any before it. */
+int ca_crl(const char *lab_dir, const struct ca_crl_options *opts, struct ca_crl_result *result,
+           struct errbuf *err);
+
 /* Calls `each` for every certificate the CA issued, oldest first. */
 int ca_list(const char *lab_dir, certstore_each_fn each, void *ctx, struct errbuf *err);
 
@@ -80,5 +101,9 @@ int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf
 int ca_normalize_serial(const char *text, char *out, size_t cap, struct errbuf *err);
 /* The OCSP URL goes into certificates: http:// only, printable, no spaces. */
 int ca_check_ocsp_url(const char *url, struct errbuf *err);
+/* The CRL URL goes into certificates' CRL Distribution Points: http:// only. */
+int ca_check_crl_url(const char *url, struct errbuf *err);
+/* The responder's CRL URL next to an OCSP URL: http://HOST:PORT/crl. */
+int ca_default_crl_url(const char *ocsp_url, char *out, size_t cap);
 
 #endif
