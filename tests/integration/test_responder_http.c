@@ -426,12 +426,14 @@ static json_int_t stat_at(json_t *stats, const char *group, const char *key)
     return json_integer_value(value);
 }
 
-/* Exactly the keys of DESIGN section 6. */
+/* Exactly the keys of DESIGN section 6, plus "crl" (GET /crl's counters,
+ * apart from OCSP; test_responder_crl.c checks them). */
 static void assert_stats_shape(json_t *stats)
 {
     static const char *const requesters[] = {"browser", "webserver", "other"};
     static const char *const kinds[] = {"good", "revoked", "unknown", "error"};
-    ck_assert_uint_eq(json_object_size(stats), 4);
+    ck_assert_uint_eq(json_object_size(stats), 5);
+    ck_assert(json_is_object(json_object_get(stats, "crl")));
     stat_at(stats, NULL, "requests");
     ck_assert_uint_eq(json_object_size(json_object_get(stats, "by_requester")), 3);
     for (size_t i = 0; i < 3; i++)
