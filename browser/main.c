@@ -28,8 +28,9 @@
 #define BROWSER_TIMEOUT_MS 5000
 
 static const char usage_text[] =
-    "usage: browser visit URL [--users N] [--staple on|off] [--fallback ocsp|none]\n"
-    "                         [--policy soft|hard] [--tls 1.2|1.3] [--concurrency K]\n"
+    "usage: browser visit URL [--users N] [--staple on|off] [--fallback ocsp|crl|none]\n"
+    "                         [--crl-cache DIR] [--policy soft|hard] [--tls 1.2|1.3]\n"
+    "                         [--concurrency K]\n"
     "                         [--keylog FILE] [--json] [--lab DIR]\n"
     "       browser verify-staple --cert FILE --issuer FILE --staple FILE [--at UNIXTIME]\n"
     "\n"
@@ -41,8 +42,12 @@ static const char usage_text[] =
     "rules and reason words as verify-staple).\n"
     "  --users N          how many users (default 1, at most 10000)\n"
     "  --staple on|off    ask for a staple (status_request) or not (default on)\n"
-    "  --fallback ocsp|none  without an acceptable staple, ask the CA's responder\n"
-    "                     directly (POST with a nonce, from the user's address), or not\n"
+    "  --fallback ocsp|crl|none  without an acceptable staple, ask the CA's responder\n"
+    "                     directly (POST with a nonce, from the user's address), or\n"
+    "                     download the CA's CRL from the certificate's distribution\n"
+    "                     point (at most 1 MiB, 5 s) and look the serial up, or neither\n"
+    "  --crl-cache DIR    with --fallback crl: users share one verified CRL kept in DIR\n"
+    "                     until its nextUpdate (default: none, every user downloads)\n"
     "  --policy soft|hard when revocation cannot be checked: accept and say so, or refuse\n"
     "                     (a must-staple certificate without a good staple is refused\n"
     "                     under both)\n"
@@ -69,6 +74,7 @@ static const char usage_text[] =
 
 struct browser_flags {
     const char *lab, *users, *fallback, *policy, *tls, *concurrency, *keylog;
+    const char *crl_cache;
     const char *staple; /* visit: on|off; verify-staple: the response FILE */
     const char *cert, *issuer, *at;
     bool json;
@@ -96,7 +102,8 @@ static int run_verify_staple(const struct browser_flags *f, size_t extra)
     struct errbuf err = {{0}};
     int64_t now = 0;
     if (extra != 0 || f->users != NULL || f->fallback != NULL || f->policy != NULL ||
-        f->tls != NULL || f->concurrency != NULL || f->keylog != NULL || f->json) {
+        f->tls != NULL || f->concurrency != NULL || f->keylog != NULL || f->json ||
+        f->crl_cache != NULL) {
         cli_error("browser", "verify-staple takes --cert, --issuer, --staple, --at and --lab "
                              "(see --help)");
         return 2;
@@ -215,8 +222,9 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
     const char *tls = f->tls != NULL ? f->tls : "any";
 
     if (extra != 1 || f->cert != NULL || f->issuer != NULL || f->at != NULL) {
-        cli_error("browser", "visit takes one URL and --users, --staple, --fallback, --policy, "
-                             "--tls, --concurrency, --keylog, --json, --lab (see --help)");
+        cli_error("browser", "visit takes one URL and --users, --staple, --fallback, "
+                             "--crl-cache, --policy, --tls, --concurrency, --keylog, --json, "
+                             "--lab (see --help)");
         return 2;
     }
     if (target_parse_url(url, &target, &err) != 0) {
@@ -237,8 +245,17 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
         cli_error("browser", "invalid --staple '%s': use on or off", staple);
         return 2;
     }
-    if (strcmp(fallback, "ocsp") != 0 && strcmp(fallback, "none") != 0) {
-        cli_error("browser", "invalid --fallback '%s': use ocsp or none", fallback);
+    if (strcmp(fallback, "ocsp") != 0 && strcmp(fallback, "crl") != 0 &&
+        strcmp(fallback, "none") != 0) {
+        cli_error("browser", "invalid --fallback '%s': use ocsp, crl or none", fallback);
+        return 2;
+    }
+    if (f->crl_cache != NULL && strcmp(fallback, "crl") != 0) {
+        cli_error("browser", "--crl-cache needs --fallback crl");
+        return 2;
+    }
+    if (f->crl_cache != NULL && file_ensure_dir(f->crl_cache, 0755, &err) != 0) {
+        cli_error("browser", "cannot use --crl-cache: %s", err.msg);
         return 2;
     }
     if (strcmp(policy, "soft") != 0 && strcmp(policy, "hard") != 0) {
@@ -257,6 +274,8 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
     }
     config.wants_staple = strcmp(staple, "on") == 0;
     config.may_query_ocsp = strcmp(fallback, "ocsp") == 0;
+    config.may_fetch_crl = strcmp(fallback, "crl") == 0;
+    config.crl_cache_dir = f->crl_cache;
     config.is_hard_fail = strcmp(policy, "hard") == 0;
 
     int rc = 2;
@@ -352,6 +371,7 @@ int main(int argc, char **argv)
         {"--users", true, &f.users, NULL},
         {"--staple", true, &f.staple, NULL},
         {"--fallback", true, &f.fallback, NULL},
+        {"--crl-cache", true, &f.crl_cache, NULL},
         {"--policy", true, &f.policy, NULL},
         {"--tls", true, &f.tls, NULL},
         {"--concurrency", true, &f.concurrency, NULL},

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "ocsp.h"
+#include "crl_check.h"
 #include "ocsp_fetch.h"
 #include "ocsp_verify.h"
 #include "trace.h"
@@ -471,6 +472,60 @@ out:
     der_buf_free(&fetched.body);
 }
 
+/* --fallback crl: the CRL of the certificate's distribution point decides. */
+static void check_crl(struct visit *v)
+{
+    struct crl_check_config config = {
+        .issuer = v->config->root,
+        .cache_dir = v->config->crl_cache_dir,
+        .user_agent = USER_AGENT,
+    };
+    struct crl_check_result r;
+    char why[1400];
+    if (!v->has_leaf) {
+        unchecked(v, "the server sent no certificate to look up");
+        return;
+    }
+    crl_check_run(&config, &v->leaf, v->out->addr, &r);
+    v->out->did_crl = r.did_download || r.is_from_cache;
+    v->out->is_crl_from_cache = r.is_from_cache;
+    set_text(v->out->crl_status, sizeof v->out->crl_status, r.reason);
+    if (r.did_download)
+        trace_event("crl.download",
+                    fields(v, json_pack("{s:s, s:s, s:I, s:f, s:s}", "url", r.url, "reason",
+                                        r.reason, "bytes", (json_int_t)r.bytes, "seconds",
+                                        r.seconds, "why", v->no_staple_why)),
+                    "User %d downloaded the CA's whole CRL from %s (%zu bytes), because %s. The "
+                    "CA learns that %s checks revocation, not which site.", v->out->user, r.url,
+                    r.bytes, v->no_staple_why, v->out->addr);
+    else if (r.is_from_cache)
+        trace_event("crl.cache.hit",
+                    fields(v, json_pack("{s:s, s:I}", "url", r.url, "bytes", (json_int_t)r.bytes)),
+                    "User %d used the CRL already in the shared cache (%zu bytes): no request "
+                    "to the CA.", v->out->user, r.bytes);
+    trace_event("crl.verify",
+                fields(v, json_pack("{s:s, s:s, s:I}", "reason", r.reason, "explanation",
+                                    r.explanation, "crl_number",
+                                    (json_int_t)r.verdict.number)),
+                "User %d checked the CRL: %s. %s", v->out->user, r.reason, r.explanation);
+    if (r.is_good) {
+        decide(v, true, "good", "%s", r.explanation);
+        return;
+    }
+    if (r.is_revoked) {
+        decide(v, false, "revoked", "%s", r.explanation);
+        return;
+    }
+    snprintf(why, sizeof why, "%s, and the CRL gave no answer (%s: %s)", v->no_staple_why,
+             r.reason, r.explanation);
+    if (v->config->is_hard_fail)
+        decide(v, false, r.reason,
+               "Revocation could not be checked: %s. The hard-fail policy refuses a "
+               "certificate it could not check.", why);
+    else
+        unchecked(v, why);
+}
+
 /* ---- The whole visit -------------------------------------------------------------------- */
 
 static bool is_must_staple(const struct visit *v)
@@ -516,15 +571,18 @@ static bool reconnect(struct visit *v, const char *why)
 static void trace_verdict(const struct visit *v)
 {
     const struct visit_outcome *o = v->out;
-    trace_event("browser.verdict",
-                fields(v, json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:b, s:s, s:b, s:I, s:i}",
-                                    "verdict", o->is_accepted ? "accept" : "refuse", "reason",
-                                    o->reason, "tls", o->tls_version, "staple", o->has_staple,
-                                    "staple_status", o->staple_status, "checked_by",
-                                    visit_checker_name(o->staple_checker), "direct_ocsp",
-                                    o->did_query, "query_status", o->query_status,
-                                    "reconnected", o->did_reconnect, "ms", (json_int_t)o->ms,
-                                    "http_status", o->http_status)),
+    json_t *extra = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:b, s:s, s:b, s:I, s:i}",
+                              "verdict", o->is_accepted ? "accept" : "refuse", "reason",
+                              o->reason, "tls", o->tls_version, "staple", o->has_staple,
+                              "staple_status", o->staple_status, "checked_by",
+                              visit_checker_name(o->staple_checker), "direct_ocsp", o->did_query,
+                              "query_status", o->query_status, "reconnected", o->did_reconnect,
+                              "ms", (json_int_t)o->ms, "http_status", o->http_status);
+    if (extra != NULL && o->did_crl) {
+        json_object_set_new(extra, "crl_status", json_string(o->crl_status));
+        json_object_set_new(extra, "crl_from_cache", json_boolean(o->is_crl_from_cache));
+    }
+    trace_event("browser.verdict", fields(v, extra),
                 "User %d %s %s (%s): %s", o->user, o->is_accepted ? "ACCEPTED" : "REFUSED",
                 v->site, o->reason, o->explanation);
 }
@@ -589,14 +647,14 @@ void visit_run(const struct visit_config *config, int user, const char *addr,
         refuse_must_staple(&v);
         goto out;
     }
-    if (v.session == NULL && staple != STAPLE_GOOD && !config->may_query_ocsp &&
-        config->is_hard_fail) {
+    bool may_ask = config->may_query_ocsp || config->may_fetch_crl;
+    if (v.session == NULL && staple != STAPLE_GOOD && !may_ask && config->is_hard_fail) {
         no_query(&v); /* refuses: nothing a second connection could change */
         goto out;
     }
     if (v.session == NULL) {
-        const char *why = config->may_query_ocsp ? "the CA can still be asked directly"
-                                                 : "the policy decides without a staple";
+        const char *why = may_ask ? "the CA can still be asked directly"
+                                  : "the policy decides without a staple";
         if (!reconnect(&v, why))
             goto out;
         if (staple != STAPLE_GOOD && is_must_staple(&v)) {
@@ -609,6 +667,8 @@ void visit_run(const struct visit_config *config, int user, const char *addr,
     } else {
         if (config->may_query_ocsp)
             query_responder(&v);
+        else if (config->may_fetch_crl)
+            check_crl(&v);
         else
             no_query(&v);
     }

@@ -12,9 +12,11 @@
  *     valid, or unsuccessful): a must-staple certificate is refused whatever
  *     the policy. Otherwise --fallback ocsp asks the responder named in the
  *     certificate directly (POST, a fresh 32-byte nonce, from the user's
- *     address); good accepts, revoked and unknown refuse. When that is not
+ *     address); good accepts, revoked and unknown refuse. --fallback crl
+ *     downloads the CRL of the certificate's distribution point instead
+ *     (crl_check.h); listed refuses, not listed accepts. When that is not
  *     possible or fails, --policy soft accepts and says nothing was checked,
- *     --policy hard refuses.
+ *     --policy hard refuses (with the CRL's reason word).
  *  4. wolfSSL ends the handshake itself over a staple it cannot decode at
  *     all, before the verifier sees it (tls_client.h); the browser still
  *     reads those bytes and names the rule. When the rules above still allow
@@ -49,6 +51,8 @@ struct visit_config {
     enum tls_choice versions;
     bool wants_staple;              /* --staple on */
     bool may_query_ocsp;            /* --fallback ocsp */
+    bool may_fetch_crl;             /* --fallback crl (crl_check.h) */
+    const char *crl_cache_dir;      /* --crl-cache DIR, or NULL: each user downloads */
     bool is_hard_fail;              /* --policy hard */
     int timeout_ms;                 /* per TLS phase (connect, handshake, HTTP) */
     struct keylog *keylog;          /* --keylog FILE or SSLKEYLOGFILE; NULL: no secrets written */
@@ -78,6 +82,9 @@ struct visit_outcome {
     char staple_status[VISIT_REASON_MAX]; /* "good", "stale", "untrusted-signer", … ("" without) */
     bool did_query;                 /* asked the responder directly */
     char query_status[VISIT_REASON_MAX];  /* "good", "revoked", "failed", … */
+    bool did_crl;                   /* judged a CRL (downloaded or cached) */
+    bool is_crl_from_cache;
+    char crl_status[VISIT_REASON_MAX];    /* "good", "revoked", "stale", "timeout", … */
     bool did_reconnect;
     bool is_accepted;
     char reason[VISIT_REASON_MAX];

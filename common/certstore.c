@@ -81,6 +81,11 @@ int certstore_set_ca(sqlite3 *db, const struct ca_record *ca, const uint8_t *roo
             goto out;
         }
     }
+    /* A new CA starts a new revision: its first CRL's number counts from
+     * now, and stays above any number the old CA's lists carried. */
+    struct crl_revision rev;
+    if (certstore_crl_raise(db, ca->created_at, &rev, err) != 0)
+        goto out;
     rc = 0;
 out:
     sqlite3_finalize(stmt);

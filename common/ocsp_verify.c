@@ -2,9 +2,6 @@
  * RFC 6960 3.2 (what a client must check) and 4.2.2.2 (who may sign). */
 #include "ocsp_verify.h"
 
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/sha.h>
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,11 +85,7 @@ static bool responder_id_names(const struct ocsp_response *resp, const struct x5
 {
     if (!resp->responder_by_key)
         return same_bytes(&resp->responder_id, &cert->subject);
-    uint8_t hash[WC_SHA_DIGEST_SIZE];
-    if (resp->responder_id.left != sizeof hash ||
-        wc_ShaHash(cert->public_key.p, (word32)cert->public_key.left, hash) != 0)
-        return false;
-    return memcmp(hash, resp->responder_id.p, sizeof hash) == 0;
+    return sig_key_id_matches(cert, &resp->responder_id);
 }
 
 /* Finds who signed: the CA itself, or an included delegate that passes RFC

@@ -6,7 +6,10 @@
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/hash.h>
 #include <wolfssl/wolfcrypt/rsa.h>
+#include <wolfssl/wolfcrypt/sha.h>
 #include <wolfssl/wolfcrypt/signature.h>
+
+#include <string.h>
 
 /* The signature algorithms a response or CRL may name, and the key each needs. */
 struct sig_algorithm {
@@ -61,4 +64,13 @@ bool sig_verify(const struct der_cursor *algorithm_oid, const struct der_cursor 
         wc_FreeRsaKey(&key);
     }
     return ok;
+}
+
+bool sig_key_id_matches(const struct x509_cert *cert, const struct der_cursor *key_id)
+{
+    uint8_t hash[WC_SHA_DIGEST_SIZE];
+    if (key_id->left != sizeof hash ||
+        wc_ShaHash(cert->public_key.p, (word32)cert->public_key.left, hash) != 0)
+        return false;
+    return memcmp(hash, key_id->p, sizeof hash) == 0;
 }

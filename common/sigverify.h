@@ -18,4 +18,9 @@ bool sig_verify(const struct der_cursor *algorithm_oid, const struct der_cursor 
                 const struct der_cursor *signature, const struct x509_cert *signer,
                 const char **algorithm_name);
 
+/* True when `key_id` is the SHA-1 of the certificate's subjectPublicKey
+ * bits: RFC 5280 4.2.1.2 method 1, which the lab's key identifiers and an
+ * OCSP ResponderID byKey (RFC 6960 4.2.1) both use. */
+bool sig_key_id_matches(const struct x509_cert *cert, const struct der_cursor *key_id);
+
 #endif

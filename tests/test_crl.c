@@ -7,6 +7,7 @@
 
 #include "../ca/certbuild.h"
 #include "crl.h"
+#include "crl_verify.h"
 #include "x509.h"
 
 struct fixture {
@@ -178,6 +179,90 @@ START_TEST(test_reader_refuses)
 }
 END_TEST
 
+/* A leaf of the fixture's root with the given serial, for the verifier. */
+static void make_leaf(struct fixture *f, const uint8_t serial[CERT_SERIAL_LEN],
+                      struct der_buf *der, struct x509_cert *leaf)
+{
+    struct errbuf err = {{0}};
+    struct cert_request req;
+    memset(&req, 0, sizeof req);
+    req.profile = PROFILE_SERVER;
+    memcpy(req.serial, serial, CERT_SERIAL_LEN);
+    req.common_name = "shop.test";
+    req.not_before = 1700000000;
+    req.not_after = 1850000000;
+    req.ocsp_url = "http://127.0.0.1:8080/";
+    req.crl_url = "http://127.0.0.1:8080/crl";
+    req.subject_key = &f->key; /* any key will do: only the serial matters here */
+    req.issuer_key = &f->key;
+    req.issuer_name = f->root.subject.p;
+    req.issuer_name_len = f->root.subject.left;
+    ck_assert_msg(certbuild_make(&req, &f->rng, der, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(x509_parse(leaf, der->data, der->len, &err), 0);
+}
+
+enum verify_case { V_GOOD, V_REVOKED, V_STALE, V_NOT_YET, V_OTHER_CA, V_BAD_SIG, V_TRUNCATED };
+
+static const struct verify_row {
+    enum verify_case how;
+    enum crl_verdict_reason want;
+    const char *words; /* in the explanation */
+} verify_rows[] = {
+    {V_GOOD, CRL_VERDICT_GOOD, "not among its 3 revoked entries"},
+    {V_REVOKED, CRL_VERDICT_REVOKED, "REVOKED at 2027-01-15T08:00:00.000Z (reason: keyCompromise)"},
+    {V_STALE, CRL_VERDICT_STALE, "stale"},
+    {V_NOT_YET, CRL_VERDICT_NOT_YET_VALID, "in the future"},
+    {V_OTHER_CA, CRL_VERDICT_WRONG_ISSUER, "another CA"},
+    {V_BAD_SIG, CRL_VERDICT_BAD_SIGNATURE, "altered or forged"},
+    {V_TRUNCATED, CRL_VERDICT_MALFORMED, "not a well-formed CRL"},
+};
+
+START_TEST(test_verify_rules)
+{
+    const struct verify_row *row = &verify_rows[_i];
+    struct fixture f, other;
+    struct der_buf crl_der = {0}, leaf_der = {0};
+    struct x509_cert leaf;
+    struct crl_verdict verdict;
+    const uint8_t serial[CERT_SERIAL_LEN] = {0x41, 0x02, 0x04}; /* not listed */
+    make_root(&f);
+    make_crl(&f, 3, &crl_der);
+    make_leaf(&f, serial, &leaf_der, &leaf);
+    /* Leaf serials are 16 bytes and the listed ones shorter: the revoked
+     * row looks the first entry's serial up through the same leaf. */
+    struct crl_verify_input in = {.cert = &leaf, .issuer = &f.root, .now = 1800000400};
+    struct x509_cert listed = leaf;
+    if (row->how == V_REVOKED) {
+        listed.serial = der_cursor_init(entries[0].serial, entries[0].serial_len);
+        in.cert = &listed;
+    }
+    if (row->how == V_STALE)
+        in.now = 1800000300 + 86400 + 301;
+    if (row->how == V_NOT_YET)
+        in.now = 1800000300 - 301;
+    if (row->how == V_OTHER_CA) {
+        make_root(&other);
+        in.issuer = &other.root;
+    }
+    size_t len = crl_der.len;
+    if (row->how == V_BAD_SIG)
+        crl_der.data[len - 3] ^= 0x01;
+    if (row->how == V_TRUNCATED)
+        len -= 1;
+    int rc = crl_verify(crl_der.data, len, &in, &verdict);
+    ck_assert_msg(verdict.reason == row->want && rc == (row->want == CRL_VERDICT_GOOD ? 0 : 1),
+                  "row %d: %s: %s", _i, crl_verdict_reason_name(verdict.reason),
+                  verdict.explanation);
+    ck_assert_msg(strstr(verdict.explanation, row->words) != NULL, "row %d: %s", _i,
+                  verdict.explanation);
+    if (row->how == V_OTHER_CA)
+        free_root(&other);
+    der_buf_free(&crl_der);
+    der_buf_free(&leaf_der);
+    free_root(&f);
+}
+END_TEST
+
 Suite *crl_suite(void);
 Suite *crl_suite(void)
 {
@@ -187,6 +272,8 @@ Suite *crl_suite(void)
     tcase_add_test(tc, test_empty_crl_has_no_list);
     tcase_add_test(tc, test_number_only_grows);
     tcase_add_loop_test(tc, test_reader_refuses, 0, (int)(sizeof bad_rows / sizeof bad_rows[0]));
+    tcase_add_loop_test(tc, test_verify_rules, 0,
+                        (int)(sizeof verify_rows / sizeof verify_rows[0]));
     suite_add_tcase(s, tc);
     return s;
 }
