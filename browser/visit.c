@@ -533,6 +533,26 @@ static bool is_must_staple(const struct visit *v)
     return v->has_leaf && x509_is_must_staple(&v->leaf);
 }
 
+static bool is_short_lived(const struct visit *v)
+{
+    return v->has_leaf &&
+           v->leaf.not_after - v->leaf.not_before <= VISIT_SHORT_LIVED_MAX_SECONDS;
+}
+
+/* A short-lived certificate stands in for revocation: accepted while valid
+ * (the TLS handshake already checked that on the lab clock). */
+static void accept_short_lived(struct visit *v)
+{
+    char until[CLOCK_RFC3339_LEN], lifetime[32], left[32];
+    fmt_time(v->leaf.not_after, until);
+    clock_format_duration(v->leaf.not_after - v->leaf.not_before, lifetime, sizeof lifetime);
+    clock_format_duration(v->leaf.not_after - clock_now(), left, sizeof left);
+    decide(v, true, "short-lived",
+           "The certificate is short-lived (valid %s in all, until %s), so no revocation check "
+           "is needed: were its key stolen, it could be misused only until it expires, %s from "
+           "now (the revocation window is what remains of its life).", lifetime, until, left);
+}
+
 static void refuse_must_staple(struct visit *v)
 {
     decide(v, false, "must-staple",
@@ -648,7 +668,8 @@ void visit_run(const struct visit_config *config, int user, const char *addr,
         goto out;
     }
     bool may_ask = config->may_query_ocsp || config->may_fetch_crl;
-    if (v.session == NULL && staple != STAPLE_GOOD && !may_ask && config->is_hard_fail) {
+    if (v.session == NULL && staple != STAPLE_GOOD && !may_ask && config->is_hard_fail &&
+        !is_short_lived(&v)) {
         no_query(&v); /* refuses: nothing a second connection could change */
         goto out;
     }
@@ -664,6 +685,8 @@ void visit_run(const struct visit_config *config, int user, const char *addr,
     }
     if (staple == STAPLE_GOOD) {
         decide(&v, true, "good", "%s", v.staple_good_why);
+    } else if (is_short_lived(&v)) {
+        accept_short_lived(&v);
     } else {
         if (config->may_query_ocsp)
             query_responder(&v);

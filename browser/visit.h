@@ -17,6 +17,9 @@
  *     (crl_check.h); listed refuses, not listed accepts. When that is not
  *     possible or fails, --policy soft accepts and says nothing was checked,
  *     --policy hard refuses (with the CRL's reason word).
+ *     A short-lived certificate (VISIT_SHORT_LIVED_MAX_SECONDS) without an
+ *     acceptable staple is accepted as "short-lived" before any fallback:
+ *     nothing to check, the window is its remaining validity.
  *  4. wolfSSL ends the handshake itself over a staple it cannot decode at
  *     all, before the verifier sees it (tls_client.h); the browser still
  *     reads those bytes and names the rule. When the rules above still allow
@@ -38,6 +41,11 @@
 #include "tls_client.h"
 #include "x509.h"
 
+/* A certificate valid this long or less needs no revocation check: the CA/
+ * Browser Forum's Baseline Requirements exempt such short-lived certificates
+ * from CRLs and OCSP (ballot SC-063, 2023; 7 days from March 2026), and Let's
+ * Encrypt issues 6-day ones. Its revocation window is what remains of it. */
+#define VISIT_SHORT_LIVED_MAX_SECONDS (7 * 86400)
 /* How long one direct OCSP query may take (connect and whole transfer). */
 #define VISIT_OCSP_TIMEOUT_MS 5000
 /* RFC 8954 2.1 allows 1..32 octets; a full 32 makes replays hopeless. */

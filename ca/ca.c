@@ -539,10 +539,18 @@ int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
 
     if (ca_normalize_dns_name(opts->name, name, sizeof name, err) != 0)
         return -1;
-    if (opts->days < 1 || opts->days > CA_MAX_DAYS) {
+    if (opts->validity_seconds == 0 && (opts->days < 1 || opts->days > CA_MAX_DAYS)) {
         errbuf_set(err, "invalid --days %d: use 1 to %d", opts->days, CA_MAX_DAYS);
         return -1;
     }
+    if (opts->validity_seconds != 0 &&
+        (opts->validity_seconds < CA_MIN_VALIDITY_SECONDS ||
+         opts->validity_seconds > (int64_t)CA_MAX_DAYS * 86400)) {
+        errbuf_set(err, "invalid --validity: use a duration from 1m to %dd", CA_MAX_DAYS);
+        return -1;
+    }
+    int64_t validity_seconds = opts->validity_seconds != 0 ? opts->validity_seconds
+                                                           : (int64_t)opts->days * 86400;
     if (opts->ocsp_url != NULL && ca_check_ocsp_url(opts->ocsp_url, err) != 0)
         return -1;
     if (opts->crl_url != NULL && ca_check_crl_url(opts->crl_url, err) != 0)
@@ -575,7 +583,7 @@ int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
     req.profile = PROFILE_SERVER;
     req.common_name = name;
     req.not_before = now - CA_BACKDATE_SECONDS;
-    req.not_after = now + (int64_t)opts->days * 86400;
+    req.not_after = now + validity_seconds;
     req.ocsp_url = ocsp_url;
     req.crl_url = crl_url;
     req.is_must_staple = opts->is_must_staple;
@@ -584,8 +592,10 @@ int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
     req.issuer_name = root_cert.subject.p;
     req.issuer_name_len = root_cert.subject.left;
     if (req.not_after > root_cert.not_after) {
-        errbuf_set(err, "a certificate for %d days would outlive the root CA; use fewer --days",
-                   opts->days);
+        char text[32];
+        clock_format_duration(validity_seconds, text, sizeof text);
+        errbuf_set(err, "a certificate valid for %s would outlive the root CA; use fewer --days",
+                   text);
         goto out;
     }
     if (init_rng(&rng, err) != 0)

@@ -17,6 +17,8 @@
 #define CA_DEFAULT_OCSP_URL "http://127.0.0.1:8080/"
 #define CA_DEFAULT_DAYS 90
 #define CA_MAX_DAYS 3650
+/* --validity below a minute would expire before a lesson could use it. */
+#define CA_MIN_VALIDITY_SECONDS 60
 #define CA_ROOT_DAYS 3650
 #define CA_DELEGATE_DAYS 365
 /* Longest certificate name: it becomes a file name (255-byte limit) plus suffixes. */
@@ -54,7 +56,8 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
 
 struct ca_issue_options {
     const char *name;     /* DNS name: subject CN and SAN; file certs/NAME.pem */
-    int days;             /* validity, 1..CA_MAX_DAYS */
+    int days;             /* validity, 1..CA_MAX_DAYS (when validity_seconds is 0) */
+    int64_t validity_seconds; /* --validity: any duration from a minute up, or 0 */
     bool is_must_staple;  /* TLS Feature status_request */
     const char *ocsp_url; /* NULL: the CA's default */
     const char *crl_url;  /* NULL: the responder's /crl, next to the OCSP URL */

@@ -24,10 +24,12 @@ static const char usage_text[] =
     "  init [--key ec|rsa] [--name \"Lab Root CA\"] [--ocsp-url URL] [--delegate] [--force]\n"
     "        create the root CA (LAB/ca/root.pem, root.key); --delegate also issues\n"
     "        an OCSP signing certificate (LAB/ca/ocsp.pem) with EKU OCSPSigning\n"
-    "  issue NAME [--days N] [--must-staple] [--ocsp-url URL] [--crl-url URL] [--key ec|rsa]\n"
+    "  issue NAME [--days N | --validity DURATION] [--must-staple] [--ocsp-url URL]\n"
+    "        [--crl-url URL] [--key ec|rsa]\n"
     "        issue a server certificate for DNS name NAME (LAB/certs/NAME.pem, .key);\n"
     "        the OCSP URL goes into Authority Information Access (default: the CA's),\n"
-    "        the CRL URL into CRL Distribution Points (default: the responder's /crl)\n"
+    "        the CRL URL into CRL Distribution Points (default: the responder's /crl);\n"
+    "        --validity 6d (any duration, e.g. 160h or 90m) makes a short-lived one\n"
     "  revoke NAME | --serial HEX [--reason REASON]\n"
     "        revoke at the simulated time; REASON is one of\n"
     "        " REVOCATION_REASON_NAMES "\n"
@@ -47,15 +49,16 @@ static const char usage_text[] =
 
 struct ca_flags {
     const char *lab, *key, *name, *ocsp_url, *crl_url, *days, *serial, *reason;
-    const char *next_update, *out;
+    const char *next_update, *out, *validity;
     bool delegate, force, must_staple, json;
 };
 
-/* The options only `issue` (--crl-url) and `crl` (--next-update, -o) take. */
-static bool has_crl_flags(const struct ca_flags *f, bool allow_crl_url, bool allow_crl_file)
+/* The options only `issue` (--crl-url, --validity) and `crl` (--next-update,
+ * -o) take. */
+static bool has_crl_flags(const struct ca_flags *f, bool is_issue, bool is_crl)
 {
-    return (!allow_crl_url && f->crl_url != NULL) ||
-           (!allow_crl_file && (f->next_update != NULL || f->out != NULL));
+    return (!is_issue && (f->crl_url != NULL || f->validity != NULL)) ||
+           (!is_crl && (f->next_update != NULL || f->out != NULL));
 }
 
 static void print_time(const char *label, int64_t unix_seconds)
@@ -132,10 +135,23 @@ static int run_issue(const struct ca_flags *f, const char *name)
         }
         opts.days = (int)days;
     }
+    if (f->validity != NULL) {
+        if (f->days != NULL) {
+            cli_error("ca", "give --days or --validity, not both");
+            return 2;
+        }
+        if (clock_parse_duration(f->validity, &opts.validity_seconds) != 0 ||
+            opts.validity_seconds < CA_MIN_VALIDITY_SECONDS ||
+            opts.validity_seconds > (int64_t)CA_MAX_DAYS * 86400) {
+            cli_error("ca", "invalid --validity '%s': use a duration from 1m to %dd, e.g. 6d "
+                            "for a short-lived certificate", f->validity, CA_MAX_DAYS);
+            return 2;
+        }
+    }
     if (f->delegate || f->force || f->name != NULL || f->serial != NULL || f->reason != NULL ||
         f->json || has_crl_flags(f, true, false)) {
-        cli_error("ca", "issue takes --days, --must-staple, --ocsp-url, --crl-url and --key (see "
-                        "--help)");
+        cli_error("ca", "issue takes --days or --validity, --must-staple, --ocsp-url, --crl-url "
+                        "and --key (see --help)");
         return 2;
     }
     if (ca_issue(f->lab, &opts, &rec, &err) != CA_OK) {
@@ -338,6 +354,7 @@ int main(int argc, char **argv)
         {"--crl-url", true, &f.crl_url, NULL},
         {"--next-update", true, &f.next_update, NULL},
         {"-o", true, &f.out, NULL},
+        {"--validity", true, &f.validity, NULL},
         {"--days", true, &f.days, NULL},
         {"--serial", true, &f.serial, NULL},
         {"--reason", true, &f.reason, NULL},
