@@ -17,6 +17,7 @@
 #include "lab.h"
 #include "ocsp_fetch.h"
 #include "pem.h"
+#include "pushed_list.h"
 #include "report.h"
 #include "target.h"
 #include "trace.h"
@@ -30,7 +31,7 @@
 static const char usage_text[] =
     "usage: browser visit URL [--users N] [--staple on|off] [--fallback ocsp|crl|none]\n"
     "                         [--crl-cache DIR] [--policy soft|hard] [--tls 1.2|1.3]\n"
-    "                         [--concurrency K]\n"
+    "                         [--revlist FILE] [--concurrency K]\n"
     "                         [--keylog FILE] [--json] [--lab DIR]\n"
     "       browser verify-staple --cert FILE --issuer FILE --staple FILE [--at UNIXTIME]\n"
     "\n"
@@ -48,6 +49,10 @@ static const char usage_text[] =
     "                     point (at most 1 MiB, 5 s) and look the serial up, or neither\n"
     "  --crl-cache DIR    with --fallback crl: users share one verified CRL kept in DIR\n"
     "                     until its nextUpdate (default: none, every user downloads)\n"
+    "  --revlist FILE     load a revocation list pushed ahead of time (ca revlist; the\n"
+    "                     lab's stand-in for CRLite/CRLSets): a listed serial is refused\n"
+    "                     whatever the staple; an unlisted one without a good staple is\n"
+    "                     accepted from the list, with no request to the CA\n"
     "  --policy soft|hard when revocation cannot be checked: accept and say so, or refuse\n"
     "                     (a must-staple certificate without a good staple is refused\n"
     "                     under both)\n"
@@ -74,7 +79,7 @@ static const char usage_text[] =
 
 struct browser_flags {
     const char *lab, *users, *fallback, *policy, *tls, *concurrency, *keylog;
-    const char *crl_cache;
+    const char *crl_cache, *revlist;
     const char *staple; /* visit: on|off; verify-staple: the response FILE */
     const char *cert, *issuer, *at;
     bool json;
@@ -103,7 +108,7 @@ static int run_verify_staple(const struct browser_flags *f, size_t extra)
     int64_t now = 0;
     if (extra != 0 || f->users != NULL || f->fallback != NULL || f->policy != NULL ||
         f->tls != NULL || f->concurrency != NULL || f->keylog != NULL || f->json ||
-        f->crl_cache != NULL) {
+        f->crl_cache != NULL || f->revlist != NULL) {
         cli_error("browser", "verify-staple takes --cert, --issuer, --staple, --at and --lab "
                              "(see --help)");
         return 2;
@@ -209,10 +214,46 @@ static void free_root(struct root_ca *root)
     der_buf_free(&root->der);
 }
 
+/* --revlist FILE: 0 loaded, 1 unusable (said on stderr and in the trace;
+ * the visits go on without it, as a browser does), -1 unreadable. */
+static int load_pushed_list(const char *path, const struct x509_cert *root,
+                            struct pushed_list *pushed)
+{
+    struct errbuf err = {{0}};
+    const char *reason;
+    int rc = pushed_list_load(path, root, clock_now(), pushed, &reason, &err);
+    if (rc < 0) {
+        cli_error("browser", "cannot read --revlist %s: %s", path, err.msg);
+        return -1;
+    }
+    if (rc > 0) {
+        cli_error("browser", "ignoring the revocation list %s (%s): %s", path, reason, err.msg);
+        trace_event("revlist.rejected",
+                    json_pack("{s:s, s:s, s:s}", "path", path, "reason", reason, "why", err.msg),
+                    "The browser set aside its pushed revocation list (%s): %s", reason,
+                    err.msg);
+        pushed_list_free(pushed);
+        return 1;
+    }
+    char made[CLOCK_RFC3339_LEN];
+    clock_format_rfc3339(pushed->list.produced_at * 1000, made, sizeof made);
+    trace_event("revlist.loaded",
+                json_pack("{s:s, s:I, s:I, s:I, s:s}", "path", path, "version",
+                          (json_int_t)pushed->list.version, "serials",
+                          (json_int_t)pushed->list.count, "bytes", (json_int_t)pushed->len,
+                          "produced_at", made),
+                "The browser loaded the revocation list pushed to it ahead of time (version "
+                "%llu, %zu revoked serials, %zu bytes, made %s): lookups need no request.",
+                (unsigned long long)pushed->list.version, pushed->list.count, pushed->len,
+                made);
+    return 0;
+}
+
 static int run_visit(const struct browser_flags *f, const char *url, size_t extra)
 {
     struct target target;
     struct root_ca root = {0};
+    struct pushed_list pushed = {0};
     struct errbuf err = {{0}};
     int users = 1, concurrency = CROWD_DEFAULT_CONCURRENCY;
     struct visit_config config = {.target = &target, .timeout_ms = BROWSER_TIMEOUT_MS};
@@ -223,8 +264,8 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
 
     if (extra != 1 || f->cert != NULL || f->issuer != NULL || f->at != NULL) {
         cli_error("browser", "visit takes one URL and --users, --staple, --fallback, "
-                             "--crl-cache, --policy, --tls, --concurrency, --keylog, --json, "
-                             "--lab (see --help)");
+                             "--crl-cache, --revlist, --policy, --tls, --concurrency, --keylog, "
+                             "--json, --lab (see --help)");
         return 2;
     }
     if (target_parse_url(url, &target, &err) != 0) {
@@ -300,6 +341,13 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
         cli_error("browser", "%s", err.msg);
         goto out;
     }
+    if (f->revlist != NULL) {
+        int loaded = load_pushed_list(f->revlist, &root.cert, &pushed);
+        if (loaded < 0)
+            goto out;
+        if (loaded == 0)
+            config.revlist = &pushed.list;
+    }
     config.root_pem = root.pem;
     config.root_pem_len = root.pem_len;
     config.root = &root.cert;
@@ -357,6 +405,7 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
 out:
     free(outcomes);
     free_root(&root);
+    pushed_list_free(&pushed);
     trace_close();
     keylog_close(config.keylog);
     tls_client_global_cleanup();
@@ -372,6 +421,7 @@ int main(int argc, char **argv)
         {"--staple", true, &f.staple, NULL},
         {"--fallback", true, &f.fallback, NULL},
         {"--crl-cache", true, &f.crl_cache, NULL},
+        {"--revlist", true, &f.revlist, NULL},
         {"--policy", true, &f.policy, NULL},
         {"--tls", true, &f.tls, NULL},
         {"--concurrency", true, &f.concurrency, NULL},

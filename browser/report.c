@@ -45,7 +45,9 @@ static void staple_column(const struct visit_outcome *o, char *out, size_t cap)
  * for a CRL check; "no". */
 static void query_column(const struct visit_outcome *o, char *out, size_t cap)
 {
-    if (o->did_crl || o->crl_status[0] != 0)
+    if (o->did_revlist)
+        snprintf(out, cap, "revlist: %s", o->is_accepted ? "not listed" : "listed");
+    else if (o->did_crl || o->crl_status[0] != 0)
         snprintf(out, cap, "crl%s: %s", o->is_crl_from_cache ? " cache" : "", o->crl_status);
     else if (!o->did_query)
         snprintf(out, cap, "no");
@@ -129,6 +131,8 @@ json_t *report_outcome_json(const struct visit_outcome *o)
         json_object_set_new(user, "crl",
                             json_pack("{s:b, s:s, s:b}", "checked", o->did_crl, "status",
                                       o->crl_status, "from_cache", o->is_crl_from_cache));
+    if (user != NULL)
+        json_object_set_new(user, "revlist", json_boolean(o->did_revlist));
     return user;
 }
 

@@ -533,6 +533,45 @@ static bool is_must_staple(const struct visit *v)
     return v->has_leaf && x509_is_must_staple(&v->leaf);
 }
 
+/* The pushed list's words for a sentence: "version N, made T, D ago". */
+static void revlist_words(const struct visit *v, char *out, size_t cap)
+{
+    char made[CLOCK_RFC3339_LEN], age[32];
+    const struct revlist *list = v->config->revlist;
+    fmt_time(list->produced_at, made);
+    clock_format_duration(clock_now() - list->produced_at, age, sizeof age);
+    snprintf(out, cap, "version %llu, %zu revoked serial%s, made %s, %s ago",
+             (unsigned long long)list->version, list->count, list->count == 1 ? "" : "s", made,
+             age);
+}
+
+/* A listed serial is refused from the list alone: no request to anyone. */
+static bool refused_by_revlist(struct visit *v)
+{
+    char words[160];
+    const struct revlist *list = v->config->revlist;
+    if (list == NULL || !v->has_leaf ||
+        !revlist_contains(list, v->leaf.serial.p, v->leaf.serial.left))
+        return false;
+    v->out->did_revlist = true;
+    revlist_words(v, words, sizeof words);
+    decide(v, false, "revoked",
+           "The revocation list pushed to this browser ahead of time (%s) lists this "
+           "certificate's serial: refused without asking the CA anything.", words);
+    return true;
+}
+
+static void accept_by_revlist(struct visit *v)
+{
+    char words[160];
+    v->out->did_revlist = true;
+    revlist_words(v, words, sizeof words);
+    decide(v, true, "good",
+           "The serial is not in the revocation list pushed to this browser (%s): accepted "
+           "with no request to the CA, which learns nothing. A revocation after the list was "
+           "made stays unseen until the next push.", words);
+}
+
 static bool is_short_lived(const struct visit *v)
 {
     return v->has_leaf &&
@@ -655,6 +694,8 @@ void visit_run(const struct visit_config *config, int user, const char *addr,
     enum staple_class staple = judge_staple(&v);
     if (staple == STAPLE_HARD_BAD)
         goto out; /* judge_staple decided */
+    if (refused_by_revlist(&v))
+        goto out;
     /* Only a staple wolfSSL could not decode leaves a failed handshake that
      * the rules may still allow (by reconnecting); any other failure ends
      * the visit, whatever the staple said. */
@@ -667,7 +708,7 @@ void visit_run(const struct visit_config *config, int user, const char *addr,
         refuse_must_staple(&v);
         goto out;
     }
-    bool may_ask = config->may_query_ocsp || config->may_fetch_crl;
+    bool may_ask = config->may_query_ocsp || config->may_fetch_crl || config->revlist != NULL;
     if (v.session == NULL && staple != STAPLE_GOOD && !may_ask && config->is_hard_fail &&
         !is_short_lived(&v)) {
         no_query(&v); /* refuses: nothing a second connection could change */
@@ -685,6 +726,8 @@ void visit_run(const struct visit_config *config, int user, const char *addr,
     }
     if (staple == STAPLE_GOOD) {
         decide(&v, true, "good", "%s", v.staple_good_why);
+    } else if (config->revlist != NULL) {
+        accept_by_revlist(&v);
     } else if (is_short_lived(&v)) {
         accept_short_lived(&v);
     } else {

@@ -17,6 +17,9 @@
  *     (crl_check.h); listed refuses, not listed accepts. When that is not
  *     possible or fails, --policy soft accepts and says nothing was checked,
  *     --policy hard refuses (with the CRL's reason word).
+ *     With a pushed revocation list (--revlist), a listed serial is refused
+ *     whatever the staple, and an unlisted one without an acceptable staple
+ *     is accepted from the list, with no request to anyone.
  *     A short-lived certificate (VISIT_SHORT_LIVED_MAX_SECONDS) without an
  *     acceptable staple is accepted as "short-lived" before any fallback:
  *     nothing to check, the window is its remaining validity.
@@ -37,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "revlist.h"
 #include "target.h"
 #include "tls_client.h"
 #include "x509.h"
@@ -61,6 +65,7 @@ struct visit_config {
     bool may_query_ocsp;            /* --fallback ocsp */
     bool may_fetch_crl;             /* --fallback crl (crl_check.h) */
     const char *crl_cache_dir;      /* --crl-cache DIR, or NULL: each user downloads */
+    const struct revlist *revlist;  /* --revlist FILE, verified at start, or NULL */
     bool is_hard_fail;              /* --policy hard */
     int timeout_ms;                 /* per TLS phase (connect, handshake, HTTP) */
     struct keylog *keylog;          /* --keylog FILE or SSLKEYLOGFILE; NULL: no secrets written */
@@ -90,6 +95,7 @@ struct visit_outcome {
     char staple_status[VISIT_REASON_MAX]; /* "good", "stale", "untrusted-signer", … ("" without) */
     bool did_query;                 /* asked the responder directly */
     char query_status[VISIT_REASON_MAX];  /* "good", "revoked", "failed", … */
+    bool did_revlist;               /* decided by the pushed revocation list */
     bool did_crl;                   /* judged a CRL (downloaded or cached) */
     bool is_crl_from_cache;
     char crl_status[VISIT_REASON_MAX];    /* "good", "revoked", "stale", "timeout", … */

@@ -94,6 +94,19 @@ struct ca_crl_result {
 int ca_crl(const char *lab_dir, const struct ca_crl_options *opts, struct ca_crl_result *result,
            struct errbuf *err);
 
+struct ca_revlist_result {
+    char path[4096];
+    uint64_t version;
+    size_t count;
+    size_t der_len;
+    int64_t produced_at;
+};
+
+/* Writes the pushed-list stand-in (common/revlist.h) of every revoked serial,
+ * signed by the root, to out_path (NULL: LAB/ca/revlist.der). */
+int ca_revlist(const char *lab_dir, const char *out_path, struct ca_revlist_result *result,
+               struct errbuf *err);
+
 /* Calls `each` for every certificate the CA issued, oldest first. */
 int ca_list(const char *lab_dir, certstore_each_fn each, void *ctx, struct errbuf *err);
 

@@ -37,6 +37,10 @@ static const char usage_text[] =
     "        write a CRL (RFC 5280 v2, DER) of every revoked certificate, signed by\n"
     "        the root, current for DURATION (default 7d) from now; default FILE\n"
     "        LAB/ca/crl.der. Check it: openssl crl -inform DER -CAfile LAB/ca/root.pem\n"
+    "  revlist [-o FILE]\n"
+    "        write the lab's stand-in for a pushed revocation list (CRLite, CRLSets):\n"
+    "        every revoked serial, a version and a time, signed by the root (default\n"
+    "        FILE LAB/ca/revlist.der); browser visit --revlist FILE loads it\n"
     "  list [--json]\n"
     "        one line per certificate: serial, name, not-after, status\n"
     "\n"
@@ -236,6 +240,29 @@ static int run_crl(const struct ca_flags *f)
     return 0;
 }
 
+static int run_revlist(const struct ca_flags *f)
+{
+    struct ca_revlist_result result;
+    struct errbuf err = {{0}};
+    if (f->delegate || f->force || f->must_staple || f->days != NULL || f->key != NULL ||
+        f->name != NULL || f->ocsp_url != NULL || f->serial != NULL || f->reason != NULL ||
+        f->json || f->next_update != NULL || has_crl_flags(f, false, true)) {
+        cli_error("ca", "revlist takes only -o (see --help)");
+        return 2;
+    }
+    if (ca_revlist(f->lab, f->out, &result, &err) != CA_OK) {
+        cli_error("ca", "%s", err.msg);
+        return 2;
+    }
+    printf("Wrote revocation list version %llu: %zu revoked serial%s, %zu bytes\n",
+           (unsigned long long)result.version, result.count, result.count == 1 ? "" : "s",
+           result.der_len);
+    print_time("  made         ", result.produced_at);
+    printf("\n  file         %s (the lab's own format: a stand-in for CRLite/CRLSets)\n",
+           result.path);
+    return 0;
+}
+
 /* Writes one row into the list being built (ctx: a memory stream). */
 static int print_row(const struct cert_record *rec, void *ctx)
 {
@@ -378,8 +405,9 @@ int main(int argc, char **argv)
     size_t extra = args.positional_count - 1;
     bool takes_name = strcmp(command, "issue") == 0 || strcmp(command, "revoke") == 0;
     if (strcmp(command, "init") != 0 && strcmp(command, "list") != 0 &&
-        strcmp(command, "crl") != 0 && !takes_name) {
-        cli_error("ca", "unknown command '%s' (use init, issue, revoke, crl or list; see --help)",
+        strcmp(command, "crl") != 0 && strcmp(command, "revlist") != 0 && !takes_name) {
+        cli_error("ca", "unknown command '%s' (use init, issue, revoke, crl, revlist or list; "
+                        "see --help)",
                   command);
         return 2;
     }
@@ -419,6 +447,8 @@ int main(int argc, char **argv)
         rc = run_revoke(&f, extra == 1 ? args.positional[1] : NULL);
     else if (strcmp(command, "crl") == 0)
         rc = run_crl(&f);
+    else if (strcmp(command, "revlist") == 0)
+        rc = run_revlist(&f);
     else
         rc = run_list(&f);
     trace_close();

@@ -43,6 +43,23 @@ static int collect_revoked(const struct cert_record *rec, void *ctx)
     return 0;
 }
 
+int crl_issue_collect(sqlite3 *db, struct crl_entry **entries, size_t *count,
+                      struct errbuf *err)
+{
+    struct entry_list list = {0};
+    int listed = certstore_list(db, collect_revoked, &list, err);
+    if (listed != 0) {
+        if (listed > 0)
+            errbuf_set(err, "cannot list the revoked certificates: %s",
+                       list.is_broken ? "a stored serial is not hex" : "out of memory");
+        free(list.items);
+        return -1;
+    }
+    *entries = list.items;
+    *count = list.count;
+    return 0;
+}
+
 int crl_issue_from_db(sqlite3 *db, struct lab_key *signer, const struct x509_cert *root,
                       int64_t now, int64_t validity_seconds, struct der_buf *out,
                       struct crl_issued *issued, struct errbuf *err)
@@ -53,15 +70,9 @@ int crl_issue_from_db(sqlite3 *db, struct lab_key *signer, const struct x509_cer
     bool has_rng = false;
     int rc = -1;
 
-    if (certstore_crl_revision(db, &rev, err) != 0)
+    if (certstore_crl_revision(db, &rev, err) != 0 ||
+        crl_issue_collect(db, &list.items, &list.count, err) != 0)
         goto out;
-    int listed = certstore_list(db, collect_revoked, &list, err);
-    if (listed != 0) {
-        if (listed > 0)
-            errbuf_set(err, "cannot list the revoked certificates: %s",
-                       list.is_broken ? "a stored serial is not hex" : "out of memory");
-        goto out;
-    }
     struct crl_content content = {
         .issuer_name = root->subject.p,
         .issuer_name_len = root->subject.left,

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crl.h"
 #include "der.h"
 #include "errbuf.h"
 #include "keys.h"
@@ -27,6 +28,11 @@ struct crl_issued {
     int64_t this_update;
     int64_t next_update;
 };
+
+/* Every revoked certificate in ca.db, oldest first: *entries (caller frees
+ * with free()) and *count. Shared with the pushed revocation list. */
+int crl_issue_collect(sqlite3 *db, struct crl_entry **entries, size_t *count,
+                      struct errbuf *err);
 
 /* Appends the signed CRL's DER to *out (caller frees with der_buf_free).
  * `signer` is the root's key, `root` its certificate (issuer Name). */
