@@ -71,6 +71,7 @@ void stats_count_crl(struct responder_stats *stats, const char *client_addr, siz
     pthread_mutex_lock(&stats->lock);
     stats->crl_downloads++;
     stats->crl_bytes += (int64_t)bytes;
+    stats->crl_last_bytes = (int64_t)bytes;
     count_client(stats->crl_by_client, client_addr);
     pthread_mutex_unlock(&stats->lock);
 }
@@ -103,9 +104,10 @@ json_t *stats_snapshot(struct responder_stats *stats)
     if (snapshot != NULL) {
         json_object_set_new(snapshot, "by_client", json_deep_copy(stats->by_client));
         json_object_set_new(snapshot, "crl",
-                            json_pack("{s:I, s:I, s:o}", "downloads",
+                            json_pack("{s:I, s:I, s:I, s:o}", "downloads",
                                       (json_int_t)stats->crl_downloads, "bytes",
-                                      (json_int_t)stats->crl_bytes, "by_client",
+                                      (json_int_t)stats->crl_bytes, "last_bytes",
+                                      (json_int_t)stats->crl_last_bytes, "by_client",
                                       json_deep_copy(stats->crl_by_client)));
     }
     pthread_mutex_unlock(&stats->lock);

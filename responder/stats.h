@@ -37,6 +37,7 @@ struct responder_stats {
     /* GET /crl, apart from OCSP: a CRL is one download of the whole list. */
     int64_t crl_downloads;
     int64_t crl_bytes;
+    int64_t crl_last_bytes; /* the size of the last CRL sent */
     json_t *crl_by_client; /* address -> downloads */
 };
 
@@ -47,7 +48,7 @@ void stats_count(struct responder_stats *stats, enum requester who, const char *
 /* One CRL download of `bytes` bytes by `client_addr`. */
 void stats_count_crl(struct responder_stats *stats, const char *client_addr, size_t bytes);
 /* A new JSON snapshot in the shape of DESIGN section 6 plus "crl":
- * {"downloads", "bytes", "by_client"}; caller json_decref's it. */
+ * {"downloads", "bytes", "last_bytes", "by_client"}; caller json_decref's it. */
 json_t *stats_snapshot(struct responder_stats *stats);
 
 #endif
