@@ -11,7 +11,6 @@ int crl_publisher_init(struct crl_publisher *p, const char *lab_dir, const struc
                        int64_t validity_seconds, struct errbuf *err)
 {
     memset(p, 0, sizeof *p);
-    p->root = root;
     p->validity_seconds = validity_seconds;
     if (file_path_join(p->db_path, sizeof p->db_path, lab_dir, LAB_DB_FILE) != 0 ||
         file_path_join(p->root_key_path, sizeof p->root_key_path, lab_dir, LAB_ROOT_KEY) != 0) {
@@ -22,6 +21,7 @@ int crl_publisher_init(struct crl_publisher *p, const char *lab_dir, const struc
         errbuf_set(err, "cannot initialise the CRL lock");
         return -1;
     }
+    p->root = root; /* last: crl_publisher_free takes a set root for a live lock */
     return 0;
 }
 
@@ -91,6 +91,10 @@ int crl_publisher_get(struct crl_publisher *p, int64_t now, bool is_stale, struc
     pthread_mutex_lock(&p->lock);
     if (open_once(p, err) != 0 || database_changed(p, &changed, err) != 0)
         goto out;
+    /* The change is noticed once: the CRL being served is now out of date,
+     * whatever this request gets. */
+    if (changed)
+        der_buf_free(&p->current);
     if (is_stale) {
         /* Made as if signed long ago: its nextUpdate an hour past. */
         int64_t made = now - p->validity_seconds - 3600;
@@ -101,7 +105,7 @@ int crl_publisher_get(struct crl_publisher *p, int64_t now, bool is_stale, struc
         rc = 0;
         goto out;
     }
-    if (changed || p->current.len == 0 || now >= p->refresh_at) {
+    if (p->current.len == 0 || now >= p->refresh_at) {
         struct crl_issued issued;
         if (crl_issue_from_db(p->db, &p->key, p->root, now, p->validity_seconds, &fresh, &issued,
                               err) != 0)

@@ -199,6 +199,32 @@ START_TEST(test_crl_faults)
 }
 END_TEST
 
+/* A change the stale fault's CRL noticed first must still reach the next
+ * normal CRL: the database changed once, and the cached CRL is out of date. */
+START_TEST(test_change_seen_during_stale_fault)
+{
+    start_responder(NULL);
+    unsigned port = (unsigned)strtoul(strrchr(base_url, ':') + 1, NULL, 10);
+    struct curl_reply reply;
+    get_crl(&reply, NULL);
+    curl_reply_free(&reply);
+    curl_control_fault(lab, port, "stale", &reply);
+    ck_assert_int_eq(reply.status, 200);
+    curl_reply_free(&reply);
+    free(test_ca_ok(RUN_TIMEOUT_MS, lab, "revoke", "mail.test", NULL));
+    get_crl(&reply, NULL); /* the stale one, made after the change */
+    curl_reply_free(&reply);
+    curl_control_fault(lab, port, "none", &reply);
+    curl_reply_free(&reply);
+    get_crl(&reply, NULL);
+    char *text = openssl_crl_text(&reply, "after.der");
+    ck_assert_msg(test_count_of(text, "Serial Number:") == 1, "the revocation is missing: %s",
+                  text);
+    free(text);
+    curl_reply_free(&reply);
+}
+END_TEST
+
 Suite *responder_crl_suite(void);
 Suite *responder_crl_suite(void)
 {
@@ -208,6 +234,7 @@ Suite *responder_crl_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_crl_served_and_remade_on_revoke);
     tcase_add_test(tc, test_crl_faults);
+    tcase_add_test(tc, test_change_seen_during_stale_fault);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1102,19 +1102,6 @@ START_TEST(test_fault_at_start)
 }
 END_TEST
 
-/* POST /control/fault as the teacher: the token and the lab's content type. */
-static void control_fault(const char *lab, unsigned port, const char *body,
-                          struct curl_reply *reply)
-{
-    char url[128], token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
-    test_control_token(lab, token);
-    snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
-    url_of(url, sizeof url, port, "/control/fault");
-    const char *options[] = {"-H", token_header, "-H", "Content-Type: " CONTROL_CONTENT_TYPE,
-                             "--data-binary", body, NULL};
-    curl_run(reply, url, options);
-}
-
 /* GET /control/fault as the teacher. */
 static void control_show(const char *lab, unsigned port, struct curl_reply *reply)
 {
@@ -1143,7 +1130,7 @@ START_TEST(test_fault_switch_at_runtime)
     curl_reply_free(&reply);
     json_t *before = get_stats(port);
 
-    control_fault(lab, port, "trylater", &reply);
+    curl_control_fault(lab, port, "trylater", &reply);
     ck_assert_int_eq(reply.status, 200);
     json_t *state = json_loadb((const char *)reply.body, reply.body_len, 0, NULL);
     ck_assert_str_eq(json_str(state, "fault"), "trylater");
@@ -1169,13 +1156,13 @@ START_TEST(test_fault_switch_at_runtime)
     json_decref(before);
     json_decref(after);
 
-    control_fault(lab, port, "bogus", &reply);
+    curl_control_fault(lab, port, "bogus", &reply);
     ck_assert_int_eq(reply.status, 400);
     curl_reply_free(&reply);
-    control_fault(lab, port, "slow 500s", &reply);
+    curl_control_fault(lab, port, "slow 500s", &reply);
     ck_assert_int_eq(reply.status, 400);
     curl_reply_free(&reply);
-    control_fault(lab, port, "slow 0s", &reply); /* not a silent "the default" */
+    curl_control_fault(lab, port, "slow 0s", &reply); /* not a silent "the default" */
     ck_assert_int_eq(reply.status, 400);
     curl_reply_free(&reply);
     control_show(lab, port, &reply);
@@ -1185,7 +1172,7 @@ START_TEST(test_fault_switch_at_runtime)
     json_decref(state);
     curl_reply_free(&reply);
 
-    control_fault(lab, port, "none", &reply);
+    curl_control_fault(lab, port, "none", &reply);
     ck_assert_int_eq(reply.status, 200);
     curl_reply_free(&reply);
     expect_status(lab, port, "shop.test", true, "good");
@@ -1341,7 +1328,7 @@ START_TEST(test_control_json_names_who)
     curl_run(&reply, url, bad_json);
     ck_assert_int_eq(reply.status, 400);
     curl_reply_free(&reply);
-    control_fault(lab, port, "none", &reply);
+    curl_control_fault(lab, port, "none", &reply);
     ck_assert_int_eq(reply.status, 200);
     curl_reply_free(&reply);
 
