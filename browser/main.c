@@ -17,6 +17,7 @@
 #include "lab.h"
 #include "ocsp_fetch.h"
 #include "pem.h"
+#include "pushed_list.h"
 #include "report.h"
 #include "target.h"
 #include "trace.h"
@@ -28,9 +29,9 @@
 #define BROWSER_TIMEOUT_MS 5000
 
 static const char usage_text[] =
-    "usage: browser visit URL [--users N] [--staple on|off] [--fallback ocsp|none]\n"
-    "                         [--ocsp post|get] [--policy soft|hard] [--tls 1.2|1.3]\n"
-    "                         [--concurrency K]\n"
+    "usage: browser visit URL [--users N] [--staple on|off] [--fallback ocsp|crl|none]\n"
+    "                         [--ocsp post|get] [--crl-cache DIR] [--policy soft|hard]\n"
+    "                         [--tls 1.2|1.3] [--revlist FILE] [--concurrency K]\n"
     "                         [--keylog FILE] [--json] [--lab DIR]\n"
     "       browser verify-staple --cert FILE --issuer FILE --staple FILE [--at UNIXTIME]\n"
     "\n"
@@ -44,11 +45,19 @@ static const char usage_text[] =
     "                     are summed in the trace, not traced one by one; a progress\n"
     "                     line on a terminal from 1000)\n"
     "  --staple on|off    ask for a staple (status_request) or not (default on)\n"
-    "  --fallback ocsp|none  without an acceptable staple, ask the CA's responder\n"
-    "                     directly (from the user's address), or not\n"
-    "  --ocsp post|get    how it asks: POST with a fresh nonce (default), or GET without\n"
-    "                     a nonce as RFC 5019 and Firefox do, which an HTTP cache may\n"
-    "                     answer for everyone\n"
+    "  --fallback ocsp|crl|none  without an acceptable staple, ask the CA's responder\n"
+    "                     directly (from the user's address), or download the CA's CRL\n"
+    "                     from the certificate's distribution point (at most 1 MiB,\n"
+    "                     5 s) and look the serial up, or neither\n"
+    "  --ocsp post|get    how it asks the responder: POST with a fresh nonce (default),\n"
+    "                     or GET without a nonce as RFC 5019 and Firefox do, which an\n"
+    "                     HTTP cache may answer for everyone\n"
+    "  --crl-cache DIR    with --fallback crl: users share one verified CRL kept in DIR\n"
+    "                     until its nextUpdate (default: none, every user downloads)\n"
+    "  --revlist FILE     load a revocation list pushed ahead of time (ca revlist; the\n"
+    "                     lab's stand-in for CRLite/CRLSets): a listed serial is refused\n"
+    "                     whatever the staple; an unlisted one without a good staple is\n"
+    "                     accepted from the list, with no request to the CA\n"
     "  --policy soft|hard when revocation cannot be checked: accept and say so, or refuse\n"
     "                     (a must-staple certificate without a good staple is refused\n"
     "                     under both)\n"
@@ -76,6 +85,7 @@ static const char usage_text[] =
 
 struct browser_flags {
     const char *lab, *users, *fallback, *policy, *tls, *concurrency, *keylog, *ocsp;
+    const char *crl_cache, *revlist;
     const char *staple; /* visit: on|off; verify-staple: the response FILE */
     const char *cert, *issuer, *at;
     bool json;
@@ -104,7 +114,7 @@ static int run_verify_staple(const struct browser_flags *f, size_t extra)
     int64_t now = 0;
     if (extra != 0 || f->users != NULL || f->fallback != NULL || f->policy != NULL ||
         f->tls != NULL || f->concurrency != NULL || f->keylog != NULL || f->ocsp != NULL ||
-        f->json) {
+        f->json || f->crl_cache != NULL || f->revlist != NULL) {
         cli_error("browser", "verify-staple takes --cert, --issuer, --staple, --at and --lab "
                              "(see --help)");
         return 2;
@@ -249,10 +259,46 @@ static void free_root(struct root_ca *root)
     der_buf_free(&root->der);
 }
 
+/* --revlist FILE: 0 loaded, 1 unusable (said on stderr and in the trace;
+ * the visits go on without it, as a browser does), -1 unreadable. */
+static int load_pushed_list(const char *path, const struct x509_cert *root,
+                            struct pushed_list *pushed)
+{
+    struct errbuf err = {{0}};
+    const char *reason;
+    int rc = pushed_list_load(path, root, clock_now(), pushed, &reason, &err);
+    if (rc < 0) {
+        cli_error("browser", "cannot read --revlist %s: %s", path, err.msg);
+        return -1;
+    }
+    if (rc > 0) {
+        cli_error("browser", "ignoring the revocation list %s (%s): %s", path, reason, err.msg);
+        trace_event("revlist.rejected",
+                    json_pack("{s:s, s:s, s:s}", "path", path, "reason", reason, "why", err.msg),
+                    "The browser set aside its pushed revocation list (%s): %s", reason,
+                    err.msg);
+        pushed_list_free(pushed);
+        return 1;
+    }
+    char made[CLOCK_RFC3339_LEN];
+    clock_format_rfc3339(pushed->list.produced_at * 1000, made, sizeof made);
+    trace_event("revlist.loaded",
+                json_pack("{s:s, s:I, s:I, s:I, s:s}", "path", path, "version",
+                          (json_int_t)pushed->list.version, "serials",
+                          (json_int_t)pushed->list.count, "bytes", (json_int_t)pushed->len,
+                          "produced_at", made),
+                "The browser loaded the revocation list pushed to it ahead of time (version "
+                "%llu, %zu revoked serials, %zu bytes, made %s): lookups need no request.",
+                (unsigned long long)pushed->list.version, pushed->list.count, pushed->len,
+                made);
+    return 0;
+}
+
 static int run_visit(const struct browser_flags *f, const char *url, size_t extra)
 {
     struct target target;
     struct root_ca root = {0};
+    struct pushed_list pushed = {0};
     struct errbuf err = {{0}};
     int users = 1, concurrency = CROWD_DEFAULT_CONCURRENCY;
     struct visit_config config = {.target = &target, .timeout_ms = BROWSER_TIMEOUT_MS};
@@ -264,8 +310,8 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
 
     if (extra != 1 || f->cert != NULL || f->issuer != NULL || f->at != NULL) {
         cli_error("browser", "visit takes one URL and --users, --staple, --fallback, --ocsp, "
-                             "--policy, --tls, --concurrency, --keylog, --json, --lab (see "
-                             "--help)");
+                             "--crl-cache, --revlist, --policy, --tls, --concurrency, --keylog, "
+                             "--json, --lab (see --help)");
         return 2;
     }
     if (target_parse_url(url, &target, &err) != 0) {
@@ -286,8 +332,17 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
         cli_error("browser", "invalid --staple '%s': use on or off", staple);
         return 2;
     }
-    if (strcmp(fallback, "ocsp") != 0 && strcmp(fallback, "none") != 0) {
-        cli_error("browser", "invalid --fallback '%s': use ocsp or none", fallback);
+    if (strcmp(fallback, "ocsp") != 0 && strcmp(fallback, "crl") != 0 &&
+        strcmp(fallback, "none") != 0) {
+        cli_error("browser", "invalid --fallback '%s': use ocsp, crl or none", fallback);
+        return 2;
+    }
+    if (f->crl_cache != NULL && strcmp(fallback, "crl") != 0) {
+        cli_error("browser", "--crl-cache needs --fallback crl");
+        return 2;
+    }
+    if (f->crl_cache != NULL && file_ensure_dir(f->crl_cache, 0755, &err) != 0) {
+        cli_error("browser", "cannot use --crl-cache: %s", err.msg);
         return 2;
     }
     if (strcmp(ocsp, "post") != 0 && strcmp(ocsp, "get") != 0) {
@@ -311,6 +366,8 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
     config.wants_staple = strcmp(staple, "on") == 0;
     config.may_query_ocsp = strcmp(fallback, "ocsp") == 0;
     config.queries_by_get = strcmp(ocsp, "get") == 0;
+    config.may_fetch_crl = strcmp(fallback, "crl") == 0;
+    config.crl_cache_dir = f->crl_cache;
     config.is_hard_fail = strcmp(policy, "hard") == 0;
 
     int rc = 2;
@@ -334,6 +391,13 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
         trace_open(f->lab, "browser", &err) != 0 || ocsp_fetch_global_init(&err) != 0) {
         cli_error("browser", "%s", err.msg);
         goto out;
+    }
+    if (f->revlist != NULL) {
+        int loaded = load_pushed_list(f->revlist, &root.cert, &pushed);
+        if (loaded < 0)
+            goto out;
+        if (loaded == 0)
+            config.revlist = &pushed.list;
     }
     config.root_pem = root.pem;
     config.root_pem_len = root.pem_len;
@@ -391,6 +455,7 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
 out:
     report_acc_free(&printer.acc);
     free_root(&root);
+    pushed_list_free(&pushed);
     trace_close();
     keylog_close(config.keylog);
     tls_client_global_cleanup();
@@ -406,6 +471,8 @@ int main(int argc, char **argv)
         {"--staple", true, &f.staple, NULL},
         {"--fallback", true, &f.fallback, NULL},
         {"--ocsp", true, &f.ocsp, NULL},
+        {"--crl-cache", true, &f.crl_cache, NULL},
+        {"--revlist", true, &f.revlist, NULL},
         {"--policy", true, &f.policy, NULL},
         {"--tls", true, &f.tls, NULL},
         {"--concurrency", true, &f.concurrency, NULL},

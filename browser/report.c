@@ -59,6 +59,8 @@ void report_summary_add(struct report_summary *s, const struct visit_outcome *o)
         s->stapled++;
     if (o->did_query)
         s->ocsp_queries++;
+    if (o->did_crl && !o->is_crl_from_cache)
+        s->crl_downloads++;
     if (o->did_reconnect)
         s->reconnects++;
     if (o->has_staple && o->staple_checker == VISIT_CHECKED_BY_LAB)
@@ -86,9 +88,15 @@ static void staple_column(const struct visit_outcome *o, char *out, size_t cap)
         snprintf(out, cap, "yes: %s (%s)", o->staple_status, visit_checker_name(o->staple_checker));
 }
 
+/* "yes: good" for a direct query; "crl: good" or "crl cache: revoked"
+ * for a CRL check; "no". */
 static void query_column(const struct visit_outcome *o, char *out, size_t cap)
 {
-    if (!o->did_query)
+    if (o->did_revlist)
+        snprintf(out, cap, "revlist: %s", o->is_accepted ? "not listed" : "listed");
+    else if (o->did_crl || o->crl_status[0] != 0)
+        snprintf(out, cap, "crl%s: %s", o->is_crl_from_cache ? " cache" : "", o->crl_status);
+    else if (!o->did_query)
         snprintf(out, cap, "no");
     else
         snprintf(out, cap, "yes: %s", o->query_status);
@@ -120,6 +128,8 @@ void report_print_summary(FILE *out, const struct report_acc *acc, bool use_colo
             "checked by the lab's verifier: %d. %lld ms in all.\n",
             s->users, s->users == 1 ? "" : "s", s->accepted, s->refused, s->ocsp_queries,
             s->staples_by_lab, (long long)s->wall_ms);
+    if (s->crl_downloads > 0)
+        fprintf(out, "CRL downloads made by browsers: %d.\n", s->crl_downloads);
     if (s->reconnects > 0)
         fprintf(out, "* %d user%s reconnected without asking for a staple after wolfSSL ended "
                      "the first handshake over a staple it could not decode.\n",
@@ -146,8 +156,8 @@ void report_print_summary(FILE *out, const struct report_acc *acc, bool use_colo
 
 json_t *report_outcome_json(const struct visit_outcome *o)
 {
-    return json_pack("{s:i, s:s, s:s, s:{s:b, s:b, s:s, s:s}, s:{s:b, s:s}, s:b, s:s, s:s, s:s, "
-                     "s:i, s:I, s:b}",
+    json_t *user = json_pack("{s:i, s:s, s:s, s:{s:b, s:b, s:s, s:s}, s:{s:b, s:s}, s:b, s:s, s:s, "
+                             "s:s, s:i, s:I, s:b}",
                      "user", o->user, "addr", o->addr, "tls", o->tls_version, "staple", "asked",
                      o->asked_staple, "present", o->has_staple, "status", o->staple_status,
                      "checked_by", visit_checker_name(o->staple_checker), "direct_ocsp",
@@ -155,6 +165,13 @@ json_t *report_outcome_json(const struct visit_outcome *o)
                      o->did_reconnect, "verdict", o->is_accepted ? "accept" : "refuse", "reason",
                      o->reason, "explanation", o->explanation, "http_status", o->http_status, "ms",
                      (json_int_t)o->ms, "alone", o->was_alone);
+    if (user != NULL)
+        json_object_set_new(user, "crl",
+                            json_pack("{s:b, s:s, s:b}", "checked", o->did_crl, "status",
+                                      o->crl_status, "from_cache", o->is_crl_from_cache));
+    if (user != NULL)
+        json_object_set_new(user, "revlist", json_boolean(o->did_revlist));
+    return user;
 }
 
 json_t *report_json(const struct report_settings *settings, struct report_acc *acc)
@@ -172,15 +189,15 @@ json_t *report_json(const struct report_settings *settings, struct report_acc *a
     json_t *users = acc->listed != NULL ? acc->listed : json_array();
     acc->listed = NULL; /* the report owns them now */
     return json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:i}, s:o, s:I, s:o, s:i, s:{s:i, s:i, s:i, "
-                     "s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:i, s:I, s:i, s:I}}",
+                     "s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:i, s:I, s:i, s:I}}",
                      "url", settings->url, "settings", "staple", settings->staple, "fallback",
                      settings->fallback, "policy", settings->policy, "tls", settings->tls,
                      "concurrency", settings->concurrency, "users", users, "users_listed",
                      (json_int_t)json_array_size(users), "groups", groups, "ungrouped",
                      acc->ungrouped, "summary", "users", s->users, "accepted", s->accepted,
                      "refused", s->refused, "stapled", s->stapled, "ocsp_queries",
-                     s->ocsp_queries, "staples_checked_by_lab", s->staples_by_lab, "reconnects",
-                     s->reconnects, "wall_ms", (json_int_t)s->wall_ms, "ms_total",
+                     s->ocsp_queries, "crl_downloads", s->crl_downloads,
+                     "staples_checked_by_lab", s->staples_by_lab, "reconnects", s->reconnects, "wall_ms", (json_int_t)s->wall_ms, "ms_total",
                      (json_int_t)s->ms_total, "ms_worst", (json_int_t)s->ms_worst,
                      "alone_users", s->alone_users, "alone_ms", (json_int_t)s->alone_ms,
                      "crowd_users", s->crowd_users, "crowd_ms", (json_int_t)s->crowd_ms);

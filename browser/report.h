@@ -17,6 +17,7 @@ struct report_summary {
     int refused;
     int stapled;            /* users whose server sent a staple */
     int ocsp_queries;       /* direct queries the browsers sent to the CA's responder */
+    int crl_downloads;      /* CRLs fetched from a distribution point (cache hits not counted) */
     int staples_by_lab;     /* staples judged by the lab's verifier (TLS 1.2 and 1.3) */
     int reconnects;
     int64_t wall_ms;

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "ocsp.h"
+#include "crl_check.h"
 #include "ocsp_fetch.h"
 #include "ocsp_verify.h"
 #include "trace.h"
@@ -479,11 +480,124 @@ out:
     der_buf_free(&fetched.body);
 }
 
+/* --fallback crl: the CRL of the certificate's distribution point decides. */
+static void check_crl(struct visit *v)
+{
+    struct crl_check_config config = {
+        .issuer = v->config->root,
+        .cache_dir = v->config->crl_cache_dir,
+        .user_agent = USER_AGENT,
+    };
+    struct crl_check_result r;
+    char why[1400];
+    if (!v->has_leaf) {
+        unchecked(v, "the server sent no certificate to look up");
+        return;
+    }
+    crl_check_run(&config, &v->leaf, v->out->addr, &r);
+    v->out->did_crl = r.did_download || r.is_from_cache;
+    v->out->is_crl_from_cache = r.is_from_cache;
+    set_text(v->out->crl_status, sizeof v->out->crl_status, r.reason);
+    if (r.did_download)
+        trace_event("crl.download",
+                    fields(v, json_pack("{s:s, s:s, s:I, s:f, s:s}", "url", r.url, "reason",
+                                        r.reason, "bytes", (json_int_t)r.bytes, "seconds",
+                                        r.seconds, "why", v->no_staple_why)),
+                    "User %d downloaded the CA's whole CRL from %s (%zu bytes), because %s. The "
+                    "CA learns that %s checks revocation, not which site.", v->out->user, r.url,
+                    r.bytes, v->no_staple_why, v->out->addr);
+    else if (r.is_from_cache)
+        trace_event("crl.cache.hit",
+                    fields(v, json_pack("{s:s, s:I}", "url", r.url, "bytes", (json_int_t)r.bytes)),
+                    "User %d used the CRL already in the shared cache (%zu bytes): no request "
+                    "to the CA.", v->out->user, r.bytes);
+    trace_event("crl.verify",
+                fields(v, json_pack("{s:s, s:s, s:I}", "reason", r.reason, "explanation",
+                                    r.explanation, "crl_number",
+                                    (json_int_t)r.verdict.number)),
+                "User %d checked the CRL: %s. %s", v->out->user, r.reason, r.explanation);
+    if (r.is_good) {
+        decide(v, true, "good", "%s", r.explanation);
+        return;
+    }
+    if (r.is_revoked) {
+        decide(v, false, "revoked", "%s", r.explanation);
+        return;
+    }
+    snprintf(why, sizeof why, "%s, and the CRL gave no answer (%s: %s)", v->no_staple_why,
+             r.reason, r.explanation);
+    if (v->config->is_hard_fail)
+        decide(v, false, r.reason,
+               "Revocation could not be checked: %s. The hard-fail policy refuses a "
+               "certificate it could not check.", why);
+    else
+        unchecked(v, why);
+}
+
 /* ---- The whole visit -------------------------------------------------------------------- */
 
 static bool is_must_staple(const struct visit *v)
 {
     return v->has_leaf && x509_is_must_staple(&v->leaf);
+}
+
+/* The pushed list's words for a sentence: "version N, made T, D ago". */
+static void revlist_words(const struct visit *v, char *out, size_t cap)
+{
+    char made[CLOCK_RFC3339_LEN], age[32];
+    const struct revlist *list = v->config->revlist;
+    fmt_time(list->produced_at, made);
+    clock_format_duration(clock_now() - list->produced_at, age, sizeof age);
+    snprintf(out, cap, "version %llu, %zu revoked serial%s, made %s, %s ago",
+             (unsigned long long)list->version, list->count, list->count == 1 ? "" : "s", made,
+             age);
+}
+
+/* A listed serial is refused from the list alone: no request to anyone. */
+static bool refused_by_revlist(struct visit *v)
+{
+    char words[160];
+    const struct revlist *list = v->config->revlist;
+    if (list == NULL || !v->has_leaf ||
+        !revlist_contains(list, v->leaf.serial.p, v->leaf.serial.left))
+        return false;
+    v->out->did_revlist = true;
+    revlist_words(v, words, sizeof words);
+    decide(v, false, "revoked",
+           "The revocation list pushed to this browser ahead of time (%s) lists this "
+           "certificate's serial: refused without asking the CA anything.", words);
+    return true;
+}
+
+static void accept_by_revlist(struct visit *v)
+{
+    char words[160];
+    v->out->did_revlist = true;
+    revlist_words(v, words, sizeof words);
+    decide(v, true, "good",
+           "The serial is not in the revocation list pushed to this browser (%s): accepted "
+           "with no request to the CA, which learns nothing. A revocation after the list was "
+           "made stays unseen until the next push.", words);
+}
+
+static bool is_short_lived(const struct visit *v)
+{
+    return v->has_leaf &&
+           v->leaf.not_after - v->leaf.not_before <= VISIT_SHORT_LIVED_MAX_SECONDS;
+}
+
+/* A short-lived certificate stands in for revocation: accepted while valid
+ * (the TLS handshake already checked that on the lab clock). */
+static void accept_short_lived(struct visit *v)
+{
+    char until[CLOCK_RFC3339_LEN], lifetime[32], left[32];
+    fmt_time(v->leaf.not_after, until);
+    clock_format_duration(v->leaf.not_after - v->leaf.not_before, lifetime, sizeof lifetime);
+    clock_format_duration(v->leaf.not_after - clock_now(), left, sizeof left);
+    decide(v, true, "short-lived",
+           "The certificate is short-lived (valid %s in all, until %s), so no revocation check "
+           "is needed: were its key stolen, it could be misused only until it expires, %s from "
+           "now (the revocation window is what remains of its life).", lifetime, until, left);
 }
 
 static void refuse_must_staple(struct visit *v)
@@ -524,15 +638,19 @@ static bool reconnect(struct visit *v, const char *why)
 static void trace_verdict(const struct visit *v)
 {
     const struct visit_outcome *o = v->out;
-    trace_event("browser.verdict",
-                fields(v, json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:b, s:s, s:b, s:I, s:b, s:i}",
-                                    "verdict", o->is_accepted ? "accept" : "refuse", "reason",
-                                    o->reason, "tls", o->tls_version, "staple", o->has_staple,
-                                    "staple_status", o->staple_status, "checked_by",
-                                    visit_checker_name(o->staple_checker), "direct_ocsp",
-                                    o->did_query, "query_status", o->query_status,
-                                    "reconnected", o->did_reconnect, "ms", (json_int_t)o->ms,
-                                    "alone", o->was_alone, "http_status", o->http_status)),
+    json_t *extra = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:b, s:s, s:b, s:I, s:b, s:i}",
+                              "verdict", o->is_accepted ? "accept" : "refuse", "reason",
+                              o->reason, "tls", o->tls_version, "staple", o->has_staple,
+                              "staple_status", o->staple_status, "checked_by",
+                              visit_checker_name(o->staple_checker), "direct_ocsp", o->did_query,
+                              "query_status", o->query_status, "reconnected", o->did_reconnect,
+                              "ms", (json_int_t)o->ms, "alone", o->was_alone, "http_status",
+                              o->http_status);
+    if (extra != NULL && o->did_crl) {
+        json_object_set_new(extra, "crl_status", json_string(o->crl_status));
+        json_object_set_new(extra, "crl_from_cache", json_boolean(o->is_crl_from_cache));
+    }
+    trace_event("browser.verdict", fields(v, extra),
                 "User %d %s %s (%s): %s", o->user, o->is_accepted ? "ACCEPTED" : "REFUSED",
                 v->site, o->reason, o->explanation);
 }
@@ -586,6 +704,8 @@ void visit_run(const struct visit_config *config, int user, const char *addr, bo
     enum staple_class staple = judge_staple(&v);
     if (staple == STAPLE_HARD_BAD)
         goto out; /* judge_staple decided */
+    if (refused_by_revlist(&v))
+        goto out;
     /* Only a staple wolfSSL could not decode leaves a failed handshake that
      * the rules may still allow (by reconnecting); any other failure ends
      * the visit, whatever the staple said. */
@@ -598,14 +718,15 @@ void visit_run(const struct visit_config *config, int user, const char *addr, bo
         refuse_must_staple(&v);
         goto out;
     }
-    if (v.session == NULL && staple != STAPLE_GOOD && !config->may_query_ocsp &&
-        config->is_hard_fail) {
+    bool may_ask = config->may_query_ocsp || config->may_fetch_crl || config->revlist != NULL;
+    if (v.session == NULL && staple != STAPLE_GOOD && !may_ask && config->is_hard_fail &&
+        !is_short_lived(&v)) {
         no_query(&v); /* refuses: nothing a second connection could change */
         goto out;
     }
     if (v.session == NULL) {
-        const char *why = config->may_query_ocsp ? "the CA can still be asked directly"
-                                                 : "the policy decides without a staple";
+        const char *why = may_ask ? "the CA can still be asked directly"
+                                  : "the policy decides without a staple";
         if (!reconnect(&v, why))
             goto out;
         if (staple != STAPLE_GOOD && is_must_staple(&v)) {
@@ -615,9 +736,15 @@ void visit_run(const struct visit_config *config, int user, const char *addr, bo
     }
     if (staple == STAPLE_GOOD) {
         decide(&v, true, "good", "%s", v.staple_good_why);
+    } else if (config->revlist != NULL) {
+        accept_by_revlist(&v);
+    } else if (is_short_lived(&v)) {
+        accept_short_lived(&v);
     } else {
         if (config->may_query_ocsp)
             query_responder(&v);
+        else if (config->may_fetch_crl)
+            check_crl(&v);
         else
             no_query(&v);
     }

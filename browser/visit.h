@@ -12,9 +12,17 @@
  *     valid, or unsuccessful): a must-staple certificate is refused whatever
  *     the policy. Otherwise --fallback ocsp asks the responder named in the
  *     certificate directly (POST, a fresh 32-byte nonce, from the user's
- *     address); good accepts, revoked and unknown refuse. When that is not
+ *     address); good accepts, revoked and unknown refuse. --fallback crl
+ *     downloads the CRL of the certificate's distribution point instead
+ *     (crl_check.h); listed refuses, not listed accepts. When that is not
  *     possible or fails, --policy soft accepts and says nothing was checked,
- *     --policy hard refuses.
+ *     --policy hard refuses (with the CRL's reason word).
+ *     With a pushed revocation list (--revlist), a listed serial is refused
+ *     whatever the staple, and an unlisted one without an acceptable staple
+ *     is accepted from the list, with no request to anyone.
+ *     A short-lived certificate (VISIT_SHORT_LIVED_MAX_SECONDS) without an
+ *     acceptable staple is accepted as "short-lived" before any fallback:
+ *     nothing to check, the window is its remaining validity.
  *  4. wolfSSL ends the handshake itself over a staple it cannot decode at
  *     all, before the verifier sees it (tls_client.h); the browser still
  *     reads those bytes and names the rule. When the rules above still allow
@@ -32,10 +40,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "revlist.h"
 #include "target.h"
 #include "tls_client.h"
 #include "x509.h"
 
+/* A certificate valid this long or less needs no revocation check: the CA/
+ * Browser Forum's Baseline Requirements exempt such short-lived certificates
+ * from CRLs and OCSP (ballot SC-063, 2023; 7 days from March 2026), and Let's
+ * Encrypt issues 6-day ones. Its revocation window is what remains of it. */
+#define VISIT_SHORT_LIVED_MAX_SECONDS (7 * 86400)
 /* How long one direct OCSP query may take (connect and whole transfer). */
 #define VISIT_OCSP_TIMEOUT_MS 5000
 /* RFC 8954 2.1 allows 1..32 octets; a full 32 makes replays hopeless. */
@@ -50,6 +64,9 @@ struct visit_config {
     bool wants_staple;              /* --staple on */
     bool may_query_ocsp;            /* --fallback ocsp */
     bool queries_by_get;            /* --ocsp get: RFC 5019 GET, no nonce (cacheable) */
+    bool may_fetch_crl;             /* --fallback crl (crl_check.h) */
+    const char *crl_cache_dir;      /* --crl-cache DIR, or NULL: each user downloads */
+    const struct revlist *revlist;  /* --revlist FILE, verified at start, or NULL */
     bool is_hard_fail;              /* --policy hard */
     int timeout_ms;                 /* per TLS phase (connect, handshake, HTTP) */
     struct keylog *keylog;          /* --keylog FILE or SSLKEYLOGFILE; NULL: no secrets written */
@@ -79,6 +96,10 @@ struct visit_outcome {
     char staple_status[VISIT_REASON_MAX]; /* "good", "stale", "untrusted-signer", … ("" without) */
     bool did_query;                 /* asked the responder directly */
     char query_status[VISIT_REASON_MAX];  /* "good", "revoked", "failed", … */
+    bool did_revlist;               /* decided by the pushed revocation list */
+    bool did_crl;                   /* judged a CRL (downloaded or cached) */
+    bool is_crl_from_cache;
+    char crl_status[VISIT_REASON_MAX];    /* "good", "revoked", "stale", "timeout", … */
     bool did_reconnect;
     bool is_accepted;
     char reason[VISIT_REASON_MAX];

@@ -6,7 +6,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +16,8 @@
 #include "certbuild.h"
 #include "clock.h"
 #include "control_token.h"
+#include "crl_issue.h"
+#include "revlist.h"
 #include "db.h"
 #include "fileio.h"
 #include "lab.h"
@@ -165,23 +169,48 @@ int ca_normalize_serial(const char *text, char *out, size_t cap, struct errbuf *
     return 0;
 }
 
-int ca_check_ocsp_url(const char *url, struct errbuf *err)
+/* URLs that go into certificates are fetched by plain HTTP clients: OCSP
+ * runs over HTTP (RFC 6960 A.1), and a CRL fetched over HTTPS would need a
+ * revocation check of its own (RFC 5280 8). */
+static int check_http_url(const char *url, const char *what, const char *hint,
+                          struct errbuf *err)
 {
     size_t len = strlen(url);
     char text[CA_SHOWN_MAX];
     if (strncmp(url, "http://", 7) != 0 || len <= 7 || len > 255) {
-        errbuf_set(err, "invalid OCSP URL '%s': use http://HOST:PORT/ (OCSP runs over plain "
-                        "HTTP, RFC 6960 A.1)", shown(url, text));
+        errbuf_set(err, "invalid %s URL '%s': %s", what, shown(url, text), hint);
         return -1;
     }
     for (size_t i = 0; i < len; i++) {
         if (!isgraph((unsigned char)url[i])) {
-            errbuf_set(err, "invalid OCSP URL '%s': spaces and control characters are not "
-                            "allowed", shown(url, text));
+            errbuf_set(err, "invalid %s URL '%s': spaces and control characters are not "
+                            "allowed", what, shown(url, text));
             return -1;
         }
     }
     return 0;
+}
+
+int ca_check_ocsp_url(const char *url, struct errbuf *err)
+{
+    return check_http_url(url, "OCSP",
+                          "use http://HOST:PORT/ (OCSP runs over plain HTTP, RFC 6960 A.1)", err);
+}
+
+int ca_check_crl_url(const char *url, struct errbuf *err)
+{
+    return check_http_url(url, "CRL",
+                          "use http://HOST:PORT/crl (CRLs are fetched over plain HTTP, RFC 5280 "
+                          "8)", err);
+}
+
+int ca_default_crl_url(const char *ocsp_url, char *out, size_t cap)
+{
+    const char *host = strncmp(ocsp_url, "http://", 7) == 0 ? ocsp_url + 7 : ocsp_url;
+    size_t host_len = strcspn(host, "/");
+    int n = snprintf(out, cap, "%.*s/crl", (int)(host - ocsp_url + (ptrdiff_t)host_len),
+                     ocsp_url);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
 static int init_rng(WC_RNG *rng, struct errbuf *err)
@@ -474,6 +503,25 @@ static int open_ca(const char *lab_dir, enum db_access access, sqlite3 **db,
     return 0;
 }
 
+/* Loads the root key and certificate and checks they belong together. */
+static int load_root(const char *root_pem, const char *root_key_path, struct lab_key *root_key,
+                     struct der_buf *root_der, struct x509_cert *root_cert, struct errbuf *err)
+{
+    if (key_load_pem(root_key, root_key_path, err) != 0 ||
+        pem_read_certificate(root_pem, root_der, err) != 0 ||
+        x509_parse(root_cert, root_der->data, root_der->len, err) != 0) {
+        errbuf_prefix(err, "cannot load the CA");
+        return -1;
+    }
+    /* A key that is not the root's would sign what nobody can verify. */
+    if (!key_matches_spki(root_key, &root_cert->spki)) {
+        errbuf_set(err, "cannot load the CA: %s does not belong to %s (restore the matching "
+                        "key, or 'ca init --force' for a new CA)", root_key_path, root_pem);
+        return -1;
+    }
+    return 0;
+}
+
 int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
              struct cert_record *issued, struct errbuf *err)
 {
@@ -493,15 +541,34 @@ int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
 
     if (ca_normalize_dns_name(opts->name, name, sizeof name, err) != 0)
         return -1;
-    if (opts->days < 1 || opts->days > CA_MAX_DAYS) {
+    if (opts->validity_seconds == 0 && (opts->days < 1 || opts->days > CA_MAX_DAYS)) {
         errbuf_set(err, "invalid --days %d: use 1 to %d", opts->days, CA_MAX_DAYS);
         return -1;
     }
+    if (opts->validity_seconds != 0 &&
+        (opts->validity_seconds < CA_MIN_VALIDITY_SECONDS ||
+         opts->validity_seconds > (int64_t)CA_MAX_DAYS * 86400)) {
+        errbuf_set(err, "invalid --validity: use a duration from 1m to %dd", CA_MAX_DAYS);
+        return -1;
+    }
+    int64_t validity_seconds = opts->validity_seconds != 0 ? opts->validity_seconds
+                                                           : (int64_t)opts->days * 86400;
     if (opts->ocsp_url != NULL && ca_check_ocsp_url(opts->ocsp_url, err) != 0)
+        return -1;
+    if (opts->crl_url != NULL && ca_check_crl_url(opts->crl_url, err) != 0)
         return -1;
     if (open_ca(lab_dir, DB_WRITE, &db, &ca_row, err) != 0)
         return -1;
     const char *ocsp_url = opts->ocsp_url != NULL ? opts->ocsp_url : ca_row.ocsp_url;
+    char default_crl_url[sizeof ca_row.ocsp_url + 8];
+    const char *crl_url = opts->crl_url;
+    if (crl_url == NULL) {
+        if (ca_default_crl_url(ocsp_url, default_crl_url, sizeof default_crl_url) != 0) {
+            errbuf_set(err, "cannot make a CRL URL from the OCSP URL; give --crl-url");
+            goto out;
+        }
+        crl_url = default_crl_url;
+    }
     snprintf(rel, sizeof rel, "%s/%s.pem", LAB_CERTS_DIR, name);
     if (lab_file(cert_path, lab_dir, rel, err) != 0)
         goto out;
@@ -510,34 +577,27 @@ int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
         lab_file(root_pem, lab_dir, LAB_ROOT_CERT, err) != 0 ||
         lab_file(root_key_path, lab_dir, LAB_ROOT_KEY, err) != 0)
         goto out;
-    if (key_load_pem(&root_key, root_key_path, err) != 0 ||
-        pem_read_certificate(root_pem, &root_der, err) != 0 ||
-        x509_parse(&root_cert, root_der.data, root_der.len, err) != 0) {
-        errbuf_prefix(err, "cannot load the CA");
+    if (load_root(root_pem, root_key_path, &root_key, &root_der, &root_cert, err) != 0)
         goto out;
-    }
-    /* A key that is not the root's would sign certificates nobody can verify. */
-    if (!key_matches_spki(&root_key, &root_cert.spki)) {
-        errbuf_set(err, "cannot load the CA: %s does not belong to %s (restore the matching "
-                        "key, or 'ca init --force' for a new CA)", root_key_path, root_pem);
-        goto out;
-    }
 
     int64_t now = clock_now();
     memset(&req, 0, sizeof req);
     req.profile = PROFILE_SERVER;
     req.common_name = name;
     req.not_before = now - CA_BACKDATE_SECONDS;
-    req.not_after = now + (int64_t)opts->days * 86400;
+    req.not_after = now + validity_seconds;
     req.ocsp_url = ocsp_url;
+    req.crl_url = crl_url;
     req.is_must_staple = opts->is_must_staple;
     req.subject_key = &server_key;
     req.issuer_key = &root_key;
     req.issuer_name = root_cert.subject.p;
     req.issuer_name_len = root_cert.subject.left;
     if (req.not_after > root_cert.not_after) {
-        errbuf_set(err, "a certificate for %d days would outlive the root CA; use fewer --days",
-                   opts->days);
+        char text[32];
+        clock_format_duration(validity_seconds, text, sizeof text);
+        errbuf_set(err, "a certificate valid for %s would outlive the root CA; use fewer --days",
+                   text);
         goto out;
     }
     if (init_rng(&rng, err) != 0)
@@ -560,12 +620,12 @@ int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
     char until[CLOCK_RFC3339_LEN];
     format_time(cert.not_after, until);
     trace_event("ca.cert.issued",
-                json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "serial", issued->serial_hex,
-                          "name", name, "not_after", until, "ocsp_url", ocsp_url,
-                          "must_staple", opts->is_must_staple, "key",
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "serial", issued->serial_hex,
+                          "name", name, "not_after", until, "ocsp_url", ocsp_url, "crl_url",
+                          crl_url, "must_staple", opts->is_must_staple, "key",
                           key_type_description(opts->key_type)),
-                "The CA issued certificate %s for %s, valid until %s, OCSP at %s%s.",
-                issued->serial_hex, name, until, ocsp_url,
+                "The CA issued certificate %s for %s, valid until %s, OCSP at %s, CRL at %s%s.",
+                issued->serial_hex, name, until, ocsp_url, crl_url,
                 opts->is_must_staple ? ", marked must-staple" : "");
     rc = CA_OK;
 out:
@@ -642,6 +702,138 @@ int ca_revoke(const char *lab_dir, const char *name, const char *serial_hex,
     rc = CA_OK;
 out:
     db_close(db);
+    return rc;
+}
+
+int ca_crl(const char *lab_dir, const struct ca_crl_options *opts, struct ca_crl_result *result,
+           struct errbuf *err)
+{
+    char root_pem[LAB_PATH_MAX], root_key_path[LAB_PATH_MAX];
+    sqlite3 *db = NULL;
+    struct lab_key root_key = {0};
+    struct der_buf root_der = {0}, crl_der = {0};
+    struct x509_cert root_cert;
+    struct ca_record ca_row;
+    struct crl_revision rev;
+    struct crl_issued issued;
+    int rc = -1;
+
+    memset(result, 0, sizeof *result);
+    if (opts->next_update_seconds <= 0) {
+        errbuf_set(err, "invalid --next-update: the CRL must stay current for some time (e.g. 7d)");
+        return -1;
+    }
+    if (opts->out_path != NULL)
+        snprintf(result->path, sizeof result->path, "%s", opts->out_path);
+    else if (lab_file(result->path, lab_dir, LAB_CRL_FILE, err) != 0)
+        return -1;
+    if (lab_file(root_pem, lab_dir, LAB_ROOT_CERT, err) != 0 ||
+        lab_file(root_key_path, lab_dir, LAB_ROOT_KEY, err) != 0)
+        return -1;
+    if (open_ca(lab_dir, DB_WRITE, &db, &ca_row, err) != 0)
+        return -1;
+    if (load_root(root_pem, root_key_path, &root_key, &root_der, &root_cert, err) != 0)
+        goto out;
+    int64_t now = clock_now();
+    /* The raise and the read of the revoked list are one transaction: a
+     * revocation committed meanwhile lands in this CRL or in a later number. */
+    if (db_begin(db, err) != 0 || certstore_crl_raise(db, now, &rev, err) != 0 ||
+        crl_issue_from_db(db, &root_key, &root_cert, now, opts->next_update_seconds, &crl_der,
+                          &issued, err) != 0 ||
+        db_commit(db, err) != 0)
+        goto out;
+    if (file_write_atomic(result->path, crl_der.data, crl_der.len, 0644, err) != 0)
+        goto out;
+    result->number = issued.number;
+    result->entry_count = issued.entry_count;
+    result->der_len = crl_der.len;
+    result->this_update = issued.this_update;
+    result->next_update = issued.next_update;
+
+    char from[CLOCK_RFC3339_LEN], until[CLOCK_RFC3339_LEN];
+    format_time(issued.this_update, from);
+    format_time(issued.next_update, until);
+    trace_event("ca.crl.issued",
+                json_pack("{s:s, s:I, s:I, s:I, s:s, s:s}", "path", result->path, "crl_number",
+                          (json_int_t)issued.number, "revoked", (json_int_t)issued.entry_count,
+                          "bytes", (json_int_t)crl_der.len, "this_update", from,
+                          "next_update", until),
+                "The CA signed CRL number %llu listing %zu revoked certificate%s (%zu bytes), "
+                "current from %s until %s.",
+                (unsigned long long)issued.number, issued.entry_count,
+                issued.entry_count == 1 ? "" : "s", crl_der.len, from, until);
+    rc = CA_OK;
+out:
+    db_rollback(db);
+    db_close(db);
+    key_free(&root_key);
+    der_buf_free(&root_der);
+    der_buf_free(&crl_der);
+    return rc;
+}
+
+int ca_revlist(const char *lab_dir, const char *out_path, struct ca_revlist_result *result,
+               struct errbuf *err)
+{
+    char root_pem[LAB_PATH_MAX], root_key_path[LAB_PATH_MAX];
+    sqlite3 *db = NULL;
+    struct lab_key root_key = {0};
+    struct der_buf root_der = {0}, list_der = {0};
+    struct x509_cert root_cert;
+    struct ca_record ca_row;
+    struct crl_revision rev;
+    struct crl_entry *revoked = NULL;
+    size_t count = 0;
+    WC_RNG rng;
+    bool has_rng = false;
+    int rc = -1;
+
+    memset(result, 0, sizeof *result);
+    if (out_path != NULL)
+        snprintf(result->path, sizeof result->path, "%s", out_path);
+    else if (lab_file(result->path, lab_dir, LAB_REVLIST_FILE, err) != 0)
+        return -1;
+    if (lab_file(root_pem, lab_dir, LAB_ROOT_CERT, err) != 0 ||
+        lab_file(root_key_path, lab_dir, LAB_ROOT_KEY, err) != 0)
+        return -1;
+    if (open_ca(lab_dir, DB_READ, &db, &ca_row, err) != 0)
+        return -1;
+    if (load_root(root_pem, root_key_path, &root_key, &root_der, &root_cert, err) != 0 ||
+        certstore_crl_revision(db, &rev, err) != 0 ||
+        crl_issue_collect(db, &revoked, &count, err) != 0 || init_rng(&rng, err) != 0)
+        goto out;
+    has_rng = true;
+    int64_t now = clock_now();
+    /* The same numbering as the CRL: a list made after a revocation has a
+     * higher version than any made before it. */
+    uint64_t version = crl_number(rev.revision, rev.changed_at, now);
+    if (revlist_make(revoked, count, version, now, &root_key, &rng, &list_der, err) != 0 ||
+        file_write_atomic(result->path, list_der.data, list_der.len, 0644, err) != 0)
+        goto out;
+    result->version = version;
+    result->count = count;
+    result->der_len = list_der.len;
+    result->produced_at = now;
+
+    char when[CLOCK_RFC3339_LEN];
+    format_time(now, when);
+    trace_event("ca.revlist.issued",
+                json_pack("{s:s, s:I, s:I, s:I, s:s}", "path", result->path, "version",
+                          (json_int_t)version, "revoked", (json_int_t)count, "bytes",
+                          (json_int_t)list_der.len, "produced_at", when),
+                "The CA signed a revocation list to push to browsers ahead of time (version "
+                "%llu, %zu revoked serial%s, %zu bytes): browsers will look serials up in it "
+                "without asking the CA.",
+                (unsigned long long)version, count, count == 1 ? "" : "s", list_der.len);
+    rc = CA_OK;
+out:
+    if (has_rng)
+        wc_FreeRng(&rng);
+    free(revoked);
+    db_close(db);
+    key_free(&root_key);
+    der_buf_free(&root_der);
+    der_buf_free(&list_der);
     return rc;
 }
 

@@ -17,6 +17,8 @@
 #define CA_DEFAULT_OCSP_URL "http://127.0.0.1:8080/"
 #define CA_DEFAULT_DAYS 90
 #define CA_MAX_DAYS 3650
+/* --validity below a minute would expire before a lesson could use it. */
+#define CA_MIN_VALIDITY_SECONDS 60
 #define CA_ROOT_DAYS 3650
 #define CA_DELEGATE_DAYS 365
 /* Longest certificate name: it becomes a file name (255-byte limit) plus suffixes. */
@@ -54,9 +56,11 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
 
 struct ca_issue_options {
     const char *name;     /* DNS name: subject CN and SAN; file certs/NAME.pem */
-    int days;             /* validity, 1..CA_MAX_DAYS */
+    int days;             /* validity, 1..CA_MAX_DAYS (when validity_seconds is 0) */
+    int64_t validity_seconds; /* --validity: any duration from a minute up, or 0 */
     bool is_must_staple;  /* TLS Feature status_request */
     const char *ocsp_url; /* NULL: the CA's default */
+    const char *crl_url;  /* NULL: the responder's /crl, next to the OCSP URL */
     enum key_type key_type;
 };
 
@@ -70,6 +74,39 @@ int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
 int ca_revoke(const char *lab_dir, const char *name, const char *serial_hex,
               enum revocation_reason reason, struct cert_record *rec, struct errbuf *err);
 
+struct ca_crl_options {
+    int64_t next_update_seconds; /* nextUpdate - thisUpdate, > 0 */
+    const char *out_path;        /* NULL: LAB/ca/crl.der */
+};
+
+struct ca_crl_result {
+    char path[4096];
+    uint64_t number;
+    size_t entry_count;
+    size_t der_len;
+    int64_t this_update;
+    int64_t next_update;
+};
+
+/* Writes a new CRL (RFC 5280 v2, DER) signed by the root: every revoked
+ * certificate in ca.db. Raises the CRL counter first, so each call's
+ * number is higher than any before it. */
+int ca_crl(const char *lab_dir, const struct ca_crl_options *opts, struct ca_crl_result *result,
+           struct errbuf *err);
+
+struct ca_revlist_result {
+    char path[4096];
+    uint64_t version;
+    size_t count;
+    size_t der_len;
+    int64_t produced_at;
+};
+
+/* Writes the pushed-list stand-in (common/revlist.h) of every revoked serial,
+ * signed by the root, to out_path (NULL: LAB/ca/revlist.der). */
+int ca_revlist(const char *lab_dir, const char *out_path, struct ca_revlist_result *result,
+               struct errbuf *err);
+
 /* Calls `each` for every certificate the CA issued, oldest first. */
 int ca_list(const char *lab_dir, certstore_each_fn each, void *ctx, struct errbuf *err);
 
@@ -80,5 +117,9 @@ int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf
 int ca_normalize_serial(const char *text, char *out, size_t cap, struct errbuf *err);
 /* The OCSP URL goes into certificates: http:// only, printable, no spaces. */
 int ca_check_ocsp_url(const char *url, struct errbuf *err);
+/* The CRL URL goes into certificates' CRL Distribution Points: http:// only. */
+int ca_check_crl_url(const char *url, struct errbuf *err);
+/* The responder's CRL URL next to an OCSP URL: http://HOST:PORT/crl. */
+int ca_default_crl_url(const char *ocsp_url, char *out, size_t cap);
 
 #endif

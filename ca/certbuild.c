@@ -170,6 +170,21 @@ static void write_extensions(struct der_buf *out, const struct cert_request *req
         der_end(out);
         der_end(out);
         end_extension(out);
+        /* CRL Distribution Points (RFC 5280 4.2.1.13): one DistributionPoint
+         * whose distributionPoint [0] is a fullName [0] GeneralNames holding
+         * a uniformResourceIdentifier [6]. */
+        begin_extension(out, OID_CRL_DISTRIBUTION_POINTS, false);
+        der_begin(out, DER_TAG_SEQUENCE);
+        der_begin(out, DER_TAG_SEQUENCE);
+        der_begin(out, DER_TAG_CONTEXT(0));
+        der_begin(out, DER_TAG_CONTEXT(0));
+        der_write_tlv(out, DER_TAG_CONTEXT_PRIMITIVE(6), (const uint8_t *)req->crl_url,
+                      strlen(req->crl_url));
+        der_end(out);
+        der_end(out);
+        der_end(out);
+        der_end(out);
+        end_extension(out);
         if (req->is_must_staple) {
             /* TLS Feature (RFC 7633): Features ::= SEQUENCE OF INTEGER;
              * status_request (5) makes a missing staple fatal. */
@@ -190,7 +205,6 @@ int certbuild_make(const struct cert_request *req, WC_RNG *rng, struct der_buf *
 {
     struct der_buf tbs = {0};
     struct der_buf subject = {0};
-    struct der_buf signature = {0};
     uint8_t subject_id[KEY_ID_LEN], issuer_id[KEY_ID_LEN];
     int rc = -1;
 
@@ -225,22 +239,12 @@ int certbuild_make(const struct cert_request *req, WC_RNG *rng, struct der_buf *
         goto out;
     }
 
-    if (key_sign_sha256(req->issuer_key, rng, tbs.data, tbs.len, &signature, err) != 0)
-        goto out;
     /* Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } */
-    der_begin(out, DER_TAG_SEQUENCE);
-    der_write_raw(out, tbs.data, tbs.len);
-    key_write_signature_algorithm(req->issuer_key, out);
-    der_write_bit_string(out, signature.data, signature.len, 0);
-    der_end(out);
-    if (der_buf_error(out) != DER_OK) {
-        errbuf_set(err, "cannot encode the certificate: %s", der_strerror(der_buf_error(out)));
+    if (key_write_signed(req->issuer_key, rng, &tbs, out, "certificate", err) != 0)
         goto out;
-    }
     rc = 0;
 out:
     der_buf_free(&tbs);
     der_buf_free(&subject);
-    der_buf_free(&signature);
     return rc;
 }

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "control_token.h"
+#include "crl_issue.h"
 #include "fileio.h"
 #include "lab.h"
 #include "trace.h"
@@ -23,12 +24,23 @@ static const char usage_text[] =
     "  init [--key ec|rsa] [--name \"Lab Root CA\"] [--ocsp-url URL] [--delegate] [--force]\n"
     "        create the root CA (LAB/ca/root.pem, root.key); --delegate also issues\n"
     "        an OCSP signing certificate (LAB/ca/ocsp.pem) with EKU OCSPSigning\n"
-    "  issue NAME [--days N] [--must-staple] [--ocsp-url URL] [--key ec|rsa]\n"
+    "  issue NAME [--days N | --validity DURATION] [--must-staple] [--ocsp-url URL]\n"
+    "        [--crl-url URL] [--key ec|rsa]\n"
     "        issue a server certificate for DNS name NAME (LAB/certs/NAME.pem, .key);\n"
-    "        the OCSP URL goes into Authority Information Access (default: the CA's)\n"
+    "        the OCSP URL goes into Authority Information Access (default: the CA's),\n"
+    "        the CRL URL into CRL Distribution Points (default: the responder's /crl);\n"
+    "        --validity 6d (any duration, e.g. 160h or 90m) makes a short-lived one\n"
     "  revoke NAME | --serial HEX [--reason REASON]\n"
     "        revoke at the simulated time; REASON is one of\n"
     "        " REVOCATION_REASON_NAMES "\n"
+    "  crl [--next-update DURATION] [-o FILE]\n"
+    "        write a CRL (RFC 5280 v2, DER) of every revoked certificate, signed by\n"
+    "        the root, current for DURATION (default 7d) from now; default FILE\n"
+    "        LAB/ca/crl.der. Check it: openssl crl -inform DER -CAfile LAB/ca/root.pem\n"
+    "  revlist [-o FILE]\n"
+    "        write the lab's stand-in for a pushed revocation list (CRLite, CRLSets):\n"
+    "        every revoked serial, a version and a time, signed by the root (default\n"
+    "        FILE LAB/ca/revlist.der); browser visit --revlist FILE loads it\n"
     "  list [--json]\n"
     "        one line per certificate: serial, name, not-after, status\n"
     "\n"
@@ -40,9 +52,18 @@ static const char usage_text[] =
     "exit status: 0 done, 1 already revoked, 2 usage or environment error\n";
 
 struct ca_flags {
-    const char *lab, *key, *name, *ocsp_url, *days, *serial, *reason;
+    const char *lab, *key, *name, *ocsp_url, *crl_url, *days, *serial, *reason;
+    const char *next_update, *out, *validity;
     bool delegate, force, must_staple, json;
 };
+
+/* The options only `issue` (--crl-url, --validity) and `crl` (--next-update,
+ * -o) take. */
+static bool has_crl_flags(const struct ca_flags *f, bool is_issue, bool is_crl)
+{
+    return (!is_issue && (f->crl_url != NULL || f->validity != NULL)) ||
+           (!is_crl && (f->next_update != NULL || f->out != NULL));
+}
 
 static void print_time(const char *label, int64_t unix_seconds)
 {
@@ -66,7 +87,8 @@ static int run_init(const struct ca_flags *f)
         cli_error("ca", "invalid --key '%s': use ec or rsa", f->key);
         return 2;
     }
-    if (f->days != NULL || f->must_staple || f->serial != NULL || f->reason != NULL || f->json) {
+    if (f->days != NULL || f->must_staple || f->serial != NULL || f->reason != NULL || f->json ||
+        has_crl_flags(f, false, false)) {
         cli_error("ca", "init takes --key, --name, --ocsp-url, --delegate and --force (see --help)");
         return 2;
     }
@@ -98,6 +120,7 @@ static int run_issue(const struct ca_flags *f, const char *name)
         .days = CA_DEFAULT_DAYS,
         .is_must_staple = f->must_staple,
         .ocsp_url = f->ocsp_url,
+        .crl_url = f->crl_url,
         .key_type = KEY_EC_P256,
     };
     struct cert_record rec;
@@ -116,9 +139,23 @@ static int run_issue(const struct ca_flags *f, const char *name)
         }
         opts.days = (int)days;
     }
+    if (f->validity != NULL) {
+        if (f->days != NULL) {
+            cli_error("ca", "give --days or --validity, not both");
+            return 2;
+        }
+        if (clock_parse_duration(f->validity, &opts.validity_seconds) != 0 ||
+            opts.validity_seconds < CA_MIN_VALIDITY_SECONDS ||
+            opts.validity_seconds > (int64_t)CA_MAX_DAYS * 86400) {
+            cli_error("ca", "invalid --validity '%s': use a duration from 1m to %dd, e.g. 6d "
+                            "for a short-lived certificate", f->validity, CA_MAX_DAYS);
+            return 2;
+        }
+    }
     if (f->delegate || f->force || f->name != NULL || f->serial != NULL || f->reason != NULL ||
-        f->json) {
-        cli_error("ca", "issue takes --days, --must-staple, --ocsp-url and --key (see --help)");
+        f->json || has_crl_flags(f, true, false)) {
+        cli_error("ca", "issue takes --days or --validity, --must-staple, --ocsp-url, --crl-url "
+                        "and --key (see --help)");
         return 2;
     }
     if (ca_issue(f->lab, &opts, &rec, &err) != CA_OK) {
@@ -149,7 +186,7 @@ static int run_revoke(const struct ca_flags *f, const char *name)
         return 2;
     }
     if (f->delegate || f->force || f->must_staple || f->days != NULL || f->key != NULL ||
-        f->name != NULL || f->ocsp_url != NULL || f->json) {
+        f->name != NULL || f->ocsp_url != NULL || f->json || has_crl_flags(f, false, false)) {
         cli_error("ca", "revoke takes NAME or --serial, and --reason (see --help)");
         return 2;
     }
@@ -166,6 +203,63 @@ static int run_revoke(const struct ca_flags *f, const char *name)
            revocation_reason_name(rec.revocation_reason));
     print_time("  at           ", rec.revoked_at);
     printf(" (simulated time)\n");
+    return 0;
+}
+
+static int run_crl(const struct ca_flags *f)
+{
+    struct ca_crl_options opts = {
+        .next_update_seconds = CRL_DEFAULT_NEXT_UPDATE_SECONDS,
+        .out_path = f->out,
+    };
+    struct ca_crl_result result;
+    struct errbuf err = {{0}};
+    if (f->delegate || f->force || f->must_staple || f->days != NULL || f->key != NULL ||
+        f->name != NULL || f->ocsp_url != NULL || f->serial != NULL || f->reason != NULL ||
+        f->json || has_crl_flags(f, false, true)) {
+        cli_error("ca", "crl takes --next-update and -o (see --help)");
+        return 2;
+    }
+    if (f->next_update != NULL &&
+        (clock_parse_duration(f->next_update, &opts.next_update_seconds) != 0 ||
+         opts.next_update_seconds <= 0)) {
+        cli_error("ca", "invalid --next-update '%s': use a positive duration such as 7d, 36h or "
+                        "90m", f->next_update);
+        return 2;
+    }
+    if (ca_crl(f->lab, &opts, &result, &err) != CA_OK) {
+        cli_error("ca", "%s", err.msg);
+        return 2;
+    }
+    printf("Wrote CRL number %llu: %zu revoked certificate%s, %zu bytes\n",
+           (unsigned long long)result.number, result.entry_count,
+           result.entry_count == 1 ? "" : "s", result.der_len);
+    print_time("  current      ", result.this_update);
+    print_time(" .. ", result.next_update);
+    printf("\n  file         %s (DER)\n", result.path);
+    return 0;
+}
+
+static int run_revlist(const struct ca_flags *f)
+{
+    struct ca_revlist_result result;
+    struct errbuf err = {{0}};
+    if (f->delegate || f->force || f->must_staple || f->days != NULL || f->key != NULL ||
+        f->name != NULL || f->ocsp_url != NULL || f->serial != NULL || f->reason != NULL ||
+        f->json || f->next_update != NULL || has_crl_flags(f, false, true)) {
+        cli_error("ca", "revlist takes only -o (see --help)");
+        return 2;
+    }
+    if (ca_revlist(f->lab, f->out, &result, &err) != CA_OK) {
+        cli_error("ca", "%s", err.msg);
+        return 2;
+    }
+    printf("Wrote revocation list version %llu: %zu revoked serial%s, %zu bytes\n",
+           (unsigned long long)result.version, result.count, result.count == 1 ? "" : "s",
+           result.der_len);
+    print_time("  made         ", result.produced_at);
+    printf("\n  file         %s (the lab's own format: a stand-in for CRLite/CRLSets)\n",
+           result.path);
     return 0;
 }
 
@@ -244,7 +338,8 @@ static int run_list(const struct ca_flags *f)
     char *text = NULL;
     int rc;
     if (f->delegate || f->force || f->must_staple || f->days != NULL || f->key != NULL ||
-        f->name != NULL || f->ocsp_url != NULL || f->serial != NULL || f->reason != NULL) {
+        f->name != NULL || f->ocsp_url != NULL || f->serial != NULL || f->reason != NULL ||
+        has_crl_flags(f, false, false)) {
         cli_error("ca", "list takes only --json (see --help)");
         return 2;
     }
@@ -283,6 +378,10 @@ int main(int argc, char **argv)
         {"--key", true, &f.key, NULL},
         {"--name", true, &f.name, NULL},
         {"--ocsp-url", true, &f.ocsp_url, NULL},
+        {"--crl-url", true, &f.crl_url, NULL},
+        {"--next-update", true, &f.next_update, NULL},
+        {"-o", true, &f.out, NULL},
+        {"--validity", true, &f.validity, NULL},
         {"--days", true, &f.days, NULL},
         {"--serial", true, &f.serial, NULL},
         {"--reason", true, &f.reason, NULL},
@@ -305,8 +404,10 @@ int main(int argc, char **argv)
     const char *command = args.positional[0];
     size_t extra = args.positional_count - 1;
     bool takes_name = strcmp(command, "issue") == 0 || strcmp(command, "revoke") == 0;
-    if (strcmp(command, "init") != 0 && strcmp(command, "list") != 0 && !takes_name) {
-        cli_error("ca", "unknown command '%s' (use init, issue, revoke or list; see --help)",
+    if (strcmp(command, "init") != 0 && strcmp(command, "list") != 0 &&
+        strcmp(command, "crl") != 0 && strcmp(command, "revlist") != 0 && !takes_name) {
+        cli_error("ca", "unknown command '%s' (use init, issue, revoke, crl, revlist or list; "
+                        "see --help)",
                   command);
         return 2;
     }
@@ -344,6 +445,10 @@ int main(int argc, char **argv)
         rc = run_issue(&f, args.positional[1]);
     else if (strcmp(command, "revoke") == 0)
         rc = run_revoke(&f, extra == 1 ? args.positional[1] : NULL);
+    else if (strcmp(command, "crl") == 0)
+        rc = run_crl(&f);
+    else if (strcmp(command, "revlist") == 0)
+        rc = run_revlist(&f);
     else
         rc = run_list(&f);
     trace_close();

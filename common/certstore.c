@@ -81,6 +81,11 @@ int certstore_set_ca(sqlite3 *db, const struct ca_record *ca, const uint8_t *roo
             goto out;
         }
     }
+    /* A new CA starts a new revision: its first CRL's number counts from
+     * now, and stays above any number the old CA's lists carried. */
+    struct crl_revision rev;
+    if (certstore_crl_raise(db, ca->created_at, &rev, err) != 0)
+        goto out;
     rc = 0;
 out:
     sqlite3_finalize(stmt);
@@ -238,7 +243,10 @@ int certstore_revoke(sqlite3 *db, const char *serial_hex, int64_t revoked_at,
         db_set_error(db, step, err, "cannot record the revocation");
         goto out;
     }
-    if (db_commit(db, err) != 0)
+    /* A CRL made after this revocation must carry a higher number than any
+     * made before it, whoever makes it (ca crl, the responder's /crl). */
+    struct crl_revision rev;
+    if (certstore_crl_raise(db, revoked_at, &rev, err) != 0 || db_commit(db, err) != 0)
         goto out;
     rec->is_revoked = true;
     rec->revoked_at = revoked_at;
@@ -310,6 +318,47 @@ int certstore_server_names(sqlite3 *db, char *out, size_t cap, struct errbuf *er
         used += (size_t)n;
     }
     rc = 0;
+out:
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int certstore_crl_revision(sqlite3 *db, struct crl_revision *rev, struct errbuf *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    if (db_prepare(db, "SELECT revision, changed_at FROM crl_state WHERE id = 1", &stmt, err) != 0)
+        return -1;
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        rev->revision = sqlite3_column_int64(stmt, 0);
+        rev->changed_at = sqlite3_column_int64(stmt, 1);
+        rc = 0;
+    } else if (step == SQLITE_DONE) {
+        errbuf_set(err, "the database has no CRL counter (crl_state is empty)");
+    } else {
+        db_set_error(db, step, err, "cannot read the CRL counter");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int certstore_crl_raise(sqlite3 *db, int64_t now, struct crl_revision *rev, struct errbuf *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    if (db_prepare(db,
+                   "UPDATE crl_state SET revision = revision + 1,"
+                   " changed_at = max(changed_at, ?) WHERE id = 1",
+                   &stmt, err) != 0)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, now);
+    int step = sqlite3_step(stmt);
+    if (step != SQLITE_DONE) {
+        db_set_error(db, step, err, "cannot raise the CRL counter");
+        goto out;
+    }
+    rc = certstore_crl_revision(db, rev, err);
 out:
     sqlite3_finalize(stmt);
     return rc;

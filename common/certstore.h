@@ -94,6 +94,16 @@ int certstore_list(sqlite3 *db, certstore_each_fn each, void *ctx, struct errbuf
  * ("known: mail.test, shop.test"); cut with "…" when longer than cap. */
 int certstore_server_names(sqlite3 *db, char *out, size_t cap, struct errbuf *err);
 
+/* The CA's CRL revision counter (table crl_state): it only grows. */
+struct crl_revision {
+    int64_t revision;   /* 1 in a new database, +1 at each change */
+    int64_t changed_at; /* simulated time of the last raise (0: never) */
+};
+int certstore_crl_revision(sqlite3 *db, struct crl_revision *rev, struct errbuf *err);
+/* Raises the counter by one at `now`, inside the caller's transaction (ca
+ * revoke's, or its own when none is open); *rev receives the new value. */
+int certstore_crl_raise(sqlite3 *db, int64_t now, struct crl_revision *rev, struct errbuf *err);
+
 /* Upper-case hex of bytes; `out` needs 2 * len + 1. */
 void certstore_hex(const uint8_t *bytes, size_t len, char *out);
 

@@ -45,6 +45,15 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
     "  CHECK ((revoked_at IS NULL) = (revocation_reason IS NULL))"
     ");"
     "CREATE INDEX certificates_by_name ON certificates (name, issued_at);",
+    /* 1 -> 2: the CA's revision counter for CRL numbers (RFC 5280 5.2.3:
+     * they only grow). Every revocation and every 'ca crl' raises it; see
+     * crl_number in common/crl.h for how a CRL number is made from it. */
+    "CREATE TABLE crl_state ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  revision INTEGER NOT NULL CHECK (revision BETWEEN 1 AND 2147483647),"
+    "  changed_at INTEGER NOT NULL"
+    ");"
+    "INSERT INTO crl_state (id, revision, changed_at) VALUES (1, 1, 0);",
 };
 
 void db_set_error(sqlite3 *db, int sqlite_rc, struct errbuf *err, const char *what)

@@ -12,7 +12,7 @@
 #include "errbuf.h"
 
 /* The schema this build writes and reads; db_open migrates older files to it. */
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 /* How long a writer waits for another writer's lock before giving up. */
 #define DB_BUSY_TIMEOUT_MS 5000
 

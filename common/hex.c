@@ -10,3 +10,29 @@ void hex_encode(const uint8_t *bytes, size_t len, char *out)
     }
     out[2 * len] = 0;
 }
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int hex_decode(const char *text, uint8_t *out, size_t cap, size_t *len)
+{
+    size_t n = 0;
+    while (text[2 * n] != 0) {
+        if (text[2 * n + 1] == 0 || n >= cap)
+            return -1;
+        int high = hex_value(text[2 * n]), low = hex_value(text[2 * n + 1]);
+        if (high < 0 || low < 0)
+            return -1;
+        out[n++] = (uint8_t)(high << 4 | low);
+    }
+    *len = n;
+    return 0;
+}

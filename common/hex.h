@@ -9,4 +9,8 @@
 /* Upper-case hex of `len` bytes; `out` needs 2 * len + 1 bytes (NUL-ended). */
 void hex_encode(const uint8_t *bytes, size_t len, char *out);
 
+/* Decodes hex text (either case, even length) into `out`; 0 and *len, or -1
+ * when a character is not a hex digit, the length is odd, or cap is short. */
+int hex_decode(const char *text, uint8_t *out, size_t cap, size_t *len);
+
 #endif

@@ -274,3 +274,29 @@ bool key_matches_spki(const struct lab_key *key, const struct der_cursor *spki)
     der_buf_free(&mine);
     return same;
 }
+
+int key_write_signed(struct lab_key *key, WC_RNG *rng, const struct der_buf *tbs,
+                     struct der_buf *out, const char *what, struct errbuf *err)
+{
+    struct der_buf signature = {0};
+    int rc = -1;
+    if (der_buf_error(tbs) != DER_OK) {
+        errbuf_set(err, "cannot encode the %s: %s", what, der_strerror(der_buf_error(tbs)));
+        goto out;
+    }
+    if (key_sign_sha256(key, rng, tbs->data, tbs->len, &signature, err) != 0)
+        goto out;
+    der_begin(out, DER_TAG_SEQUENCE);
+    der_write_raw(out, tbs->data, tbs->len);
+    key_write_signature_algorithm(key, out);
+    der_write_bit_string(out, signature.data, signature.len, 0);
+    der_end(out);
+    if (der_buf_error(out) != DER_OK) {
+        errbuf_set(err, "cannot encode the %s: %s", what, der_strerror(der_buf_error(out)));
+        goto out;
+    }
+    rc = 0;
+out:
+    der_buf_free(&signature);
+    return rc;
+}

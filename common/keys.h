@@ -55,6 +55,12 @@ int key_write_signature_algorithm(const struct lab_key *key, struct der_buf *out
 int key_sign_sha256(struct lab_key *key, WC_RNG *rng, const uint8_t *msg, size_t msg_len,
                     struct der_buf *sig, struct errbuf *err);
 
+/* The X.509 signed envelope (a Certificate, a CertificateList): appends
+ * SEQUENCE { tbs, signatureAlgorithm, signatureValue BIT STRING } to `out`,
+ * signing the already encoded `tbs` SHA-256 with `key`. `what` names the
+ * object in an error ("cannot encode the CRL: ..."). */
+int key_write_signed(struct lab_key *key, WC_RNG *rng, const struct der_buf *tbs,
+                     struct der_buf *out, const char *what, struct errbuf *err);
 /* True when `spki` (a whole SubjectPublicKeyInfo encoding) is this key's. */
 bool key_matches_spki(const struct lab_key *key, const struct der_cursor *spki);
 

@@ -22,6 +22,7 @@ int ocsp_fetch_global_init(struct errbuf *err)
 
 struct sink {
     struct der_buf *body;
+    size_t max_bytes;
     bool is_too_large;
 };
 
@@ -29,7 +30,7 @@ static size_t collect(char *data, size_t size, size_t count, void *ctx)
 {
     struct sink *sink = ctx;
     size_t len = size * count;
-    if (sink->body->len + len > OCSP_FETCH_MAX_RESPONSE) {
+    if (len > sink->max_bytes || sink->body->len > sink->max_bytes - len) {
         sink->is_too_large = true;
         return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
     }
@@ -89,11 +90,13 @@ int ocsp_fetch(const struct ocsp_fetch_options *opts, const uint8_t *request, si
     struct curl_slist *headers = NULL;
     char *get_url = NULL;
     char curl_error[CURL_ERROR_SIZE] = "";
-    struct sink sink = {&result->body, false};
+    size_t max_bytes = opts->max_bytes > 0 ? opts->max_bytes : OCSP_FETCH_MAX_RESPONSE;
+    struct sink sink = {&result->body, max_bytes, false};
     int rc = -1;
 
     result->http_status = 0;
     result->seconds = 0;
+    result->failure = OCSP_FETCH_UNREACHABLE;
     if (curl == NULL) {
         errbuf_set(err, "cannot start libcurl");
         return -1;
@@ -102,6 +105,8 @@ int ocsp_fetch(const struct ocsp_fetch_options *opts, const uint8_t *request, si
         if (build_get_url(opts->url, request, request_len, &get_url, err) != 0)
             goto out;
         curl_easy_setopt(curl, CURLOPT_URL, get_url);
+    } else if (opts->method == OCSP_FETCH_DOWNLOAD) {
+        curl_easy_setopt(curl, CURLOPT_URL, opts->url);
     } else {
         curl_easy_setopt(curl, CURLOPT_URL, opts->url);
         headers = curl_slist_append(headers, "Content-Type: application/ocsp-request");
@@ -127,16 +132,19 @@ int ocsp_fetch(const struct ocsp_fetch_options *opts, const uint8_t *request, si
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result->http_status);
     curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &result->seconds);
     if (code != CURLE_OK) {
-        if (sink.is_too_large)
-            errbuf_set(err, "the answer from %s is larger than %d bytes", opts->url,
-                       OCSP_FETCH_MAX_RESPONSE);
-        else if (code == CURLE_OPERATION_TIMEDOUT)
+        if (sink.is_too_large) {
+            result->failure = OCSP_FETCH_TOO_LARGE;
+            errbuf_set(err, "the answer from %s is larger than %zu bytes", opts->url, max_bytes);
+        } else if (code == CURLE_OPERATION_TIMEDOUT) {
+            result->failure = OCSP_FETCH_TIMEOUT;
             errbuf_set(err, "%s did not answer within %ld ms", opts->url, opts->timeout_ms);
-        else
+        } else {
             errbuf_set(err, "cannot reach %s: %s", opts->url,
                        curl_error[0] != 0 ? curl_error : curl_easy_strerror(code));
+        }
         goto out;
     }
+    result->failure = OCSP_FETCH_HTTP_STATUS;
     if (result->http_status != 200) {
         errbuf_set(err, "%s answered HTTP %ld", opts->url, result->http_status);
         goto out;
@@ -145,6 +153,7 @@ int ocsp_fetch(const struct ocsp_fetch_options *opts, const uint8_t *request, si
         errbuf_set(err, "%s answered with an empty body", opts->url);
         goto out;
     }
+    result->failure = OCSP_FETCH_OK;
     rc = 0;
 out:
     curl_slist_free_all(headers);

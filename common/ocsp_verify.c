@@ -2,14 +2,6 @@
  * RFC 6960 3.2 (what a client must check) and 4.2.2.2 (who may sign). */
 #include "ocsp_verify.h"
 
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/asn_public.h>
-#include <wolfssl/wolfcrypt/ecc.h>
-#include <wolfssl/wolfcrypt/hash.h>
-#include <wolfssl/wolfcrypt/rsa.h>
-#include <wolfssl/wolfcrypt/sha.h>
-#include <wolfssl/wolfcrypt/signature.h>
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +9,7 @@
 #include "certstore.h"
 #include "clock.h"
 #include "ocsp.h"
+#include "sigverify.h"
 
 static const char *const reason_names[] = {
     [OCSP_VERDICT_GOOD] = "good",
@@ -82,64 +75,6 @@ static const char *parse_detail(const char *msg)
     return msg;
 }
 
-/* The signature algorithms a response may name, and the key each needs. */
-struct sig_algorithm {
-    const char *oid;
-    enum wc_HashType hash;
-    bool is_ecdsa;
-    const char *name;
-};
-static const struct sig_algorithm sig_algorithms[] = {
-    {"1.2.840.10045.4.3.2", WC_HASH_TYPE_SHA256, true, "ECDSA with SHA-256"},
-    {"1.2.840.10045.4.3.3", WC_HASH_TYPE_SHA384, true, "ECDSA with SHA-384"},
-    {"1.2.840.10045.4.3.4", WC_HASH_TYPE_SHA512, true, "ECDSA with SHA-512"},
-    {"1.2.840.113549.1.1.11", WC_HASH_TYPE_SHA256, false, "RSA with SHA-256"},
-    {"1.2.840.113549.1.1.12", WC_HASH_TYPE_SHA384, false, "RSA with SHA-384"},
-    {"1.2.840.113549.1.1.13", WC_HASH_TYPE_SHA512, false, "RSA with SHA-512"},
-};
-#define OID_EC_PUBLIC_KEY "1.2.840.10045.2.1"
-#define OID_RSA_ENCRYPTION "1.2.840.113549.1.1.1"
-
-/* Verifies `signature` over `signed_bytes` with the key of `signer`, using
- * exactly the algorithm named; a key of the other kind is a failure. */
-static bool signature_verifies(const struct der_cursor *algorithm_oid,
-                               const struct der_cursor *signed_bytes,
-                               const struct der_cursor *signature, const struct x509_cert *signer,
-                               const char **algorithm_name)
-{
-    const struct sig_algorithm *alg = NULL;
-    bool ok = false;
-    *algorithm_name = "an unsupported algorithm";
-    for (size_t i = 0; i < sizeof sig_algorithms / sizeof sig_algorithms[0]; i++)
-        if (der_oid_equals(algorithm_oid, sig_algorithms[i].oid))
-            alg = &sig_algorithms[i];
-    if (alg == NULL)
-        return false;
-    *algorithm_name = alg->name;
-    word32 idx = 0;
-    if (alg->is_ecdsa) {
-        ecc_key key;
-        if (!der_oid_equals(&signer->key_algorithm, OID_EC_PUBLIC_KEY) || wc_ecc_init(&key) != 0)
-            return false;
-        if (wc_EccPublicKeyDecode(signer->spki.p, &idx, &key, (word32)signer->spki.left) == 0)
-            ok = wc_SignatureVerify(alg->hash, WC_SIGNATURE_TYPE_ECC, signed_bytes->p,
-                                    (word32)signed_bytes->left, signature->p,
-                                    (word32)signature->left, &key, sizeof key) == 0;
-        wc_ecc_free(&key);
-    } else {
-        RsaKey key;
-        if (!der_oid_equals(&signer->key_algorithm, OID_RSA_ENCRYPTION) ||
-            wc_InitRsaKey(&key, NULL) != 0)
-            return false;
-        if (wc_RsaPublicKeyDecode(signer->spki.p, &idx, &key, (word32)signer->spki.left) == 0)
-            ok = wc_SignatureVerify(alg->hash, WC_SIGNATURE_TYPE_RSA_W_ENC, signed_bytes->p,
-                                    (word32)signed_bytes->left, signature->p,
-                                    (word32)signature->left, &key, sizeof key) == 0;
-        wc_FreeRsaKey(&key);
-    }
-    return ok;
-}
-
 static bool same_bytes(const struct der_cursor *a, const struct der_cursor *b)
 {
     return a->left == b->left && memcmp(a->p, b->p, a->left) == 0;
@@ -150,11 +85,7 @@ static bool responder_id_names(const struct ocsp_response *resp, const struct x5
 {
     if (!resp->responder_by_key)
         return same_bytes(&resp->responder_id, &cert->subject);
-    uint8_t hash[WC_SHA_DIGEST_SIZE];
-    if (resp->responder_id.left != sizeof hash ||
-        wc_ShaHash(cert->public_key.p, (word32)cert->public_key.left, hash) != 0)
-        return false;
-    return memcmp(hash, resp->responder_id.p, sizeof hash) == 0;
+    return sig_key_id_matches(cert, &resp->responder_id);
 }
 
 /* Finds who signed: the CA itself, or an included delegate that passes RFC
@@ -187,7 +118,7 @@ static int find_signer(const struct ocsp_response *resp, const struct ocsp_verif
                           "The response was signed by '%s', whose certificate does not come "
                           "from the issuing CA '%s' (RFC 6960 4.2.2.2: a delegate must be "
                           "issued directly by the CA).", name, ca_name);
-        if (!signature_verifies(&delegate->signature_algorithm, &delegate->tbs,
+        if (!sig_verify(&delegate->signature_algorithm, &delegate->tbs,
                                 &delegate->signature, in->issuer, &alg_name))
             return decide(v, OCSP_VERDICT_UNTRUSTED_SIGNER,
                           "The response was signed by '%s', whose certificate claims to come "
@@ -402,7 +333,7 @@ int ocsp_verify_response(const uint8_t *der, size_t len, const struct ocsp_verif
     v->produced_at = resp.produced_at;
     if (find_signer(&resp, in, &delegate, &signer, v) != 0)
         return 1;
-    if (!signature_verifies(&resp.signature_algorithm, &resp.tbs_response_data, &resp.signature,
+    if (!sig_verify(&resp.signature_algorithm, &resp.tbs_response_data, &resp.signature,
                             signer, &alg_name))
         return decide(v, OCSP_VERDICT_BAD_SIGNATURE,
                       "The signature (%s) does not verify with the public key of '%s': the "

@@ -113,6 +113,42 @@ int x509_find_extension(const struct x509_cert *cert, const char *oid,
     return 1;
 }
 
+int x509_crl_url(const struct x509_cert *cert, char *url, size_t cap)
+{
+    struct der_cursor value, points;
+    int found = x509_find_extension(cert, OID_CRL_DISTRIBUTION_POINTS, &value, NULL);
+    if (found != 0)
+        return found;
+    if (der_read_sequence(&value, &points) != DER_OK || der_expect_end(&value) != DER_OK)
+        return -1;
+    while (!der_is_empty(&points)) {
+        struct der_cursor point, name, full, location;
+        bool present;
+        if (der_read_sequence(&points, &point) != DER_OK ||
+            der_read_optional(&point, DER_TAG_CONTEXT(0), &name, &present) != DER_OK)
+            return -1;
+        /* distributionPoint [0] { fullName [0] GeneralNames }; a name
+         * relative to the issuer ([1]) or reasons/cRLIssuer are skipped. */
+        if (!present || !der_peek_tag(&name, DER_TAG_CONTEXT(0)))
+            continue;
+        if (der_read_tagged(&name, DER_TAG_CONTEXT(0), &full) != DER_OK)
+            return -1;
+        while (!der_is_empty(&full)) {
+            uint8_t tag;
+            if (der_read_any(&full, &tag, &location, NULL) != DER_OK)
+                return -1;
+            if (tag != DER_TAG_CONTEXT_PRIMITIVE(6))
+                continue;
+            if (location.left >= cap)
+                return -1;
+            memcpy(url, location.p, location.left);
+            url[location.left] = 0;
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int x509_ocsp_url(const struct x509_cert *cert, char *url, size_t cap)
 {
     struct der_cursor value, list;

@@ -43,6 +43,10 @@ int x509_find_extension(const struct x509_cert *cert, const char *oid,
  * or longer than cap - 1. */
 int x509_ocsp_url(const struct x509_cert *cert, char *url, size_t cap);
 
+/* The first URI of the CRL Distribution Points extension (RFC 5280
+ * 4.2.1.13, a fullName's uniformResourceIdentifier). 0 found, 1 absent, -1
+ * malformed or longer than cap - 1. */
+int x509_crl_url(const struct x509_cert *cert, char *url, size_t cap);
 /* True when the TLS Feature extension (RFC 7633) lists status_request (5). */
 bool x509_is_must_staple(const struct x509_cert *cert);
 
@@ -61,6 +65,7 @@ int x509_subject_cn(const struct x509_cert *cert, char *out, size_t cap);
 #define OID_BASIC_CONSTRAINTS "2.5.29.19"
 #define OID_AUTHORITY_KEY_ID "2.5.29.35"
 #define OID_EXT_KEY_USAGE "2.5.29.37"
+#define OID_CRL_DISTRIBUTION_POINTS "2.5.29.31"
 #define OID_AUTHORITY_INFO_ACCESS "1.3.6.1.5.5.7.1.1"
 #define OID_TLS_FEATURE "1.3.6.1.5.5.7.1.24"
 #define OID_AD_OCSP "1.3.6.1.5.5.7.48.1"

@@ -212,22 +212,53 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
     }
 }
 
-static enum MHD_Result answer_ocsp(struct http_server *server, struct MHD_Connection *conn,
-                                   const char *method, const uint8_t *request, size_t len)
+/* Who sent this request: its User-Agent and address (written into client). */
+static struct request_origin origin_of(struct MHD_Connection *conn, const char *method,
+                                       char client[INET6_ADDRSTRLEN + 1])
 {
-    char client[INET6_ADDRSTRLEN + 1];
-    struct responder_answer answer;
-    client_address(conn, client, sizeof client);
+    client_address(conn, client, INET6_ADDRSTRLEN + 1);
     struct request_origin origin = {
         .user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                   MHD_HTTP_HEADER_USER_AGENT),
         .client_addr = client,
         .method = method,
     };
+    return origin;
+}
+
+static enum MHD_Result answer_ocsp(struct http_server *server, struct MHD_Connection *conn,
+                                   const char *method, const uint8_t *request, size_t len)
+{
+    char client[INET6_ADDRSTRLEN + 1];
+    struct responder_answer answer;
+    struct request_origin origin = origin_of(conn, method, client);
     responder_answer(server->responder, request, len, &origin, &answer);
     enum MHD_Result rc = send_bytes(conn, MHD_HTTP_OK, "application/ocsp-response",
                                     answer.body.data, answer.body.len, &answer);
     responder_answer_free(&answer);
+    return rc;
+}
+
+/* GET /crl: the CA's CRL as a distribution point serves it (RFC 2585 4.2:
+ * application/pkix-crl), with the same caching headers as a pre-signed OCSP
+ * answer, up to the CRL's nextUpdate. */
+static enum MHD_Result answer_crl(struct http_server *server, struct MHD_Connection *conn)
+{
+    char client[INET6_ADDRSTRLEN + 1];
+    struct responder_crl_answer crl;
+    struct request_origin origin = origin_of(conn, "GET", client);
+    responder_serve_crl(server->responder, &origin, &crl);
+    /* send_bytes reads the caching fields of an answer; a CRL has the same. */
+    struct responder_answer headers = {
+        .is_cacheable = crl.is_crl,
+        .this_update = crl.this_update,
+        .next_update = crl.next_update,
+    };
+    enum MHD_Result rc = send_bytes(conn, (unsigned)crl.http_status,
+                                    crl.is_crl ? "application/pkix-crl"
+                                               : "text/plain; charset=utf-8",
+                                    crl.body.data, crl.body.len, &headers);
+    der_buf_free(&crl.body);
     return rc;
 }
 
@@ -507,6 +538,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     }
     if (strcmp(url, "/control") == 0 || strncmp(url, "/control/", 9) == 0)
         return handle_control(server, conn, url, method, state);
+    if (strcmp(url, "/crl") == 0) {
+        if (!is_get)
+            return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET\n", "GET");
+        return answer_crl(server, conn);
+    }
     if (!is_get && !is_post)
         return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                          "an OCSP responder answers GET and POST only\n", "GET, POST");
@@ -518,13 +554,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         bool is_ocsp_type = is_ocsp_request_type(type);
         if (state->is_too_large || !is_ocsp_type) {
             char client[INET6_ADDRSTRLEN + 1];
-            client_address(conn, client, sizeof client);
-            struct request_origin origin = {
-                .user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                          MHD_HTTP_HEADER_USER_AGENT),
-                .client_addr = client,
-                .method = "POST",
-            };
+            struct request_origin origin = origin_of(conn, "POST", client);
             unsigned status = state->is_too_large ? MHD_HTTP_CONTENT_TOO_LARGE
                                                   : MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
             const char *why = state->is_too_large ? "the body is too large for an OCSP request"
@@ -541,8 +571,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     int len = http_decode_get_path(url, state->body, sizeof state->body);
     if (len < 0)
         return send_text(conn, MHD_HTTP_NOT_FOUND,
-                         "not found: GET /<url-encoded base64 OCSP request> (RFC 5019) or "
-                         "GET /stats\n",
+                         "not found: GET /<url-encoded base64 OCSP request> (RFC 5019), "
+                         "GET /crl or GET /stats\n",
                          NULL);
     return answer_ocsp(server, conn, "GET", state->body, (size_t)len);
 }

@@ -15,11 +15,12 @@
 #include "trace.h"
 
 static const char usage_text[] =
-    "usage: responder [--lab DIR] [--listen 127.0.0.1:8080] [--validity 24h]\n"
+    "usage: responder [--lab DIR] [--listen 127.0.0.1:8080] [--validity 24h] [--crl-validity 7d]\n"
     "                 [--signer ca|delegate] [--responder-id key|name]\n"
     "                 [--fault none|slow|trylater|garbage|unauthorized|stale] [--delay 3s]\n"
     "\n"
-    "The CA's OCSP responder (RFC 6960, RFC 5019), answering from LAB/ca.db.\n"
+    "The CA's OCSP responder (RFC 6960, RFC 5019), answering from LAB/ca.db;\n"
+    "GET /crl serves the CA's CRL (RFC 5280), made from the same database.\n"
     "\n"
     "  POST /                 an OCSP request (Content-Type application/ocsp-request)\n"
     "  GET /<base64 request>  the same, RFC 5019 style (url-encoded base64 of the DER)\n"
@@ -33,6 +34,7 @@ static const char usage_text[] =
     "options:\n"
     "  --listen HOST:PORT     where to listen (default 127.0.0.1:8080; port 0 = any free)\n"
     "  --validity DURATION    nextUpdate - thisUpdate of each answer (default 24h)\n"
+    "  --crl-validity DURATION  nextUpdate - thisUpdate of the CRL at GET /crl (default 7d)\n"
     "  --signer ca|delegate   sign with the root, or with LAB/ca/ocsp.pem (ca init --delegate)\n"
     "  --responder-id key|name  how the response names its signer (default key)\n"
     "  --fault MODE           misbehave on purpose (scenarios): " FAULT_NAMES "\n"
@@ -41,14 +43,28 @@ static const char usage_text[] =
     "\n"
     "Prints 'listening on HOST:PORT' first. Stops cleanly on SIGINT or SIGTERM.\n";
 
+/* A validity between a minute and a leap year; prints the error itself. */
+static int parse_validity(const char *option, const char *text, const char *example,
+                          int64_t *seconds)
+{
+    if (clock_parse_duration(text, seconds) != 0 || *seconds < 60 || *seconds > 366 * 86400) {
+        cli_error("responder", "invalid %s '%s': use a duration from 1m to 366d, e.g. %s",
+                  option, text, example);
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *lab = LAB_DEFAULT_DIR, *listen_spec = "127.0.0.1:8080", *validity = "24h";
+    const char *crl_validity = "7d";
     const char *signer = "ca", *responder_id = "key", *fault = "none", *delay = NULL;
     const struct cli_option options[] = {
         {"--lab", true, &lab, NULL},
         {"--listen", true, &listen_spec, NULL},
         {"--validity", true, &validity, NULL},
+        {"--crl-validity", true, &crl_validity, NULL},
         {"--signer", true, &signer, NULL},
         {"--responder-id", true, &responder_id, NULL},
         {"--fault", true, &fault, NULL},
@@ -68,13 +84,9 @@ int main(int argc, char **argv)
         return 2;
     }
     config.lab_dir = lab;
-    if (clock_parse_duration(validity, &seconds) != 0 || seconds < 60 ||
-        seconds > 366 * 86400) {
-        cli_error("responder", "invalid --validity '%s': use a duration from 1m to 366d, "
-                               "e.g. 24h", validity);
+    if (parse_validity("--validity", validity, "24h", &config.validity_seconds) != 0 ||
+        parse_validity("--crl-validity", crl_validity, "7d", &config.crl_validity_seconds) != 0)
         return 2;
-    }
-    config.validity_seconds = seconds;
     if (strcmp(signer, "ca") != 0 && strcmp(signer, "delegate") != 0) {
         cli_error("responder", "invalid --signer '%s': use ca or delegate", signer);
         return 2;

@@ -191,6 +191,11 @@ int responder_open(struct responder *r, const struct responder_config *config,
         }
     }
     x509_subject_cn(&r->signer, r->signer_name, sizeof r->signer_name);
+    if (crl_publisher_init(&r->crl, config->lab_dir, &r->issuer,
+                           config->crl_validity_seconds > 0 ? config->crl_validity_seconds
+                                                            : CRL_DEFAULT_NEXT_UPDATE_SECONDS,
+                           err) != 0)
+        return -1;
     /* Open one worker now: it proves the database and the key are usable, so
      * a bad lab is reported at start, not at the first request. */
     struct responder_worker *w = acquire_worker(r, err);
@@ -244,6 +249,7 @@ void responder_close(struct responder *r)
         w = next;
     }
     r->all_workers = r->idle_workers = NULL;
+    crl_publisher_free(&r->crl);
     der_buf_free(&r->issuer_der);
     der_buf_free(&r->signer_der);
     cache_free(&r->cache);
@@ -291,6 +297,16 @@ static void sleep_ms(struct responder *r, int ms)
     }
 }
 
+enum responder_fault responder_fault_after_wait(struct responder *r)
+{
+    enum responder_fault fault;
+    int delay_ms;
+    responder_get_fault(r, &fault, &delay_ms);
+    if (fault == FAULT_SLOW)
+        sleep_ms(r, delay_ms);
+    return fault;
+}
+
 /* Does this CertID name our CA? RFC 6960 2.3: a responder that cannot answer
  * for the issuer says unauthorized. */
 static bool is_our_issuer(struct responder *r, const struct ocsp_cert_id *id)
@@ -331,7 +347,7 @@ static void format_time(int64_t unix_seconds, char *out)
 }
 
 /* "the browser", "the web server", "a client": who asked, for the sentence. */
-static const char *requester_phrase(enum requester who)
+const char *responder_requester_phrase(enum requester who)
 {
     return who == REQUESTER_BROWSER     ? "the browser"
            : who == REQUESTER_WEBSERVER ? "the web server"
@@ -379,25 +395,25 @@ static void trace_answer(const struct request_origin *origin,
         trace_event("ocsp.response.sent", fields,
                     "The responder told %s at %s that certificate %s (%s) is good, "
                     "valid until %s%s.",
-                    requester_phrase(who), client, story->serial_hex, label, next_text,
+                    responder_requester_phrase(who), client, story->serial_hex, label, next_text,
                     answer->from_cache ? " (pre-signed)" : " (signed now)");
         break;
     case ANSWER_REVOKED:
         trace_event("ocsp.response.sent", fields,
                     "The responder told %s at %s that certificate %s (%s) is REVOKED "
                     "since %s (%s).",
-                    requester_phrase(who), client, story->serial_hex, label, revoked_text,
+                    responder_requester_phrase(who), client, story->serial_hex, label, revoked_text,
                     revocation_reason_name(story->revocation_reason));
         break;
     case ANSWER_UNKNOWN:
         trace_event("ocsp.response.sent", fields,
                     "The responder told %s at %s that it never issued certificate %s: "
                     "unknown.",
-                    requester_phrase(who), client, story->serial_hex);
+                    responder_requester_phrase(who), client, story->serial_hex);
         break;
     default:
         trace_event("ocsp.response.sent", fields,
-                    "The responder answered %s at %s with %s: %s.", requester_phrase(who),
+                    "The responder answered %s at %s with %s: %s.", responder_requester_phrase(who),
                     client, status, story->why != NULL ? story->why : "no status given");
         break;
     }
@@ -531,7 +547,6 @@ void responder_answer(struct responder *r, const uint8_t *request, size_t reques
     struct answer_story story;
     struct errbuf err = {{0}};
     enum responder_fault fault;
-    int delay_ms;
     struct responder_worker *w = NULL;
     enum requester who = requester_from_user_agent(origin->user_agent);
 
@@ -539,9 +554,7 @@ void responder_answer(struct responder *r, const uint8_t *request, size_t reques
     memset(&story, 0, sizeof story);
     snprintf(story.serial_hex, sizeof story.serial_hex, "-");
     story.cert_count = 0;
-    responder_get_fault(r, &fault, &delay_ms);
-    if (fault == FAULT_SLOW)
-        sleep_ms(r, delay_ms);
+    fault = responder_fault_after_wait(r);
 
     bool parsed = ocsp_request_parse(request, request_len, &req, &err) == 0;
     if (parsed) {
@@ -666,6 +679,6 @@ void responder_note_rejected(struct responder *r, const struct request_origin *o
                           "client", origin->client_addr != NULL ? origin->client_addr : "",
                           "method", origin->method, "http_status", http_status, "why", why),
                 "The responder refused a request from %s at %s with HTTP %d: %s.",
-                requester_phrase(who), origin->client_addr != NULL ? origin->client_addr : "?",
+                responder_requester_phrase(who), origin->client_addr != NULL ? origin->client_addr : "?",
                 http_status, why);
 }

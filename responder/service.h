@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cache.h"
+#include "crl_publish.h"
 #include "der.h"
 #include "errbuf.h"
 #include "ocsp.h"
@@ -53,6 +54,7 @@ struct responder_config {
     enum responder_fault fault;
     int fault_delay_ms;
     long trace_answers_per_second; /* 0: TRACE_BUDGET_DEFAULT_PER_SECOND */
+    int64_t crl_validity_seconds;  /* GET /crl: nextUpdate - thisUpdate; 0: 7 days */
 };
 
 /* One worker's private resources: a read-only database handle (with its own
@@ -72,6 +74,7 @@ struct responder {
     struct response_cache cache;
     struct responder_stats stats;
     struct trace_budget trace_budget; /* how many answers are traced one by one */
+    struct crl_publisher crl;    /* GET /crl */
 
     pthread_mutex_t lock;        /* guards the fields below */
     enum responder_fault fault;
@@ -114,6 +117,24 @@ void responder_answer_free(struct responder_answer *answer);
  * counted as an error answer and traced like any other request. */
 void responder_note_rejected(struct responder *r, const struct request_origin *origin,
                              int http_status, const char *why);
+
+/* "the browser", "the web server", "a client": who asked, for a sentence. */
+const char *responder_requester_phrase(enum requester who);
+/* The fault switched on now, after the "slow" fault's wait when it is on. */
+enum responder_fault responder_fault_after_wait(struct responder *r);
+
+/* A CRL download (GET /crl), from crl_serve.c. */
+struct responder_crl_answer {
+    struct der_buf body;         /* caller frees with der_buf_free */
+    bool is_crl;                 /* a CRL; false: garbage (fault) or an error text */
+    int http_status;
+    int64_t this_update;
+    int64_t next_update;
+};
+/* Serves the current CRL, counts it apart from OCSP and traces it with the
+ * client's address. Never fails to produce something to send. */
+void responder_serve_crl(struct responder *r, const struct request_origin *origin,
+                         struct responder_crl_answer *answer);
 
 /* Shutting down: a "slow" answer in progress stops waiting. */
 void responder_stop(struct responder *r);

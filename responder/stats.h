@@ -34,13 +34,21 @@ struct responder_stats {
     int64_t by_requester[3];
     int64_t responses[4];
     json_t *by_client; /* address -> count */
+    /* GET /crl, apart from OCSP: a CRL is one download of the whole list. */
+    int64_t crl_downloads;
+    int64_t crl_bytes;
+    int64_t crl_last_bytes; /* the size of the last CRL sent */
+    json_t *crl_by_client; /* address -> downloads */
 };
 
 int stats_init(struct responder_stats *stats);
 void stats_free(struct responder_stats *stats);
 void stats_count(struct responder_stats *stats, enum requester who, const char *client_addr,
                  enum answer_kind answer);
-/* A new JSON snapshot in the shape of DESIGN section 6; caller json_decref's it. */
+/* One CRL download of `bytes` bytes by `client_addr`. */
+void stats_count_crl(struct responder_stats *stats, const char *client_addr, size_t bytes);
+/* A new JSON snapshot in the shape of DESIGN section 6 plus "crl":
+ * {"downloads", "bytes", "last_bytes", "by_client"}; caller json_decref's it. */
 json_t *stats_snapshot(struct responder_stats *stats);
 
 #endif

@@ -196,6 +196,10 @@ static int observe_program(const struct scn_condition *c, const struct scn_facts
     case SCN_SUBJ_CLIENTS:
         seen->number = distinct_clients(s);
         return 0;
+    case SCN_SUBJ_CRL:
+        seen->number = integer_at(s, "crl", strcmp(c->detail, "size") == 0 ? "last_bytes"
+                                                                           : c->detail);
+        return 0;
     case SCN_SUBJ_ANSWERS:
         seen->number = integer_at(s, "responses", c->detail);
         return 0;
@@ -289,6 +293,9 @@ void scn_expect_subject_text(const struct scn_condition *c, char *out, size_t ca
         return;
     case SCN_SUBJ_CLIENTS:
         snprintf(out, cap, "%s clients", c->target);
+        return;
+    case SCN_SUBJ_CRL:
+        snprintf(out, cap, "%s crl %s", c->target, c->detail);
         return;
     case SCN_SUBJ_ANSWERS:
         snprintf(out, cap, "%s answers %s", c->target, c->detail);

@@ -45,6 +45,7 @@ static const char *const step_names[] = {
     [SCN_EXPECT] = "expect",
     [SCN_COMPARE] = "compare",
     [SCN_INCLUDE] = "include",
+    [SCN_CA_REVLIST] = "ca revlist",
 };
 
 const char *scn_program_noun(enum scn_program program)
@@ -113,14 +114,15 @@ bool scn_op_holds(enum scn_op op, int64_t seen, int64_t want)
     return false;
 }
 
-/* Reasons as the browser names them (browser/visit.h) and as verify-staple
- * names them (common/ocsp_verify.c). */
+/* Reasons as the browser names them (browser/visit.h, browser/crl_check.h)
+ * and as verify-staple names them (common/ocsp_verify.c). */
 static const char *const reasons[] = {
     "good",          "soft-fail",        "revoked",      "unknown",      "stale",
     "not-yet-valid", "wrong-cert",       "bad-signature", "untrusted-signer",
     "malformed",     "unsuccessful",     "critical-extension", "nonce-mismatch",
     "bad-staple",    "must-staple",      "hard-fail",    "tls-error",    "connect-error",
-    "http-error",
+    "http-error",    "short-lived",      "wrong-issuer", "unreachable",  "timeout",
+    "too-large",     "http-status",      "no-crl-url",
 };
 
 bool scn_is_reason(const char *text)
@@ -415,6 +417,7 @@ enum flag_type {
     FLAG_TEXT,     /* any words (a CA's name) */
     FLAG_URL,      /* http://… or the name of a responder of this scenario */
     FLAG_FILE,     /* a file this scenario saved or forged */
+    FLAG_NAME,     /* a plain name of a folder in LAB/files (a --crl-cache) */
 };
 
 struct flag_spec {
@@ -439,6 +442,8 @@ static const struct flag_spec ca_init_flags[] = {
 };
 static const struct flag_spec ca_issue_flags[] = {
     {"--days", FLAG_COUNT, NULL, 1, 3650},
+    {"--validity", FLAG_DURATION, NULL, 60, 3650 * 86400},
+    {"--crl-url", FLAG_URL, NULL, 0, 0},
     {"--must-staple", FLAG_SWITCH, NULL, 0, 0},
     {"--key", FLAG_CHOICE, KEY_CHOICES, 0, 0},
     {"--ocsp-url", FLAG_URL, NULL, 0, 0},
@@ -450,6 +455,7 @@ static const struct flag_spec revoke_flags[] = {
 };
 static const struct flag_spec responder_flags[] = {
     {"--validity", FLAG_DURATION, NULL, 60, 366 * 86400},
+    {"--crl-validity", FLAG_DURATION, NULL, 60, 366 * 86400},
     {"--signer", FLAG_CHOICE, "ca delegate", 0, 0},
     {"--responder-id", FLAG_CHOICE, "key name", 0, 0},
     {"--fault", FLAG_CHOICE, FAULT_CHOICES, 0, 0},
@@ -466,8 +472,10 @@ static const struct flag_spec webserver_flags[] = {
 static const struct flag_spec browser_flags[] = {
     {"--users", FLAG_COUNT, NULL, 1, SCN_MAX_USERS},
     {"--staple", FLAG_CHOICE, "on off", 0, 0},
-    {"--fallback", FLAG_CHOICE, "ocsp none", 0, 0},
+    {"--fallback", FLAG_CHOICE, "ocsp crl none", 0, 0},
     {"--ocsp", FLAG_CHOICE, "post get", 0, 0},
+    {"--crl-cache", FLAG_NAME, NULL, 0, 0},
+    {"--revlist", FLAG_FILE, NULL, 0, 0},
     {"--policy", FLAG_CHOICE, "soft hard", 0, 0},
     {"--tls", FLAG_CHOICE, "1.2 1.3", 0, 0},
     {"--concurrency", FLAG_COUNT, NULL, 1, 256},
@@ -566,6 +574,11 @@ static int check_value(struct parser *p, const struct flag_spec *spec, const cha
                         what, spec->name, value);
         return 0;
     }
+    case FLAG_NAME:
+        if (!scn_is_plain_name(value))
+            return fail(p, "%s %s: '%s' is not a plain name (letters, digits, '.', '-', '_')",
+                        what, spec->name, value);
+        return 0;
     case FLAG_FILE:
         if (!has_file(p, value))
             return fail(p, "%s %s: no file '%s' was saved or forged before this line", what,
@@ -865,6 +878,14 @@ static int parse_program_condition(struct parser *p, size_t i, struct scn_condit
             }
         } else if (strcmp(w, "clients") == 0) {
             c->subject = SCN_SUBJ_CLIENTS;
+        } else if (strcmp(w, "crl") == 0) {
+            c->subject = SCN_SUBJ_CRL;
+            if (need_word(p, i, "what of the CRL", "RESPONDER crl downloads|bytes|size") != 0)
+                return -1;
+            if (!is_choice("downloads bytes size", p->tok[i]))
+                return fail(p, "the CRL counts downloads, bytes or size, not '%s'", p->tok[i]);
+            set_text(c->detail, sizeof c->detail, p->tok[i]);
+            i++;
         } else if (strcmp(w, "answers") == 0) {
             c->subject = SCN_SUBJ_ANSWERS;
             if (need_word(p, i, "which answers", "RESPONDER answers good|revoked|unknown|error") !=
@@ -876,9 +897,9 @@ static int parse_program_condition(struct parser *p, size_t i, struct scn_condit
             i++;
         } else {
             char hint[64];
-            did_you_mean(w, "requests clients answers", hint, sizeof hint);
-            return fail(p, "a responder counts requests, clients or answers, not '%.40s'%s", w,
-                        hint);
+            did_you_mean(w, "requests clients answers crl", hint, sizeof hint);
+            return fail(p, "a responder counts requests, clients, answers or crl, not '%.40s'%s",
+                        w, hint);
         }
     } else {
         if (strcmp(w, "handshakes") == 0) {
@@ -936,7 +957,7 @@ static int parse_condition(struct parser *p, size_t i, struct scn_condition *c)
 static int parse_ca(struct parser *p, struct scn_step *s)
 {
     static const char usage[] = "ca init [flags] | ca issue SITE [flags] | ca revoke SITE "
-                                "[--reason R]";
+                                "[--reason R] | ca revlist as FILE";
     size_t next = 0;
     if (need_word(p, 1, "what the CA does", usage) != 0)
         return -1;
@@ -980,7 +1001,18 @@ static int parse_ca(struct parser *p, struct scn_step *s)
         set_text(s->site, sizeof s->site, p->tok[2]);
         return parse_flags(p, 3, revoke_flags, "ca revoke", s, false, &next);
     }
-    return fail(p, "the CA can init, issue or revoke, not '%s'", what);
+    if (strcmp(what, "revlist") == 0) {
+        s->kind = SCN_CA_REVLIST;
+        if (need_ca(p, "making a revocation list") != 0)
+            return -1;
+        if (p->ntok != 4 || strcmp(p->tok[2], "as") != 0)
+            return fail(p, "usage: ca revlist as FILE");
+        if (add_file(p, p->tok[3]) != 0)
+            return -1;
+        set_text(s->file, sizeof s->file, p->tok[3]);
+        return 0;
+    }
+    return fail(p, "the CA can init, issue, revoke or make a revlist, not '%s'", what);
 }
 
 static int parse_revoke(struct parser *p, struct scn_step *s)

@@ -46,6 +46,7 @@ enum scn_step_kind {
     SCN_EXPECT,      /* expect CONDITION */
     SCN_COMPARE,     /* compare */
     SCN_INCLUDE,     /* include FILE */
+    SCN_CA_REVLIST,  /* ca revlist as FILE: the pushed-list stand-in, into LAB/files */
 };
 const char *scn_step_kind_name(enum scn_step_kind kind); /* "say", "ca issue", … */
 
@@ -87,6 +88,7 @@ enum scn_subject {
     SCN_SUBJ_WINDOW,        /* window: simulated time the last watch took to see its `until` */
     SCN_SUBJ_VERDICT,       /* verdict == REASON: the last check */
     SCN_SUBJ_CACHE,         /* CACHE requests|hits|misses [GET|POST] */
+    SCN_SUBJ_CRL,           /* RESPONDER crl downloads|bytes|size: GET /crl's counters */
 };
 
 enum scn_users_filter {

@@ -491,6 +491,10 @@ static void step_sentence(const struct scn_step *s, char *out, size_t cap)
     case SCN_CA_REVOKE:
         snprintf(out, cap, "The CA revokes the certificate of %s.", s->site);
         break;
+    case SCN_CA_REVLIST:
+        snprintf(out, cap, "The CA signs a list of revoked serials to push to browsers, %s.",
+                 s->file);
+        break;
     case SCN_START:
         if (s->program == SCN_RESPONDER)
             snprintf(out, cap, "The CA's OCSP responder starts answering.");
@@ -597,9 +601,22 @@ static int ca_command(struct world *w, const struct scn_step *s)
     bool has_url = false;
     bin_path(w, "ca", ca, sizeof ca);
     argv[n++] = ca;
-    argv[n++] = s->kind == SCN_CA_INIT ? "init" : s->kind == SCN_CA_ISSUE ? "issue" : "revoke";
-    if (s->kind != SCN_CA_INIT)
+    argv[n++] = s->kind == SCN_CA_INIT      ? "init"
+                : s->kind == SCN_CA_ISSUE   ? "issue"
+                : s->kind == SCN_CA_REVLIST ? "revlist"
+                                            : "revoke";
+    if (s->kind == SCN_CA_ISSUE || s->kind == SCN_CA_REVOKE)
         argv[n++] = s->site;
+    char list_path[LAB_PATH_MAX];
+    if (s->kind == SCN_CA_REVLIST) {
+        /* ca revlist as FILE: into LAB/files, where visits find it (--revlist). */
+        if (join(list_path, sizeof list_path, w->files, s->file) != 0) {
+            step_failed(w, s->line, "lab path too long");
+            return -1;
+        }
+        argv[n++] = "-o";
+        argv[n++] = list_path;
+    }
     for (size_t i = 0; i < s->arg_count; i++) {
         const char *arg = scn_step_arg(s, i);
         if (strcmp(arg, "--ocsp-url") == 0 && i + 1 < s->arg_count) {
@@ -637,9 +654,10 @@ static int ca_command(struct world *w, const struct scn_step *s)
     size_t point_count = s->kind == SCN_CA_ISSUE ? settle_before(w, points, s->site) : 0;
     struct command cmd;
     struct errbuf err = {{0}};
-    if (run_command(w, argv, s->kind == SCN_CA_INIT ? "ca-init" : s->kind == SCN_CA_ISSUE
-                                                                      ? "ca-issue"
-                                                                      : "ca-revoke",
+    if (run_command(w, argv, s->kind == SCN_CA_INIT      ? "ca-init"
+                             : s->kind == SCN_CA_ISSUE   ? "ca-issue"
+                             : s->kind == SCN_CA_REVLIST ? "ca-revlist"
+                                                         : "ca-revoke",
                     SCN_COMMAND_TIMEOUT_MS, &cmd, &err) != 0) {
         step_failed(w, s->line, "%s", err.msg);
         return -1;
@@ -940,16 +958,28 @@ static int run_visit(struct world *w, const struct scn_step *s, struct scn_visit
     argv[n++] = browser;
     argv[n++] = "visit";
     argv[n++] = url;
-    char swept[24];
+    char swept[24], paths[2][LAB_PATH_MAX];
+    size_t path_count = 0;
     snprintf(swept, sizeof swept, "%lld", (long long)w->script->sweep_users);
     for (size_t i = 0; i < s->arg_count; i++) {
-        argv[n++] = scn_step_arg(s, i);
-        if (strcmp(scn_step_arg(s, i), "--users") == 0 && i + 1 < s->arg_count) {
+        const char *arg = scn_step_arg(s, i);
+        argv[n++] = arg;
+        if (strcmp(arg, "--users") == 0 && i + 1 < s->arg_count) {
             /* A sweep sets every crowd's size; a lone visitor stays one. */
             bool is_swept = w->script->sweep_users > 0;
             argv[n++] = is_swept ? swept : scn_step_arg(s, i + 1);
             users = strtoll(argv[n - 1], NULL, 10);
             i++;
+            continue;
+        }
+        /* --revlist FILE and --crl-cache NAME live in LAB/files. */
+        if ((strcmp(arg, "--revlist") == 0 || strcmp(arg, "--crl-cache") == 0) &&
+            i + 1 < s->arg_count && path_count < 2) {
+            if (join(paths[path_count], LAB_PATH_MAX, w->files, scn_step_arg(s, ++i)) != 0) {
+                step_failed(w, s->line, "lab path too long");
+                return -1;
+            }
+            argv[n++] = paths[path_count++];
         }
     }
     /* With --capture, the browsers write their TLS secrets beside it. */
@@ -1373,6 +1403,7 @@ static void do_step(struct world *w, const struct scn_step *s)
     case SCN_CA_INIT:
     case SCN_CA_ISSUE:
     case SCN_CA_REVOKE:
+    case SCN_CA_REVLIST:
         ca_command(w, s);
         break;
     case SCN_START:

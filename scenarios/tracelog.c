@@ -154,7 +154,9 @@ void scn_ca_tally_add(struct scn_ca_tally *t, json_t *line)
             t->totals.bytes = b > INT64_MAX - t->totals.bytes ? INT64_MAX : t->totals.bytes + b;
         return;
     }
-    bool is_answer = strcmp(event, "ocsp.response.sent") == 0;
+    /* A CRL download (GET /crl, lesson 9) is a request at the CA too: the
+     * whole list in bytes, and the address that asked. */
+    bool is_answer = strcmp(event, "ocsp.response.sent") == 0 || strcmp(event, "crl.served") == 0;
     if (!is_answer && strcmp(event, "ocsp.request.rejected") != 0)
         return;
     t->totals.requests++;

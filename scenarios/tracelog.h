@@ -22,8 +22,9 @@
 int scn_tracelog_count(const char *lab, const char *event, const struct scn_filter *filters,
                        size_t filter_count, int64_t *count, struct errbuf *err);
 
-/* What the CA's responders did in this lab: answers (and refused requests),
- * bytes of OCSP responses sent, and distinct client addresses. */
+/* What the CA's responders did in this lab: answers (and refused requests)
+ * and CRL downloads, bytes of OCSP responses and CRLs sent, and distinct
+ * client addresses. */
 struct scn_ca_totals {
     int64_t requests;
     int64_t bytes;

@@ -1442,11 +1442,19 @@ START_TEST(test_requester_from_user_agent)
 }
 END_TEST
 
-/* Exactly the keys of DESIGN section 6, no more, no fewer. */
+/* Exactly the keys of DESIGN section 6, no more, no fewer, plus the CRL's
+ * own counters ("crl": downloads, bytes, last_bytes, by_client), kept apart
+ * from OCSP. */
 static void assert_stats_shape(json_t *stats)
 {
     ck_assert(json_is_object(stats));
-    ck_assert_uint_eq(json_object_size(stats), 4);
+    ck_assert_uint_eq(json_object_size(stats), 5);
+    json_t *crl = json_object_get(stats, "crl");
+    ck_assert(json_is_object(crl) && json_object_size(crl) == 4);
+    ck_assert(json_is_integer(json_object_get(crl, "last_bytes")));
+    ck_assert(json_is_integer(json_object_get(crl, "downloads")) &&
+              json_is_integer(json_object_get(crl, "bytes")) &&
+              json_is_object(json_object_get(crl, "by_client")));
     ck_assert(json_is_integer(json_object_get(stats, "requests")));
     json_t *by_requester = json_object_get(stats, "by_requester");
     ck_assert(json_is_object(by_requester));

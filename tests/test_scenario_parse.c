@@ -200,7 +200,15 @@ static const struct error_row {
     {"ca init\nca init", 2, "already set up"},
     {"ca issue shop.test", 1, "needs the CA"},
     {"ca init\nca issue Shop.Test", 2, "not a DNS name"},
-    {"ca init\nca grow", 2, "init, issue or revoke"},
+    {"ca init\nca grow", 2, "init, issue, revoke or make a revlist"},
+    {"ca revlist as x.der", 1, "needs the CA"},
+    {"ca init\nca revlist x.der", 2, "usage: ca revlist as FILE"},
+    {"ca init\nca issue shop.test --validity 30s", 2, "not a duration from 60s"},
+    {"ca init\nca issue shop.test --crl-url ftp://x", 2, "neither an http:// URL"},
+    {PRELUDE "visit shop.test --fallback crls", 5, "is not one of"},
+    {PRELUDE "visit shop.test --revlist nowhere.der", 5, "no file 'nowhere.der'"},
+    {PRELUDE "visit shop.test --crl-cache ../up", 5, "not a plain name"},
+    {PRELUDE "expect responder crl pages == 1", 5, "downloads, bytes or size"},
     {"ca init\nstart responder --lab x", 2, "set by the scenario runner"},
     {"ca init\nstart responder --validity 30s", 2, "not a duration from 60s"},
     {"ca init\nstart responder --signer delegate", 2, "ca init --delegate"},
@@ -534,6 +542,14 @@ static const struct subject_row {
     {"expect responder clients != 0", SCN_SUBJ_CLIENTS, "responder", "", 0, SCN_OP_NE, 0, NULL},
     {"expect responder answers revoked < 2", SCN_SUBJ_ANSWERS, "responder", "revoked", 0,
      SCN_OP_LT, 2, NULL},
+    {"expect responder crl downloads == 20", SCN_SUBJ_CRL, "responder", "downloads", 0,
+     SCN_OP_EQ, 20, NULL},
+    {"expect responder crl size >= 650", SCN_SUBJ_CRL, "responder", "size", 0, SCN_OP_GE, 650,
+     NULL},
+    {"expect users accepted because short-lived == 20", SCN_SUBJ_USERS, "", "short-lived",
+     SCN_USERS_ACCEPTED, SCN_OP_EQ, 20, NULL},
+    {"expect users refused because unreachable == 3", SCN_SUBJ_USERS, "", "unreachable",
+     SCN_USERS_REFUSED, SCN_OP_EQ, 3, NULL},
     {"expect shop.test handshakes > 0", SCN_SUBJ_HANDSHAKES, "shop.test", "", 0, SCN_OP_GT, 0,
      NULL},
     {"expect shop.test staples sent <= 5", SCN_SUBJ_STAPLES_SENT, "shop.test", "", 0, SCN_OP_LE,
@@ -632,6 +648,25 @@ static void write_file(const char *dir, const char *name, const char *text)
     ck_assert_msg(file_write_atomic(path, text, strlen(text), 0644, &err) == 0, "%s", err.msg);
 }
 
+/* Lesson 9's new words: a revlist file made and used, CRL flags, --validity. */
+START_TEST(test_revocation_ways)
+{
+    struct scn_script s;
+    parse_ok("ca init\nstart responder --crl-validity 24h\nca issue shop.test --validity 6d "
+             "--crl-url http://127.0.0.1:9/crl\nstart webserver shop.test --stapling off\n"
+             "ca revlist as monday.der\n"
+             "visit shop.test --fallback crl --crl-cache shared\n"
+             "visit shop.test --staple off --fallback none --revlist monday.der\n",
+             &s);
+    ck_assert_int_eq(step_at(&s, 4)->kind, SCN_CA_REVLIST);
+    ck_assert_str_eq(step_at(&s, 4)->file, "monday.der");
+    ck_assert_str_eq(scn_step_kind_name(SCN_CA_REVLIST), "ca revlist");
+    assert_args(step_at(&s, 2), "--validity 6d --crl-url http://127.0.0.1:9/crl");
+    assert_args(step_at(&s, 6), "--staple off --fallback none --revlist monday.der");
+    scn_script_free(&s);
+}
+END_TEST
+
 START_TEST(test_load_includes)
 {
     char *dir = test_tmpdir();
@@ -703,6 +738,7 @@ Suite *scenario_parse_suite(void)
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_peek_title);
     tcase_add_test(tc, test_load_includes);
+    tcase_add_test(tc, test_revocation_ways);
     suite_add_tcase(s, tc);
     return s;
 }

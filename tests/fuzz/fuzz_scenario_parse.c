@@ -29,7 +29,7 @@ static size_t count_lines(const uint8_t *data, size_t size)
 static void check_step(const struct scn_step *s, int previous_line)
 {
     FUZZ_CHECK(s->line > previous_line);
-    FUZZ_CHECK((int)s->kind >= SCN_TITLE && s->kind <= SCN_INCLUDE);
+    FUZZ_CHECK((int)s->kind >= SCN_TITLE && s->kind <= SCN_CA_REVLIST);
     FUZZ_CHECK(terminated(s->source, sizeof s->source) && s->source[0] != 0);
     FUZZ_CHECK(terminated(s->text, sizeof s->text));
     FUZZ_CHECK(terminated(s->name, sizeof s->name) && terminated(s->site, sizeof s->site));
@@ -44,6 +44,8 @@ static void check_step(const struct scn_step *s, int previous_line)
         FUZZ_CHECK(scn_is_plain_name(s->name));
     if (s->kind == SCN_SAVE_STAPLE || s->kind == SCN_FORGE || s->kind == SCN_CHECK)
         FUZZ_CHECK(scn_is_plain_name(s->file) && scn_is_site_name(s->site));
+    if (s->kind == SCN_CA_REVLIST)
+        FUZZ_CHECK(scn_is_plain_name(s->file));
     if (s->kind == SCN_ADVANCE)
         FUZZ_CHECK(s->seconds >= 1 && s->seconds <= SCN_MAX_ADVANCE);
     if (s->kind == SCN_WATCH)

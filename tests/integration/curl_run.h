@@ -20,4 +20,9 @@ struct curl_reply {
 void curl_run(struct curl_reply *reply, const char *url, const char *const options[]);
 void curl_reply_free(struct curl_reply *reply);
 
+/* POST /control/fault to the responder at 127.0.0.1:PORT as the teacher:
+ * LAB's control token and the lab's content type; `body` is "NAME [DELAY]". */
+void curl_control_fault(const char *lab, unsigned port, const char *body,
+                        struct curl_reply *reply);
+
 #endif

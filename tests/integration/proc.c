@@ -2,6 +2,7 @@
  * captured output, a bounded wait for the first line, a bounded stop. */
 #include "proc.h"
 
+#include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -215,4 +216,27 @@ void proc_free(struct proc *p)
     if (p->err_fd >= 0)
         close(p->err_fd);
     *p = (struct proc)PROC_INIT;
+}
+
+void proc_set_init(struct proc_set *set)
+{
+    for (size_t i = 0; i < PROC_SET_MAX; i++)
+        set->procs[i] = (struct proc)PROC_INIT;
+    set->count = 0;
+    signal(SIGPIPE, SIG_IGN);
+}
+
+struct proc *proc_set_start(struct proc_set *set, const char *const argv[])
+{
+    ck_assert_uint_lt(set->count, PROC_SET_MAX);
+    struct proc *p = &set->procs[set->count++];
+    ck_assert_msg(proc_start(p, argv) == 0, "cannot start %s", argv[0]);
+    return p;
+}
+
+void proc_set_free(struct proc_set *set)
+{
+    for (size_t i = 0; i < set->count; i++)
+        proc_free(&set->procs[i]);
+    set->count = 0;
 }

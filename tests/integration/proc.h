@@ -68,4 +68,18 @@ int proc_stop(struct proc *p, int grace_ms);
  * leaves *p as PROC_INIT. For fixture teardowns. */
 void proc_free(struct proc *p);
 
+/* The programs one test case started, for a checked fixture: the teardown
+ * stops them when the case passes; when it fails they die with it. */
+#define PROC_SET_MAX 8
+struct proc_set {
+    struct proc procs[PROC_SET_MAX];
+    size_t count;
+};
+/* Empties the set (and ignores SIGPIPE: a program may close on us). */
+void proc_set_init(struct proc_set *set);
+/* Starts argv in the next slot; the test fails when it cannot. */
+struct proc *proc_set_start(struct proc_set *set, const char *const argv[]);
+/* proc_free for every program started. */
+void proc_set_free(struct proc_set *set);
+
 #endif

@@ -40,7 +40,6 @@
 #define SITE "shop.test"
 #define RUN_TIMEOUT_MS 30000
 #define START_TIMEOUT_MS 15000
-#define MAX_PROCS 8
 /* Simulated seconds past half of the responder's default 24 h window: the
  * web server refreshes its staple there. */
 #define PAST_HALF_LIFE (13 * 3600)
@@ -59,32 +58,22 @@ static void scratch_teardown(void)
     test_scratch_leave();
 }
 
-/* Programs a test started: the teardown stops them when the test passes;
- * when it fails they die with it (proc.h: PR_SET_PDEATHSIG). */
-static struct proc procs[MAX_PROCS];
-static size_t proc_count;
+/* Programs a test started (proc.h: stopped at teardown, or with a failing test). */
+static struct proc_set procs;
 
 static void case_setup(void)
 {
-    for (size_t i = 0; i < MAX_PROCS; i++)
-        procs[i] = (struct proc)PROC_INIT;
-    proc_count = 0;
-    signal(SIGPIPE, SIG_IGN);
+    proc_set_init(&procs);
 }
 
 static void case_teardown(void)
 {
-    for (size_t i = 0; i < proc_count; i++)
-        proc_free(&procs[i]);
-    proc_count = 0;
+    proc_set_free(&procs);
 }
 
 static struct proc *start_proc(const char *const argv[])
 {
-    ck_assert_uint_lt(proc_count, MAX_PROCS);
-    struct proc *p = &procs[proc_count++];
-    ck_assert_msg(proc_start(p, argv) == 0, "cannot start %s", argv[0]);
-    return p;
+    return proc_set_start(&procs, argv);
 }
 
 static void lab_path(char *out, const char *lab, const char *rel)
@@ -620,8 +609,10 @@ START_TEST(test_usage_errors)
          "--policy"},
         {{program, "visit", "https://shop.test:1/", "--lab", w.lab, "--staple", "maybe", NULL},
          "--staple"},
-        {{program, "visit", "https://shop.test:1/", "--lab", w.lab, "--fallback", "crl", NULL},
+        {{program, "visit", "https://shop.test:1/", "--lab", w.lab, "--fallback", "crls", NULL},
          "--fallback"},
+        {{program, "visit", "https://shop.test:1/", "--lab", w.lab, "--crl-cache", "c", NULL},
+         "--crl-cache needs --fallback crl"},
         {{program, "visit", "https://shop.test:1/", "--lab", w.lab, "--concurrency", "x", NULL},
          "--concurrency"},
         {{program, "visit", "--lab", w.lab, NULL}, "one URL"},

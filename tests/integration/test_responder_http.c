@@ -426,12 +426,14 @@ static json_int_t stat_at(json_t *stats, const char *group, const char *key)
     return json_integer_value(value);
 }
 
-/* Exactly the keys of DESIGN section 6. */
+/* Exactly the keys of DESIGN section 6, plus "crl" (GET /crl's counters,
+ * apart from OCSP; test_responder_crl.c checks them). */
 static void assert_stats_shape(json_t *stats)
 {
     static const char *const requesters[] = {"browser", "webserver", "other"};
     static const char *const kinds[] = {"good", "revoked", "unknown", "error"};
-    ck_assert_uint_eq(json_object_size(stats), 4);
+    ck_assert_uint_eq(json_object_size(stats), 5);
+    ck_assert(json_is_object(json_object_get(stats, "crl")));
     stat_at(stats, NULL, "requests");
     ck_assert_uint_eq(json_object_size(json_object_get(stats, "by_requester")), 3);
     for (size_t i = 0; i < 3; i++)
@@ -1100,19 +1102,6 @@ START_TEST(test_fault_at_start)
 }
 END_TEST
 
-/* POST /control/fault as the teacher: the token and the lab's content type. */
-static void control_fault(const char *lab, unsigned port, const char *body,
-                          struct curl_reply *reply)
-{
-    char url[128], token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
-    test_control_token(lab, token);
-    snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
-    url_of(url, sizeof url, port, "/control/fault");
-    const char *options[] = {"-H", token_header, "-H", "Content-Type: " CONTROL_CONTENT_TYPE,
-                             "--data-binary", body, NULL};
-    curl_run(reply, url, options);
-}
-
 /* GET /control/fault as the teacher. */
 static void control_show(const char *lab, unsigned port, struct curl_reply *reply)
 {
@@ -1141,7 +1130,7 @@ START_TEST(test_fault_switch_at_runtime)
     curl_reply_free(&reply);
     json_t *before = get_stats(port);
 
-    control_fault(lab, port, "trylater", &reply);
+    curl_control_fault(lab, port, "trylater", &reply);
     ck_assert_int_eq(reply.status, 200);
     json_t *state = json_loadb((const char *)reply.body, reply.body_len, 0, NULL);
     ck_assert_str_eq(json_str(state, "fault"), "trylater");
@@ -1167,13 +1156,13 @@ START_TEST(test_fault_switch_at_runtime)
     json_decref(before);
     json_decref(after);
 
-    control_fault(lab, port, "bogus", &reply);
+    curl_control_fault(lab, port, "bogus", &reply);
     ck_assert_int_eq(reply.status, 400);
     curl_reply_free(&reply);
-    control_fault(lab, port, "slow 500s", &reply);
+    curl_control_fault(lab, port, "slow 500s", &reply);
     ck_assert_int_eq(reply.status, 400);
     curl_reply_free(&reply);
-    control_fault(lab, port, "slow 0s", &reply); /* not a silent "the default" */
+    curl_control_fault(lab, port, "slow 0s", &reply); /* not a silent "the default" */
     ck_assert_int_eq(reply.status, 400);
     curl_reply_free(&reply);
     control_show(lab, port, &reply);
@@ -1183,7 +1172,7 @@ START_TEST(test_fault_switch_at_runtime)
     json_decref(state);
     curl_reply_free(&reply);
 
-    control_fault(lab, port, "none", &reply);
+    curl_control_fault(lab, port, "none", &reply);
     ck_assert_int_eq(reply.status, 200);
     curl_reply_free(&reply);
     expect_status(lab, port, "shop.test", true, "good");
@@ -1339,7 +1328,7 @@ START_TEST(test_control_json_names_who)
     curl_run(&reply, url, bad_json);
     ck_assert_int_eq(reply.status, 400);
     curl_reply_free(&reply);
-    control_fault(lab, port, "none", &reply);
+    curl_control_fault(lab, port, "none", &reply);
     ck_assert_int_eq(reply.status, 200);
     curl_reply_free(&reply);
 

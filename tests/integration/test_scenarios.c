@@ -77,8 +77,9 @@ static void write_text(const char *dir, const char *name, const char *text, char
 /* The runner stopped every program itself, before it ended the scenario (and
  * not merely the kernel, when the runner exited): in the trace each start of a
  * responder or web server has its stop, and every stop comes before
- * scenario.end. */
-static void assert_stopped_in_order(const char *lab)
+ * scenario.end. Returns how many programs the lab started (a playlist, such
+ * as lesson 9, starts none in its own lab: its included lessons do). */
+static int assert_stopped_in_order(const char *lab)
 {
     char path[LAB_PATH_MAX];
     uint8_t *text = NULL;
@@ -105,10 +106,29 @@ static void assert_stopped_in_order(const char *lab)
     }
     free(text);
     ck_assert_msg(has_ended, "%s: no scenario.end", path);
-    ck_assert_msg(starts > 0 && starts == stops, "%s: %d programs started, %d stopped", path,
-                  starts, stops);
+    ck_assert_msg(starts == stops, "%s: %d programs started, %d stopped", path, starts, stops);
     ck_assert_msg(stops_after_end == 0, "%s: %d programs stopped only after the scenario ended",
                   path, stops_after_end);
+    return starts;
+}
+
+/* Every lab of a run (the lesson's and those of the lessons it includes)
+ * stopped its programs in order; together they started at least one. */
+static void assert_all_stopped_in_order(const char *run)
+{
+    int starts = 0;
+    DIR *d = opendir(run);
+    ck_assert_ptr_nonnull(d);
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        char one_lab[LAB_PATH_MAX], trace[LAB_PATH_MAX + 32];
+        if (e->d_name[0] == '.' || file_path_join(one_lab, sizeof one_lab, run, e->d_name) != 0)
+            continue;
+        snprintf(trace, sizeof trace, "%s/%s", one_lab, LAB_TRACE_FILE);
+        if (access(trace, F_OK) == 0)
+            starts += assert_stopped_in_order(one_lab);
+    }
+    closedir(d);
+    ck_assert_msg(starts > 0, "%s: no lab of the run started a program", run);
 }
 
 /* A lesson may skip itself only when a tool it needs is truly missing
@@ -148,13 +168,41 @@ START_TEST(test_lesson)
 {
     ck_assert_msg(lesson_count >= 8, "only %zu lessons in %s", lesson_count, LESSONS_DIR);
     char *lab = test_tmpdir();
-    char stem[LAB_PATH_MAX], one_lab[LAB_PATH_MAX];
+    char stem[LAB_PATH_MAX], one_lab[LAB_PATH_MAX], trace[LAB_PATH_MAX + 32];
     run_quiet(lesson_paths[_i], lab);
     snprintf(stem, sizeof stem, "%s", strrchr(lesson_paths[_i], '/') + 1);
     stem[strlen(stem) - 4] = 0; /* ".lab" */
     ck_assert_int_eq(file_path_join(one_lab, sizeof one_lab, lab, stem), 0);
     assert_not_skipped(one_lab);
-    assert_stopped_in_order(one_lab);
+    snprintf(trace, sizeof trace, "%s/%s", one_lab, LAB_TRACE_FILE);
+    ck_assert_msg(access(trace, F_OK) == 0, "no %s", trace);
+    assert_all_stopped_in_order(lab);
+    assert_nothing_left(lab);
+    test_rmtree(lab);
+    free(lab);
+}
+END_TEST
+
+/* `scenario run 9` (issue 14): five ways, each in its own lab, and the
+ * closing table with one row per way, what the CA saw counted from traces. */
+START_TEST(test_lesson_nine_table)
+{
+    char *lab = test_tmpdir();
+    struct test_run run;
+    const char *argv[] = {test_bin("scenario"), "run", "--no-pause", "--lab", lab, "9", NULL};
+    ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
+    ck_assert_msg(run.exit_code == 0, "lesson 9 exited %d\n%s", run.exit_code,
+                  test_tail_of(run.err));
+    static const char *const rows[] = {"\n  crl ", "\n  ocsp ", "\n  stapling ",
+                                       "\n  short-lived ", "\n  pushed-list "};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        ck_assert_msg(test_contains(run.out, rows[i]), "no table row '%s' in:\n%s", rows[i] + 3,
+                      test_tail_of(run.out));
+    /* The ways that never ask the CA during a visit show no request at all. */
+    const char *row = strstr(run.out, "\n  short-lived ");
+    ck_assert_msg(row != NULL && strstr(row, "|         0          0          0  |") != NULL,
+                  "%s", test_tail_of(run.out));
+    test_run_free(&run);
     assert_nothing_left(lab);
     test_rmtree(lab);
     free(lab);
@@ -434,6 +482,7 @@ Suite *scenarios_suite(void)
     tcase_set_timeout(lessons, 180);
     tcase_add_loop_test(lessons, test_lesson, 0, (int)(lesson_count > 0 ? lesson_count : 1));
     tcase_add_test(lessons, test_demo);
+    tcase_add_test(lessons, test_lesson_nine_table);
     tcase_add_test(lessons, test_demo_output);
     tcase_add_test(lessons, test_list);
     suite_add_tcase(s, lessons);
