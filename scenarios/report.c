@@ -158,10 +158,39 @@ static void overview(struct scn_html *h, const struct scn_report_input *in,
     scn_html_raw(h, "</section>\n");
 }
 
+/* The runner's second table: each lab's revocation window (its last watch)
+ * and what its users got while the CA was down (lesson 9's five ways). */
+static void window_table(struct scn_html *h, struct scn_report_lab *const *labs, size_t count,
+                         const struct scn_table *rows)
+{
+    if (!scn_table_has_window_cells(rows))
+        return;
+    scn_html_raw(h, "<table class=\"numbers\" id=\"windows\"><thead><tr><th>lab</th>"
+                    "<th>revocation window</th><th>users accepted with the CA down</th></tr>"
+                    "</thead>\n<tbody>\n");
+    for (size_t i = 0; i < count; i++) {
+        const struct scn_table_row *row = &labs[i]->table;
+        if (!labs[i]->has_program_events || (!row->has_window && row->ca_down_users == 0))
+            continue;
+        char window[32], ca_down[48];
+        scn_table_window_cells(row, window, sizeof window, ca_down, sizeof ca_down);
+        scn_html_raw(h, "<tr data-lab=\"");
+        scn_html_text(h, labs[i]->name);
+        scn_html_raw(h, "\"><th scope=\"row\">");
+        scn_html_text(h, labs[i]->name);
+        scn_html_raw(h, "</th><td class=\"num\" data-col=\"window\">");
+        scn_html_text(h, window);
+        scn_html_raw(h, "</td><td class=\"num\" data-col=\"ca-down\">");
+        scn_html_text(h, ca_down);
+        scn_html_raw(h, "</td></tr>\n");
+    }
+    scn_html_raw(h, "</tbody></table>\n");
+}
+
 static void comparison(struct scn_html *h, struct scn_report_lab *const *labs, size_t count)
 {
     static const char *const columns[SCN_TABLE_COLUMNS] = {
-        "users", "stapled", "asked the CA", "OCSP requests at the CA", "bytes from the CA",
+        "users", "stapled", "asked the CA", "requests at the CA (OCSP, CRL)", "bytes from the CA",
         "addresses the CA saw", "visit ms, alone", "visit ms, in crowd"};
     static const char *const keys[SCN_TABLE_COLUMNS] = {
         "users", "stapled", "asked", "requests", "bytes", "addresses", "alone-ms", "crowd-ms"};
@@ -200,7 +229,9 @@ static void comparison(struct scn_html *h, struct scn_report_lab *const *labs, s
             rows.rows[rows.count++] = labs[i]->table;
     scn_table_latency_words(&rows, words, sizeof words);
     scn_html_text(h, words);
-    scn_html_raw(h, "</p>\n</section>\n");
+    scn_html_raw(h, "</p>\n");
+    window_table(h, labs, count, &rows);
+    scn_html_raw(h, "</section>\n");
 }
 
 static void requests_chart(struct scn_html *h, struct scn_report_lab *const *labs, size_t count)

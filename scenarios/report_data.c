@@ -566,6 +566,13 @@ static void take_event(struct gather *g, json_t *ev)
             lab->sweep_users = swept > 0 ? swept : 0;
         } else if (strcmp(name, "scenario.end") == 0) {
             lab->end_ms = at_ms;
+        } else if (strcmp(name, "scenario.watch") == 0) {
+            /* The runner's table keeps the last window a lab measured. */
+            lab->table.has_window = true;
+            lab->table.window_seconds = field_long(ev, "window_seconds");
+        } else if (strcmp(name, "scenario.visit") == 0 && field_true(ev, "ca_down")) {
+            add_count(&lab->table.ca_down_users, field_long(ev, "users"));
+            add_count(&lab->table.ca_down_accepted, field_long(ev, "accepted"));
         } else if (strcmp(name, "cache.summary") == 0) {
             lab->has_cache = true;
             add_count(&lab->cache_requests, field_long(ev, "requests"));

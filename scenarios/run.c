@@ -1056,20 +1056,39 @@ static void visit_times(struct world *w, const struct scn_visit *v)
         detail(w, SCN_TONE_DIM, "a visit took %.1f ms on average", (double)v->ms_total / v->users);
 }
 
+/* The CA is down when a responder of this lab ran and none runs now. */
+static bool is_ca_down(const struct world *w)
+{
+    bool has_responder = false;
+    for (size_t i = 0; i < w->proc_count; i++) {
+        if (w->procs[i].program != SCN_RESPONDER)
+            continue;
+        if (w->procs[i].is_running)
+            return false;
+        has_responder = true;
+    }
+    return has_responder;
+}
+
 static void do_visit(struct world *w, const struct scn_step *s)
 {
     struct scn_visit v;
     if (run_visit(w, s, &v) != 0)
         return;
+    bool is_down = is_ca_down(w);
+    if (is_down && w->row != NULL) {
+        w->row->ca_down_users += v.users;
+        w->row->ca_down_accepted += v.accepted;
+    }
     detail(w, v.refused == 0 ? SCN_TONE_GOOD : SCN_TONE_PLAIN,
            "%d user%s: %d accepted, %d refused; %d got a staple, %d asked the CA themselves",
            v.users, v.users == 1 ? "" : "s", v.accepted, v.refused, v.stapled, v.asked);
     visit_times(w, &v);
     print_groups(w, &v);
     trace_event("scenario.visit",
-                json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:i}", "line", s->line, "site", s->site,
-                          "users", v.users, "accepted", v.accepted, "refused", v.refused,
-                          "stapled", v.stapled, "asked", v.asked),
+                json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:i, s:b}", "line", s->line, "site",
+                          s->site, "users", v.users, "accepted", v.accepted, "refused",
+                          v.refused, "stapled", v.stapled, "asked", v.asked, "ca_down", is_down),
                 "%d users visited %s: %d accepted, %d refused; %d got a staple and %d asked the "
                 "CA themselves.", v.users, s->site, v.accepted, v.refused, v.stapled, v.asked);
 }
@@ -1187,6 +1206,10 @@ static void do_watch(struct world *w, const struct scn_step *s)
             char took[32];
             w->has_window = true;
             w->window_seconds = tick * s->every_seconds;
+            if (w->row != NULL) {
+                w->row->has_window = true;
+                w->row->window_seconds = w->window_seconds;
+            }
             clock_format_duration(w->window_seconds, took, sizeof took);
             detail(w, SCN_TONE_STEP, "after %s of simulated time (%lld minutes): %s %s", took,
                    (long long)(w->window_seconds / 60), subject, wanted);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "clock.h"
 #include "ui.h"
 
 #define BOLD "\033[1m"
@@ -88,6 +89,28 @@ void scn_table_cells(const struct scn_table_row *row, struct scn_table_cells *ou
         snprintf(out->text[7], sizeof out->text[7], "-");
 }
 
+void scn_table_window_cells(const struct scn_table_row *row, char *window, size_t window_cap,
+                            char *ca_down, size_t ca_down_cap)
+{
+    if (row->has_window)
+        clock_format_duration(row->window_seconds, window, window_cap);
+    else
+        snprintf(window, window_cap, "-");
+    if (row->ca_down_users > 0)
+        snprintf(ca_down, ca_down_cap, "%lld of %lld", (long long)row->ca_down_accepted,
+                 (long long)row->ca_down_users);
+    else
+        snprintf(ca_down, ca_down_cap, "-");
+}
+
+bool scn_table_has_window_cells(const struct scn_table *t)
+{
+    for (size_t i = 0; i < t->count; i++)
+        if (t->rows[i].has_window || t->rows[i].ca_down_users > 0)
+            return true;
+    return false;
+}
+
 /* The first row whose users all got a staple (with) or none did and some
  * asked the CA (without), measured one at a time. */
 static const struct scn_table_row *first_row(const struct scn_table *t, bool is_stapled)
@@ -141,7 +164,7 @@ void scn_table_print(FILE *out, const struct scn_table *t, bool use_color)
     }
     int w = (int)label_width;
     fprintf(out, "%s  %-*s  %6s  %7s  %7s  | %9s  %9s  %9s  | %8s  %8s%s\n", b, w, "", "users",
-            "stapled", "asked", "OCSP req.", "bytes", "addresses", "alone", "in crowd", r);
+            "stapled", "asked", "requests", "bytes", "addresses", "alone", "in crowd", r);
     fprintf(out, "%s  %-*s  %6s  %7s  %7s  | %9s  %9s  %9s  | %8s  %8s%s\n", b, w, "scenario",
             "", "", "the CA", "at the CA", "from CA", "CA saw", "visit ms", "visit ms", r);
     for (size_t i = 0; i < t->count; i++) {
@@ -153,6 +176,20 @@ void scn_table_print(FILE *out, const struct scn_table *t, bool use_color)
         fprintf(out, "  %-*s  %6s  %7s  %7s  | %9s  %9s  %9s  | %8s  %8s\n", w, row->label,
                 c.text[0], c.text[1], c.text[2], c.text[3], c.text[4], c.text[5], c.text[6],
                 c.text[7]);
+    }
+    /* How long a revoked certificate was still accepted, and what the users
+     * got while the CA was down: beside each row, where a lab measured it. */
+    if (scn_table_has_window_cells(t)) {
+        fprintf(out, "\n%s  %-*s  %11s  %16s%s\n", b, w, "", "revocation", "with the CA down", r);
+        fprintf(out, "%s  %-*s  %11s  %16s%s\n", b, w, "scenario", "window", "users accepted", r);
+        for (size_t i = 0; i < t->count; i++) {
+            const struct scn_table_row *row = &t->rows[i];
+            if (!row->has_window && row->ca_down_users == 0)
+                continue;
+            char window[32], ca_down[48];
+            scn_table_window_cells(row, window, sizeof window, ca_down, sizeof ca_down);
+            fprintf(out, "  %-*s  %11s  %16s\n", w, row->label, window, ca_down);
+        }
     }
     /* The words under the table, wrapped for a terminal. */
     char words[1024];

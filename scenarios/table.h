@@ -20,6 +20,12 @@ struct scn_table_row {
     int64_t users, stapled, asked;
     int64_t ms_total, ms_worst;  /* every user's visit */
     int64_t alone, alone_ms_total; /* users who visited one at a time */
+    /* The revocation window the lab's last watch measured, and the users who
+     * visited while no responder ran (the CA down), and how many of them
+     * were accepted: a second, small table (lesson 9's five ways). */
+    bool has_window;
+    int64_t window_seconds;
+    int64_t ca_down_users, ca_down_accepted;
     struct scn_ca_totals ca;    /* from the lab's trace */
 };
 
@@ -47,6 +53,12 @@ void scn_table_cells(const struct scn_table_row *row, struct scn_table_cells *ou
  * row without stapling and one with it, what stapling saved one visitor at
  * a time and what waiting in the crowd added. */
 void scn_table_latency_words(const struct scn_table *t, char *out, size_t cap);
+
+/* A row's window and CA-down cells ("1d1h", "3 of 6"; "-" when none). */
+void scn_table_window_cells(const struct scn_table_row *row, char *window, size_t window_cap,
+                            char *ca_down, size_t ca_down_cap);
+/* True when some row has a window or a visit with the CA down. */
+bool scn_table_has_window_cells(const struct scn_table *t);
 
 /* Prints the table and its latency words; `use_color` for the header on a
  * terminal. */

@@ -397,6 +397,22 @@ START_TEST(test_table)
     ck_assert_msg(strstr(words, "In the crowd the same visits took 34.4 and 15.0 ms") != NULL,
                   "%s", words);
     ck_assert_msg(strstr(out, "Visit times:") != NULL, "%s", out); /* printed under it */
+    /* No lab measured a window or visited with the CA down: no second table. */
+    ck_assert_msg(strstr(out, "revocation") == NULL, "%s", out);
+    free(out);
+    out = NULL;
+    /* One that did gets the second table, beside its name. */
+    row->has_window = true;
+    row->window_seconds = 90000;
+    row->ca_down_users = 6;
+    row->ca_down_accepted = 3;
+    f = open_memstream(&out, &out_len);
+    ck_assert_ptr_nonnull(f);
+    scn_table_print(f, t, false);
+    fclose(f);
+    ck_assert_msg(strstr(out, "with the CA down") != NULL &&
+                      strstr(out, "  01-without-stapling         1d1h            3 of 6\n") != NULL,
+                  "%s", out);
     ck_assert_msg(strstr(out, "playlist") == NULL, "%s", out);
     ck_assert_msg(strchr(out, '\033') == NULL, "colour without a terminal:\n%s", out);
     free(out);

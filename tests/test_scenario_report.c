@@ -865,6 +865,38 @@ START_TEST(test_cache_chart)
 }
 END_TEST
 
+/* The window a lab's watch measured and its visits with the CA down make
+ * the second table, as the runner prints it. */
+START_TEST(test_window_table)
+{
+    static const char text[] =
+        EV("10:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.start\","
+                           "\"msg\":\"m\",\"title\":\"Way\"")
+        EV("10:00:01.000", "\"actor\":\"browser\",\"pid\":5,\"event\":\"browser.verdict\","
+                           "\"msg\":\"m\",\"user\":1,\"verdict\":\"accept\",\"ms\":2")
+        EV("22:00:01.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.watch\","
+                           "\"msg\":\"m\",\"window_seconds\":43200")
+        EV("22:00:02.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.visit\","
+                           "\"msg\":\"m\",\"users\":3,\"accepted\":2,\"ca_down\":true")
+        EV("22:00:03.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.visit\","
+                           "\"msg\":\"m\",\"users\":5,\"accepted\":5,\"ca_down\":false")
+        EV("22:00:04.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.end\","
+                           "\"msg\":\"m\"");
+    const char *dir = write_lab("way", text, strlen(text)), *name = "way";
+    struct built b;
+    build(&dir, &name, 1, &b);
+    ck_assert_msg(b.rc == 0, "%s", b.err);
+    const char *windows = strstr(b.page, "<table class=\"numbers\" id=\"windows\">");
+    ck_assert_ptr_nonnull(windows);
+    ck_assert_str_eq(report_page_cell(windows, "way", "window"), "12h");
+    ck_assert_str_eq(report_page_cell(windows, "way", "ca-down"), "2 of 3");
+    built_free(&b);
+    three_labs(&b);
+    ck_assert_ptr_null(strstr(b.page, "id=\"windows\""));
+    built_free(&b);
+}
+END_TEST
+
 /* A browser that sums its users past the traced ones: the table counts
  * them from its summarized event, as the runner counts them from --json. */
 START_TEST(test_summarized_verdicts)
@@ -925,6 +957,7 @@ Suite *scenario_report_suite(void)
     tcase_add_test(page, test_staple_day);
     tcase_add_test(page, test_cache_chart);
     tcase_add_test(page, test_summarized_verdicts);
+    tcase_add_test(page, test_window_table);
     suite_add_tcase(s, page);
     TCase *pieces = tcase_create("pieces");
     tcase_add_test(pieces, test_html_buffer);

@@ -198,6 +198,13 @@ START_TEST(test_lesson_nine_table)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         ck_assert_msg(test_contains(run.out, rows[i]), "no table row '%s' in:\n%s", rows[i] + 3,
                       test_tail_of(run.out));
+    /* The second table: each way's window and what users got with the CA
+     * down (stapling rides through on its staple; short-lived needs no CA). */
+    ck_assert_msg(test_contains(run.out, "revocation  with the CA down") &&
+                      test_contains(run.out, "\n  stapling              12h            3 of 3\n") &&
+                      test_contains(run.out, "\n  short-lived            6d            3 of 3\n") &&
+                      test_contains(run.out, "\n  ocsp                   1m            3 of 6\n"),
+                  "%s", test_tail_of(run.out));
     /* The ways that never ask the CA during a visit show no request at all. */
     const char *row = strstr(run.out, "\n  short-lived ");
     ck_assert_msg(row != NULL && strstr(row, "|         0          0          0  |") != NULL,
@@ -239,7 +246,7 @@ START_TEST(test_demo_output)
     ck_assert_msg(run.exit_code == 0, "exit %d\n%s", run.exit_code, test_tail_of(run.err));
     static const char *const wanted[] = {
         "== 01-without-stapling", "$ visit shop.test --users 20 --staple off",
-        "ok   expect responder requests == 20", "OCSP req.", "02-with-stapling",
+        "ok   expect responder requests == 20", "requests", "02-with-stapling",
         "All 37 expectations held in 4 scenarios.", "20 users: 20 accepted",
         /* Lesson 4's watch says who learned what, in order: stapled visitors
          * first, then the server stops stapling and the browsers ask. */
