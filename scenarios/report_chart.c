@@ -19,6 +19,7 @@
 #define CHART_NAME_CHARS 24     /* a lab's name under its bar, at most */
 #define CHART_OTHER "#9e9e9e"      /* requests from anyone else (openssl, curl) */
 #define CHART_NO_STAPLE "#bdbdbd"  /* visits that got no staple */
+#define CHART_CRL "#6a1b9a"        /* downloads of the CA's CRL */
 #define CHART_MAX_TICKS 6
 
 /* The step between ticks: 1, 2 or 5 times a power of ten, so that at most
@@ -74,7 +75,7 @@ struct chart_part {
 };
 
 enum { CHART_VISITS, CHART_REQUESTS, CHART_PANELS };
-#define CHART_MAX_PARTS 3
+#define CHART_MAX_PARTS 4
 
 static size_t lab_parts(const struct scn_report_lab *lab, int panel,
                         struct chart_part parts[CHART_MAX_PARTS])
@@ -91,7 +92,9 @@ static size_t lab_parts(const struct scn_report_lab *lab, int panel,
     parts[1] = (struct chart_part){lab->ca_by_webserver, SCN_SVG_WEBSERVER, "web-server",
                                    "from the web server"};
     parts[2] = (struct chart_part){lab->ca_by_other, CHART_OTHER, "other", "from other clients"};
-    return 3;
+    parts[3] = (struct chart_part){lab->ca_crl_downloads, CHART_CRL, "crl",
+                                   "downloads of the CA's CRL"};
+    return 4;
 }
 
 static int64_t lab_total(const struct scn_report_lab *lab, int panel)
@@ -105,7 +108,7 @@ static void panel(struct scn_html *h, int which, double left, double width,
                   const struct scn_report_lab *const *labs, size_t count, size_t shown,
                   bool is_tilted)
 {
-    static const char *const titles[CHART_PANELS] = {"Visits", "OCSP requests at the CA"};
+    static const char *const titles[CHART_PANELS] = {"Visits", "Requests at the CA"};
     static const char *const classes[CHART_PANELS] = {"visits", "requests"};
     int64_t top = 1;
     for (size_t i = 0; i < count; i++)
@@ -173,12 +176,13 @@ static void panel(struct scn_html *h, int which, double left, double width,
 void scn_report_chart(struct scn_html *h, const struct scn_report_lab *const *labs, size_t count)
 {
     size_t shown = 0, longest = 0;
-    bool has_other = false;
+    bool has_other = false, has_crl = false;
     for (size_t i = 0; i < count; i++) {
         if (!labs[i]->has_program_events)
             continue;
         shown++;
         has_other = has_other || labs[i]->ca_by_other > 0;
+        has_crl = has_crl || labs[i]->ca_crl_downloads > 0;
         size_t len = strlen(labs[i]->name);
         longest = len > longest ? len : longest;
     }
@@ -194,6 +198,8 @@ void scn_report_chart(struct scn_html *h, const struct scn_report_lab *const *la
     x = legend_item(h, x, CHART_NO_STAPLE, "visit without");
     x = legend_item(h, x, SCN_SVG_UNSTAPLED, "a browser asked the CA");
     x = legend_item(h, x, SCN_SVG_WEBSERVER, "the web server asked");
+    if (has_crl)
+        x = legend_item(h, x, CHART_CRL, "a CRL download");
     if (has_other)
         legend_item(h, x, CHART_OTHER, "others asked");
     panel(h, CHART_VISITS, 0, panel_w, labs, count, shown, is_tilted);

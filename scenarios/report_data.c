@@ -419,6 +419,10 @@ static void on_responder(struct gather *g, json_t *ev, const char *name, int64_t
         add_count(&lab->ca_by_other, field_long(by, "other"));
         return;
     }
+    if (strcmp(name, "crl.served") == 0) {
+        lab->ca_crl_downloads++; /* the CA's totals count it too (tracelog.c) */
+        return;
+    }
     bool is_answer = strcmp(name, "ocsp.response.sent") == 0;
     if (is_answer || strcmp(name, "ocsp.request.rejected") == 0) {
         /* The same events the CA's totals count (tracelog.c), split by who asked. */

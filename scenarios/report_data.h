@@ -88,6 +88,7 @@ struct scn_report_lab {
     /* The comparison: the runner's table row, counted from the trace. */
     struct scn_table_row table;
     int64_t ca_by_browser, ca_by_webserver, ca_by_other; /* requests at the CA by who asked */
+    int64_t ca_crl_downloads; /* GET /crl answers (crl.served), counted among the requests */
     int64_t sweep_users;      /* scenario run --sweep: this lab's crowd size; 0: not swept */
     /* HTTP caches in front of the responder (cache.summary), summed. */
     bool has_cache;

@@ -874,6 +874,8 @@ START_TEST(test_window_table)
                            "\"msg\":\"m\",\"title\":\"Way\"")
         EV("10:00:01.000", "\"actor\":\"browser\",\"pid\":5,\"event\":\"browser.verdict\","
                            "\"msg\":\"m\",\"user\":1,\"verdict\":\"accept\",\"ms\":2")
+        EV("10:00:01.500", "\"actor\":\"responder\",\"pid\":4,\"event\":\"crl.served\","
+                           "\"msg\":\"m\",\"client\":\"127.0.1.1\",\"bytes\":300")
         EV("22:00:01.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.watch\","
                            "\"msg\":\"m\",\"window_seconds\":43200")
         EV("22:00:02.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.visit\","
@@ -886,6 +888,9 @@ START_TEST(test_window_table)
     struct built b;
     build(&dir, &name, 1, &b);
     ck_assert_msg(b.rc == 0, "%s", b.err);
+    /* A CRL download is a request at the CA, drawn in its own colour. */
+    ck_assert_ptr_nonnull(strstr(section(b.page, "requests-chart"), "class=\"crl\""));
+    ck_assert_str_eq(report_page_cell(b.page, "way", "requests"), "1");
     const char *windows = strstr(b.page, "<table class=\"numbers\" id=\"windows\">");
     ck_assert_ptr_nonnull(windows);
     ck_assert_str_eq(report_page_cell(windows, "way", "window"), "12h");
