@@ -54,7 +54,11 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libocsplab.a
 
-prog_lib_src = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+# viewer/ (the ladder, the report and their helpers) is a library folder the
+# scenario runner links: `scenario trace` and `scenario report` dispatch to it.
+VIEWER_SRC := $(wildcard viewer/*.c)
+prog_lib_src = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c)) \
+               $(if $(filter scenarios,$(1)),$(VIEWER_SRC))
 # A program is named after its folder, except the scenario runner (scenarios/ → scenario).
 prog_name = $(if $(filter scenarios,$(1)),scenario,$(1))
 PROGRAM_BINS := $(foreach p,$(PROGRAMS),$(BIN)/$(call prog_name,$(p)))

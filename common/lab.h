@@ -21,4 +21,9 @@
 /* Longest path the programs build from a lab directory and a name. */
 #define LAB_PATH_MAX 4096
 
+/* The scenario runner asks web servers for their /stats from this loopback
+ * address, so its own handshakes can be told in the trace from the lab's
+ * users (127.X.Y.Z, Y >= 1) and from tools such as openssl (127.0.0.1). */
+#define LAB_RUNNER_ADDR "127.0.0.2"
+
 #endif

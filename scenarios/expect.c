@@ -124,6 +124,20 @@ int scn_visit_from_json(const json_t *report, struct scn_visit *out, struct errb
     return 0;
 }
 
+void scn_visit_note_in_row(const struct scn_visit *visit, struct scn_table_row *row)
+{
+    if (row == NULL)
+        return;
+    row->users += visit->users;
+    row->stapled += visit->stapled;
+    row->asked += visit->asked;
+    row->ms_total += visit->ms_total;
+    if (visit->ms_worst > row->ms_worst)
+        row->ms_worst = visit->ms_worst;
+    row->alone += visit->alone;
+    row->alone_ms_total += visit->alone_ms_total;
+}
+
 int64_t scn_visit_count(const struct scn_visit *v, enum scn_users_filter filter,
                         const char *reason)
 {

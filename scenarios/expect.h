@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "errbuf.h"
+#include "../viewer/table.h"
 #include "parse.h"
 
 #define SCN_MAX_GROUPS 16
@@ -40,6 +41,9 @@ struct scn_visit {
 /* Sums up `browser visit --json` (its "users" array). Returns 0, or -1 when
  * the report is not one. */
 int scn_visit_from_json(const json_t *report, struct scn_visit *out, struct errbuf *err);
+
+/* Adds a visit's users to a row of the closing table (NULL: nothing). */
+void scn_visit_note_in_row(const struct scn_visit *visit, struct scn_table_row *row);
 
 /* Users of a visit by verdict and reason (reason NULL or "" for any). */
 int64_t scn_visit_count(const struct scn_visit *v, enum scn_users_filter filter,

@@ -20,6 +20,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "lab.h"
+
 int scn_http_global_init(struct errbuf *err)
 {
     CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -122,7 +124,7 @@ static int append(struct body *b, const char *data, size_t len)
     return collect((char *)data, 1, len, b) == len ? 0 : -1;
 }
 
-/* GET https://HOST:PORT/PATH from SCN_RUNNER_ADDR to 127.0.0.1:PORT with wolfSSL, without
+/* GET https://HOST:PORT/PATH from LAB_RUNNER_ADDR to 127.0.0.1:PORT with wolfSSL, without
  * asking for a staple and without checking the certificate (http_get.h).
  * The socket has a time limit for every read and write. */
 static int tls_get(const char *url, int port, struct body *b, struct errbuf *err)
@@ -149,7 +151,7 @@ static int tls_get(const char *url, int port, struct body *b, struct errbuf *err
     /* From the runner's own address, so the ladder can tell these looks
      * from the lab's users and leave them out (ladder_rows.h). */
     struct sockaddr_in own = {.sin_family = AF_INET};
-    inet_pton(AF_INET, SCN_RUNNER_ADDR, &own.sin_addr);
+    inet_pton(AF_INET, LAB_RUNNER_ADDR, &own.sin_addr);
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) != 0 ||
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) != 0 ||
         bind(fd, (struct sockaddr *)&own, sizeof own) != 0 ||

@@ -13,11 +13,6 @@
 #define SCN_HTTP_MAX_BODY (1024 * 1024)
 #define SCN_HTTP_TIMEOUT_MS 5000
 
-/* The runner asks web servers for their /stats from this loopback address,
- * so its own handshakes can be told from the lab's users (127.0.A.B, A >= 1)
- * and from tools such as openssl (127.0.0.1) in the trace. */
-#define SCN_RUNNER_ADDR "127.0.0.2"
-
 /* Call once before any request (curl_global_init). */
 int scn_http_global_init(struct errbuf *err);
 void scn_http_global_cleanup(void);

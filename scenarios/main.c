@@ -22,12 +22,12 @@
 #include "expect.h"
 #include "fileio.h"
 #include "lab.h"
-#include "labdirs.h"
-#include "ladder.h"
+#include "../viewer/labdirs.h"
+#include "../viewer/ladder.h"
 #include "load.h"
 #include "ocsplab_paths.h" /* made by the Makefile from PREFIX, BINDIR, DATADIR */
 #include "procs.h"
-#include "report.h"
+#include "../viewer/report.h"
 #include "run.h"
 
 static const char usage_text[] =

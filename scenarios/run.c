@@ -1021,7 +1021,7 @@ static int run_visit(struct world *w, const struct scn_step *s, struct scn_visit
     }
     w->visit = *v;
     w->has_visit = true;
-    scn_table_note_visit(w->row, v);
+    scn_visit_note_in_row(v, w->row);
     rc = 0;
 out:
     json_decref(report);
@@ -1362,7 +1362,7 @@ static void do_expect(struct world *w, const struct scn_step *s)
 static void refresh_row(struct world *w)
 {
     struct errbuf err = {{0}};
-    if (w->row != NULL && scn_tracelog_ca_totals(w->lab, &w->row->ca, &err) != 0)
+    if (w->row != NULL && scn_ca_totals_read(w->lab, &w->row->ca, &err) != 0)
         detail(w, SCN_TONE_DIM, "(the CA's totals could not be read from the trace: %s)",
                err.msg);
 }

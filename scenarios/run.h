@@ -13,8 +13,8 @@
 #include "errbuf.h"
 #include "lab.h"
 #include "parse.h"
-#include "table.h"
-#include "ui.h"
+#include "../viewer/table.h"
+#include "../viewer/ui.h"
 
 /* Exit statuses (DESIGN section 2, and the shell's 128 + SIGINT). */
 #define SCN_EXIT_OK 0

@@ -12,7 +12,7 @@
 #include "../scenarios/expect.h"
 #include "clock.h"
 #include "../scenarios/parse.h"
-#include "../scenarios/table.h"
+#include "../viewer/table.h"
 #include "../scenarios/tracelog.h"
 #include "fileio.h"
 #include "lab.h"
@@ -322,7 +322,7 @@ START_TEST(test_trace_counts)
     ck_assert_int_eq(n, 0);
 
     struct scn_ca_totals totals;
-    ck_assert_int_eq(scn_tracelog_ca_totals(lab, &totals, &err), 0);
+    ck_assert_int_eq(scn_ca_totals_read(lab, &totals, &err), 0);
     /* Summed seconds count their requests and bytes, not addresses; a
      * negative count (a damaged line) adds nothing. */
     ck_assert_int_eq(totals.requests, 4 + 40);
@@ -372,15 +372,15 @@ START_TEST(test_table)
     /* Three users alone (36 ms in all), seventeen in the crowd (584 ms). */
     struct scn_visit v = {.users = 20, .stapled = 0, .asked = 20, .ms_total = 620, .ms_worst = 44,
                           .alone = 3, .alone_ms_total = 36};
-    scn_table_note_visit(row, &v);
-    scn_table_note_visit(NULL, &v); /* a full table: nothing happens */
+    scn_visit_note_in_row(&v, row);
+    scn_visit_note_in_row(&v, NULL); /* a full table: nothing happens */
     row->ca.requests = 20;
     row->ca.bytes = 15940;
     row->ca.addresses = 20;
     /* With stapling: 3 alone (15 ms), 17 in the crowd (255 ms). */
     struct scn_visit stapled = {.users = 20, .stapled = 20, .ms_total = 270, .alone = 3,
                                 .alone_ms_total = 15};
-    scn_table_note_visit(scn_table_add(t, "02-with-stapling"), &stapled);
+    scn_visit_note_in_row(&stapled, scn_table_add(t, "02-with-stapling"));
     scn_table_print(f, t, false);
     fclose(f);
     ck_assert_msg(strstr(out, "01-without-stapling") != NULL, "%s", out);

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../scenarios/ladder.h"
-#include "../scenarios/ladder_rows.h"
-#include "../scenarios/tracefile.h"
-#include "../scenarios/traceread.h"
+#include "../viewer/ladder.h"
+#include "../viewer/ladder_rows.h"
+#include "trace_file.h"
+#include "trace_read.h"
 #include "trace.h"
 
 #define EV(ts, rest) "{\"ts\":\"2026-11-25T" ts "Z\"," rest "}\n"
@@ -721,7 +721,7 @@ START_TEST(test_control_characters)
         drawn_free(&d);
     }
     char text[] = "a\033b\x7f" "c\xc2\x9b" "d\xc2\xa0" "e\xe2\x80\xa6";
-    scn_traceread_printable(text);
+    trace_printable(text);
     ck_assert_str_eq(text, "a?b?c?d\xc2\xa0" "e\xe2\x80\xa6");
 }
 END_TEST
@@ -762,22 +762,22 @@ START_TEST(test_tracefile)
     text[150] = '\n';
     memcpy(text + 151, "cd", 2);
     int fd = trace_fd(text, 153);
-    struct scn_tracefile tf;
+    struct trace_file tf;
     const char *line = NULL;
     size_t len = 0;
-    ck_assert_int_eq(scn_tracefile_open(&tf, fd, 100), 0);
-    ck_assert_int_eq(scn_tracefile_next(&tf, true, &line, &len), SCN_TRACEFILE_LINE);
+    ck_assert_int_eq(trace_file_open(&tf, fd, 100), 0);
+    ck_assert_int_eq(trace_file_next(&tf, true, &line, &len), TRACE_FILE_LINE);
     ck_assert_uint_eq(len, 2);
     ck_assert(memcmp(line, "ab", 2) == 0);
-    ck_assert_int_eq(scn_tracefile_next(&tf, true, &line, &len), SCN_TRACEFILE_LINE);
+    ck_assert_int_eq(trace_file_next(&tf, true, &line, &len), TRACE_FILE_LINE);
     ck_assert_uint_eq(len, 0);
-    ck_assert_int_eq(scn_tracefile_next(&tf, true, &line, &len), SCN_TRACEFILE_TOO_LONG);
+    ck_assert_int_eq(trace_file_next(&tf, true, &line, &len), TRACE_FILE_TOO_LONG);
     ck_assert_int_eq(tf.line_no, 3);
-    ck_assert_int_eq(scn_tracefile_next(&tf, true, &line, &len), SCN_TRACEFILE_UNTERMINATED);
+    ck_assert_int_eq(trace_file_next(&tf, true, &line, &len), TRACE_FILE_UNTERMINATED);
     ck_assert_int_eq(tf.line_no, 4);
     ck_assert(len == 2 && memcmp(line, "cd", 2) == 0);
-    ck_assert_int_eq(scn_tracefile_next(&tf, true, &line, &len), SCN_TRACEFILE_END);
-    scn_tracefile_free(&tf);
+    ck_assert_int_eq(trace_file_next(&tf, true, &line, &len), TRACE_FILE_END);
+    trace_file_free(&tf);
     close(fd);
 }
 END_TEST

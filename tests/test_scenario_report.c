@@ -14,12 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../scenarios/countmap.h"
-#include "../scenarios/htmlbuf.h"
-#include "../scenarios/report.h"
-#include "../scenarios/report_data.h"
-#include "../scenarios/report_privacy.h"
-#include "../scenarios/ui.h"
+#include "../viewer/countmap.h"
+#include "../viewer/htmlbuf.h"
+#include "../viewer/report.h"
+#include "../viewer/report_data.h"
+#include "../viewer/report_privacy.h"
+#include "../viewer/ui.h"
 #include "report_page.h"
 #include "testutil.h"
 #include "trace.h"

@@ -1,7 +1,7 @@
 /* fuzz_trace_report.c — libFuzzer target for the readers that show a lab's
  * trace (DESIGN section 5) to people: the input is LAB/trace.jsonl, which
  * any process in the lab may have written, made into the HTML report
- * (scenarios/report.h) and drawn as the terminal ladder (scenarios/ladder.h).
+ * (viewer/report.h) and drawn as the terminal ladder (viewer/ladder.h).
  * The report must succeed or fail with a message; a page it writes must be
  * one self-contained document in which no trace text became markup; the
  * ladder must read the same events and print nothing a terminal would take
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../scenarios/ladder.h"
-#include "../../scenarios/report.h"
+#include "../../viewer/ladder.h"
+#include "../../viewer/report.h"
 
 #include "fuzz_check.h"
 
@@ -132,7 +132,7 @@ static bool is_report_element(const char *name, size_t len)
         "html", "head",  "meta",  "title", "style", "body", "section", "h1",     "h2",
         "h3",   "p",     "ul",    "li",    "a",     "em",   "strong",  "code",   "span",
         "div",  "table", "thead", "tbody", "tr",    "th",   "td",      "svg",    "g",
-        "rect", "line",  "text",  "polygon", "circle"};
+        "rect", "line",  "text",  "polygon", "circle", "polyline", "main", "input", "label"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
             return true;
@@ -311,7 +311,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_terminal(ladder_errs, ladder_errs_len, 0);
     free(drawn);
     free(ladder_errs);
-    /* Both read the trace through traceread.h: the same events, the same
+    /* Both read the trace through common/trace_read.h: the same events, the same
      * bad lines; collapsing only ever joins rows. */
     FUZZ_CHECK(stats.lines == stats.events + stats.skipped);
     FUZZ_CHECK(stats.events == result.events && stats.skipped == result.skipped);

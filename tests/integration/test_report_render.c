@@ -62,7 +62,7 @@ static void assert_nothing_left(void)
 
 /* ---- Looking at pixels ----------------------------------------------------------- */
 
-/* The fills the report's bar chart uses (scenarios/report_svg.h). */
+/* The fills the report's bar chart uses (viewer/report_svg.h). */
 static const struct bar_colour {
     const char *meaning;
     uint8_t rgb[3];

@@ -1,6 +1,6 @@
-/* tracefile.c — the bounded line reader behind `scenario trace`: read() into
+/* trace_file.c — the bounded line reader behind `scenario trace`: read() into
  * one fixed buffer, hand out lines in place, skip overlong ones. */
-#include "tracefile.h"
+#include "trace_file.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -9,19 +9,19 @@
 
 /* One read's worth on top of the longest line: a read always has room once
  * the unfinished line has been moved to the front. */
-#define SCN_TRACEFILE_CHUNK 65536
+#define TRACE_FILE_CHUNK 65536
 
-int scn_tracefile_open(struct scn_tracefile *tf, int fd, size_t max_line_bytes)
+int trace_file_open(struct trace_file *tf, int fd, size_t max_line_bytes)
 {
     memset(tf, 0, sizeof *tf);
     tf->fd = fd;
     tf->max_line_bytes = max_line_bytes;
-    tf->cap = max_line_bytes + SCN_TRACEFILE_CHUNK;
+    tf->cap = max_line_bytes + TRACE_FILE_CHUNK;
     tf->buf = malloc(tf->cap);
     return tf->buf != NULL ? 0 : -1;
 }
 
-void scn_tracefile_free(struct scn_tracefile *tf)
+void trace_file_free(struct trace_file *tf)
 {
     if (tf == NULL)
         return;
@@ -29,7 +29,7 @@ void scn_tracefile_free(struct scn_tracefile *tf)
     tf->buf = NULL;
 }
 
-enum scn_tracefile_result scn_tracefile_next(struct scn_tracefile *tf, bool is_final,
+enum trace_file_result trace_file_next(struct trace_file *tf, bool is_final,
                                              const char **line, size_t *len)
 {
     for (;;) {
@@ -41,13 +41,13 @@ enum scn_tracefile_result scn_tracefile_next(struct scn_tracefile *tf, bool is_f
             tf->line_no++;
             if (tf->is_skipping) {
                 tf->is_skipping = false;
-                return SCN_TRACEFILE_TOO_LONG;
+                return TRACE_FILE_TOO_LONG;
             }
             if ((size_t)(nl - tf->buf) - at > tf->max_line_bytes)
-                return SCN_TRACEFILE_TOO_LONG;
+                return TRACE_FILE_TOO_LONG;
             *line = tf->buf + at;
             *len = (size_t)(nl - tf->buf) - at;
-            return SCN_TRACEFILE_LINE;
+            return TRACE_FILE_LINE;
         }
         /* No '\n' in what is buffered: an overlong line is dropped as it
          * comes, so memory stays at cap whatever the file holds. */
@@ -65,22 +65,22 @@ enum scn_tracefile_result scn_tracefile_next(struct scn_tracefile *tf, bool is_f
             continue;
         }
         if (n < 0 && errno != EINTR)
-            return SCN_TRACEFILE_ERROR;
+            return TRACE_FILE_ERROR;
         /* End of the file for now (or a signal: the caller checks its flag). */
         if (!is_final || n < 0)
-            return SCN_TRACEFILE_END;
+            return TRACE_FILE_END;
         if (tf->is_skipping) {
             tf->is_skipping = false;
             tf->line_no++;
-            return SCN_TRACEFILE_TOO_LONG;
+            return TRACE_FILE_TOO_LONG;
         }
         if (tf->end > tf->start) {
             *line = tf->buf + tf->start;
             *len = tf->end - tf->start;
             tf->start = tf->end = 0;
             tf->line_no++;
-            return SCN_TRACEFILE_UNTERMINATED;
+            return TRACE_FILE_UNTERMINATED;
         }
-        return SCN_TRACEFILE_END;
+        return TRACE_FILE_END;
     }
 }

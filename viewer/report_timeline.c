@@ -10,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "expect.h"
 
 #define TL_TOP 50          /* room for the windows' labels */
 #define TL_LABEL_X 8

@@ -19,20 +19,6 @@ struct scn_table_row *scn_table_add(struct scn_table *t, const char *label)
     return row;
 }
 
-void scn_table_note_visit(struct scn_table_row *row, const struct scn_visit *visit)
-{
-    if (row == NULL)
-        return;
-    row->users += visit->users;
-    row->stapled += visit->stapled;
-    row->asked += visit->asked;
-    row->ms_total += visit->ms_total;
-    if (visit->ms_worst > row->ms_worst)
-        row->ms_worst = visit->ms_worst;
-    row->alone += visit->alone;
-    row->alone_ms_total += visit->alone_ms_total;
-}
-
 /* Mean visit ms of the users who came one at a time, and of the others;
  * false when the row has none of them. */
 static bool alone_mean(const struct scn_table_row *row, double *ms)

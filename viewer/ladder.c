@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "ladder_rows.h"
-#include "traceread.h"
+#include "trace_read.h"
 #include "ui.h"
 
 /* The columns: time, then one lane per party, then the row's words. The
@@ -95,7 +95,7 @@ static void print_row(const struct scn_ladder_row *row, void *ctx)
     /* The time and the words come from the trace: no escape sequence of
      * theirs reaches the terminal. */
     snprintf(ts, sizeof ts, "%s", row->ts);
-    scn_traceread_printable(ts);
+    trace_printable(ts);
     if (strlen(ts) >= 10 && strncmp(ts, l->date, 10) != 0) {
         snprintf(l->date, sizeof l->date, "%.10s", ts);
         fprintf(l->out, "%s---- %s (simulated time, UTC) ----%s\n", dim, l->date, off);
@@ -106,7 +106,7 @@ static void print_row(const struct scn_ladder_row *row, void *ctx)
         snprintf(label, sizeof label, "%s ×%ld", row->label, row->count);
     else
         snprintf(label, sizeof label, "%s", row->label);
-    scn_traceread_printable(label);
+    trace_printable(label);
     l->rows_printed++;
     if (row->kind == SCN_ROW_NARRATION) {
         char lead[32];
@@ -203,10 +203,10 @@ int scn_ladder_draw(int fd, const char *name, FILE *out, FILE *errs,
                     const struct scn_ladder_options *opt, struct scn_ladder_stats *stats)
 {
     int rc = -1;
-    struct scn_traceread reader;
+    struct trace_reader reader;
     struct ladder *l = calloc(1, sizeof *l);
     memset(stats, 0, sizeof *stats);
-    if (l == NULL || scn_traceread_open(&reader, fd, name, errs) != 0) {
+    if (l == NULL || trace_reader_open(&reader, fd, name, errs) != 0) {
         fprintf(errs, "%s: out of memory\n", name);
         free(l);
         return -1;
@@ -220,12 +220,12 @@ int scn_ladder_draw(int fd, const char *name, FILE *out, FILE *errs,
         json_t *ev = NULL;
         const char *text = NULL;
         size_t len = 0;
-        enum scn_tracefile_result r = scn_traceread_next(&reader, !opt->is_follow, &ev, &text,
+        enum trace_file_result r = trace_reader_next(&reader, !opt->is_follow, &ev, &text,
                                                          &len);
-        if (r == SCN_TRACEFILE_LINE) {
+        if (r == TRACE_FILE_LINE) {
             take_event(l, opt, ev, text, len, stats);
             json_decref(ev);
-        } else if (r == SCN_TRACEFILE_ERROR) {
+        } else if (r == TRACE_FILE_ERROR) {
             fprintf(errs, "%s: cannot read: %s\n", name, strerror(errno));
             goto out;
         } else if (!opt->is_follow) {
@@ -249,7 +249,7 @@ int scn_ladder_draw(int fd, const char *name, FILE *out, FILE *errs,
             break;
     }
     scn_ladder_rows_flush(&l->rows);
-    scn_traceread_finish(&reader);
+    trace_reader_finish(&reader);
     if (fflush(out) != 0 || ferror(out)) {
         if (errno != EPIPE) /* `| head` closing early is not a failure */
             fprintf(errs, "%s: cannot write the output: %s\n", name, strerror(errno));
@@ -260,7 +260,7 @@ out:
     stats->lines = reader.lines;
     stats->skipped = reader.skipped;
     stats->rows += l->rows_printed;
-    scn_traceread_free(&reader);
+    trace_reader_free(&reader);
     scn_ladder_rows_free(&l->rows);
     free(l);
     return rc;

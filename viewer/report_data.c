@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "traceread.h"
-#include "tracelog.h"
+#include "trace_read.h"
+#include "ca_tally.h"
 
 /* Verdicts (and failed requests) closer than this in simulated time are one
  * dot: the users of one visit come within milliseconds of each other, and a
@@ -625,7 +625,7 @@ int scn_report_lab_read(struct scn_report_lab *lab, const char *dir, const char 
                         FILE *errs, struct errbuf *err)
 {
     char path[LAB_PATH_MAX];
-    struct scn_traceread reader = {0};
+    struct trace_reader reader = {0};
     struct gather *g = calloc(1, sizeof *g);
     int rc = -1, fd = -1;
     memset(lab, 0, sizeof *lab);
@@ -651,7 +651,7 @@ int scn_report_lab_read(struct scn_report_lab *lab, const char *dir, const char 
         errbuf_set(err, "cannot open %s: %s", path, strerror(errno));
         goto out;
     }
-    if (scn_traceread_open(&reader, fd, path, errs) != 0) {
+    if (trace_reader_open(&reader, fd, path, errs) != 0) {
         errbuf_set(err, "out of memory");
         goto out;
     }
@@ -659,18 +659,18 @@ int scn_report_lab_read(struct scn_report_lab *lab, const char *dir, const char 
         json_t *ev = NULL;
         const char *text = NULL;
         size_t len = 0;
-        enum scn_tracefile_result r = scn_traceread_next(&reader, true, &ev, &text, &len);
-        if (r == SCN_TRACEFILE_ERROR) {
+        enum trace_file_result r = trace_reader_next(&reader, true, &ev, &text, &len);
+        if (r == TRACE_FILE_ERROR) {
             errbuf_set(err, "cannot read %s: %s", path, strerror(errno));
             goto out;
         }
-        if (r != SCN_TRACEFILE_LINE)
+        if (r != TRACE_FILE_LINE)
             break;
         take_event(g, ev);
         json_decref(ev);
     }
     scn_ladder_rows_flush(&g->rows);
-    scn_traceread_finish(&reader);
+    trace_reader_finish(&reader);
     lab->lines = reader.lines;
     lab->skipped = reader.skipped;
     finish(g);
@@ -681,7 +681,7 @@ int scn_report_lab_read(struct scn_report_lab *lab, const char *dir, const char 
     snprintf(lab->table.label, sizeof lab->table.label, "%s", name);
     rc = 0;
 out:
-    scn_traceread_free(&reader);
+    trace_reader_free(&reader);
     if (fd >= 0)
         close(fd);
     if (g != NULL) {

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define HTML_TEXTF_BYTES 4096
 
 void scn_html_init(struct scn_html *h, size_t max_bytes)
@@ -90,29 +92,10 @@ void scn_html_rawf(struct scn_html *h, const char *fmt, ...)
     h->len += (size_t)n;
 }
 
-/* Length of the well-formed UTF-8 character at p (RFC 3629: no overlong
- * forms, no surrogates, nothing past U+10FFFF), or 0. */
-static size_t utf8_length(const unsigned char *p)
-{
-    if (p[0] < 0x80)
-        return 1;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf)
-        return (p[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        unsigned char lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
-        return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
-    }
-    if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        unsigned char lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
-        return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4
-                                                                                          : 0;
-    }
-    return 0;
-}
-
 void scn_html_text(struct scn_html *h, const char *text)
 {
     const unsigned char *p = (const unsigned char *)text;
+    size_t left = strlen(text); /* bytes from p to the end */
     while (*p != 0) {
         /* The longest run that needs no escaping goes in one copy. */
         size_t run = 0;
@@ -121,13 +104,16 @@ void scn_html_text(struct scn_html *h, const char *text)
             if (c == 0 || c == '&' || c == '<' || c == '>' || c == '"' || c == '\'' || c == '=' ||
                 (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
                 break;
-            size_t n = utf8_length(p + run);
+            /* The one UTF-8 check (common/utf8.h): no overlong forms, no
+             * surrogates, nothing past U+10FFFF. */
+            size_t n = utf8_sequence_len(p + run, left - run);
             if (n == 0)
                 break;
             run += n;
         }
         append(h, (const char *)p, run);
         p += run;
+        left -= run;
         if (*p == 0)
             break;
         switch (*p) {
@@ -140,6 +126,7 @@ void scn_html_text(struct scn_html *h, const char *text)
         default: scn_html_raw(h, "\xef\xbf\xbd"); break; /* U+FFFD REPLACEMENT CHARACTER */
         }
         p++;
+        left--;
     }
 }
 

@@ -55,7 +55,7 @@ struct scn_ladder_row {
 };
 
 /* Is ev the web server's side of one of the runner's own /stats looks
- * (from SCN_RUNNER_ADDR, http_get.h)? The ladder leaves them out unless
+ * (from LAB_RUNNER_ADDR, lab.h)? The ladder leaves them out unless
  * asked for (--all). */
 bool scn_ladder_is_runner_own(json_t *ev);
 

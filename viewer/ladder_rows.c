@@ -3,7 +3,7 @@
  * order, identical visits collapsed into one with "×N" (ladder_rows.h). */
 #include "ladder_rows.h"
 
-#include "http_get.h"
+#include "lab.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +72,7 @@ bool scn_ladder_is_runner_own(json_t *ev)
 {
     return strcmp(field_str(ev, "actor"), "webserver") == 0 &&
            strncmp(field_str(ev, "event"), "tls.", 4) == 0 &&
-           strcmp(field_str(ev, "peer"), SCN_RUNNER_ADDR) == 0;
+           strcmp(field_str(ev, "peer"), LAB_RUNNER_ADDR) == 0;
 }
 
 static bool is_lab_user_peer(const char *peer)
@@ -280,7 +280,7 @@ static void note_row(json_t *ev, const char *actor, const char *name, struct scn
          * Short, so that "×N" still fits the terminal's 45 columns of words. */
         if (scn_ladder_is_runner_own(ev))
             snprintf(row->label, sizeof row->label, "TLS with %s (the runner, for /stats)",
-                     SCN_RUNNER_ADDR);
+                     LAB_RUNNER_ADDR);
         else
             snprintf(row->label, sizeof row->label, "TLS with %s (not a lab user)",
                      field_str(ev, "peer"));

@@ -9,14 +9,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "expect.h"
-#include "parse.h"
-#include "tracelog.h"
+#include "ca_tally.h"
 
 #define SCN_MAX_ROWS 64
+#define SCN_TABLE_LABEL 64
 
 struct scn_table_row {
-    char label[SCN_MAX_NAME];   /* the scenario's file name without ".lab" */
+    char label[SCN_TABLE_LABEL];   /* the scenario's file name without ".lab" */
     int64_t users, stapled, asked;
     int64_t ms_total, ms_worst;  /* every user's visit */
     int64_t alone, alone_ms_total; /* users who visited one at a time */
@@ -36,8 +35,6 @@ struct scn_table {
 
 /* A new row (NULL when the table is full: the run goes on untabled). */
 struct scn_table_row *scn_table_add(struct scn_table *t, const char *label);
-/* Adds a visit's users to a row. */
-void scn_table_note_visit(struct scn_table_row *row, const struct scn_visit *visit);
 /* A row's numbers as the table prints them ("15,940", "42.3", "-"), in the
  * order users, stapled, asked the CA, OCSP requests at the CA, bytes from the
  * CA, addresses the CA saw, mean visit ms of the users who came one at a
