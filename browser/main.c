@@ -97,16 +97,6 @@ static bool use_color(void)
     return isatty(STDOUT_FILENO) && (no_color == NULL || no_color[0] == 0);
 }
 
-static int parse_count(const char *text, int min, int max, int *out)
-{
-    char *end = NULL;
-    long value = text != NULL ? strtol(text, &end, 10) : -1;
-    if (text == NULL || end == text || *end != 0 || value < min || value > max)
-        return -1;
-    *out = (int)value;
-    return 0;
-}
-
 static int run_verify_staple(const struct browser_flags *f, size_t extra)
 {
     struct ocsp_verdict verdict;
@@ -318,39 +308,29 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
         cli_error("browser", "%s", err.msg);
         return 2;
     }
-    if (f->users != NULL && parse_count(f->users, 1, CROWD_MAX_USERS, &users) != 0) {
-        cli_error("browser", "invalid --users '%s': use 1 to %d", f->users, CROWD_MAX_USERS);
+    long count = users;
+    if (f->users != NULL &&
+        cli_count("browser", "--users", f->users, 1, CROWD_MAX_USERS, &count) != 0)
         return 2;
-    }
-    if (f->concurrency != NULL &&
-        parse_count(f->concurrency, 1, CROWD_MAX_CONCURRENCY, &concurrency) != 0) {
-        cli_error("browser", "invalid --concurrency '%s': use 1 to %d", f->concurrency,
-                  CROWD_MAX_CONCURRENCY);
+    users = (int)count;
+    count = concurrency;
+    if (f->concurrency != NULL && cli_count("browser", "--concurrency", f->concurrency, 1,
+                                            CROWD_MAX_CONCURRENCY, &count) != 0)
         return 2;
-    }
-    if (strcmp(staple, "on") != 0 && strcmp(staple, "off") != 0) {
-        cli_error("browser", "invalid --staple '%s': use on or off", staple);
+    concurrency = (int)count;
+    enum { FALLBACK_OCSP, FALLBACK_CRL, FALLBACK_NONE };
+    int staple_way, fallback_way, ocsp_way, policy_way;
+    if ((staple_way = cli_choice("browser", "--staple", staple, "on off")) < 0 ||
+        (fallback_way = cli_choice("browser", "--fallback", fallback, "ocsp crl none")) < 0 ||
+        (ocsp_way = cli_choice("browser", "--ocsp", ocsp, "post get")) < 0 ||
+        (policy_way = cli_choice("browser", "--policy", policy, "soft hard")) < 0)
         return 2;
-    }
-    if (strcmp(fallback, "ocsp") != 0 && strcmp(fallback, "crl") != 0 &&
-        strcmp(fallback, "none") != 0) {
-        cli_error("browser", "invalid --fallback '%s': use ocsp, crl or none", fallback);
-        return 2;
-    }
-    if (f->crl_cache != NULL && strcmp(fallback, "crl") != 0) {
+    if (f->crl_cache != NULL && fallback_way != FALLBACK_CRL) {
         cli_error("browser", "--crl-cache needs --fallback crl");
         return 2;
     }
     if (f->crl_cache != NULL && file_ensure_dir(f->crl_cache, 0755, &err) != 0) {
         cli_error("browser", "cannot use --crl-cache: %s", err.msg);
-        return 2;
-    }
-    if (strcmp(ocsp, "post") != 0 && strcmp(ocsp, "get") != 0) {
-        cli_error("browser", "invalid --ocsp '%s': use post or get", ocsp);
-        return 2;
-    }
-    if (strcmp(policy, "soft") != 0 && strcmp(policy, "hard") != 0) {
-        cli_error("browser", "invalid --policy '%s': use soft or hard", policy);
         return 2;
     }
     if (strcmp(tls, "1.2") == 0)
@@ -363,12 +343,12 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
         cli_error("browser", "invalid --tls '%s': use 1.2 or 1.3 (default: either)", tls);
         return 2;
     }
-    config.wants_staple = strcmp(staple, "on") == 0;
-    config.may_query_ocsp = strcmp(fallback, "ocsp") == 0;
-    config.queries_by_get = strcmp(ocsp, "get") == 0;
-    config.may_fetch_crl = strcmp(fallback, "crl") == 0;
+    config.wants_staple = staple_way == 0;
+    config.may_query_ocsp = fallback_way == FALLBACK_OCSP;
+    config.queries_by_get = ocsp_way == 1;
+    config.may_fetch_crl = fallback_way == FALLBACK_CRL;
     config.crl_cache_dir = f->crl_cache;
-    config.is_hard_fail = strcmp(policy, "hard") == 0;
+    config.is_hard_fail = policy_way == 1;
 
     int rc = 2;
     struct printer printer = {0};

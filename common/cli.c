@@ -4,8 +4,11 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -132,4 +135,59 @@ void cli_error(const char *program, const char *fmt, ...)
      * ESC sequence or a line break to the terminal through them. */
     utf8_escape_for_terminal(raw, shown, sizeof shown);
     fprintf(stderr, "%s: %s\n", program, shown);
+}
+
+int cli_choice(const char *program, const char *flag, const char *value, const char *choices)
+{
+    /* "on off" -> index of value; the message lists them: "use on or off",
+     * "use ocsp, crl or none". */
+    char words[256];
+    size_t count = 0;
+    int index = -1;
+    for (const char *s = choices; *s != 0;) {
+        size_t len = strcspn(s, " ");
+        if (index < 0 && strlen(value) == len && strncmp(s, value, len) == 0)
+            index = (int)count;
+        count++;
+        s += len;
+        while (*s == ' ')
+            s++;
+    }
+    if (index >= 0)
+        return index;
+    size_t n = 0, seen = 0;
+    for (const char *s = choices; *s != 0 && n < sizeof words;) {
+        size_t len = strcspn(s, " ");
+        seen++;
+        const char *joint = seen == 1 ? "" : seen == count ? " or " : ", ";
+        n += (size_t)snprintf(words + n, sizeof words - n, "%s%.*s", joint, (int)len, s);
+        s += len;
+        while (*s == ' ')
+            s++;
+    }
+    cli_error(program, "invalid %s '%s': use %s", flag, value, words);
+    return -1;
+}
+
+int cli_count(const char *program, const char *flag, const char *value, long min, long max,
+              long *out)
+{
+    char *end = NULL;
+    long n = value != NULL ? strtol(value, &end, 10) : 0;
+    if (value == NULL || end == value || *end != 0 || n < min || n > max) {
+        cli_error(program, "invalid %s '%s': use %ld to %ld", flag, value != NULL ? value : "",
+                  min, max);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+void cli_block_stop_signals(sigset_t *stop)
+{
+    sigemptyset(stop);
+    sigaddset(stop, SIGINT);
+    sigaddset(stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
 }

@@ -4,6 +4,7 @@
 #ifndef OCSPLAB_CLI_H
 #define OCSPLAB_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -44,6 +45,20 @@ int cli_start(const char *program, const char *usage, int argc, char **argv,
  * (utf8_escape_for_terminal): messages repeat user input. At most
  * 2047 bytes of message; a longer one is cut and ends in "...". */
 void cli_error(const char *program, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The index of `value` among the space-separated `choices` ("on off"), or
+ * -1 after printing "PROGRAM: invalid FLAG 'VALUE': use on or off". */
+int cli_choice(const char *program, const char *flag, const char *value, const char *choices);
+
+/* A whole number from min to max into *out, or -1 after printing
+ * "PROGRAM: invalid FLAG 'VALUE': use MIN to MAX". */
+int cli_count(const char *program, const char *flag, const char *value, long min, long max,
+              long *out);
+
+/* A server's signals, before any thread starts (every thread inherits the
+ * mask): SIGINT and SIGTERM blocked, for the main thread's sigwait(stop),
+ * and SIGPIPE ignored, so a peer that hangs up cannot kill the process. */
+void cli_block_stop_signals(sigset_t *stop);
 
 /* The lab version, shown by --version and sent in User-Agent headers.
  * debian/changelog and the .TH line of every man/ page name it too (the

@@ -114,11 +114,7 @@ int main(int argc, char **argv)
     /* Block the stop signals before any thread starts, so every thread
      * inherits the mask and only sigwait below receives them. */
     sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_block_stop_signals(&stop_signals);
 
     struct responder responder;
     struct http_server server;

@@ -230,6 +230,93 @@ START_TEST(test_escape_cuts_whole_characters)
 }
 END_TEST
 
+/* stderr while fn runs, into errs. */
+static void stderr_of(char *errs, size_t cap, void (*fn)(void *), void *ctx)
+{
+    FILE *err_file = tmpfile();
+    ck_assert_ptr_nonnull(err_file);
+    fflush(stderr);
+    int saved_err = dup(STDERR_FILENO);
+    dup2(fileno(err_file), STDERR_FILENO);
+    fn(ctx);
+    fflush(stderr);
+    dup2(saved_err, STDERR_FILENO);
+    close(saved_err);
+    rewind(err_file);
+    size_t n = fread(errs, 1, cap - 1, err_file);
+    errs[n] = 0;
+    fclose(err_file);
+}
+
+static const struct {
+    const char *value, *choices;
+    int index;
+    const char *says;
+} choice_rows[] = {
+    {"on", "on off", 0, ""},
+    {"off", "on off", 1, ""},
+    {"none", "ocsp crl none", 2, ""},
+    {"maybe", "on off", -1, "prog: invalid --flag 'maybe': use on or off\n"},
+    {"o", "on off", -1, "prog: invalid --flag 'o': use on or off\n"},
+    {"", "ocsp crl none", -1, "prog: invalid --flag '': use ocsp, crl or none\n"},
+    {"x", "1.2 1.3 both", -1, "prog: invalid --flag 'x': use 1.2, 1.3 or both\n"},
+};
+
+static int choice_got;
+static void run_choice(void *ctx)
+{
+    size_t i = *(size_t *)ctx;
+    choice_got = cli_choice("prog", "--flag", choice_rows[i].value, choice_rows[i].choices);
+}
+
+/* A flag's value among its choices, or the message every program gives. */
+START_TEST(test_choice)
+{
+    char errs[256];
+    size_t i = (size_t)_i;
+    stderr_of(errs, sizeof errs, run_choice, &i);
+    ck_assert_int_eq(choice_got, choice_rows[i].index);
+    ck_assert_str_eq(errs, choice_rows[i].says);
+}
+END_TEST
+
+static const struct {
+    const char *value;
+    long min, max, want;
+    int rc;
+} count_rows[] = {
+    {"1", 1, 10, 1, 0},       {"10", 1, 10, 10, 0},  {"0", 1, 10, 0, -1},
+    {"11", 1, 10, 0, -1},     {"3x", 1, 10, 0, -1},  {"", 1, 10, 0, -1},
+    {"-5", -9, 9, -5, 0},     {"99999999999999999999", 1, 10, 0, -1},
+};
+
+static int count_rc;
+static long count_out;
+static void run_count(void *ctx)
+{
+    size_t i = *(size_t *)ctx;
+    count_out = 0;
+    count_rc = cli_count("prog", "--users", count_rows[i].value, count_rows[i].min,
+                         count_rows[i].max, &count_out);
+}
+
+START_TEST(test_count)
+{
+    char errs[256], want[256];
+    size_t i = (size_t)_i;
+    stderr_of(errs, sizeof errs, run_count, &i);
+    ck_assert_int_eq(count_rc, count_rows[i].rc);
+    if (count_rc == 0) {
+        ck_assert_int_eq(count_out, count_rows[i].want);
+        ck_assert_str_eq(errs, "");
+    } else {
+        snprintf(want, sizeof want, "prog: invalid --users '%s': use %ld to %ld\n",
+                 count_rows[i].value, count_rows[i].min, count_rows[i].max);
+        ck_assert_str_eq(errs, want);
+    }
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -241,6 +328,8 @@ Suite *cli_suite(void)
     tcase_add_loop_test(tc, test_error_escapes_controls, 0,
                         (int)(sizeof escape_rows / sizeof escape_rows[0]));
     tcase_add_test(tc, test_escape_cuts_whole_characters);
+    tcase_add_loop_test(tc, test_choice, 0, (int)(sizeof choice_rows / sizeof choice_rows[0]));
+    tcase_add_loop_test(tc, test_count, 0, (int)(sizeof count_rows / sizeof count_rows[0]));
     suite_add_tcase(s, tc);
     return s;
 }

@@ -18,6 +18,7 @@
 #include "ocsp_fetch.h"
 #include "server.h"
 #include "stapler.h"
+#include "stats.h"
 #include "trace.h"
 
 static const char usage_text[] =
@@ -43,52 +44,11 @@ static const char usage_text[] =
     "Prints 'listening on HOST:PORT' first. Try it:\n"
     "  openssl s_client -connect HOST:PORT -servername NAME -status -CAfile LAB/ca/root.pem\n";
 
-struct app {
-    const char *name;
-    struct stapler stapler;
-};
-
-static void fmt_or_empty(int64_t t, char *out)
+/* The stapler's notices go to the operator's terminal, as every message. */
+static void print_notice(void *ctx, const char *sentence)
 {
-    if (t == 0)
-        out[0] = 0;
-    else
-        clock_format_rfc3339(t * 1000, out, CLOCK_RFC3339_LEN);
-}
-
-static void describe(void *ctx, char *line, size_t cap)
-{
-    struct app *app = ctx;
-    struct staple_view view;
-    char until[CLOCK_RFC3339_LEN];
-    stapler_view(&app->stapler, &view);
-    fmt_or_empty(view.next_update, until);
-    if (view.status == STAPLE_GOOD)
-        snprintf(line, cap, "The server's current staple says: good, valid until %s.", until);
-    else if (view.status == STAPLE_REVOKED)
-        snprintf(line, cap, "The CA says this certificate is REVOKED; the server staples "
-                            "nothing.");
-    else
-        snprintf(line, cap, "The server has no staple right now%s%s.",
-                 view.last_problem[0] != 0 ? ": " : "", view.last_problem);
-}
-
-static json_t *stats_json(void *ctx, const struct server_stats *stats)
-{
-    struct app *app = ctx;
-    struct staple_view view;
-    char a[CLOCK_RFC3339_LEN], b[CLOCK_RFC3339_LEN], c[CLOCK_RFC3339_LEN];
-    stapler_view(&app->stapler, &view);
-    fmt_or_empty(view.this_update, a);
-    fmt_or_empty(view.next_update, b);
-    fmt_or_empty(view.next_refresh, c);
-    return json_pack("{s:I, s:I, s:I, s:{s:s, s:s, s:s, s:s, s:s}, s:I, s:I, s:I}",
-                     "handshakes", (json_int_t)stats->handshakes, "staples_sent",
-                     (json_int_t)stats->staples_sent, "ocsp_fetches", (json_int_t)view.fetches,
-                     "staple", "status", staple_status_name(view.status), "this_update", a,
-                     "next_update", b, "next_refresh", c, "problem", view.last_problem,
-                     "status_requests", (json_int_t)stats->status_requests, "requests",
-                     (json_int_t)stats->requests, "dropped", (json_int_t)stats->dropped);
+    (void)ctx;
+    cli_error("webserver", "%s", sentence);
 }
 
 int main(int argc, char **argv)
@@ -122,39 +82,25 @@ int main(int argc, char **argv)
         cli_error("webserver", "invalid NAME '%s': a DNS name like shop.test", config.name);
         return 2;
     }
-    if (strcmp(stapling, "on") != 0 && strcmp(stapling, "off") != 0) {
-        cli_error("webserver", "invalid --stapling '%s': use on or off", stapling);
+    /* The choices in the order of enum tls_versions' names below. */
+    static const enum tls_versions by_choice[] = {TLS_ONLY_12, TLS_ONLY_13, TLS_BOTH};
+    int stapling_way = cli_choice("webserver", "--stapling", stapling, "on off");
+    if (stapling_way < 0)
         return 2;
-    }
-    config.is_stapling_on = strcmp(stapling, "on") == 0;
-    if (strcmp(tls, "1.2") == 0)
-        config.versions = TLS_ONLY_12;
-    else if (strcmp(tls, "1.3") == 0)
-        config.versions = TLS_ONLY_13;
-    else if (strcmp(tls, "both") == 0)
-        config.versions = TLS_BOTH;
-    else {
-        cli_error("webserver", "invalid --tls '%s': use 1.2, 1.3 or both", tls);
+    int tls_way = cli_choice("webserver", "--tls", tls, "1.2 1.3 both");
+    if (tls_way < 0)
         return 2;
-    }
+    config.is_stapling_on = stapling_way == 0;
+    config.versions = by_choice[tls_way];
     config.staple_file = staple_file;
+    config.notice = print_notice;
     long workers = sysconf(_SC_NPROCESSORS_ONLN);
-    if (workers_text != NULL) {
-        char *end = NULL;
-        workers = strtol(workers_text, &end, 10);
-        if (*end != 0 || workers < 1 || workers > SERVER_MAX_WORKERS) {
-            cli_error("webserver", "invalid --workers '%s': use 1 to %d", workers_text,
-                      SERVER_MAX_WORKERS);
-            return 2;
-        }
-    }
+    if (workers_text != NULL &&
+        cli_count("webserver", "--workers", workers_text, 1, SERVER_MAX_WORKERS, &workers) != 0)
+        return 2;
 
     sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_block_stop_signals(&stop_signals);
     /* Room for many idle connections without running out of descriptors. */
     struct rlimit files;
     if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
@@ -175,21 +121,21 @@ int main(int argc, char **argv)
         cli_error("webserver", "%s", err.msg);
         return 2;
     }
-    struct app app = {.name = config.name};
+    struct stapler stapler = {0}; /* zeroed: the clean-up may run before stapler_open */
     struct site_slot slot;
     struct server server;
     memset(&server, 0, sizeof server);
     site_slot_init(&slot);
     server.site_name = config.name;
     server.sites = &slot;
-    server.describe = describe;
-    server.stats_json = stats_json;
-    server.owner = &app;
+    server.describe = webserver_describe;
+    server.stats_json = webserver_stats_json;
+    server.owner = &stapler;
     int rc = 2;
     /* Bind first, so a port in use is reported before any fetch. */
     if (server_listen(&server, listen_spec, &err) != 0 ||
-        stapler_open(&app.stapler, &config, &slot, &err) != 0 ||
-        stapler_start(&app.stapler, &err) != 0 ||
+        stapler_open(&stapler, &config, &slot, &err) != 0 ||
+        stapler_start(&stapler, &err) != 0 ||
         server_start(&server, (size_t)workers, &err) != 0) {
         cli_error("webserver", "%s", err.msg);
         goto out;
@@ -197,7 +143,7 @@ int main(int argc, char **argv)
     printf("listening on %s\n", server.bound);
     fflush(stdout);
     struct staple_view view;
-    stapler_view(&app.stapler, &view);
+    stapler_view(&stapler, &view);
     trace_event("webserver.start",
                 json_pack("{s:s, s:s, s:s, s:s, s:I}", "name", config.name, "listen",
                           server.bound, "stapling", stapling, "staple",
@@ -209,7 +155,7 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     server_stop(&server);
-    stapler_stop(&app.stapler);
+    stapler_stop(&stapler);
     if (rc == 0) {
         struct server_stats stats;
         server_read_stats(&server, &stats);
@@ -219,7 +165,7 @@ out:
                     "The web server for %s stopped after %lld handshakes (%lld with a staple).",
                     config.name, (long long)stats.handshakes, (long long)stats.staples_sent);
     }
-    stapler_close(&app.stapler);
+    stapler_close(&stapler);
     site_slot_free(&slot);
     trace_close();
     wolfSSL_Cleanup();

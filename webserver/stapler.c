@@ -5,6 +5,7 @@
 #include <wolfssl/wolfcrypt/random.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,21 @@
 const char *staple_status_name(enum staple_status status)
 {
     return status == STAPLE_GOOD ? "good" : status == STAPLE_REVOKED ? "revoked" : "none";
+}
+
+/* A sentence for the operator, through the caller's notice (stapler.h). */
+static void notify(const struct stapler *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void notify(const struct stapler *s, const char *fmt, ...)
+{
+    char sentence[768];
+    va_list ap;
+    if (s->config.notice == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(sentence, sizeof sentence, fmt, ap);
+    va_end(ap);
+    s->config.notice(s->config.notice_ctx, sentence);
 }
 
 static void fmt(int64_t unix_seconds, char out[CLOCK_RFC3339_LEN])
@@ -271,8 +287,8 @@ static void fetch_and_apply(struct stapler *s, int64_t now, const char *why)
         become_unstapled(s, STAPLE_REVOKED);
         unlink(s->staple_path);
         snprintf(s->last_problem, sizeof s->last_problem, "%s", verdict.explanation);
-        fprintf(stderr, "webserver: the CA says certificate %s of %s is REVOKED; stapling "
-                        "stopped\n", s->serial_hex, s->config.name);
+        notify(s, "the CA says certificate %s of %s is REVOKED; stapling stopped",
+               s->serial_hex, s->config.name);
         trace_event("staple.revoked",
                     json_pack("{s:s, s:s, s:s}", "serial", s->serial_hex, "status", "revoked",
                               "explanation", verdict.explanation),
@@ -406,8 +422,8 @@ int stapler_open(struct stapler *s, const struct stapler_config *config, struct 
         fetch_and_apply(s, now, reused ? "the saved staple is past its refresh point"
                                        : "before accepting the first connection");
     if (s->status != STAPLE_GOOD) {
-        fprintf(stderr, "webserver: starting WITHOUT a staple: %s\n",
-                s->last_problem[0] != 0 ? s->last_problem : "no good OCSP response");
+        notify(s, "starting WITHOUT a staple: %s",
+               s->last_problem[0] != 0 ? s->last_problem : "no good OCSP response");
         trace_event("staple.none", json_pack("{s:s}", "problem", s->last_problem),
                     "The web server starts without a staple (%s): browsers that want one "
                     "must ask the CA themselves.", s->last_problem);
@@ -461,8 +477,7 @@ void stapler_tick(struct stapler *s, int64_t now)
         char a[CLOCK_RFC3339_LEN];
         fmt(s->next_update, a);
         become_unstapled(s, STAPLE_NONE);
-        fprintf(stderr, "webserver: the staple EXPIRED at %s and no fresh one came; stapling "
-                        "stopped\n", a);
+        notify(s, "the staple EXPIRED at %s and no fresh one came; stapling stopped", a);
         trace_event("staple.expired", json_pack("{s:s, s:s}", "serial", s->serial_hex, "at", a),
                     "The staple expired at %s and no fresh one could be fetched: the web "
                     "server now staples NOTHING rather than an expired answer.", a);

@@ -50,6 +50,11 @@ struct stapler_config {
     bool is_stapling_on;
     const char *staple_file; /* --staple-file: staple these bytes as they are */
     enum tls_versions versions;
+    /* What the operator should hear at once (the CA revoked the server's
+     * certificate), told through this, never printed by the stapler
+     * itself; NULL: only the trace says it. Called on the stapler's thread. */
+    void (*notice)(void *ctx, const char *sentence);
+    void *notice_ctx;
 };
 
 struct stapler {
