@@ -160,15 +160,15 @@ START_TEST(test_start_hint_once)
 }
 END_TEST
 
-/* What cli_error writes to stderr for one message. */
-static void error_caught(char *errs, size_t cap, const char *message)
+/* stderr while fn runs, into errs. */
+static void stderr_of(char *errs, size_t cap, void (*fn)(void *), void *ctx)
 {
     FILE *err_file = tmpfile();
     ck_assert_ptr_nonnull(err_file);
     fflush(stderr);
     int saved_err = dup(STDERR_FILENO);
     dup2(fileno(err_file), STDERR_FILENO);
-    cli_error("prog", "%s", message);
+    fn(ctx);
     fflush(stderr);
     dup2(saved_err, STDERR_FILENO);
     close(saved_err);
@@ -176,6 +176,17 @@ static void error_caught(char *errs, size_t cap, const char *message)
     size_t n = fread(errs, 1, cap - 1, err_file);
     errs[n] = 0;
     fclose(err_file);
+}
+
+static void say_error(void *message)
+{
+    cli_error("prog", "%s", (const char *)message);
+}
+
+/* What cli_error writes to stderr for one message. */
+static void error_caught(char *errs, size_t cap, const char *message)
+{
+    stderr_of(errs, cap, say_error, (void *)message);
 }
 
 /* Each row: text as typed, and how a terminal receives it. */
@@ -229,24 +240,6 @@ START_TEST(test_escape_cuts_whole_characters)
     ck_assert_msg(len > 4 && strcmp(errs + len - 4, "...\n") == 0, "%s", errs + len - 10);
 }
 END_TEST
-
-/* stderr while fn runs, into errs. */
-static void stderr_of(char *errs, size_t cap, void (*fn)(void *), void *ctx)
-{
-    FILE *err_file = tmpfile();
-    ck_assert_ptr_nonnull(err_file);
-    fflush(stderr);
-    int saved_err = dup(STDERR_FILENO);
-    dup2(fileno(err_file), STDERR_FILENO);
-    fn(ctx);
-    fflush(stderr);
-    dup2(saved_err, STDERR_FILENO);
-    close(saved_err);
-    rewind(err_file);
-    size_t n = fread(errs, 1, cap - 1, err_file);
-    errs[n] = 0;
-    fclose(err_file);
-}
 
 static const struct {
     const char *value, *choices;
