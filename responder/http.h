@@ -8,12 +8,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "answer_memo.h"
 #include "control_token.h"
 #include "errbuf.h"
+#include "hold.h"
 #include "service.h"
 
-/* A slow client holds one connection, never the server: each connection has
- * its own thread, these bound how many and for how long. */
+/* The event-loop threads that serve every connection (one per core). A
+ * floor of two keeps one answering while the other signs a nonce'd answer. */
+#define HTTP_MIN_THREADS 2
+#define HTTP_MAX_THREADS 8
+
+/* A slow client holds one connection, never the server or a thread; these
+ * bound how many and for how long. */
 #define HTTP_MAX_CONNECTIONS 512
 #define HTTP_MAX_CONNECTIONS_PER_IP 128
 #define HTTP_IDLE_TIMEOUT_SECONDS 10
@@ -44,6 +51,9 @@ struct http_server {
     /* The lab's control token, read at start; without one /control/ is shut. */
     char control_token[CONTROL_TOKEN_HEX + 1];
     bool has_control_token;
+
+    struct hold_queue holds;  /* connections the slow fault holds back */
+    struct answer_memo memo;  /* pre-signed answers kept encoded */
 
     /* Open connections, oldest first, and the thread that enforces
      * HTTP_REQUEST_DEADLINE_MS on them. */

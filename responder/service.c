@@ -524,8 +524,25 @@ static int sign_answer(struct responder *r, struct responder_worker *w,
     return 0;
 }
 
+int responder_slow_delay_ms(struct responder *r)
+{
+    enum responder_fault fault;
+    int delay_ms;
+    responder_get_fault(r, &fault, &delay_ms);
+    return fault == FAULT_SLOW ? delay_ms : 0;
+}
+
 void responder_answer(struct responder *r, const uint8_t *request, size_t request_len,
                       const struct request_origin *origin, struct responder_answer *answer)
+{
+    int delay_ms = responder_slow_delay_ms(r);
+    if (delay_ms > 0)
+        sleep_ms(r, delay_ms);
+    responder_answer_now(r, request, request_len, origin, answer);
+}
+
+void responder_answer_now(struct responder *r, const uint8_t *request, size_t request_len,
+                          const struct request_origin *origin, struct responder_answer *answer)
 {
     struct ocsp_request req;
     struct answer_story story;
@@ -539,9 +556,9 @@ void responder_answer(struct responder *r, const uint8_t *request, size_t reques
     memset(&story, 0, sizeof story);
     snprintf(story.serial_hex, sizeof story.serial_hex, "-");
     story.cert_count = 0;
+    /* The fault as it is now, after any wait: a teacher who heals a slow
+     * responder mid-wait gets a healthy answer. */
     responder_get_fault(r, &fault, &delay_ms);
-    if (fault == FAULT_SLOW)
-        sleep_ms(r, delay_ms);
 
     bool parsed = ocsp_request_parse(request, request_len, &req, &err) == 0;
     if (parsed) {
@@ -602,6 +619,7 @@ void responder_answer(struct responder *r, const uint8_t *request, size_t reques
     struct cached_answer hit;
     /* One reading of the clock serves the whole answer. */
     int64_t now = clock_now();
+    answer->answered_at = now;
     if (is_cacheable && cache_lookup(&r->cache, req.ids[0].raw.p, req.ids[0].raw.left, now,
                                      &hit)) {
         der_write_raw(&answer->body, hit.der, hit.der_len);

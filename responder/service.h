@@ -101,13 +101,21 @@ struct responder_answer {
     bool is_cacheable;           /* pre-signed: HTTP caching headers apply */
     int64_t this_update;         /* of the (first) SingleResponse */
     int64_t next_update;
+    int64_t answered_at;         /* the lab clock it was answered by (is_cacheable) */
     bool from_cache;
 };
 
 /* Answers one request; never fails to produce bytes to send (internal
- * problems become an internalError response). */
+ * problems become an internalError response). With the slow fault on it
+ * first sleeps its delay (cut short by responder_stop). */
 void responder_answer(struct responder *r, const uint8_t *request, size_t request_len,
                       const struct request_origin *origin, struct responder_answer *answer);
+/* The slow fault's delay now, in milliseconds; 0 when it is not on. */
+int responder_slow_delay_ms(struct responder *r);
+/* responder_answer without the slow fault's sleep, for a caller that waits
+ * the delay out itself without holding a thread (http.c, hold.h). */
+void responder_answer_now(struct responder *r, const uint8_t *request, size_t request_len,
+                          const struct request_origin *origin, struct responder_answer *answer);
 void responder_answer_free(struct responder_answer *answer);
 
 /* An OCSP request refused at the HTTP level (413 too large, 415 wrong type):
