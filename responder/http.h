@@ -34,6 +34,12 @@
  * where it refuses new connections outright) is not reached by clients that
  * only trickle; the gap leaves room for connections being closed. */
 #define HTTP_EVICT_AT (HTTP_MAX_CONNECTIONS - 64)
+/* libmicrohttpd's memory per connection, which holds the request head:
+ * room for a GET of the largest request (RESPONDER_MAX_REQUEST_BYTES as
+ * base64, about 22 KB). No more: libmicrohttpd zeroes all of it after
+ * every answer on a keep-alive connection (memorypool.c, MHD_pool_reset),
+ * and at 64 KB that memset showed in the profile. */
+#define HTTP_CONNECTION_MEMORY_BYTES (32 * 1024)
 /* How often deadlines are checked: a connection lives at most this much
  * past its deadline. */
 #define HTTP_SWEEP_INTERVAL_MS 200

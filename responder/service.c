@@ -155,6 +155,18 @@ static int load_certificate(const char *lab_dir, const char *rel, struct der_buf
     return 0;
 }
 
+/* Fills r->issuer_hashes: every CertID hash algorithm a client may use. */
+static void hash_issuer(struct responder *r)
+{
+    for (size_t h = 0; h < sizeof r->issuer_hashes / sizeof r->issuer_hashes[0]; h++) {
+        struct responder_issuer_hashes *ours = &r->issuer_hashes[h];
+        struct errbuf ignored;
+        if (ocsp_issuer_hashes(&r->issuer, (enum ocsp_hash)h, ours->name, ours->key, &ours->len,
+                               &ignored) != 0)
+            ours->len = 0;
+    }
+}
+
 int responder_open(struct responder *r, const struct responder_config *config,
                    struct errbuf *err)
 {
@@ -178,6 +190,7 @@ int responder_open(struct responder *r, const struct responder_config *config,
     if (load_certificate(config->lab_dir, LAB_ROOT_CERT, &r->issuer_der, &r->issuer,
                          "cannot load the CA certificate (run 'ca init' first)", err) != 0)
         return -1;
+    hash_issuer(r);
     if (config->use_delegate) {
         if (load_certificate(config->lab_dir, LAB_DELEGATE_CERT, &r->signer_der, &r->signer,
                              "cannot load the delegated OCSP signer (run 'ca init --delegate')",
@@ -295,15 +308,15 @@ static void sleep_ms(struct responder *r, int ms)
  * for the issuer says unauthorized. */
 static bool is_our_issuer(struct responder *r, const struct ocsp_cert_id *id)
 {
-    uint8_t name_hash[OCSP_HASH_MAX_LEN], key_hash[OCSP_HASH_MAX_LEN];
-    size_t len = 0;
-    struct errbuf ignored;
-    if (ocsp_issuer_hashes(&r->issuer, id->hash, name_hash, key_hash, &len, &ignored) != 0)
+    if ((size_t)id->hash >= sizeof r->issuer_hashes / sizeof r->issuer_hashes[0])
         return false;
-    return id->issuer_name_hash.left == len && id->issuer_key_hash.left == len &&
-           memcmp(id->issuer_name_hash.p, name_hash, len) == 0 &&
-           memcmp(id->issuer_key_hash.p, key_hash, len) == 0;
+    const struct responder_issuer_hashes *ours = &r->issuer_hashes[id->hash];
+    size_t len = ours->len;
+    return len > 0 && id->issuer_name_hash.left == len && id->issuer_key_hash.left == len &&
+           memcmp(id->issuer_name_hash.p, ours->name, len) == 0 &&
+           memcmp(id->issuer_key_hash.p, ours->key, len) == 0;
 }
+
 
 /* What the trace and counters say about one answer. */
 struct answer_story {

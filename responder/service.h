@@ -64,6 +64,13 @@ struct responder {
     struct responder_config config;
     struct der_buf issuer_der;   /* the root CA certificate */
     struct x509_cert issuer;
+    /* The issuer's name and key hashes of a CertID (RFC 6960 4.1.1), made
+     * once per hash algorithm: hashing them for every request showed in
+     * the profile. len 0: that algorithm could not be computed. */
+    struct responder_issuer_hashes {
+        uint8_t name[OCSP_HASH_MAX_LEN], key[OCSP_HASH_MAX_LEN];
+        size_t len;
+    } issuer_hashes[OCSP_HASH_SHA512 + 1];
     struct der_buf signer_der;   /* root, or the delegate */
     struct x509_cert signer;
     char signer_name[128];
