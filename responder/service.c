@@ -15,6 +15,7 @@
 #include "certstore.h"
 #include "clock.h"
 #include "db.h"
+#include "db_change.h"
 #include "fileio.h"
 #include "keys.h"
 #include "lab.h"
@@ -25,8 +26,9 @@ struct responder_worker {
     struct responder_worker *next_idle;
     struct responder_worker *next_all;
     sqlite3 *db;
-    sqlite3_stmt *data_version_stmt; /* prepared once: it runs on every request */
+    sqlite3_stmt *data_version_stmt; /* prepared once */
     int64_t data_version;
+    struct db_change change; /* asks data_version only after a commit */
     WC_RNG rng;
     bool has_rng;
     struct lab_key key;
@@ -59,6 +61,7 @@ static void free_worker(struct responder_worker *w)
 {
     if (w == NULL)
         return;
+    db_change_close(&w->change);
     sqlite3_finalize(w->data_version_stmt);
     db_close(w->db);
     if (w->has_rng)
@@ -93,6 +96,8 @@ static struct responder_worker *new_worker(struct responder *r, struct errbuf *e
         db_prepare(w->db, "PRAGMA data_version", &w->data_version_stmt, err) != 0 ||
         read_data_version(w, &w->data_version, err) != 0)
         goto fail;
+    /* After that first read: the connection has the WAL index open. */
+    db_change_open(&w->change, r->db_path);
     if (wc_InitRng(&w->rng) != 0) {
         errbuf_set(err, "cannot start the random generator");
         goto fail;
@@ -616,15 +621,21 @@ void responder_answer_now(struct responder *r, const uint8_t *request, size_t re
         goto done;
     }
     /* A commit by the CA (a revocation) changes data_version: forget every
-     * pre-signed answer so the very next request reads the new status. */
-    int64_t version = 0;
-    if (read_data_version(w, &version, &err) != 0) {
-        set_error(answer, OCSP_RESPONSE_INTERNAL_ERROR, &story, "the database is unavailable");
-        goto done;
-    }
-    if (version != w->data_version) {
-        w->data_version = version;
-        cache_invalidate(&r->cache);
+     * pre-signed answer so the very next request reads the new status.
+     * db_change.h says why it is asked only after the WAL index moved. */
+    if (db_change_maybe(&w->change)) {
+        int64_t version = 0;
+        db_change_mark(&w->change);
+        if (read_data_version(w, &version, &err) != 0) {
+            db_change_forget(&w->change);
+            set_error(answer, OCSP_RESPONSE_INTERNAL_ERROR, &story,
+                      "the database is unavailable");
+            goto done;
+        }
+        if (version != w->data_version) {
+            w->data_version = version;
+            cache_invalidate(&r->cache);
+        }
     }
 
     bool is_cacheable = req.count == 1 && !req.has_nonce && fault != FAULT_STALE;
