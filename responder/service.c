@@ -15,7 +15,6 @@
 #include "certstore.h"
 #include "clock.h"
 #include "db.h"
-#include "db_change.h"
 #include "fileio.h"
 #include "keys.h"
 #include "lab.h"
@@ -61,7 +60,6 @@ static void free_worker(struct responder_worker *w)
 {
     if (w == NULL)
         return;
-    db_change_close(&w->change);
     sqlite3_finalize(w->data_version_stmt);
     db_close(w->db);
     if (w->has_rng)
@@ -96,8 +94,6 @@ static struct responder_worker *new_worker(struct responder *r, struct errbuf *e
         db_prepare(w->db, "PRAGMA data_version", &w->data_version_stmt, err) != 0 ||
         read_data_version(w, &w->data_version, err) != 0)
         goto fail;
-    /* After that first read: the connection has the WAL index open. */
-    db_change_open(&w->change, r->db_path);
     if (wc_InitRng(&w->rng) != 0) {
         errbuf_set(err, "cannot start the random generator");
         goto fail;
@@ -214,6 +210,9 @@ int responder_open(struct responder *r, const struct responder_config *config,
     struct responder_worker *w = acquire_worker(r, err);
     if (w == NULL)
         return -1;
+    /* That worker's connection has read the database, so it has the WAL
+     * index open, and keeps it open while the responder runs. */
+    db_change_map(&r->wal_index, r->db_path);
     /* A key that is not the signer's certificate's would sign answers that
      * every client rejects (bad-signature) while the responder looks healthy;
      * better to refuse to start and say which file is wrong. */
@@ -262,6 +261,8 @@ void responder_close(struct responder *r)
         w = next;
     }
     r->all_workers = r->idle_workers = NULL;
+    /* After every worker's connection is closed (db_change.h says why). */
+    db_change_unmap(&r->wal_index);
     der_buf_free(&r->issuer_der);
     der_buf_free(&r->signer_der);
     cache_free(&r->cache);
@@ -623,9 +624,9 @@ void responder_answer_now(struct responder *r, const uint8_t *request, size_t re
     /* A commit by the CA (a revocation) changes data_version: forget every
      * pre-signed answer so the very next request reads the new status.
      * db_change.h says why it is asked only after the WAL index moved. */
-    if (db_change_maybe(&w->change)) {
+    if (db_change_maybe(&r->wal_index, &w->change)) {
         int64_t version = 0;
-        db_change_mark(&w->change);
+        db_change_mark(&r->wal_index, &w->change);
         if (read_data_version(w, &version, &err) != 0) {
             db_change_forget(&w->change);
             set_error(answer, OCSP_RESPONSE_INTERNAL_ERROR, &story,

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cache.h"
+#include "db_change.h"
 #include "der.h"
 #include "errbuf.h"
 #include "ocsp.h"
@@ -77,6 +78,7 @@ struct responder {
     char db_path[4096];
     char signer_key_path[4096];
     struct response_cache cache;
+    struct db_change_map wal_index; /* when to ask data_version (db_change.h) */
     struct responder_stats stats;
     struct trace_budget trace_budget; /* how many answers are traced one by one */
 

@@ -860,28 +860,29 @@ START_TEST(test_db_change_sees_commits)
 {
     char path[LAB_PATH_MAX];
     sqlite3 *db = NULL;
-    struct db_change change;
+    struct db_change_map map;
+    struct db_change change = {.has_seen = false};
     ck_assert_int_eq(file_path_join(path, sizeof path, lab.dir, LAB_DB_FILE), 0);
     ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     ck_assert_int_eq(sqlite3_exec(db, "PRAGMA data_version", NULL, NULL, NULL), SQLITE_OK);
-    db_change_open(&change, path);
-    ck_assert_msg(change.header != NULL, "the lab's database has no mappable WAL index");
-    ck_assert(db_change_maybe(&change));
-    db_change_mark(&change);
-    ck_assert(!db_change_maybe(&change));
+    db_change_map(&map, path);
+    ck_assert_msg(map.header != NULL, "the lab's database has no mappable WAL index");
+    ck_assert(db_change_maybe(&map, &change));
+    db_change_mark(&map, &change);
+    ck_assert(!db_change_maybe(&map, &change));
     ck_assert_int_eq(sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL),
                      SQLITE_OK);
-    ck_assert(!db_change_maybe(&change));
+    ck_assert(!db_change_maybe(&map, &change));
 
     revoke_cert(lab.dir, "shop.test", REASON_SUPERSEDED, NULL);
-    ck_assert(db_change_maybe(&change));
-    db_change_mark(&change);
-    ck_assert(!db_change_maybe(&change));
+    ck_assert(db_change_maybe(&map, &change));
+    db_change_mark(&map, &change);
+    ck_assert(!db_change_maybe(&map, &change));
     db_change_forget(&change);
-    ck_assert(db_change_maybe(&change));
-    db_change_close(&change);
-    ck_assert(db_change_maybe(&change)); /* closed: always ask */
-    sqlite3_close(db);
+    ck_assert(db_change_maybe(&map, &change));
+    sqlite3_close(db); /* before the unmap, which closes a descriptor of the file */
+    db_change_unmap(&map);
+    ck_assert(db_change_maybe(&map, &change)); /* unmapped: always ask */
 }
 END_TEST
 

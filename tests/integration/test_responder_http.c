@@ -1749,10 +1749,11 @@ static long rss_kib(pid_t pid)
 #endif
 #endif
 
-/* Each client connection is served by its own thread, and signing on a
- * thread makes wolfSSL build a per-thread ECC cache (about 1.6 MB) that
- * only that thread can free. A crowd of nonce'd requests (every browser
- * query) must not grow the responder by that much per connection. Under
+/* Signing on a thread makes wolfSSL build a per-thread ECC cache (about
+ * 1.6 MB) that only that thread can free. Connections used to have a thread
+ * each; now a fixed pool serves them all, and either way a crowd of nonce'd
+ * requests (every browser query) must not grow the responder by that much
+ * per connection. Under
  * AddressSanitizer, LeakSanitizer makes the same point through the exit code. */
 START_TEST(test_memory_per_connection_is_returned)
 {
