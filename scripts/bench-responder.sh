@@ -5,7 +5,7 @@
 # by the same client (tests/bench/ocsp_load.c) in the same run. Figures and
 # ratios are printed; nothing is asserted (times depend on the machine).
 #
-#   BENCH_SECONDS=2.5 BENCH_WARMUP=0.5 BENCH_NGINX_ROUNDS=3 scripts/bench-responder.sh
+#   BENCH_SECONDS=2.5 BENCH_WARMUP=0.5 BENCH_NGINX_ROUNDS=5 scripts/bench-responder.sh
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +17,7 @@ CONNS_LIST="1 8 32"
 # Rounds of nginx against ours (no nonce) at each concurrency; each cell
 # keeps its best round, so a burst of other work on a shared machine does
 # not decide a ratio.
-NGINX_ROUNDS=${BENCH_NGINX_ROUNDS:-3}
+NGINX_ROUNDS=${BENCH_NGINX_ROUNDS:-5}
 CORES=$(nproc 2>/dev/null || echo 1)
 
 # shellcheck disable=SC2034 # used by bench-common.sh
