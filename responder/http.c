@@ -151,31 +151,29 @@ static void http_date(int64_t unix_seconds, char *out, size_t cap)
     strftime(out, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
-static enum MHD_Result send_bytes(struct http_server *server, struct MHD_Connection *conn,
-                                  unsigned status, const char *content_type, const void *data,
-                                  size_t len, const struct responder_answer *answer)
+/* RFC 5019 6.2: HTTP caches may keep a pre-signed response until its
+ * nextUpdate, and no longer. */
+static int64_t answer_max_age(const struct responder_answer *answer)
 {
-    enum MHD_Result rc;
-    int64_t max_age = 0;
-    bool is_cacheable = answer != NULL && answer->is_cacheable;
-    if (is_cacheable) {
-        /* RFC 5019 6.2: let HTTP caches keep a pre-signed response until its
-         * nextUpdate, and no longer. */
-        max_age = answer->next_update - answer->answered_at;
-        if (max_age < 0)
-            max_age = 0;
-        if (answer_memo_queue(&server->memo, conn, status, data, len, max_age, &rc))
-            return rc;
-    }
+    int64_t max_age = answer->next_update - answer->answered_at;
+    return max_age > 0 ? max_age : 0;
+}
+
+/* A response holding a copy of the bytes, with the caching headers an OCSP
+ * answer calls for (none for other bodies: answer NULL). NULL when out of
+ * memory. */
+static struct MHD_Response *build_response(const char *content_type, const void *data,
+                                           size_t len, const struct responder_answer *answer)
+{
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
     if (resp == NULL)
-        return MHD_NO;
+        return NULL;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    if (is_cacheable) {
+    if (answer != NULL && answer->is_cacheable) {
         char value[128], date[64];
         snprintf(value, sizeof value, "max-age=%lld, public, no-transform, must-revalidate",
-                 (long long)max_age);
+                 (long long)answer_max_age(answer));
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, value);
         http_date(answer->this_update, date, sizeof date);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
@@ -198,11 +196,40 @@ static enum MHD_Result send_bytes(struct http_server *server, struct MHD_Connect
         /* A nonce'd or error answer is for this request only. */
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     }
-    rc = MHD_queue_response(conn, status, resp);
-    if (is_cacheable)
-        answer_memo_keep(&server->memo, resp, data, len, max_age);
-    else
-        MHD_destroy_response(resp);
+    return resp;
+}
+
+static enum MHD_Result send_bytes(struct MHD_Connection *conn, unsigned status,
+                                  const char *content_type, const void *data, size_t len,
+                                  const struct responder_answer *answer)
+{
+    struct MHD_Response *resp = build_response(content_type, data, len, answer);
+    if (resp == NULL)
+        return MHD_NO;
+    enum MHD_Result rc = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+/* An OCSP answer. One that is the same for every client (pre-signed, no
+ * nonce) is sent from, or kept in, the server's memo of encoded answers. */
+static enum MHD_Result send_answer(struct http_server *server, struct MHD_Connection *conn,
+                                   const struct responder_answer *answer)
+{
+    static const char type[] = "application/ocsp-response";
+    const uint8_t *data = answer->body.data;
+    size_t len = answer->body.len;
+    enum MHD_Result rc;
+    if (!answer->is_cacheable)
+        return send_bytes(conn, MHD_HTTP_OK, type, data, len, answer);
+    int64_t max_age = answer_max_age(answer);
+    if (answer_memo_queue(&server->memo, conn, MHD_HTTP_OK, data, len, max_age, &rc))
+        return rc;
+    struct MHD_Response *resp = build_response(type, data, len, answer);
+    if (resp == NULL)
+        return MHD_NO;
+    rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    answer_memo_keep(&server->memo, resp, data, len, max_age);
     return rc;
 }
 
@@ -221,8 +248,7 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, c
     return rc;
 }
 
-static enum MHD_Result send_json(struct http_server *server, struct MHD_Connection *conn,
-                                 json_t *value)
+static enum MHD_Result send_json(struct MHD_Connection *conn, json_t *value)
 {
     char *text = value != NULL ? json_dumps(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(value);
@@ -230,8 +256,7 @@ static enum MHD_Result send_json(struct http_server *server, struct MHD_Connecti
         return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", NULL);
     size_t len = strlen(text);
     text[len] = 0;
-    enum MHD_Result rc =
-        send_bytes(server, conn, MHD_HTTP_OK, "application/json", text, len, NULL);
+    enum MHD_Result rc = send_bytes(conn, MHD_HTTP_OK, "application/json", text, len, NULL);
     free(text);
     return rc;
 }
@@ -280,8 +305,7 @@ static enum MHD_Result answer_ocsp(struct http_server *server, struct MHD_Connec
         .method = method,
     };
     responder_answer_now(server->responder, request, len, &origin, &answer);
-    enum MHD_Result rc = send_bytes(server, conn, MHD_HTTP_OK, "application/ocsp-response",
-                                    answer.body.data, answer.body.len, &answer);
+    enum MHD_Result rc = send_answer(server, conn, &answer);
     responder_answer_free(&answer);
     return rc;
 }
@@ -355,8 +379,8 @@ static enum MHD_Result handle_control(struct http_server *server, struct MHD_Con
         return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET or POST\n", "GET, POST");
     }
     responder_get_fault(server->responder, &fault, &delay_ms);
-    return send_json(server, conn,
-                     json_pack("{s:s, s:i}", "fault", fault_name(fault), "delay_ms", delay_ms));
+    return send_json(conn, json_pack("{s:s, s:i}", "fault", fault_name(fault), "delay_ms",
+                                     delay_ms));
 }
 
 /* ---- connections and their deadlines ---------------------------------------------- */
@@ -556,7 +580,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     if (strcmp(url, "/stats") == 0) {
         if (!is_get)
             return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET\n", "GET");
-        return send_json(server, conn, stats_snapshot(&server->responder->stats));
+        return send_json(conn, stats_snapshot(&server->responder->stats));
     }
     if (strcmp(url, "/control") == 0 || strncmp(url, "/control/", 9) == 0)
         return handle_control(server, conn, url, method, state);
