@@ -8,12 +8,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "answer_memo.h"
 #include "control_token.h"
 #include "errbuf.h"
+#include "hold.h"
 #include "service.h"
 
-/* A slow client holds one connection, never the server: each connection has
- * its own thread, these bound how many and for how long. */
+/* The event-loop threads that serve every connection (one per core). A
+ * floor of two keeps one answering while the other signs a nonce'd answer. */
+#define HTTP_MIN_THREADS 2
+#define HTTP_MAX_THREADS 8
+
+/* A slow client holds one connection, never the server or a thread; these
+ * bound how many and for how long. */
 #define HTTP_MAX_CONNECTIONS 512
 #define HTTP_MAX_CONNECTIONS_PER_IP 128
 #define HTTP_IDLE_TIMEOUT_SECONDS 10
@@ -27,6 +34,12 @@
  * where it refuses new connections outright) is not reached by clients that
  * only trickle; the gap leaves room for connections being closed. */
 #define HTTP_EVICT_AT (HTTP_MAX_CONNECTIONS - 64)
+/* libmicrohttpd's memory per connection, which holds the request head:
+ * room for a GET of the largest request (RESPONDER_MAX_REQUEST_BYTES as
+ * base64, about 22 KB). No more: libmicrohttpd zeroes all of it after
+ * every answer on a keep-alive connection (memorypool.c, MHD_pool_reset),
+ * and at 64 KB that memset showed in the profile. */
+#define HTTP_CONNECTION_MEMORY_BYTES (32 * 1024)
 /* How often deadlines are checked: a connection lives at most this much
  * past its deadline. */
 #define HTTP_SWEEP_INTERVAL_MS 200
@@ -44,6 +57,9 @@ struct http_server {
     /* The lab's control token, read at start; without one /control/ is shut. */
     char control_token[CONTROL_TOKEN_HEX + 1];
     bool has_control_token;
+
+    struct hold_queue holds;  /* connections the slow fault holds back */
+    struct answer_memo memo;  /* pre-signed answers kept encoded */
 
     /* Open connections, oldest first, and the thread that enforces
      * HTTP_REQUEST_DEADLINE_MS on them. */

@@ -25,8 +25,9 @@ struct responder_worker {
     struct responder_worker *next_idle;
     struct responder_worker *next_all;
     sqlite3 *db;
-    sqlite3_stmt *data_version_stmt; /* prepared once: it runs on every request */
+    sqlite3_stmt *data_version_stmt; /* prepared once */
     int64_t data_version;
+    struct db_change change; /* asks data_version only after a commit */
     WC_RNG rng;
     bool has_rng;
     struct lab_key key;
@@ -155,6 +156,18 @@ static int load_certificate(const char *lab_dir, const char *rel, struct der_buf
     return 0;
 }
 
+/* Fills r->issuer_hashes: every CertID hash algorithm a client may use. */
+static void hash_issuer(struct responder *r)
+{
+    for (size_t h = 0; h < sizeof r->issuer_hashes / sizeof r->issuer_hashes[0]; h++) {
+        struct responder_issuer_hashes *ours = &r->issuer_hashes[h];
+        struct errbuf ignored;
+        if (ocsp_issuer_hashes(&r->issuer, (enum ocsp_hash)h, ours->name, ours->key, &ours->len,
+                               &ignored) != 0)
+            ours->len = 0;
+    }
+}
+
 int responder_open(struct responder *r, const struct responder_config *config,
                    struct errbuf *err)
 {
@@ -178,6 +191,7 @@ int responder_open(struct responder *r, const struct responder_config *config,
     if (load_certificate(config->lab_dir, LAB_ROOT_CERT, &r->issuer_der, &r->issuer,
                          "cannot load the CA certificate (run 'ca init' first)", err) != 0)
         return -1;
+    hash_issuer(r);
     if (config->use_delegate) {
         if (load_certificate(config->lab_dir, LAB_DELEGATE_CERT, &r->signer_der, &r->signer,
                              "cannot load the delegated OCSP signer (run 'ca init --delegate')",
@@ -201,6 +215,9 @@ int responder_open(struct responder *r, const struct responder_config *config,
     struct responder_worker *w = acquire_worker(r, err);
     if (w == NULL)
         return -1;
+    /* That worker's connection has read the database, so it has the WAL
+     * index open, and keeps it open while the responder runs. */
+    db_change_map(&r->wal_index, r->db_path);
     /* A key that is not the signer's certificate's would sign answers that
      * every client rejects (bad-signature) while the responder looks healthy;
      * better to refuse to start and say which file is wrong. */
@@ -250,6 +267,8 @@ void responder_close(struct responder *r)
     }
     r->all_workers = r->idle_workers = NULL;
     crl_publisher_free(&r->crl);
+    /* After every worker's connection is closed (db_change.h says why). */
+    db_change_unmap(&r->wal_index);
     der_buf_free(&r->issuer_der);
     der_buf_free(&r->signer_der);
     cache_free(&r->cache);
@@ -297,29 +316,19 @@ static void sleep_ms(struct responder *r, int ms)
     }
 }
 
-enum responder_fault responder_fault_after_wait(struct responder *r)
-{
-    enum responder_fault fault;
-    int delay_ms;
-    responder_get_fault(r, &fault, &delay_ms);
-    if (fault == FAULT_SLOW)
-        sleep_ms(r, delay_ms);
-    return fault;
-}
-
 /* Does this CertID name our CA? RFC 6960 2.3: a responder that cannot answer
  * for the issuer says unauthorized. */
 static bool is_our_issuer(struct responder *r, const struct ocsp_cert_id *id)
 {
-    uint8_t name_hash[OCSP_HASH_MAX_LEN], key_hash[OCSP_HASH_MAX_LEN];
-    size_t len = 0;
-    struct errbuf ignored;
-    if (ocsp_issuer_hashes(&r->issuer, id->hash, name_hash, key_hash, &len, &ignored) != 0)
+    if ((size_t)id->hash >= sizeof r->issuer_hashes / sizeof r->issuer_hashes[0])
         return false;
-    return id->issuer_name_hash.left == len && id->issuer_key_hash.left == len &&
-           memcmp(id->issuer_name_hash.p, name_hash, len) == 0 &&
-           memcmp(id->issuer_key_hash.p, key_hash, len) == 0;
+    const struct responder_issuer_hashes *ours = &r->issuer_hashes[id->hash];
+    size_t len = ours->len;
+    return len > 0 && id->issuer_name_hash.left == len && id->issuer_key_hash.left == len &&
+           memcmp(id->issuer_name_hash.p, ours->name, len) == 0 &&
+           memcmp(id->issuer_key_hash.p, ours->key, len) == 0;
 }
+
 
 /* What the trace and counters say about one answer. */
 struct answer_story {
@@ -540,13 +549,31 @@ static int sign_answer(struct responder *r, struct responder_worker *w,
     return 0;
 }
 
+int responder_slow_delay_ms(struct responder *r)
+{
+    enum responder_fault fault;
+    int delay_ms;
+    responder_get_fault(r, &fault, &delay_ms);
+    return fault == FAULT_SLOW ? delay_ms : 0;
+}
+
 void responder_answer(struct responder *r, const uint8_t *request, size_t request_len,
                       const struct request_origin *origin, struct responder_answer *answer)
+{
+    int delay_ms = responder_slow_delay_ms(r);
+    if (delay_ms > 0)
+        sleep_ms(r, delay_ms);
+    responder_answer_now(r, request, request_len, origin, answer);
+}
+
+void responder_answer_now(struct responder *r, const uint8_t *request, size_t request_len,
+                          const struct request_origin *origin, struct responder_answer *answer)
 {
     struct ocsp_request req;
     struct answer_story story;
     struct errbuf err = {{0}};
     enum responder_fault fault;
+    int delay_ms;
     struct responder_worker *w = NULL;
     enum requester who = requester_from_user_agent(origin->user_agent);
 
@@ -554,7 +581,9 @@ void responder_answer(struct responder *r, const uint8_t *request, size_t reques
     memset(&story, 0, sizeof story);
     snprintf(story.serial_hex, sizeof story.serial_hex, "-");
     story.cert_count = 0;
-    fault = responder_fault_after_wait(r);
+    /* The fault as it is now, after any wait: a teacher who heals a slow
+     * responder mid-wait gets a healthy answer. */
+    responder_get_fault(r, &fault, &delay_ms);
 
     bool parsed = ocsp_request_parse(request, request_len, &req, &err) == 0;
     if (parsed) {
@@ -599,15 +628,21 @@ void responder_answer(struct responder *r, const uint8_t *request, size_t reques
         goto done;
     }
     /* A commit by the CA (a revocation) changes data_version: forget every
-     * pre-signed answer so the very next request reads the new status. */
-    int64_t version = 0;
-    if (read_data_version(w, &version, &err) != 0) {
-        set_error(answer, OCSP_RESPONSE_INTERNAL_ERROR, &story, "the database is unavailable");
-        goto done;
-    }
-    if (version != w->data_version) {
-        w->data_version = version;
-        cache_invalidate(&r->cache);
+     * pre-signed answer so the very next request reads the new status.
+     * db_change.h says why it is asked only after the WAL index moved. */
+    if (db_change_maybe(&r->wal_index, &w->change)) {
+        int64_t version = 0;
+        db_change_mark(&r->wal_index, &w->change);
+        if (read_data_version(w, &version, &err) != 0) {
+            db_change_forget(&w->change);
+            set_error(answer, OCSP_RESPONSE_INTERNAL_ERROR, &story,
+                      "the database is unavailable");
+            goto done;
+        }
+        if (version != w->data_version) {
+            w->data_version = version;
+            cache_invalidate(&r->cache);
+        }
     }
 
     bool is_cacheable = req.count == 1 && !req.has_nonce && fault != FAULT_STALE;
@@ -615,6 +650,7 @@ void responder_answer(struct responder *r, const uint8_t *request, size_t reques
     struct cached_answer hit;
     /* One reading of the clock serves the whole answer. */
     int64_t now = clock_now();
+    answer->answered_at = now;
     if (is_cacheable && cache_lookup(&r->cache, req.ids[0].raw.p, req.ids[0].raw.left, now,
                                      &hit)) {
         der_write_raw(&answer->body, hit.der, hit.der_len);

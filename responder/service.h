@@ -13,6 +13,7 @@
 
 #include "cache.h"
 #include "crl_publish.h"
+#include "db_change.h"
 #include "der.h"
 #include "errbuf.h"
 #include "ocsp.h"
@@ -66,12 +67,20 @@ struct responder {
     struct responder_config config;
     struct der_buf issuer_der;   /* the root CA certificate */
     struct x509_cert issuer;
+    /* The issuer's name and key hashes of a CertID (RFC 6960 4.1.1), made
+     * once per hash algorithm: hashing them for every request showed in
+     * the profile. len 0: that algorithm could not be computed. */
+    struct responder_issuer_hashes {
+        uint8_t name[OCSP_HASH_MAX_LEN], key[OCSP_HASH_MAX_LEN];
+        size_t len;
+    } issuer_hashes[OCSP_HASH_SHA512 + 1];
     struct der_buf signer_der;   /* root, or the delegate */
     struct x509_cert signer;
     char signer_name[128];
     char db_path[4096];
     char signer_key_path[4096];
     struct response_cache cache;
+    struct db_change_map wal_index; /* when to ask data_version (db_change.h) */
     struct responder_stats stats;
     struct trace_budget trace_budget; /* how many answers are traced one by one */
     struct crl_publisher crl;    /* GET /crl */
@@ -104,13 +113,21 @@ struct responder_answer {
     bool is_cacheable;           /* pre-signed: HTTP caching headers apply */
     int64_t this_update;         /* of the (first) SingleResponse */
     int64_t next_update;
+    int64_t answered_at;         /* the lab clock it was answered by (is_cacheable) */
     bool from_cache;
 };
 
 /* Answers one request; never fails to produce bytes to send (internal
- * problems become an internalError response). */
+ * problems become an internalError response). With the slow fault on it
+ * first sleeps its delay (cut short by responder_stop). */
 void responder_answer(struct responder *r, const uint8_t *request, size_t request_len,
                       const struct request_origin *origin, struct responder_answer *answer);
+/* The slow fault's delay now, in milliseconds; 0 when it is not on. */
+int responder_slow_delay_ms(struct responder *r);
+/* responder_answer without the slow fault's sleep, for a caller that waits
+ * the delay out itself without holding a thread (http.c, hold.h). */
+void responder_answer_now(struct responder *r, const uint8_t *request, size_t request_len,
+                          const struct request_origin *origin, struct responder_answer *answer);
 void responder_answer_free(struct responder_answer *answer);
 
 /* An OCSP request refused at the HTTP level (413 too large, 415 wrong type):
@@ -120,9 +137,6 @@ void responder_note_rejected(struct responder *r, const struct request_origin *o
 
 /* "the browser", "the web server", "a client": who asked, for a sentence. */
 const char *responder_requester_phrase(enum requester who);
-/* The fault switched on now, after the "slow" fault's wait when it is on. */
-enum responder_fault responder_fault_after_wait(struct responder *r);
-
 /* A CRL download (GET /crl), from crl_serve.c. */
 struct responder_crl_answer {
     struct der_buf body;         /* caller frees with der_buf_free */

@@ -26,6 +26,7 @@
 #include "../ca/ca.h"
 #include "../responder/cache.h"
 #include "../responder/control.h"
+#include "../responder/db_change.h"
 #include "../responder/http.h"
 #include "../responder/service.h"
 #include "../responder/stats.h"
@@ -849,6 +850,39 @@ START_TEST(test_revocation_bypasses_cache)
     responder_answer_free(&revoked_again);
     der_buf_free(&request);
     close_responder(r);
+}
+END_TEST
+
+/* The WAL-index watcher says "maybe" until it has seen the header, "no"
+ * while nothing commits (reads do not count), and "maybe" after the CA's
+ * commit, which is what lets the responder skip PRAGMA data_version. */
+START_TEST(test_db_change_sees_commits)
+{
+    char path[LAB_PATH_MAX];
+    sqlite3 *db = NULL;
+    struct db_change_map map;
+    struct db_change change = {.has_seen = false};
+    ck_assert_int_eq(file_path_join(path, sizeof path, lab.dir, LAB_DB_FILE), 0);
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, "PRAGMA data_version", NULL, NULL, NULL), SQLITE_OK);
+    db_change_map(&map, path);
+    ck_assert_msg(map.header != NULL, "the lab's database has no mappable WAL index");
+    ck_assert(db_change_maybe(&map, &change));
+    db_change_mark(&map, &change);
+    ck_assert(!db_change_maybe(&map, &change));
+    ck_assert_int_eq(sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL),
+                     SQLITE_OK);
+    ck_assert(!db_change_maybe(&map, &change));
+
+    revoke_cert(lab.dir, "shop.test", REASON_SUPERSEDED, NULL);
+    ck_assert(db_change_maybe(&map, &change));
+    db_change_mark(&map, &change);
+    ck_assert(!db_change_maybe(&map, &change));
+    db_change_forget(&change);
+    ck_assert(db_change_maybe(&map, &change));
+    sqlite3_close(db); /* before the unmap, which closes a descriptor of the file */
+    db_change_unmap(&map);
+    ck_assert(db_change_maybe(&map, &change)); /* unmapped: always ask */
 }
 END_TEST
 
@@ -1957,6 +1991,7 @@ Suite *responder_suite(void)
     tcase_add_loop_test(cache, test_revocation_bypasses_cache, 0, 2);
     tcase_add_test(cache, test_clock_advance_resigns);
     tcase_add_test(cache, test_new_worker_sees_revocation);
+    tcase_add_test(cache, test_db_change_sees_commits);
     tcase_add_loop_test(cache, test_concurrent_answers_and_revocation, 0, 2);
     suite_add_tcase(s, cache);
 

@@ -1598,23 +1598,37 @@ static size_t recv_all(int fd, uint8_t *buf, size_t cap, int timeout_ms)
 
 /* A client that trickles its body one byte a second holds only its own
  * connection: others are answered promptly meanwhile, and it is answered too. */
+/* A new EC lab, a responder on it, and a request for shop.test without a
+ * nonce (caller frees) with the head of a raw POST of it (Connection: close). */
+static uint8_t *raw_post_setup(const char **lab, unsigned *port, size_t *req_len,
+                               char *head, size_t head_cap, size_t *head_len)
+{
+    char req_path[LAB_PATH_MAX];
+    *lab = new_lab("ec", false);
+    *port = start_responder(*lab, NULL);
+    snprintf(req_path, sizeof req_path, "%s/req.der", *lab);
+    uint8_t *req = openssl_request(*lab, "shop.test", false, req_path, req_len);
+    int n = snprintf(head, head_cap,
+                     "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                     "application/ocsp-request\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n",
+                     *req_len);
+    ck_assert(n > 0 && (size_t)n < head_cap);
+    *head_len = (size_t)n;
+    return req;
+}
+
 START_TEST(test_slow_client_does_not_block_others)
 {
-    const char *lab = new_lab("ec", false);
-    unsigned port = start_responder(lab, NULL);
-    char req_path[LAB_PATH_MAX], head[256], resp_path[LAB_PATH_MAX];
-    size_t req_len;
-    snprintf(req_path, sizeof req_path, "%s/req.der", lab);
+    const char *lab;
+    unsigned port;
+    char head[256], resp_path[LAB_PATH_MAX];
+    size_t req_len, head_len;
+    uint8_t *req = raw_post_setup(&lab, &port, &req_len, head, sizeof head, &head_len);
     snprintf(resp_path, sizeof resp_path, "%s/resp.der", lab);
-    uint8_t *req = openssl_request(lab, "shop.test", false, req_path, &req_len);
 
     int fd = connect_to(port);
-    int head_len = snprintf(head, sizeof head,
-                            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
-                            "application/ocsp-request\r\nContent-Length: %zu\r\n"
-                            "Connection: close\r\n\r\n",
-                            req_len);
-    send_all(fd, head, (size_t)head_len);
+    send_all(fd, head, head_len);
     for (size_t i = 0; i < 3; i++) {
         send_all(fd, req + i, 1);
         int64_t started = clock_monotonic_ms();
@@ -1646,6 +1660,60 @@ START_TEST(test_slow_client_does_not_block_others)
 }
 END_TEST
 
+/* More held answers than the responder has threads (HTTP_MAX_THREADS is 8):
+ * the slow fault must hold each answer back without holding a thread, so
+ * /stats, the teacher's switch and a fresh OCSP query on other connections
+ * are answered at once, and every held query still gets its answer, late. */
+#define HELD_QUERIES 12
+START_TEST(test_slow_fault_holds_only_its_connection)
+{
+    const char *lab;
+    unsigned port;
+    char head[256];
+    size_t req_len, head_len;
+    struct curl_reply reply;
+    int held[HELD_QUERIES];
+    uint8_t *req = raw_post_setup(&lab, &port, &req_len, head, sizeof head, &head_len);
+    curl_control_fault(lab, port, "slow 3s", &reply);
+    ck_assert_int_eq(reply.status, 200);
+    curl_reply_free(&reply);
+
+    int64_t held_at = clock_monotonic_ms();
+    for (size_t i = 0; i < HELD_QUERIES; i++) {
+        held[i] = connect_to(port);
+        send_all(held[i], head, head_len);
+        send_all(held[i], req, req_len);
+    }
+    test_sleep_ms(300); /* every held query has reached the responder */
+
+    int64_t started = clock_monotonic_ms();
+    json_t *stats = get_stats(port);
+    json_decref(stats);
+    int64_t took = clock_monotonic_ms() - started;
+    ck_assert_msg(took < 1000, "/stats waited %lld ms behind the held answers", (long long)took);
+    started = clock_monotonic_ms();
+    curl_control_fault(lab, port, "none", &reply);
+    ck_assert_int_eq(reply.status, 200);
+    curl_reply_free(&reply);
+    expect_status(lab, port, "shop.test", true, "good");
+    took = clock_monotonic_ms() - started;
+    ck_assert_msg(took < 1500, "a healthy query waited %lld ms behind the held answers",
+                  (long long)took);
+
+    for (size_t i = 0; i < HELD_QUERIES; i++) {
+        uint8_t answer[8192];
+        size_t len = recv_all(held[i], answer, sizeof answer, 6000);
+        int64_t answered_after = clock_monotonic_ms() - held_at;
+        close(held[i]);
+        ck_assert_msg(len > 12 && memcmp(answer, "HTTP/1.1 200", 12) == 0,
+                      "held query %zu: %.*s", i, (int)len, answer);
+        ck_assert_msg(answered_after >= 2900, "held query %zu answered after only %lld ms", i,
+                      (long long)answered_after);
+    }
+    free(req);
+}
+END_TEST
+
 /* Resident memory of a process, in KiB (/proc/PID/status VmRSS). */
 static long rss_kib(pid_t pid)
 {
@@ -1670,10 +1738,11 @@ static long rss_kib(pid_t pid)
 #endif
 #endif
 
-/* Each client connection is served by its own thread, and signing on a
- * thread makes wolfSSL build a per-thread ECC cache (about 1.6 MB) that
- * only that thread can free. A crowd of nonce'd requests (every browser
- * query) must not grow the responder by that much per connection. Under
+/* Signing on a thread makes wolfSSL build a per-thread ECC cache (about
+ * 1.6 MB) that only that thread can free. Connections used to have a thread
+ * each; now a fixed pool serves them all, and either way a crowd of nonce'd
+ * requests (every browser query) must not grow the responder by that much
+ * per connection. Under
  * AddressSanitizer, LeakSanitizer makes the same point through the exit code. */
 START_TEST(test_memory_per_connection_is_returned)
 {
@@ -2350,6 +2419,7 @@ Suite *responder_http_suite(void)
     tcase_add_checked_fixture(hostile, case_setup, case_teardown);
     tcase_add_test(hostile, test_bad_input);
     tcase_add_test(hostile, test_slow_client_does_not_block_others);
+    tcase_add_test(hostile, test_slow_fault_holds_only_its_connection);
     tcase_add_test(hostile, test_ca_writes_while_answering);
     tcase_add_test(hostile, test_memory_per_connection_is_returned);
     suite_add_tcase(s, hostile);
