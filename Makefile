@@ -71,7 +71,8 @@ TEST_RUNNER := $(BUILD)/tests/run_tests
 # Each tests/.../test_NAME.c defines `Suite *NAME_suite(void)`; the list is generated.
 SUITE_NAMES := $(patsubst test_%.c,%,$(notdir $(TEST_SRC)))
 
-.PHONY: all check asan fuzz demo docs install uninstall deb clean distclean deps bench wolfssl FORCE
+.PHONY: all check asan fuzz demo docs install uninstall deb clean distclean deps bench wolfssl FORCE \
+        format format-check
 all: $(PROGRAM_BINS)
 
 # Where an installed runner looks for its lessons (scenarios/datadir.h): the
@@ -89,6 +90,13 @@ $(BUILD)/scenarios/main.o: $(PATHS_H)
 
 deps:
 	@./scripts/install-deps.sh --quiet
+
+# The C sources git tracks, in the house style (.clang-format).
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	@clang-format -i $(FORMAT_SRC)
+format-check:
+	@clang-format --dry-run -Werror $(FORMAT_SRC) && echo "format-check: $(words $(FORMAT_SRC)) files in the house style"
 
 # Fetched (verified by SHA-256) and built once; the script does nothing when
 # the library is already built with the same configure line.

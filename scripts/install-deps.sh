@@ -15,11 +15,13 @@ autoconf automake libtool debian-archive-keyring ca-certificates"
 # report, with a font so its text is drawn, and zlib1g-dev lets the test read
 # the PNG; tcpdump records `scenario run --capture` and tshark checks it;
 # lesson 10 runs nginx as an HTTP cache under libfaketime, on the lab's clock;
-# groff-base checks that the man pages render without a warning).
+# groff-base checks that the man pages render without a warning;
+# clang-format holds the C sources to .clang-format, `make format-check`).
 # `make deb` needs dpkg-dev, debhelper, fakeroot and lintian besides; it names
 # them when they are missing (scripts/make-deb.sh).
 TEST_PACKAGES="openssl sqlite3 clang curl procps nginx libssl-dev python3
-chromium fonts-dejavu-core zlib1g-dev tcpdump tshark faketime groff-base"
+chromium fonts-dejavu-core zlib1g-dev tcpdump tshark faketime groff-base
+clang-format"
 
 missing=""
 for pkg in $BUILD_PACKAGES $TEST_PACKAGES; do
