@@ -23,11 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "certstatus.h"
 #include "tls13_status.h"
+#include "tls_wire.h"
 
-/* TLS record content type of handshake messages (RFC 5246 6.2.1). */
-#define TLS_CONTENT_HANDSHAKE 22
 /* The longest TLS secret (SHA-384) and client random (RFC 8446 4.1.2). */
 #define TLS_MAX_SECRET_BYTES 48
 #define TLS_RANDOM_BYTES 32
@@ -78,7 +76,7 @@ static void on_handshake_message(int write_p, int version, int content_type, con
     if (cap == NULL || write_p != 0 || content_type != TLS_CONTENT_HANDSHAKE || len == 0)
         return;
     cap->saw_server_message = true;
-    if (bytes[0] != CERTSTATUS_HANDSHAKE_TYPE || cap->result->has_certificate_status)
+    if (bytes[0] != TLS_HANDSHAKE_CERTIFICATE_STATUS || cap->result->has_certificate_status)
         return; /* a second one is wolfSSL's DUPLICATE_MSG_E to report */
     if (len > TLS_CLIENT_MAX_STATUS_BYTES) {
         cap->is_too_large = true;

@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "der.h"
 #include "net.h"
+#include "tls_wire.h"
 #include "trace.h"
 
 enum conn_state {
@@ -68,71 +68,6 @@ void server_read_stats(struct server *server, struct server_stats *out)
     out->status_requests = __atomic_load_n(&server->stats.status_requests, __ATOMIC_RELAXED);
     out->requests = __atomic_load_n(&server->stats.requests, __ATOMIC_RELAXED);
     out->dropped = __atomic_load_n(&server->stats.dropped, __ATOMIC_RELAXED);
-}
-
-/* ---- ClientHello peeking ------------------------------------------------
- * Read with the shared bounded cursor (common/der.h der_take*), the same
- * discipline as the DER reader: check what is left before every read. */
-
-/* The largest ClientHello reassembled from several records: far more than
- * any real one (a few hundred bytes; large with post-quantum shares). */
-#define CLIENT_HELLO_MAX 16384
-
-int server_client_hello_asks_status(const uint8_t *data, size_t len)
-{
-    struct der_cursor r = der_cursor_init(data, len), record, hello, ignored, extensions;
-    uint8_t message[CLIENT_HELLO_MAX];
-    size_t message_len = 0, hs_type = 0, hs_len = 0;
-    bool has_header = false;
-
-    /* RFC 8446 5.1: a handshake message may be split over several records;
-     * gather the fragments of consecutive handshake records until the
-     * ClientHello is whole. */
-    for (;;) {
-        size_t type, major, minor, record_len;
-        if (r.left < 5)
-            return -2;
-        if (!der_take_uint(&r, 1, &type) || !der_take_uint(&r, 1, &major) ||
-            !der_take_uint(&r, 1, &minor) || !der_take_uint(&r, 2, &record_len))
-            return -2;
-        if (type != 22 || major != 3 || record_len == 0 || record_len > 16384)
-            return -1;
-        if (!der_take(&r, record_len, &record))
-            return -2;
-        if (message_len + record.left > sizeof message)
-            return -1;
-        memcpy(message + message_len, record.p, record.left);
-        message_len += record.left;
-        if (!has_header && message_len >= 4) {
-            struct der_cursor header = der_cursor_init(message, message_len);
-            der_take_uint(&header, 1, &hs_type);
-            der_take_uint(&header, 3, &hs_len);
-            if (hs_type != 1 || hs_len + 4 > sizeof message)
-                return -1;
-            has_header = true;
-        }
-        if (has_header && message_len >= hs_len + 4)
-            break;
-    }
-    struct der_cursor whole = der_cursor_init(message, message_len);
-    if (!der_take(&whole, 4, NULL) || !der_take(&whole, hs_len, &hello))
-        return -1;
-    if (!der_take(&hello, 2 + 32, NULL) || !der_take_vector(&hello, 1, &ignored) ||
-        !der_take_vector(&hello, 2, &ignored) || !der_take_vector(&hello, 1, &ignored))
-        return -1;
-    if (hello.left == 0)
-        return 0; /* no extensions at all */
-    if (!der_take_vector(&hello, 2, &extensions))
-        return -1;
-    while (extensions.left > 0) {
-        size_t ext_type;
-        if (!der_take_uint(&extensions, 2, &ext_type) ||
-            !der_take_vector(&extensions, 2, &ignored))
-            return -1;
-        if (ext_type == 5) /* status_request */
-            return 1;
-    }
-    return 0;
 }
 
 /* ---- Listening ------------------------------------------------------------ */
@@ -317,24 +252,24 @@ static bool ssl_would_block(struct worker *w, struct conn *c, int rc)
  * the connection was closed (and freed). */
 static bool start_handshake(struct worker *w, struct conn *c)
 {
-    uint8_t peek[16384 + 5];
+    uint8_t peek[TLS_MAX_PLAINTEXT_BYTES + TLS_RECORD_HEADER_BYTES];
     ssize_t n = recv(c->fd, peek, sizeof peek, MSG_PEEK);
     if (n <= 0) {
         if (n == 0 || (errno != EAGAIN && errno != EINTR))
             conn_close(w, c, true);
         return false;
     }
-    int asks = server_client_hello_asks_status(peek, (size_t)n);
-    if (asks == -2)
+    enum tls_hello_peek hello = tls_peek_client_hello(peek, (size_t)n);
+    if (hello == TLS_HELLO_INCOMPLETE)
         return false; /* wait for the rest of the record (within the deadline) */
-    if (asks == -1) {
+    if (hello == TLS_HELLO_NOT_CLIENT_HELLO) {
         trace_event("tls.garbage", json_pack("{s:s, s:i}", "peer", c->peer, "bytes", (int)n),
                     "The web server dropped a connection from %s that sent %zd bytes that are "
                     "not a TLS ClientHello.", c->peer, n);
         conn_close(w, c, true);
         return false;
     }
-    c->asked_status = asks == 1;
+    c->asked_status = hello == TLS_HELLO_ASKS_STATUS;
     if (c->asked_status)
         count(&w->server->stats.status_requests);
     c->site = site_slot_get(w->server->sites);
