@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "http_head.h"
 #include "net.h"
 #include "tls_wire.h"
 #include "trace.h"
@@ -45,7 +46,7 @@ struct conn {
     uint64_t requests;
     char peer[INET6_ADDRSTRLEN];
     size_t head_len;
-    char head[SERVER_MAX_HEAD_BYTES + 1];
+    char head[SERVER_MAX_HEAD_BYTES]; /* bytes of request heads, not a C string */
     char *out;
     size_t out_len, out_sent;
 };
@@ -182,22 +183,22 @@ static void queue_response(struct conn *c, int status, const char *reason, const
     c->is_keepalive = keep_alive;
 }
 
-static void answer_request(struct worker *w, struct conn *c)
+/* Answers the request whose head is the first head_len bytes of the buffer. */
+static void answer_request(struct worker *w, struct conn *c, size_t head_len)
 {
     struct server *server = w->server;
-    char method[16] = "", path[256] = "", version[16] = "";
-    /* The request line is the head's first line; sscanf widths bound each field. */
-    int fields = sscanf(c->head, "%15s %255s %15s", method, path, version);
-    bool keep_alive = strstr(c->head, "\r\nConnection: close") == NULL &&
-                      strstr(c->head, "\r\nconnection: close") == NULL &&
-                      strcmp(version, "HTTP/1.1") == 0;
+    struct http_head head;
     count(&server->stats.requests);
     c->requests++;
-    if (fields != 3 || strncmp(version, "HTTP/1.", 7) != 0) {
+    if (http_head_read_request(c->head, head_len, &head) != HTTP_HEAD_OK ||
+        head.version_major != 1) {
         queue_response(c, 400, "Bad Request", "text/plain", "bad request line\n", false);
         return;
     }
-    if (strcmp(method, "GET") != 0) {
+    /* RFC 9112 9.3: HTTP/1.1 stays open unless either side says close. */
+    bool keep_alive = head.version_minor == 1 && !head.is_connection_close;
+    const char *path = head.target;
+    if (strcmp(head.method, "GET") != 0) {
         queue_response(c, 405, "Method Not Allowed", "text/plain", "use GET\n", keep_alive);
         return;
     }
@@ -363,7 +364,6 @@ static void do_read_head(struct worker *w, struct conn *c)
             return;
         }
         c->head_len += (size_t)n;
-        c->head[c->head_len] = 0;
         if (answer_if_complete(w, c))
             return;
     }
@@ -373,14 +373,12 @@ static void do_read_head(struct worker *w, struct conn *c)
  * after it (a pipelined next request). Returns true when it answered. */
 static bool answer_if_complete(struct worker *w, struct conn *c)
 {
-    char *end = strstr(c->head, "\r\n\r\n");
-    if (end == NULL)
+    size_t consumed;
+    if (!http_head_find_end(c->head, c->head_len, &consumed))
         return false;
-    size_t consumed = (size_t)(end - c->head) + 4;
-    answer_request(w, c);
+    answer_request(w, c, consumed);
     c->head_len -= consumed;
     memmove(c->head, c->head + consumed, c->head_len);
-    c->head[c->head_len] = 0;
     c->state = CONN_WRITE;
     c->deadline_ms = clock_monotonic_ms() + SERVER_HEAD_TIMEOUT_MS;
     do_write(w, c);
