@@ -16,13 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RECORD_HANDSHAKE 22
-#define RECORD_CHANGE_CIPHER_SPEC 20
-#define RECORD_APPLICATION_DATA 23
-#define RECORD_HEADER_BYTES 5
-#define HANDSHAKE_CERTIFICATE 11
-#define HANDSHAKE_CERTIFICATE_STATUS 22
-#define EXTENSION_STATUS_REQUEST 5
+#include "tls_wire.h"
+
 #define AEAD_TAG_BYTES 16
 #define AEAD_NONCE_BYTES 12
 #define MAX_KEY_BYTES 32
@@ -74,12 +69,14 @@ static int derive_keys(const struct tls13_status_input *in, struct traffic_keys 
     return 0;
 }
 
-/* One protected record: `header` is its 5 bytes (the AEAD's additional data),
- * `body` the ciphertext and tag. Writes the inner plaintext into `out`
- * (at least body->left bytes) and its length. */
-static int open_record(const struct traffic_keys *keys, uint64_t sequence, const uint8_t *header,
-                       const struct der_cursor *body, uint8_t *out, size_t *out_len)
+/* One protected record: its 5-byte header is the AEAD's additional data, its
+ * body the ciphertext and tag. Writes the inner plaintext into `out` (at
+ * least body.left bytes) and its length. */
+static int open_record(const struct traffic_keys *keys, uint64_t sequence,
+                       const struct tls_record *record, uint8_t *out, size_t *out_len)
 {
+    const uint8_t *header = record->header.p;
+    const struct der_cursor *body = &record->body;
     if (body->left <= AEAD_TAG_BYTES)
         return -1;
     size_t text_len = body->left - AEAD_TAG_BYTES;
@@ -92,8 +89,8 @@ static int open_record(const struct traffic_keys *keys, uint64_t sequence, const
         nonce[AEAD_NONCE_BYTES - 1 - i] ^= (uint8_t)(sequence >> (8 * i));
     int rc = -1;
     if (keys->cipher_suite == TLS13_CHACHA20_POLY1305_SHA256) {
-        rc = wc_ChaCha20Poly1305_Decrypt(keys->key, nonce, header, RECORD_HEADER_BYTES, body->p,
-                                         (word32)text_len, tag, out);
+        rc = wc_ChaCha20Poly1305_Decrypt(keys->key, nonce, header, TLS_RECORD_HEADER_BYTES,
+                                         body->p, (word32)text_len, tag, out);
     } else {
         Aes aes;
         if (wc_AesInit(&aes, NULL, INVALID_DEVID) != 0)
@@ -101,7 +98,7 @@ static int open_record(const struct traffic_keys *keys, uint64_t sequence, const
         rc = wc_AesGcmSetKey(&aes, keys->key, (word32)keys->key_len);
         if (rc == 0)
             rc = wc_AesGcmDecrypt(&aes, out, body->p, (word32)text_len, nonce, sizeof nonce, tag,
-                                  AEAD_TAG_BYTES, header, RECORD_HEADER_BYTES);
+                                  AEAD_TAG_BYTES, header, TLS_RECORD_HEADER_BYTES);
         wc_AesFree(&aes);
     }
     *out_len = text_len;
@@ -124,21 +121,20 @@ static int collect_handshake_stream(const struct tls13_status_input *in,
         say(why, why_cap, "out of memory");
         return -1;
     }
-    while (records.left >= RECORD_HEADER_BYTES) {
-        const uint8_t *header = records.p;
-        size_t type = 0, version = 0;
-        struct der_cursor body;
-        if (!der_take_uint(&records, 1, &type) || !der_take_uint(&records, 2, &version) ||
-            !der_take_vector(&records, 2, &body))
+    while (records.left >= TLS_RECORD_HEADER_BYTES) {
+        struct tls_record record;
+        if (!tls_get_record(&records, &record))
             break; /* the copy ends inside this record */
-        if (type == RECORD_HANDSHAKE || type == RECORD_CHANGE_CIPHER_SPEC)
+        if (record.type == TLS_CONTENT_HANDSHAKE ||
+            record.type == TLS_CONTENT_CHANGE_CIPHER_SPEC)
             continue;
-        if (type != RECORD_APPLICATION_DATA || body.left > MAX_CIPHERTEXT_BYTES) {
+        if (record.type != TLS_CONTENT_APPLICATION_DATA ||
+            record.body.left > MAX_CIPHERTEXT_BYTES) {
             say(why, why_cap, "the server's records are not TLS 1.3 records");
             goto out;
         }
         size_t plain_len = 0;
-        if (open_record(keys, sequence++, header, &body, plain, &plain_len) != 0) {
+        if (open_record(keys, sequence++, &record, plain, &plain_len) != 0) {
             say(why, why_cap, "a record of the server's handshake did not decrypt");
             goto out;
         }
@@ -147,7 +143,7 @@ static int collect_handshake_stream(const struct tls13_status_input *in,
             plain_len--;
         if (plain_len == 0)
             continue;
-        if (plain[plain_len - 1] != RECORD_HANDSHAKE)
+        if (plain[plain_len - 1] != TLS_CONTENT_HANDSHAKE)
             break; /* an alert or data: the handshake flight is over */
         if (der_write_raw(stream, plain, plain_len - 1) != DER_OK) {
             say(why, why_cap, "out of memory");
@@ -161,46 +157,25 @@ out:
     return rc;
 }
 
-/* The status_request extension of the first CertificateEntry of a
- * Certificate message body (RFC 8446 4.4.2). */
-static bool find_leaf_status(struct der_cursor certificate, struct der_cursor *status)
-{
-    struct der_cursor context, list, cert_data, extensions;
-    if (!der_take_vector(&certificate, 1, &context) || !der_take_vector(&certificate, 3, &list) ||
-        !der_take_vector(&list, 3, &cert_data) || !der_take_vector(&list, 2, &extensions))
-        return false;
-    while (extensions.left > 0) {
-        size_t ext_type = 0;
-        struct der_cursor ext_data;
-        if (!der_take_uint(&extensions, 2, &ext_type) ||
-            !der_take_vector(&extensions, 2, &ext_data))
-            return false;
-        if (ext_type == EXTENSION_STATUS_REQUEST) {
-            *status = ext_data;
-            return true;
-        }
-    }
-    return false;
-}
-
 int tls13_status_from_handshake(const uint8_t *stream, size_t len, struct der_buf *message,
                                 char *why, size_t why_cap)
 {
     struct der_cursor messages = der_cursor_init(stream, len);
     memset(message, 0, sizeof *message);
     while (messages.left > 0) {
-        size_t msg_type = 0;
+        uint8_t msg_type = 0;
         struct der_cursor body, status;
-        if (!der_take_uint(&messages, 1, &msg_type) || !der_take_vector(&messages, 3, &body))
+        if (!tls_get_handshake(&messages, &msg_type, &body))
             break;
-        if (msg_type != HANDSHAKE_CERTIFICATE)
+        if (msg_type != TLS_HANDSHAKE_CERTIFICATE)
             continue;
-        if (!find_leaf_status(body, &status)) {
+        if (!tls_find_leaf_status(body, &status)) {
             say(why, why_cap, "the server's certificate carries no stapled response");
             return -1;
         }
-        uint8_t head[4] = {HANDSHAKE_CERTIFICATE_STATUS, (uint8_t)(status.left >> 16),
-                           (uint8_t)(status.left >> 8), (uint8_t)status.left};
+        uint8_t head[TLS_HANDSHAKE_HEADER_BYTES] = {
+            TLS_HANDSHAKE_CERTIFICATE_STATUS, (uint8_t)(status.left >> 16),
+            (uint8_t)(status.left >> 8), (uint8_t)status.left};
         if (der_write_raw(message, head, sizeof head) != DER_OK ||
             der_write_raw(message, status.p, status.left) != DER_OK) {
             der_buf_free(message);

@@ -16,7 +16,7 @@
  * CertificateEntry (RFC 8446 4.4.2.1): then both versions get the same
  * reason word ("unsuccessful" or "malformed").
  *
- * All framing goes through common/der's bounded takes. */
+ * All framing goes through common/tls_wire. */
 #ifndef OCSPLAB_BROWSER_TLS13_STATUS_H
 #define OCSPLAB_BROWSER_TLS13_STATUS_H
 
@@ -41,7 +41,8 @@ struct tls13_status_input {
 /* Finds the leaf's status_request extension in the server's Certificate
  * message. Returns 0 with *message holding it framed as a TLS 1.2-style
  * certificate_status handshake message (type 22, uint24 length, then the
- * CertificateStatus struct), so certstatus_parse reads both versions alike;
+ * CertificateStatus struct), so tls_read_certificate_status reads both
+ * versions alike;
  * caller frees with der_buf_free. Returns -1 with a phrase in `why` when the
  * records do not decrypt, there is no Certificate message, or it carries no
  * status_request for the leaf. */

@@ -18,16 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "certstatus.h"
+#include "http_head.h"
 #include "tls13_status.h"
+#include "tls_wire.h"
 
-/* TLS record content type of handshake messages (RFC 5246 6.2.1). */
-#define TLS_CONTENT_HANDSHAKE 22
 /* The longest TLS secret (SHA-384) and client random (RFC 8446 4.1.2). */
 #define TLS_MAX_SECRET_BYTES 48
 #define TLS_RANDOM_BYTES 32
@@ -78,7 +76,7 @@ static void on_handshake_message(int write_p, int version, int content_type, con
     if (cap == NULL || write_p != 0 || content_type != TLS_CONTENT_HANDSHAKE || len == 0)
         return;
     cap->saw_server_message = true;
-    if (bytes[0] != CERTSTATUS_HANDSHAKE_TYPE || cap->result->has_certificate_status)
+    if (bytes[0] != TLS_HANDSHAKE_CERTIFICATE_STATUS || cap->result->has_certificate_status)
         return; /* a second one is wolfSSL's DUPLICATE_MSG_E to report */
     if (len > TLS_CLIENT_MAX_STATUS_BYTES) {
         cap->is_too_large = true;
@@ -422,22 +420,6 @@ static int step_read(WOLFSSL *ssl, void *arg)
     return wolfSSL_read(ssl, span->data, span->len);
 }
 
-/* How many body bytes the head announces; -1 when it does not say. */
-static long content_length(const char *head)
-{
-    const char *line = strstr(head, "\r\n");
-    while (line != NULL && strncmp(line, "\r\n\r\n", 4) != 0) {
-        line += 2;
-        if (strncasecmp(line, "Content-Length:", 15) == 0) {
-            char *end = NULL;
-            long n = strtol(line + 15, &end, 10);
-            return end != line + 15 && n >= 0 ? n : -1;
-        }
-        line = strstr(line, "\r\n");
-    }
-    return -1;
-}
-
 /* GET path, then read the answer until the server closes, the announced body
  * is complete, or TLS_CLIENT_MAX_RESPONSE_BYTES arrived. */
 static int http_exchange(const struct tls_client_config *config, WOLFSSL *ssl, int fd,
@@ -463,13 +445,13 @@ static int http_exchange(const struct tls_client_config *config, WOLFSSL *ssl, i
         out.data += sent;
         out.len -= sent;
     }
-    response = malloc(TLS_CLIENT_MAX_RESPONSE_BYTES + 1);
+    response = malloc(TLS_CLIENT_MAX_RESPONSE_BYTES);
     if (response == NULL) {
         snprintf(result->error, sizeof result->error, "out of memory");
         return -1;
     }
-    long body_len = -1;
-    size_t head_len = 0;
+    struct http_head head = {0};
+    bool has_head = false;
     while (used < TLS_CLIENT_MAX_RESPONSE_BYTES) {
         struct io_span in = {response + used, (int)(TLS_CLIENT_MAX_RESPONSE_BYTES - used)};
         int got = drive(ssl, fd, deadline_ms, step_read, &in, &error);
@@ -480,26 +462,20 @@ static int http_exchange(const struct tls_client_config *config, WOLFSSL *ssl, i
             goto io_failed;
         }
         used += (size_t)got;
-        response[used] = 0;
-        if (head_len == 0) {
-            char *end = strstr(response, "\r\n\r\n");
-            if (end != NULL) {
-                head_len = (size_t)(end - response) + 4;
-                body_len = content_length(response);
-            }
-        }
-        if (head_len != 0 && body_len >= 0 && used >= head_len + (size_t)body_len)
+        if (!has_head)
+            has_head = http_head_read_response(response, used, &head) == HTTP_HEAD_OK;
+        if (has_head && head.has_content_length && used >= head.head_len &&
+            used - head.head_len >= head.content_length)
             break;
     }
-    response[used] = 0;
     result->response_bytes = used;
-    int major = 0, minor = 0, status = 0;
-    if (sscanf(response, "HTTP/%d.%d %3d", &major, &minor, &status) != 3 || status < 100 ||
-        status > 599) {
+    /* The status line decides, even when the server closed inside its head. */
+    struct http_head status_line;
+    if (http_head_read_status_line(response, used, &status_line) != HTTP_HEAD_OK) {
         snprintf(result->error, sizeof result->error, "the server's answer is not HTTP");
         goto out;
     }
-    result->http_status = status;
+    result->http_status = status_line.status;
     rc = 0;
     goto out;
 io_failed:

@@ -118,7 +118,7 @@ struct tls_client_result {
     bool is_staple_undecodable;
     /* Then its CertificateStatus message, recovered (TLS 1.2: as received;
      * TLS 1.3: read back out of the Certificate message and framed the same
-     * way); frame it with certstatus_parse. Caller frees with der_buf_free. */
+     * way); frame it with tls_read_certificate_status. Caller frees with der_buf_free. */
     bool has_certificate_status;
     struct der_buf certificate_status;
     char certificate_status_why[128]; /* why it could not be recovered */

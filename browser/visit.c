@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "certstatus.h"
 #include "certstore.h"
 #include "cli.h"
 #include "clock.h"
@@ -20,6 +19,7 @@
 #include "crl_check.h"
 #include "ocsp_fetch.h"
 #include "ocsp_verify.h"
+#include "tls_wire.h"
 #include "trace.h"
 
 #define USER_AGENT "ocsp-lab-browser/" OCSPLAB_VERSION
@@ -259,12 +259,12 @@ static void judge_undecodable(struct visit *v)
                           "read it back: %s.", r->certificate_status_why);
         return;
     }
-    int framing = certstatus_parse(r->certificate_status.data, r->certificate_status.len,
-                                   &response);
-    if (framing != CERTSTATUS_OK) {
+    enum tls_certstatus_error framing = tls_read_certificate_status(
+        r->certificate_status.data, r->certificate_status.len, &response);
+    if (framing != TLS_CERTSTATUS_OK) {
         verdict_malformed(&v->staple_verdict,
                           "The server's CertificateStatus is not well-formed: %s.",
-                          certstatus_strerror(framing));
+                          tls_certstatus_strerror(framing));
         v->staple_bytes = r->certificate_status.len;
         return;
     }

@@ -1039,24 +1039,3 @@ bool der_take(struct der_cursor *in, size_t n, struct der_cursor *out)
     in->left -= n;
     return true;
 }
-
-bool der_take_uint(struct der_cursor *in, size_t octets, size_t *value)
-{
-    struct der_cursor field;
-    if (octets == 0 || octets > 4 || !der_take(in, octets, &field))
-        return false;
-    *value = 0;
-    for (size_t i = 0; i < octets; i++)
-        *value = (*value << 8) | field.p[i];
-    return true;
-}
-
-bool der_take_vector(struct der_cursor *in, size_t length_octets, struct der_cursor *body)
-{
-    struct der_cursor saved = *in;
-    size_t len;
-    if (der_take_uint(in, length_octets, &len) && der_take(in, len, body))
-        return true;
-    *in = saved;
-    return false;
-}

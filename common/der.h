@@ -94,15 +94,10 @@ int der_read_octet_string(struct der_cursor *in, const uint8_t **value, size_t *
  * Rejects impossible dates (month 13, 31 April, 29 Feb of a common year, 24:00). */
 int der_read_time(struct der_cursor *in, int64_t *unix_seconds);
 
-/* Plain bounded takes for the TLS framing that carries DER (RFC 8446 3:
- * fixed-size fields and length-prefixed vectors). Like every read here they
- * check what is left first and move the cursor only on success. */
-/* Takes n bytes into `out` (may be NULL). */
+/* A plain bounded take of n bytes into `out` (may be NULL), for fixed-size
+ * fields; it moves the cursor only on success. The TLS framing around DER
+ * (width-named reads, length-prefixed vectors) is common/tls_wire.h. */
 bool der_take(struct der_cursor *in, size_t n, struct der_cursor *out);
-/* Takes a big-endian unsigned integer of 1 to 4 octets. */
-bool der_take_uint(struct der_cursor *in, size_t octets, size_t *value);
-/* Takes a vector whose length is a big-endian prefix of `length_octets`. */
-bool der_take_vector(struct der_cursor *in, size_t length_octets, struct der_cursor *body);
 
 /* ---- Object identifiers, written as dotted text for readability ----------- */
 /* Encodes "1.3.6.1.5.5.7.48.1" into DER contents; DER_ERR_BAD_VALUE if malformed. */

@@ -20,6 +20,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "http_head.h"
 #include "lab.h"
 
 int scn_http_global_init(struct errbuf *err)
@@ -183,6 +184,8 @@ static int tls_get(const char *url, int port, struct body *b, struct errbuf *err
         goto out;
     }
     /* Read until the server closes or the body announced by Content-Length is in. */
+    struct http_head head = {0};
+    enum http_head_result parsed = HTTP_HEAD_INCOMPLETE;
     for (;;) {
         char chunk[4096];
         int got = wolfSSL_read(ssl, chunk, sizeof chunk);
@@ -192,25 +195,20 @@ static int tls_get(const char *url, int port, struct body *b, struct errbuf *err
             errbuf_set(err, "%s sent more than %d bytes", url, SCN_HTTP_MAX_BODY);
             goto out;
         }
-        const char *end = raw.data != NULL ? strstr(raw.data, "\r\n\r\n") : NULL;
-        const char *cl = raw.data != NULL ? strstr(raw.data, "Content-Length: ") : NULL;
-        if (end != NULL && cl != NULL && cl < end) {
-            size_t want = (size_t)strtoul(cl + 16, NULL, 10);
-            if (raw.len - (size_t)(end + 4 - raw.data) >= want)
-                break;
-        }
+        parsed = http_head_read_response(raw.data, raw.len, &head);
+        if (parsed == HTTP_HEAD_OK && head.has_content_length &&
+            raw.len - head.head_len >= head.content_length)
+            break;
     }
-    const char *end = raw.data != NULL ? strstr(raw.data, "\r\n\r\n") : NULL;
-    int status = 0;
-    if (end == NULL || sscanf(raw.data, "HTTP/1.%*d %d", &status) != 1) {
+    if (parsed != HTTP_HEAD_OK || head.version_major != 1) {
         errbuf_set(err, "%s sent no HTTP answer", url);
         goto out;
     }
-    if (status != 200) {
-        errbuf_set(err, "%s answered HTTP %d", url, status);
+    if (head.status != 200) {
+        errbuf_set(err, "%s answered HTTP %d", url, head.status);
         goto out;
     }
-    if (append(b, end + 4, raw.len - (size_t)(end + 4 - raw.data)) != 0) {
+    if (append(b, raw.data + head.head_len, raw.len - head.head_len) != 0) {
         errbuf_set(err, "out of memory");
         goto out;
     }

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../browser/certstatus.h"
 #include "../browser/crowd.h"
 #include "../browser/report.h"
 #include "../browser/target.h"
@@ -29,6 +28,7 @@
 #include "ocsp_verify.h"
 #include "pem.h"
 #include "testutil.h"
+#include "tls_wire.h"
 #include "x509.h"
 
 #define RUN_TIMEOUT_MS 20000
@@ -783,54 +783,6 @@ END_TEST
 
 /* ---- The TLS 1.2 CertificateStatus message (RFC 6066 8) ---------------------------------- */
 
-static const struct certstatus_row {
-    const char *label;
-    uint8_t bytes[16];
-    size_t len;
-    int want;
-    size_t response_offset, response_len; /* CERTSTATUS_OK only */
-} certstatus_rows[] = {
-    {"good", {22, 0, 0, 7, 1, 0, 0, 3, 0x30, 0x01, 0x00}, 11, CERTSTATUS_OK, 8, 3},
-    {"empty input", {0}, 0, CERTSTATUS_TRUNCATED, 0, 0},
-    {"type only", {22}, 1, CERTSTATUS_TRUNCATED, 0, 0},
-    {"half a length", {22, 0, 0}, 3, CERTSTATUS_TRUNCATED, 0, 0},
-    {"body shorter than its length", {22, 0, 0, 9, 1, 0, 0, 3, 0x30, 0x01, 0x00}, 11,
-     CERTSTATUS_TRUNCATED, 0, 0},
-    {"response longer than the body", {22, 0, 0, 7, 1, 0, 0, 5, 0x30, 0x01, 0x00}, 11,
-     CERTSTATUS_TRUNCATED, 0, 0},
-    {"no status_type", {22, 0, 0, 0}, 4, CERTSTATUS_TRUNCATED, 0, 0},
-    {"a Certificate message instead", {11, 0, 0, 7, 1, 0, 0, 3, 0x30, 0x01, 0x00}, 11,
-     CERTSTATUS_WRONG_MESSAGE, 0, 0},
-    {"ServerHelloDone", {14, 0, 0, 0}, 4, CERTSTATUS_WRONG_MESSAGE, 0, 0},
-    {"status_type ocsp_multi", {22, 0, 0, 7, 2, 0, 0, 3, 0x30, 0x01, 0x00}, 11,
-     CERTSTATUS_NOT_OCSP, 0, 0},
-    {"empty OCSPResponse", {22, 0, 0, 4, 1, 0, 0, 0}, 8, CERTSTATUS_EMPTY_RESPONSE, 0, 0},
-    {"a byte after the response", {22, 0, 0, 8, 1, 0, 0, 3, 0x30, 0x01, 0x00, 0xff}, 12,
-     CERTSTATUS_TRAILING, 0, 0},
-    {"a byte after the message", {22, 0, 0, 7, 1, 0, 0, 3, 0x30, 0x01, 0x00, 0xff}, 12,
-     CERTSTATUS_TRAILING, 0, 0},
-};
-
-START_TEST(test_certstatus_rows)
-{
-    const struct certstatus_row *row = &certstatus_rows[_i];
-    struct der_cursor response = {NULL, 0};
-    /* An exact-size copy, so AddressSanitizer catches a read past the end. */
-    uint8_t *copy = malloc(row->len != 0 ? row->len : 1);
-    ck_assert_ptr_nonnull(copy);
-    memcpy(copy, row->bytes, row->len);
-    int rc = certstatus_parse(row->len != 0 ? copy : NULL, row->len, &response);
-    ck_assert_msg(rc == row->want, "%s: got %d (%s), want %d", row->label, rc,
-                  certstatus_strerror(rc), row->want);
-    if (rc == CERTSTATUS_OK) {
-        ck_assert_ptr_eq(response.p, copy + row->response_offset);
-        ck_assert_uint_eq(response.left, row->response_len);
-    }
-    ck_assert_str_ne(certstatus_strerror(rc), "unknown error");
-    free(copy);
-}
-END_TEST
-
 /* A real response, framed as a server frames it, comes back byte for byte
  * and still verifies; every shorter prefix is refused. */
 START_TEST(test_certstatus_real_response)
@@ -852,13 +804,13 @@ START_TEST(test_certstatus_real_response)
     header[7] = (uint8_t)response.len;
     check_der(der_write_raw(&message, header, sizeof header));
     check_der(der_write_raw(&message, response.data, response.len));
-    ck_assert_int_eq(certstatus_parse(message.data, message.len, &inner), CERTSTATUS_OK);
+    ck_assert_int_eq(tls_read_certificate_status(message.data, message.len, &inner), TLS_CERTSTATUS_OK);
     ck_assert_uint_eq(inner.left, response.len);
     ck_assert_int_eq(memcmp(inner.p, response.data, response.len), 0);
     struct ocsp_verify_input in = {.cert = &lab.shop.x509, .issuer = &lab.root.x509, .now = now};
     ck_assert_int_eq(ocsp_verify_response(inner.p, inner.left, &in, &verdict), 0);
     for (size_t len = 0; len < message.len; len++)
-        ck_assert_int_eq(certstatus_parse(message.data, len, &inner), CERTSTATUS_TRUNCATED);
+        ck_assert_int_eq(tls_read_certificate_status(message.data, len, &inner), TLS_CERTSTATUS_TRUNCATED);
     der_buf_free(&message);
     der_buf_free(&response);
     lab_destroy(&lab);
@@ -1055,8 +1007,6 @@ Suite *browser_suite(void)
     suite_add_tcase(s, staple);
 
     TCase *framing = tcase_create("certstatus");
-    tcase_add_loop_test(framing, test_certstatus_rows, 0,
-                        (int)(sizeof certstatus_rows / sizeof certstatus_rows[0]));
     tcase_add_test(framing, test_certstatus_real_response);
     tcase_set_timeout(framing, 60);
     tcase_add_unchecked_fixture(framing, scratch_setup, scratch_teardown);

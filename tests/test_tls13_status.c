@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../browser/certstatus.h"
 #include "../browser/tls13_status.h"
 #include "der.h"
+#include "tls_wire.h"
 
 static const uint8_t try_later[] = {0x30, 0x03, 0x0a, 0x01, 0x03};
 
@@ -176,7 +176,7 @@ static const int suites[] = {TLS13_AES_128_GCM_SHA256, TLS13_AES_256_GCM_SHA384,
                              TLS13_CHACHA20_POLY1305_SHA256};
 
 /* The staple comes back framed as a certificate_status message that
- * certstatus_parse reads, byte for byte, with every cipher suite. */
+ * tls_read_certificate_status reads, byte for byte, with every cipher suite. */
 START_TEST(test_recovers_the_staple)
 {
     int suite = suites[_i];
@@ -185,7 +185,8 @@ START_TEST(test_recovers_the_staple)
     char why[128] = "";
     build_flight(&flight, suite, secret48, secret_len_of(suite), try_later, sizeof try_later);
     ck_assert_msg(recover(&flight, suite, &message, why) == 0, "%s", why);
-    ck_assert_int_eq(certstatus_parse(message.data, message.len, &response), CERTSTATUS_OK);
+    ck_assert_int_eq(tls_read_certificate_status(message.data, message.len, &response),
+                     TLS_CERTSTATUS_OK);
     ck_assert_uint_eq(response.left, sizeof try_later);
     ck_assert_mem_eq(response.p, try_later, sizeof try_later);
     der_buf_free(&message);
@@ -210,8 +211,8 @@ START_TEST(test_damage_is_refused)
             /* A length byte changed so that a record is cut short: what is
              * found must still be exactly the staple. */
             struct der_cursor response;
-            ck_assert_int_eq(certstatus_parse(message.data, message.len, &response),
-                             CERTSTATUS_OK);
+            ck_assert_int_eq(tls_read_certificate_status(message.data, message.len, &response),
+                             TLS_CERTSTATUS_OK);
             ck_assert_mem_eq(response.p, try_later, sizeof try_later);
         }
         der_buf_free(&message);

@@ -20,8 +20,9 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "der.h"
+#include "http_head.h"
 #include "net.h"
+#include "tls_wire.h"
 #include "trace.h"
 
 enum conn_state {
@@ -45,7 +46,7 @@ struct conn {
     uint64_t requests;
     char peer[INET6_ADDRSTRLEN];
     size_t head_len;
-    char head[SERVER_MAX_HEAD_BYTES + 1];
+    char head[SERVER_MAX_HEAD_BYTES]; /* bytes of request heads, not a C string */
     char *out;
     size_t out_len, out_sent;
 };
@@ -68,71 +69,6 @@ void server_read_stats(struct server *server, struct server_stats *out)
     out->status_requests = __atomic_load_n(&server->stats.status_requests, __ATOMIC_RELAXED);
     out->requests = __atomic_load_n(&server->stats.requests, __ATOMIC_RELAXED);
     out->dropped = __atomic_load_n(&server->stats.dropped, __ATOMIC_RELAXED);
-}
-
-/* ---- ClientHello peeking ------------------------------------------------
- * Read with the shared bounded cursor (common/der.h der_take*), the same
- * discipline as the DER reader: check what is left before every read. */
-
-/* The largest ClientHello reassembled from several records: far more than
- * any real one (a few hundred bytes; large with post-quantum shares). */
-#define CLIENT_HELLO_MAX 16384
-
-int server_client_hello_asks_status(const uint8_t *data, size_t len)
-{
-    struct der_cursor r = der_cursor_init(data, len), record, hello, ignored, extensions;
-    uint8_t message[CLIENT_HELLO_MAX];
-    size_t message_len = 0, hs_type = 0, hs_len = 0;
-    bool has_header = false;
-
-    /* RFC 8446 5.1: a handshake message may be split over several records;
-     * gather the fragments of consecutive handshake records until the
-     * ClientHello is whole. */
-    for (;;) {
-        size_t type, major, minor, record_len;
-        if (r.left < 5)
-            return -2;
-        if (!der_take_uint(&r, 1, &type) || !der_take_uint(&r, 1, &major) ||
-            !der_take_uint(&r, 1, &minor) || !der_take_uint(&r, 2, &record_len))
-            return -2;
-        if (type != 22 || major != 3 || record_len == 0 || record_len > 16384)
-            return -1;
-        if (!der_take(&r, record_len, &record))
-            return -2;
-        if (message_len + record.left > sizeof message)
-            return -1;
-        memcpy(message + message_len, record.p, record.left);
-        message_len += record.left;
-        if (!has_header && message_len >= 4) {
-            struct der_cursor header = der_cursor_init(message, message_len);
-            der_take_uint(&header, 1, &hs_type);
-            der_take_uint(&header, 3, &hs_len);
-            if (hs_type != 1 || hs_len + 4 > sizeof message)
-                return -1;
-            has_header = true;
-        }
-        if (has_header && message_len >= hs_len + 4)
-            break;
-    }
-    struct der_cursor whole = der_cursor_init(message, message_len);
-    if (!der_take(&whole, 4, NULL) || !der_take(&whole, hs_len, &hello))
-        return -1;
-    if (!der_take(&hello, 2 + 32, NULL) || !der_take_vector(&hello, 1, &ignored) ||
-        !der_take_vector(&hello, 2, &ignored) || !der_take_vector(&hello, 1, &ignored))
-        return -1;
-    if (hello.left == 0)
-        return 0; /* no extensions at all */
-    if (!der_take_vector(&hello, 2, &extensions))
-        return -1;
-    while (extensions.left > 0) {
-        size_t ext_type;
-        if (!der_take_uint(&extensions, 2, &ext_type) ||
-            !der_take_vector(&extensions, 2, &ignored))
-            return -1;
-        if (ext_type == 5) /* status_request */
-            return 1;
-    }
-    return 0;
 }
 
 /* ---- Listening ------------------------------------------------------------ */
@@ -247,22 +183,22 @@ static void queue_response(struct conn *c, int status, const char *reason, const
     c->is_keepalive = keep_alive;
 }
 
-static void answer_request(struct worker *w, struct conn *c)
+/* Answers the request whose head is the first head_len bytes of the buffer. */
+static void answer_request(struct worker *w, struct conn *c, size_t head_len)
 {
     struct server *server = w->server;
-    char method[16] = "", path[256] = "", version[16] = "";
-    /* The request line is the head's first line; sscanf widths bound each field. */
-    int fields = sscanf(c->head, "%15s %255s %15s", method, path, version);
-    bool keep_alive = strstr(c->head, "\r\nConnection: close") == NULL &&
-                      strstr(c->head, "\r\nconnection: close") == NULL &&
-                      strcmp(version, "HTTP/1.1") == 0;
+    struct http_head head;
     count(&server->stats.requests);
     c->requests++;
-    if (fields != 3 || strncmp(version, "HTTP/1.", 7) != 0) {
+    if (http_head_read_request(c->head, head_len, &head) != HTTP_HEAD_OK ||
+        head.version_major != 1) {
         queue_response(c, 400, "Bad Request", "text/plain", "bad request line\n", false);
         return;
     }
-    if (strcmp(method, "GET") != 0) {
+    /* RFC 9112 9.3: HTTP/1.1 stays open unless either side says close. */
+    bool keep_alive = head.version_minor == 1 && !head.is_connection_close;
+    const char *path = head.target;
+    if (strcmp(head.method, "GET") != 0) {
         queue_response(c, 405, "Method Not Allowed", "text/plain", "use GET\n", keep_alive);
         return;
     }
@@ -317,24 +253,24 @@ static bool ssl_would_block(struct worker *w, struct conn *c, int rc)
  * the connection was closed (and freed). */
 static bool start_handshake(struct worker *w, struct conn *c)
 {
-    uint8_t peek[16384 + 5];
+    uint8_t peek[TLS_MAX_PLAINTEXT_BYTES + TLS_RECORD_HEADER_BYTES];
     ssize_t n = recv(c->fd, peek, sizeof peek, MSG_PEEK);
     if (n <= 0) {
         if (n == 0 || (errno != EAGAIN && errno != EINTR))
             conn_close(w, c, true);
         return false;
     }
-    int asks = server_client_hello_asks_status(peek, (size_t)n);
-    if (asks == -2)
+    enum tls_hello_peek hello = tls_peek_client_hello(peek, (size_t)n);
+    if (hello == TLS_HELLO_INCOMPLETE)
         return false; /* wait for the rest of the record (within the deadline) */
-    if (asks == -1) {
+    if (hello == TLS_HELLO_NOT_CLIENT_HELLO) {
         trace_event("tls.garbage", json_pack("{s:s, s:i}", "peer", c->peer, "bytes", (int)n),
                     "The web server dropped a connection from %s that sent %zd bytes that are "
                     "not a TLS ClientHello.", c->peer, n);
         conn_close(w, c, true);
         return false;
     }
-    c->asked_status = asks == 1;
+    c->asked_status = hello == TLS_HELLO_ASKS_STATUS;
     if (c->asked_status)
         count(&w->server->stats.status_requests);
     c->site = site_slot_get(w->server->sites);
@@ -428,7 +364,6 @@ static void do_read_head(struct worker *w, struct conn *c)
             return;
         }
         c->head_len += (size_t)n;
-        c->head[c->head_len] = 0;
         if (answer_if_complete(w, c))
             return;
     }
@@ -438,14 +373,12 @@ static void do_read_head(struct worker *w, struct conn *c)
  * after it (a pipelined next request). Returns true when it answered. */
 static bool answer_if_complete(struct worker *w, struct conn *c)
 {
-    char *end = strstr(c->head, "\r\n\r\n");
-    if (end == NULL)
+    size_t consumed;
+    if (!http_head_find_end(c->head, c->head_len, &consumed))
         return false;
-    size_t consumed = (size_t)(end - c->head) + 4;
-    answer_request(w, c);
+    answer_request(w, c, consumed);
     c->head_len -= consumed;
     memmove(c->head, c->head + consumed, c->head_len);
-    c->head[c->head_len] = 0;
     c->state = CONN_WRITE;
     c->deadline_ms = clock_monotonic_ms() + SERVER_HEAD_TIMEOUT_MS;
     do_write(w, c);

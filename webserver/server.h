@@ -55,9 +55,4 @@ void server_stop(struct server *server);
 /* A consistent-enough copy of the counters. */
 void server_read_stats(struct server *server, struct server_stats *out);
 
-/* Scans a TLS record for a ClientHello and reports whether it carries the
- * status_request extension (RFC 6066 8). 1 = asks, 0 = does not, -1 = not a
- * ClientHello (garbage), -2 = incomplete (wait for more bytes). */
-int server_client_hello_asks_status(const uint8_t *data, size_t len);
-
 #endif

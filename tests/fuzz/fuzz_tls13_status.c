@@ -5,12 +5,12 @@
  * server's messages are parsed); odd, it is the server's raw records,
  * decrypted with a fixed secret (tls13_status_recover: the record walk and
  * the AEAD on hostile framing). Either must fail cleanly or hand back a
- * certificate_status message that certstatus_parse frames exactly. */
+ * certificate_status message that tls_read_certificate_status frames exactly. */
 #include <stdint.h>
 #include <string.h>
 
-#include "../../browser/certstatus.h"
 #include "../../browser/tls13_status.h"
+#include "tls_wire.h"
 
 #include "fuzz_check.h"
 
@@ -41,11 +41,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (rc == 0) {
         struct der_cursor response;
-        int framing = certstatus_parse(message.data, message.len, &response);
+        int framing = tls_read_certificate_status(message.data, message.len, &response);
         /* The message is framed by construction; only its contents may be bad. */
-        FUZZ_CHECK(framing == CERTSTATUS_OK || framing == CERTSTATUS_NOT_OCSP ||
-                   framing == CERTSTATUS_EMPTY_RESPONSE || framing == CERTSTATUS_TRUNCATED ||
-                   framing == CERTSTATUS_TRAILING);
+        FUZZ_CHECK(framing == TLS_CERTSTATUS_OK || framing == TLS_CERTSTATUS_NOT_OCSP ||
+                   framing == TLS_CERTSTATUS_EMPTY_RESPONSE ||
+                   framing == TLS_CERTSTATUS_TRUNCATED || framing == TLS_CERTSTATUS_TRAILING);
     } else {
         FUZZ_CHECK(message.data == NULL && message.len == 0);
         FUZZ_CHECK(strlen(why) > 0);
