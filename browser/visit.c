@@ -13,9 +13,9 @@
 #include <time.h>
 
 #include "certstatus.h"
-#include "certstore.h"
 #include "cli.h"
 #include "clock.h"
+#include "hex.h"
 #include "ocsp.h"
 #include "crl_check.h"
 #include "ocsp_fetch.h"
@@ -180,7 +180,7 @@ static bool take_leaf(struct visit *v)
         return true; /* wolfSSL accepted it; our reader does not: no must-staple/AIA view */
     }
     size_t n = v->leaf.serial.left > 20 ? 20 : v->leaf.serial.left;
-    certstore_hex(v->leaf.serial.p, n, v->serial);
+    hex_encode(v->leaf.serial.p, n, v->serial);
     v->has_leaf = true;
     return true;
 }

@@ -20,7 +20,9 @@
 #include "revlist.h"
 #include "db.h"
 #include "fileio.h"
+#include "hex.h"
 #include "lab.h"
+#include "ocsp.h"
 #include "pem.h"
 #include "trace.h"
 #include "utf8.h"
@@ -251,7 +253,7 @@ static void fill_record(struct cert_record *rec, const struct x509_cert *cert, c
                         const char *kind, bool is_must_staple, int64_t now)
 {
     memset(rec, 0, sizeof *rec);
-    certstore_hex(cert->serial.p, cert->serial.left, rec->serial_hex);
+    hex_encode(cert->serial.p, cert->serial.left, rec->serial_hex);
     snprintf(rec->name, sizeof rec->name, "%s", name);
     snprintf(rec->kind, sizeof rec->kind, "%s", kind);
     rec->not_before = cert->not_before;
@@ -370,7 +372,7 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
         certbuild_make(&req, &rng, &root_der, err) != 0 ||
         x509_parse(&root_cert, root_der.data, root_der.len, err) != 0)
         goto out;
-    certstore_hex(root_cert.serial.p, root_cert.serial.left, result->root_serial_hex);
+    hex_encode(root_cert.serial.p, root_cert.serial.left, result->root_serial_hex);
     result->root_not_after = root_cert.not_after;
 
     if (opts->with_delegate) {
@@ -388,8 +390,8 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
             certbuild_make(&req, &rng, &delegate_der, err) != 0 ||
             x509_parse(&delegate_cert, delegate_der.data, delegate_der.len, err) != 0)
             goto out;
-        certstore_hex(delegate_cert.serial.p, delegate_cert.serial.left,
-                      result->delegate_serial_hex);
+        hex_encode(delegate_cert.serial.p, delegate_cert.serial.left,
+                   result->delegate_serial_hex);
     }
 
     if (stage_key(&stage, root_key_path, &root_key, err) != 0 ||
@@ -688,17 +690,17 @@ int ca_revoke(const char *lab_dir, const char *name, const char *serial_hex,
     format_time(rec->revoked_at, when);
     if (outcome == CERTSTORE_ALREADY_REVOKED) {
         errbuf_set(err, "certificate %s (%s) was already revoked at %s (%s)", rec->serial_hex,
-                   rec->name, when, revocation_reason_name(rec->revocation_reason));
+                   rec->name, when, ocsp_crl_reason_name(rec->revocation_reason));
         rc = CA_ALREADY_REVOKED;
         goto out;
     }
     trace_event("ca.cert.revoked",
                 json_pack("{s:s, s:s, s:s, s:s}", "serial", rec->serial_hex, "name", rec->name,
                           "revoked_at", when, "reason",
-                          revocation_reason_name(rec->revocation_reason)),
+                          ocsp_crl_reason_name(rec->revocation_reason)),
                 "The CA revoked certificate %s for %s at %s, reason %s; its OCSP status is "
                 "now 'revoked'.",
-                rec->serial_hex, rec->name, when, revocation_reason_name(rec->revocation_reason));
+                rec->serial_hex, rec->name, when, ocsp_crl_reason_name(rec->revocation_reason));
     rc = CA_OK;
 out:
     db_close(db);

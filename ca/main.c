@@ -13,6 +13,7 @@
 #include "crl_issue.h"
 #include "fileio.h"
 #include "lab.h"
+#include "ocsp.h"
 #include "trace.h"
 
 static const char usage_text[] =
@@ -200,7 +201,7 @@ static int run_revoke(const struct ca_flags *f, const char *name)
         return 2;
     }
     printf("Revoked %s, serial %s, reason %s\n", rec.name, rec.serial_hex,
-           revocation_reason_name(rec.revocation_reason));
+           ocsp_crl_reason_name(rec.revocation_reason));
     print_time("  at           ", rec.revoked_at);
     printf(" (simulated time)\n");
     return 0;
@@ -274,7 +275,7 @@ static int print_row(const struct cert_record *rec, void *ctx)
     if (rec->is_revoked) {
         clock_format_rfc3339(rec->revoked_at * 1000, when, sizeof when);
         if (fprintf(text, "revoked %s %s\n", when,
-                    revocation_reason_name(rec->revocation_reason)) < 0)
+                    ocsp_crl_reason_name(rec->revocation_reason)) < 0)
             return -1;
     } else if (fprintf(text, "good%s\n", rec->is_must_staple ? " (must-staple)" : "") < 0) {
         return -1;
@@ -298,7 +299,7 @@ static int append_json(const struct cert_record *rec, void *ctx)
         clock_format_rfc3339(rec->revoked_at * 1000, when, sizeof when);
         json_object_set_new(row, "revoked_at", json_string(when));
         json_object_set_new(row, "reason",
-                            json_string(revocation_reason_name(rec->revocation_reason)));
+                            json_string(ocsp_crl_reason_name(rec->revocation_reason)));
     }
     return json_array_append_new(list, row);
 }

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "certstore.h"
 #include "clock.h"
 #include "crl.h"
+#include "ocsp.h"
 #include "ocsp_verify.h"
 #include "sigverify.h"
 
@@ -125,7 +125,7 @@ int crl_verify(const uint8_t *der, size_t len, const struct crl_verify_input *in
                       "The CA's CRL (number %llu, %zu entr%s) lists this certificate as "
                       "REVOKED at %s (reason: %s).", (unsigned long long)crl.number,
                       crl.entry_count, crl.entry_count == 1 ? "y" : "ies", a,
-                      revocation_reason_name(entry.reason));
+                      ocsp_crl_reason_name(entry.reason));
     }
     return decide(v, CRL_VERDICT_GOOD,
                   "Signed by '%s', current until %s, and this certificate is not among its %zu "

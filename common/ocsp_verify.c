@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "certstore.h"
 #include "clock.h"
+#include "hex.h"
 #include "ocsp.h"
 #include "sigverify.h"
 
@@ -56,7 +56,7 @@ static void serial_text(const uint8_t *serial, size_t len, char *out, size_t cap
     size_t n = len;
     if (2 * n + 1 > cap)
         n = (cap - 1) / 2;
-    certstore_hex(serial, n, out);
+    hex_encode(serial, n, out);
 }
 
 /* The parsers' messages begin with "malformed OCSP response: " or "malformed
@@ -360,7 +360,7 @@ int ocsp_verify_response(const uint8_t *der, size_t len, const struct ocsp_verif
         return decide(v, OCSP_VERDICT_REVOKED,
                       "The CA says this certificate was REVOKED at %s (reason: %s).", a,
                       single->revocation_reason >= 0
-                          ? revocation_reason_name(single->revocation_reason)
+                          ? ocsp_crl_reason_name(single->revocation_reason)
                           : "not given");
     }
     if (single->status == OCSP_CERT_STATUS_UNKNOWN)

@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "control.h"
+#include "hex.h"
 #include "net.h"
 #include "trace.h"
 
@@ -142,13 +143,9 @@ static enum MHD_Result send_bytes(struct MHD_Connection *conn, unsigned status,
         MHD_add_response_header(resp, MHD_HTTP_HEADER_EXPIRES, date);
         uint8_t digest[WC_SHA256_DIGEST_SIZE];
         if (wc_Sha256Hash(data, (word32)len, digest) == 0) {
-            static const char hex[] = "0123456789abcdef";
             char etag[2 * WC_SHA256_DIGEST_SIZE + 3];
             etag[0] = '"';
-            for (size_t i = 0; i < WC_SHA256_DIGEST_SIZE; i++) {
-                etag[1 + 2 * i] = hex[digest[i] >> 4];
-                etag[2 + 2 * i] = hex[digest[i] & 15];
-            }
+            hex_encode_lower(digest, WC_SHA256_DIGEST_SIZE, etag + 1);
             etag[2 * WC_SHA256_DIGEST_SIZE + 1] = '"';
             etag[2 * WC_SHA256_DIGEST_SIZE + 2] = 0;
             MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "fileio.h"
+#include "hex.h"
 #include "keys.h"
 #include "lab.h"
 #include "ocsp.h"
@@ -137,9 +138,7 @@ static int load_identity(struct stapler *s, struct errbuf *err)
     s->cert_mtime_ns = mtime_ns;
     snprintf(s->ocsp_url, sizeof s->ocsp_url, "%s", url);
     size_t n = s->cert.serial.left > 20 ? 20 : s->cert.serial.left;
-    for (size_t i = 0; i < n; i++)
-        snprintf(s->serial_hex + 2 * i, 3, "%02X", s->cert.serial.p[i]);
-    s->serial_hex[2 * n] = 0;
+    hex_encode(s->cert.serial.p, n, s->serial_hex);
     rc = 0;
 out:
     key_free(&key);
