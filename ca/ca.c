@@ -41,11 +41,6 @@ static int lab_file(char *out, const char *lab_dir, const char *rel, struct errb
     return 0;
 }
 
-static void format_time(int64_t unix_seconds, char *out)
-{
-    clock_format_rfc3339(unix_seconds * 1000, out, CLOCK_RFC3339_LEN);
-}
-
 /* Room for user input repeated in a message, escaped (at most 4 bytes a byte). */
 #define CA_SHOWN_MAX 256
 
@@ -439,7 +434,7 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
     }
 
     char until[CLOCK_RFC3339_LEN];
-    format_time(root_cert.not_after, until);
+    clock_format_rfc3339_seconds(root_cert.not_after, until, sizeof until);
     trace_event("ca.init",
                 json_pack("{s:s, s:s, s:s, s:s, s:b}", "serial", result->root_serial_hex,
                           "subject", opts->name, "key", key_type_description(opts->key_type),
@@ -449,7 +444,7 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
                 opts->name, key_type_description(opts->key_type), result->root_serial_hex,
                 until);
     if (opts->with_delegate) {
-        format_time(delegate_cert.not_after, until);
+        clock_format_rfc3339_seconds(delegate_cert.not_after, until, sizeof until);
         trace_event("ca.delegate.issued",
                     json_pack("{s:s, s:s, s:s}", "serial", result->delegate_serial_hex,
                               "subject", CA_DELEGATE_NAME, "not_after", until),
@@ -620,7 +615,7 @@ int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
         goto out;
 
     char until[CLOCK_RFC3339_LEN];
-    format_time(cert.not_after, until);
+    clock_format_rfc3339_seconds(cert.not_after, until, sizeof until);
     trace_event("ca.cert.issued",
                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "serial", issued->serial_hex,
                           "name", name, "not_after", until, "ocsp_url", ocsp_url, "crl_url",
@@ -687,7 +682,7 @@ int ca_revoke(const char *lab_dir, const char *name, const char *serial_hex,
         goto out;
     }
     char when[CLOCK_RFC3339_LEN];
-    format_time(rec->revoked_at, when);
+    clock_format_rfc3339_seconds(rec->revoked_at, when, sizeof when);
     if (outcome == CERTSTORE_ALREADY_REVOKED) {
         errbuf_set(err, "certificate %s (%s) was already revoked at %s (%s)", rec->serial_hex,
                    rec->name, when, ocsp_crl_reason_name(rec->revocation_reason));
@@ -753,8 +748,8 @@ int ca_crl(const char *lab_dir, const struct ca_crl_options *opts, struct ca_crl
     result->next_update = issued.next_update;
 
     char from[CLOCK_RFC3339_LEN], until[CLOCK_RFC3339_LEN];
-    format_time(issued.this_update, from);
-    format_time(issued.next_update, until);
+    clock_format_rfc3339_seconds(issued.this_update, from, sizeof from);
+    clock_format_rfc3339_seconds(issued.next_update, until, sizeof until);
     trace_event("ca.crl.issued",
                 json_pack("{s:s, s:I, s:I, s:I, s:s, s:s}", "path", result->path, "crl_number",
                           (json_int_t)issued.number, "revoked", (json_int_t)issued.entry_count,
@@ -818,7 +813,7 @@ int ca_revlist(const char *lab_dir, const char *out_path, struct ca_revlist_resu
     result->produced_at = now;
 
     char when[CLOCK_RFC3339_LEN];
-    format_time(now, when);
+    clock_format_rfc3339_seconds(now, when, sizeof when);
     trace_event("ca.revlist.issued",
                 json_pack("{s:s, s:I, s:I, s:I, s:s}", "path", result->path, "version",
                           (json_int_t)version, "revoked", (json_int_t)count, "bytes",

@@ -44,11 +44,6 @@ static int decide(struct crl_verdict *v, enum crl_verdict_reason reason, const c
     return reason == CRL_VERDICT_GOOD ? 0 : 1;
 }
 
-static void fmt_time(int64_t t, char out[CLOCK_RFC3339_LEN])
-{
-    clock_format_rfc3339(t * 1000, out, CLOCK_RFC3339_LEN);
-}
-
 static bool same_bytes(const struct der_cursor *a, const struct der_cursor *b)
 {
     return a->left == b->left && memcmp(a->p, b->p, a->left) == 0;
@@ -105,8 +100,8 @@ int crl_verify(const uint8_t *der, size_t len, const struct crl_verify_input *in
         return decide(v, CRL_VERDICT_CRITICAL_EXTENSION,
                       "The CRL carries a critical extension this client does not understand, "
                       "so it must not be used (RFC 5280 5.2).");
-    fmt_time(crl.this_update, a);
-    fmt_time(crl.next_update, b);
+    clock_format_rfc3339_seconds(crl.this_update, a, sizeof a);
+    clock_format_rfc3339_seconds(crl.next_update, b, sizeof b);
     if (crl.this_update > in->now + OCSP_VERIFY_SKEW_SECONDS)
         return decide(v, CRL_VERDICT_NOT_YET_VALID,
                       "The CRL's thisUpdate %s is in the future (allowing 5 minutes of clock "
@@ -120,7 +115,7 @@ int crl_verify(const uint8_t *der, size_t len, const struct crl_verify_input *in
     if (crl_find_serial(&crl, in->cert->serial.p, in->cert->serial.left, &entry) == 0) {
         v->revoked_at = entry.revoked_at;
         v->revocation_reason = entry.reason;
-        fmt_time(entry.revoked_at, a);
+        clock_format_rfc3339_seconds(entry.revoked_at, a, sizeof a);
         return decide(v, CRL_VERDICT_REVOKED,
                       "The CA's CRL (number %llu, %zu entr%s) lists this certificate as "
                       "REVOKED at %s (reason: %s).", (unsigned long long)crl.number,

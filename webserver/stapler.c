@@ -31,11 +31,6 @@ const char *staple_status_name(enum staple_status status)
     return status == STAPLE_GOOD ? "good" : status == STAPLE_REVOKED ? "revoked" : "none";
 }
 
-static void fmt(int64_t unix_seconds, char out[CLOCK_RFC3339_LEN])
-{
-    clock_format_rfc3339(unix_seconds * 1000, out, CLOCK_RFC3339_LEN);
-}
-
 /* Copies the state for readers. Called with s->lock held. */
 static void update_view(struct stapler *s)
 {
@@ -256,9 +251,9 @@ static void fetch_and_apply(struct stapler *s, int64_t now, const char *why)
     if (verdict.reason == OCSP_VERDICT_GOOD) {
         become_good(s, result.body.data, result.body.len, &verdict);
         persist(s);
-        fmt(s->next_update, a);
-        fmt(s->next_refresh, b);
-        fmt(s->this_update, c);
+        clock_format_rfc3339_seconds(s->next_update, a, sizeof a);
+        clock_format_rfc3339_seconds(s->next_refresh, b, sizeof b);
+        clock_format_rfc3339_seconds(s->this_update, c, sizeof c);
         trace_event("staple.fetch.ok",
                     json_pack("{s:s, s:s, s:s, s:s, s:s}", "serial", s->serial_hex, "status",
                               "good", "this_update", c, "next_update", a, "next_refresh", b),
@@ -284,9 +279,9 @@ static void fetch_and_apply(struct stapler *s, int64_t now, const char *why)
              ocsp_verdict_reason_name(verdict.reason), verdict.explanation);
 failed:
     schedule_retry(s, now);
-    fmt(s->next_attempt, b);
+    clock_format_rfc3339_seconds(s->next_attempt, b, sizeof b);
     if (s->status == STAPLE_GOOD) {
-        fmt(s->next_update, a);
+        clock_format_rfc3339_seconds(s->next_update, a, sizeof a);
         trace_event("staple.fetch.failed",
                     json_pack("{s:s, s:s, s:s, s:s}", "serial", s->serial_hex, "error",
                               s->last_problem, "keeps_until", a, "next_attempt", b),
@@ -322,9 +317,9 @@ static bool reuse_saved(struct stapler *s, int64_t now)
     bool is_usable = verdict.reason == OCSP_VERDICT_GOOD;
     if (is_usable) {
         become_good(s, der, len, &verdict);
-        fmt(s->next_update, a);
-        fmt(s->next_refresh, b);
-        fmt(s->this_update, c);
+        clock_format_rfc3339_seconds(s->next_update, a, sizeof a);
+        clock_format_rfc3339_seconds(s->next_refresh, b, sizeof b);
+        clock_format_rfc3339_seconds(s->this_update, c, sizeof c);
         trace_event("staple.loaded",
                     json_pack("{s:s, s:s, s:s, s:s, s:s}", "serial", s->serial_hex, "status",
                               "good", "this_update", c, "next_update", a, "next_refresh", b),
@@ -458,7 +453,7 @@ void stapler_tick(struct stapler *s, int64_t now)
     }
     if (s->status == STAPLE_GOOD && now >= s->next_update) {
         char a[CLOCK_RFC3339_LEN];
-        fmt(s->next_update, a);
+        clock_format_rfc3339_seconds(s->next_update, a, sizeof a);
         become_unstapled(s, STAPLE_NONE);
         fprintf(stderr, "webserver: the staple EXPIRED at %s and no fresh one came; stapling "
                         "stopped\n", a);
