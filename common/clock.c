@@ -431,6 +431,12 @@ int clock_format_rfc3339(int64_t unix_ms, char *out, size_t cap)
 
 int clock_format_rfc3339_seconds(int64_t unix_seconds, char *out, size_t cap)
 {
+    /* Far beyond year 9999 either way: refuse before the product overflows. */
+    if (unix_seconds > INT64_MAX / 1000 || unix_seconds < INT64_MIN / 1000) {
+        if (out != NULL && cap > 0)
+            out[0] = 0;
+        return -1;
+    }
     return clock_format_rfc3339(unix_seconds * 1000, out, cap);
 }
 

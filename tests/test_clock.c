@@ -377,6 +377,9 @@ START_TEST(test_format_seconds_and_utc)
     ck_assert_str_eq(out, "1969-12-31T23:59:59.000Z");
     ck_assert_int_ne(clock_format_rfc3339_seconds(253402300800, out, sizeof out), 0);
     ck_assert_str_eq(out, "");
+    ck_assert_int_ne(clock_format_rfc3339_seconds(INT64_MAX, out, sizeof out), 0);
+    ck_assert_str_eq(out, "");
+    ck_assert_int_ne(clock_format_rfc3339_seconds(INT64_MIN, out, sizeof out), 0);
 
     static const struct {
         int64_t unix_seconds;
