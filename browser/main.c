@@ -150,7 +150,7 @@ static int run_verify_staple(const struct browser_flags *f, size_t extra)
         return 2;
     }
     char when[CLOCK_RFC3339_LEN];
-    clock_format_rfc3339(now * 1000, when, sizeof when);
+    clock_format_rfc3339_seconds(now, when, sizeof when);
     if (verdict.reason == OCSP_VERDICT_GOOD)
         printf("accept: good\n%s\n", verdict.explanation);
     else
@@ -271,7 +271,7 @@ static int load_pushed_list(const char *path, const struct x509_cert *root,
         return 1;
     }
     char made[CLOCK_RFC3339_LEN];
-    clock_format_rfc3339(pushed->list.produced_at * 1000, made, sizeof made);
+    clock_format_rfc3339_seconds(pushed->list.produced_at, made, sizeof made);
     trace_event("revlist.loaded",
                 json_pack("{s:s, s:I, s:I, s:I, s:s}", "path", path, "version",
                           (json_int_t)pushed->list.version, "serials",

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "certstore.h"
 #include "cli.h"
 #include "clock.h"
+#include "hex.h"
 #include "ocsp.h"
 #include "crl_check.h"
 #include "ocsp_fetch.h"
@@ -90,11 +90,6 @@ static void decide(struct visit *v, bool is_accepted, const char *reason, const 
     va_start(ap, fmt);
     vsnprintf(v->out->explanation, sizeof v->out->explanation, fmt, ap);
     va_end(ap);
-}
-
-static void fmt_time(int64_t t, char out[CLOCK_RFC3339_LEN])
-{
-    clock_format_rfc3339(t * 1000, out, CLOCK_RFC3339_LEN);
 }
 
 static enum tls_staple_judgement judge_in_handshake(void *arg, const uint8_t *response,
@@ -180,7 +175,7 @@ static bool take_leaf(struct visit *v)
         return true; /* wolfSSL accepted it; our reader does not: no must-staple/AIA view */
     }
     size_t n = v->leaf.serial.left > 20 ? 20 : v->leaf.serial.left;
-    certstore_hex(v->leaf.serial.p, n, v->serial);
+    hex_encode(v->leaf.serial.p, n, v->serial);
     v->has_leaf = true;
     return true;
 }
@@ -290,9 +285,9 @@ static enum staple_class conclude_staple(struct visit *v)
     set_text(v->out->staple_status, sizeof v->out->staple_status, name);
     char a[CLOCK_RFC3339_LEN] = "", b[CLOCK_RFC3339_LEN] = "";
     if (verdict->this_update != 0)
-        fmt_time(verdict->this_update, a);
+        clock_format_rfc3339_seconds(verdict->this_update, a, sizeof a);
     if (verdict->has_next_update)
-        fmt_time(verdict->next_update, b);
+        clock_format_rfc3339_seconds(verdict->next_update, b, sizeof b);
     enum staple_class cls = class_of(verdict->reason);
     const char *where = r->is_tls13 ? "inside the encrypted Certificate message (TLS 1.3)"
                                     : "in the CertificateStatus message (TLS 1.2)";
@@ -546,7 +541,7 @@ static void revlist_words(const struct visit *v, char *out, size_t cap)
 {
     char made[CLOCK_RFC3339_LEN], age[32];
     const struct revlist *list = v->config->revlist;
-    fmt_time(list->produced_at, made);
+    clock_format_rfc3339_seconds(list->produced_at, made, sizeof made);
     clock_format_duration(clock_now() - list->produced_at, age, sizeof age);
     snprintf(out, cap, "version %llu, %zu revoked serial%s, made %s, %s ago",
              (unsigned long long)list->version, list->count, list->count == 1 ? "" : "s", made,
@@ -591,7 +586,7 @@ static bool is_short_lived(const struct visit *v)
 static void accept_short_lived(struct visit *v)
 {
     char until[CLOCK_RFC3339_LEN], lifetime[32], left[32];
-    fmt_time(v->leaf.not_after, until);
+    clock_format_rfc3339_seconds(v->leaf.not_after, until, sizeof until);
     clock_format_duration(v->leaf.not_after - v->leaf.not_before, lifetime, sizeof lifetime);
     clock_format_duration(v->leaf.not_after - clock_now(), left, sizeof left);
     decide(v, true, "short-lived",

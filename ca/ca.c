@@ -20,7 +20,9 @@
 #include "revlist.h"
 #include "db.h"
 #include "fileio.h"
+#include "hex.h"
 #include "lab.h"
+#include "ocsp.h"
 #include "pem.h"
 #include "trace.h"
 #include "utf8.h"
@@ -37,11 +39,6 @@ static int lab_file(char *out, const char *lab_dir, const char *rel, struct errb
         return -1;
     }
     return 0;
-}
-
-static void format_time(int64_t unix_seconds, char *out)
-{
-    clock_format_rfc3339(unix_seconds * 1000, out, CLOCK_RFC3339_LEN);
 }
 
 /* Room for user input repeated in a message, escaped (at most 4 bytes a byte). */
@@ -251,7 +248,7 @@ static void fill_record(struct cert_record *rec, const struct x509_cert *cert, c
                         const char *kind, bool is_must_staple, int64_t now)
 {
     memset(rec, 0, sizeof *rec);
-    certstore_hex(cert->serial.p, cert->serial.left, rec->serial_hex);
+    hex_encode(cert->serial.p, cert->serial.left, rec->serial_hex);
     snprintf(rec->name, sizeof rec->name, "%s", name);
     snprintf(rec->kind, sizeof rec->kind, "%s", kind);
     rec->not_before = cert->not_before;
@@ -370,7 +367,7 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
         certbuild_make(&req, &rng, &root_der, err) != 0 ||
         x509_parse(&root_cert, root_der.data, root_der.len, err) != 0)
         goto out;
-    certstore_hex(root_cert.serial.p, root_cert.serial.left, result->root_serial_hex);
+    hex_encode(root_cert.serial.p, root_cert.serial.left, result->root_serial_hex);
     result->root_not_after = root_cert.not_after;
 
     if (opts->with_delegate) {
@@ -388,8 +385,8 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
             certbuild_make(&req, &rng, &delegate_der, err) != 0 ||
             x509_parse(&delegate_cert, delegate_der.data, delegate_der.len, err) != 0)
             goto out;
-        certstore_hex(delegate_cert.serial.p, delegate_cert.serial.left,
-                      result->delegate_serial_hex);
+        hex_encode(delegate_cert.serial.p, delegate_cert.serial.left,
+                   result->delegate_serial_hex);
     }
 
     if (stage_key(&stage, root_key_path, &root_key, err) != 0 ||
@@ -437,7 +434,7 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
     }
 
     char until[CLOCK_RFC3339_LEN];
-    format_time(root_cert.not_after, until);
+    clock_format_rfc3339_seconds(root_cert.not_after, until, sizeof until);
     trace_event("ca.init",
                 json_pack("{s:s, s:s, s:s, s:s, s:b}", "serial", result->root_serial_hex,
                           "subject", opts->name, "key", key_type_description(opts->key_type),
@@ -447,7 +444,7 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
                 opts->name, key_type_description(opts->key_type), result->root_serial_hex,
                 until);
     if (opts->with_delegate) {
-        format_time(delegate_cert.not_after, until);
+        clock_format_rfc3339_seconds(delegate_cert.not_after, until, sizeof until);
         trace_event("ca.delegate.issued",
                     json_pack("{s:s, s:s, s:s}", "serial", result->delegate_serial_hex,
                               "subject", CA_DELEGATE_NAME, "not_after", until),
@@ -618,7 +615,7 @@ int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
         goto out;
 
     char until[CLOCK_RFC3339_LEN];
-    format_time(cert.not_after, until);
+    clock_format_rfc3339_seconds(cert.not_after, until, sizeof until);
     trace_event("ca.cert.issued",
                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "serial", issued->serial_hex,
                           "name", name, "not_after", until, "ocsp_url", ocsp_url, "crl_url",
@@ -685,20 +682,20 @@ int ca_revoke(const char *lab_dir, const char *name, const char *serial_hex,
         goto out;
     }
     char when[CLOCK_RFC3339_LEN];
-    format_time(rec->revoked_at, when);
+    clock_format_rfc3339_seconds(rec->revoked_at, when, sizeof when);
     if (outcome == CERTSTORE_ALREADY_REVOKED) {
         errbuf_set(err, "certificate %s (%s) was already revoked at %s (%s)", rec->serial_hex,
-                   rec->name, when, revocation_reason_name(rec->revocation_reason));
+                   rec->name, when, ocsp_crl_reason_name(rec->revocation_reason));
         rc = CA_ALREADY_REVOKED;
         goto out;
     }
     trace_event("ca.cert.revoked",
                 json_pack("{s:s, s:s, s:s, s:s}", "serial", rec->serial_hex, "name", rec->name,
                           "revoked_at", when, "reason",
-                          revocation_reason_name(rec->revocation_reason)),
+                          ocsp_crl_reason_name(rec->revocation_reason)),
                 "The CA revoked certificate %s for %s at %s, reason %s; its OCSP status is "
                 "now 'revoked'.",
-                rec->serial_hex, rec->name, when, revocation_reason_name(rec->revocation_reason));
+                rec->serial_hex, rec->name, when, ocsp_crl_reason_name(rec->revocation_reason));
     rc = CA_OK;
 out:
     db_close(db);
@@ -751,8 +748,8 @@ int ca_crl(const char *lab_dir, const struct ca_crl_options *opts, struct ca_crl
     result->next_update = issued.next_update;
 
     char from[CLOCK_RFC3339_LEN], until[CLOCK_RFC3339_LEN];
-    format_time(issued.this_update, from);
-    format_time(issued.next_update, until);
+    clock_format_rfc3339_seconds(issued.this_update, from, sizeof from);
+    clock_format_rfc3339_seconds(issued.next_update, until, sizeof until);
     trace_event("ca.crl.issued",
                 json_pack("{s:s, s:I, s:I, s:I, s:s, s:s}", "path", result->path, "crl_number",
                           (json_int_t)issued.number, "revoked", (json_int_t)issued.entry_count,
@@ -816,7 +813,7 @@ int ca_revlist(const char *lab_dir, const char *out_path, struct ca_revlist_resu
     result->produced_at = now;
 
     char when[CLOCK_RFC3339_LEN];
-    format_time(now, when);
+    clock_format_rfc3339_seconds(now, when, sizeof when);
     trace_event("ca.revlist.issued",
                 json_pack("{s:s, s:I, s:I, s:I, s:s}", "path", result->path, "version",
                           (json_int_t)version, "revoked", (json_int_t)count, "bytes",

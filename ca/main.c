@@ -13,6 +13,7 @@
 #include "crl_issue.h"
 #include "fileio.h"
 #include "lab.h"
+#include "ocsp.h"
 #include "trace.h"
 
 static const char usage_text[] =
@@ -68,7 +69,7 @@ static bool has_crl_flags(const struct ca_flags *f, bool is_issue, bool is_crl)
 static void print_time(const char *label, int64_t unix_seconds)
 {
     char text[CLOCK_RFC3339_LEN];
-    clock_format_rfc3339(unix_seconds * 1000, text, sizeof text);
+    clock_format_rfc3339_seconds(unix_seconds, text, sizeof text);
     printf("%s%s", label, text);
 }
 
@@ -200,7 +201,7 @@ static int run_revoke(const struct ca_flags *f, const char *name)
         return 2;
     }
     printf("Revoked %s, serial %s, reason %s\n", rec.name, rec.serial_hex,
-           revocation_reason_name(rec.revocation_reason));
+           ocsp_crl_reason_name(rec.revocation_reason));
     print_time("  at           ", rec.revoked_at);
     printf(" (simulated time)\n");
     return 0;
@@ -268,13 +269,13 @@ static int print_row(const struct cert_record *rec, void *ctx)
 {
     FILE *text = ctx;
     char until[CLOCK_RFC3339_LEN], when[CLOCK_RFC3339_LEN];
-    clock_format_rfc3339(rec->not_after * 1000, until, sizeof until);
+    clock_format_rfc3339_seconds(rec->not_after, until, sizeof until);
     if (fprintf(text, "%-32s  %-20s  %-24s  ", rec->serial_hex, rec->name, until) < 0)
         return -1;
     if (rec->is_revoked) {
-        clock_format_rfc3339(rec->revoked_at * 1000, when, sizeof when);
+        clock_format_rfc3339_seconds(rec->revoked_at, when, sizeof when);
         if (fprintf(text, "revoked %s %s\n", when,
-                    revocation_reason_name(rec->revocation_reason)) < 0)
+                    ocsp_crl_reason_name(rec->revocation_reason)) < 0)
             return -1;
     } else if (fprintf(text, "good%s\n", rec->is_must_staple ? " (must-staple)" : "") < 0) {
         return -1;
@@ -286,8 +287,8 @@ static int append_json(const struct cert_record *rec, void *ctx)
 {
     json_t *list = ctx;
     char until[CLOCK_RFC3339_LEN], from[CLOCK_RFC3339_LEN], when[CLOCK_RFC3339_LEN];
-    clock_format_rfc3339(rec->not_after * 1000, until, sizeof until);
-    clock_format_rfc3339(rec->not_before * 1000, from, sizeof from);
+    clock_format_rfc3339_seconds(rec->not_after, until, sizeof until);
+    clock_format_rfc3339_seconds(rec->not_before, from, sizeof from);
     json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "serial", rec->serial_hex,
                             "name", rec->name, "kind", rec->kind, "not_before", from,
                             "not_after", until, "must_staple", rec->is_must_staple, "status",
@@ -295,10 +296,10 @@ static int append_json(const struct cert_record *rec, void *ctx)
     if (row == NULL)
         return -1;
     if (rec->is_revoked) {
-        clock_format_rfc3339(rec->revoked_at * 1000, when, sizeof when);
+        clock_format_rfc3339_seconds(rec->revoked_at, when, sizeof when);
         json_object_set_new(row, "revoked_at", json_string(when));
         json_object_set_new(row, "reason",
-                            json_string(revocation_reason_name(rec->revocation_reason)));
+                            json_string(ocsp_crl_reason_name(rec->revocation_reason)));
     }
     return json_array_append_new(list, row);
 }

@@ -7,39 +7,18 @@
 #include <strings.h>
 
 #include "db.h"
-
-static const char *const reason_names[] = {
-    [REASON_UNSPECIFIED] = "unspecified",
-    [REASON_KEY_COMPROMISE] = "keyCompromise",
-    [REASON_CA_COMPROMISE] = "cACompromise",
-    [REASON_AFFILIATION_CHANGED] = "affiliationChanged",
-    [REASON_SUPERSEDED] = "superseded",
-    [REASON_CESSATION_OF_OPERATION] = "cessationOfOperation",
-};
-#define REASON_COUNT (sizeof reason_names / sizeof reason_names[0])
-
-const char *revocation_reason_name(int reason)
-{
-    if (reason < 0 || (size_t)reason >= REASON_COUNT)
-        return "unspecified";
-    return reason_names[reason];
-}
+#include "ocsp.h"
 
 int revocation_reason_parse(const char *name, enum revocation_reason *reason)
 {
-    for (size_t i = 0; i < REASON_COUNT; i++) {
+    for (int i = REASON_UNSPECIFIED; i <= REASON_CESSATION_OF_OPERATION; i++) {
         /* Case-insensitive: "keycompromise" typed in class should still work. */
-        if (strcasecmp(name, reason_names[i]) == 0) {
+        if (strcasecmp(name, ocsp_crl_reason_name(i)) == 0) {
             *reason = (enum revocation_reason)i;
             return 0;
         }
     }
     return -1;
-}
-
-void certstore_hex(const uint8_t *bytes, size_t len, char *out)
-{
-    hex_encode(bytes, len, out);
 }
 
 static void copy_text(char *dst, size_t cap, const unsigned char *src)

@@ -11,7 +11,8 @@
 
 #include "errbuf.h"
 
-/* CRLReason (RFC 5280 5.3.1), the subset a lab user can choose. */
+/* CRLReason (RFC 5280 5.3.1), the subset a lab user can choose; every
+ * reason is spelled by ocsp_crl_reason_name (ocsp.h). */
 enum revocation_reason {
     REASON_UNSPECIFIED = 0,
     REASON_KEY_COMPROMISE = 1,
@@ -20,9 +21,7 @@ enum revocation_reason {
     REASON_SUPERSEDED = 4,
     REASON_CESSATION_OF_OPERATION = 5,
 };
-/* "keyCompromise" for 1; "reason N" style text never: unknown codes give "unspecified". */
-const char *revocation_reason_name(int reason);
-/* Parses the names above; -1 if unknown. */
+/* Parses the names of the subset above (case-insensitive); -1 if unknown. */
 int revocation_reason_parse(const char *name, enum revocation_reason *reason);
 /* The accepted names, comma-separated, for help and error messages. */
 #define REVOCATION_REASON_NAMES \
@@ -103,8 +102,5 @@ int certstore_crl_revision(sqlite3 *db, struct crl_revision *rev, struct errbuf 
 /* Raises the counter by one at `now`, inside the caller's transaction (ca
  * revoke's, or its own when none is open); *rev receives the new value. */
 int certstore_crl_raise(sqlite3 *db, int64_t now, struct crl_revision *rev, struct errbuf *err);
-
-/* Upper-case hex of bytes; `out` needs 2 * len + 1. */
-void certstore_hex(const uint8_t *bytes, size_t len, char *out);
 
 #endif

@@ -429,6 +429,35 @@ int clock_format_rfc3339(int64_t unix_ms, char *out, size_t cap)
     return 0;
 }
 
+int clock_format_rfc3339_seconds(int64_t unix_seconds, char *out, size_t cap)
+{
+    /* Far beyond year 9999 either way: refuse before the product overflows. */
+    if (unix_seconds > INT64_MAX / 1000 || unix_seconds < INT64_MIN / 1000) {
+        if (out != NULL && cap > 0)
+            out[0] = 0;
+        return -1;
+    }
+    return clock_format_rfc3339(unix_seconds * 1000, out, cap);
+}
+
+/* The format comes from the caller (a literal at every call, or a test's
+ * table), so the warning about a non-literal strftime format is off here. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+int clock_format_utc(int64_t unix_seconds, const char *strftime_format, char *out, size_t cap)
+{
+    time_t t = (time_t)unix_seconds;
+    struct tm tm;
+    if (cap == 0)
+        return -1;
+    if (gmtime_r(&t, &tm) == NULL || strftime(out, cap, strftime_format, &tm) == 0) {
+        snprintf(out, cap, "?");
+        return -1;
+    }
+    return 0;
+}
+#pragma GCC diagnostic pop
+
 int64_t clock_monotonic_ms(void)
 {
     struct timespec ts;

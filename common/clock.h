@@ -47,6 +47,17 @@ int clock_parse_duration(const char *text, int64_t *seconds);
 #define CLOCK_RFC3339_LEN 32
 int clock_format_rfc3339(int64_t unix_ms, char *out, size_t cap);
 
+/* clock_format_rfc3339 for whole seconds, the unit of certificates, OCSP
+ * and CRL times: "2026-11-25T12:00:00.000Z". Needs cap >= CLOCK_RFC3339_LEN;
+ * out is "" when the year has no four digits. */
+int clock_format_rfc3339_seconds(int64_t unix_seconds, char *out, size_t cap);
+
+/* A time in UTC through a strftime(3) format, for the short forms people
+ * read: "%m-%d %H:%M" on a chart's axis, "%Y-%m-%d %H:%M UTC" in a heading.
+ * 0, or -1 with "?" in out when the time has no calendar date or the text
+ * does not fit in cap. */
+int clock_format_utc(int64_t unix_seconds, const char *strftime_format, char *out, size_t cap);
+
 /* A duration the way the lab writes it everywhere, largest units first:
  * "1d1h", "12h", "90s", "0s", "-2h" (the one duration formatter). */
 void clock_format_duration(int64_t seconds, char *out, size_t cap);

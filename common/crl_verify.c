@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "certstore.h"
 #include "clock.h"
 #include "crl.h"
+#include "ocsp.h"
 #include "ocsp_verify.h"
 #include "sigverify.h"
 
@@ -42,11 +42,6 @@ static int decide(struct crl_verdict *v, enum crl_verdict_reason reason, const c
     vsnprintf(v->explanation, sizeof v->explanation, fmt, ap);
     va_end(ap);
     return reason == CRL_VERDICT_GOOD ? 0 : 1;
-}
-
-static void fmt_time(int64_t t, char out[CLOCK_RFC3339_LEN])
-{
-    clock_format_rfc3339(t * 1000, out, CLOCK_RFC3339_LEN);
 }
 
 static bool same_bytes(const struct der_cursor *a, const struct der_cursor *b)
@@ -105,8 +100,8 @@ int crl_verify(const uint8_t *der, size_t len, const struct crl_verify_input *in
         return decide(v, CRL_VERDICT_CRITICAL_EXTENSION,
                       "The CRL carries a critical extension this client does not understand, "
                       "so it must not be used (RFC 5280 5.2).");
-    fmt_time(crl.this_update, a);
-    fmt_time(crl.next_update, b);
+    clock_format_rfc3339_seconds(crl.this_update, a, sizeof a);
+    clock_format_rfc3339_seconds(crl.next_update, b, sizeof b);
     if (crl.this_update > in->now + OCSP_VERIFY_SKEW_SECONDS)
         return decide(v, CRL_VERDICT_NOT_YET_VALID,
                       "The CRL's thisUpdate %s is in the future (allowing 5 minutes of clock "
@@ -120,12 +115,12 @@ int crl_verify(const uint8_t *der, size_t len, const struct crl_verify_input *in
     if (crl_find_serial(&crl, in->cert->serial.p, in->cert->serial.left, &entry) == 0) {
         v->revoked_at = entry.revoked_at;
         v->revocation_reason = entry.reason;
-        fmt_time(entry.revoked_at, a);
+        clock_format_rfc3339_seconds(entry.revoked_at, a, sizeof a);
         return decide(v, CRL_VERDICT_REVOKED,
                       "The CA's CRL (number %llu, %zu entr%s) lists this certificate as "
                       "REVOKED at %s (reason: %s).", (unsigned long long)crl.number,
                       crl.entry_count, crl.entry_count == 1 ? "y" : "ies", a,
-                      revocation_reason_name(entry.reason));
+                      ocsp_crl_reason_name(entry.reason));
     }
     return decide(v, CRL_VERDICT_GOOD,
                   "Signed by '%s', current until %s, and this certificate is not among its %zu "

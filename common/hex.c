@@ -1,14 +1,23 @@
-/* hex.c — bytes as upper-case hexadecimal text. */
+/* hex.c — bytes as hexadecimal text and back. */
 #include "hex.h"
 
-void hex_encode(const uint8_t *bytes, size_t len, char *out)
+static void hex_encode_with(const char digits[16], const uint8_t *bytes, size_t len, char *out)
 {
-    static const char digits[] = "0123456789ABCDEF";
     for (size_t i = 0; i < len; i++) {
         out[2 * i] = digits[bytes[i] >> 4];
         out[2 * i + 1] = digits[bytes[i] & 0x0f];
     }
     out[2 * len] = 0;
+}
+
+void hex_encode(const uint8_t *bytes, size_t len, char *out)
+{
+    hex_encode_with("0123456789ABCDEF", bytes, len, out);
+}
+
+void hex_encode_lower(const uint8_t *bytes, size_t len, char *out)
+{
+    hex_encode_with("0123456789abcdef", bytes, len, out);
 }
 
 static int hex_value(char c)

@@ -1,5 +1,5 @@
 /* hex.h — bytes as hexadecimal text, the one encoder of the lab (serials,
- * key log lines). */
+ * key log lines, the responder's ETag). */
 #ifndef OCSPLAB_COMMON_HEX_H
 #define OCSPLAB_COMMON_HEX_H
 
@@ -8,6 +8,9 @@
 
 /* Upper-case hex of `len` bytes; `out` needs 2 * len + 1 bytes (NUL-ended). */
 void hex_encode(const uint8_t *bytes, size_t len, char *out);
+/* The same in lower case: the responder's ETag has always been written so,
+ * and HTTP caches compare it byte for byte. */
+void hex_encode_lower(const uint8_t *bytes, size_t len, char *out);
 
 /* Decodes hex text (either case, even length) into `out`; 0 and *len, or -1
  * when a character is not a hex digit, the length is odd, or cap is short. */

@@ -45,6 +45,31 @@ const char *ocsp_cert_status_name(enum ocsp_cert_status status)
     return "invalid status";
 }
 
+static const char *const ocsp_crl_reason_names[] = {
+    [0] = "unspecified",
+    [1] = "keyCompromise",
+    [2] = "cACompromise",
+    [3] = "affiliationChanged",
+    [4] = "superseded",
+    [5] = "cessationOfOperation",
+    [6] = "certificateHold",
+    /* 7 was never assigned */
+    [8] = "removeFromCRL",
+    [9] = "privilegeWithdrawn",
+    [10] = "aACompromise",
+};
+
+bool ocsp_is_crl_reason(int reason)
+{
+    size_t count = sizeof ocsp_crl_reason_names / sizeof ocsp_crl_reason_names[0];
+    return reason >= 0 && (size_t)reason < count && ocsp_crl_reason_names[reason] != NULL;
+}
+
+const char *ocsp_crl_reason_name(int reason)
+{
+    return ocsp_is_crl_reason(reason) ? ocsp_crl_reason_names[reason] : "unspecified";
+}
+
 struct ocsp_hash_info {
     enum ocsp_hash hash;
     const char *name;
@@ -557,12 +582,6 @@ out:
 }
 
 /* ---- Responses ------------------------------------------------------------------ */
-
-/* CRLReason (RFC 5280 5.3.1): 0..10 without 7, which was never assigned. */
-static bool ocsp_is_crl_reason(int reason)
-{
-    return reason >= 0 && reason <= 10 && reason != 7;
-}
 
 static bool ocsp_is_response_status(int status)
 {

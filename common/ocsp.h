@@ -34,6 +34,15 @@ enum ocsp_cert_status {
 };
 const char *ocsp_cert_status_name(enum ocsp_cert_status status); /* "good", … */
 
+/* CRLReason (RFC 5280 5.3.1), the one spelling of every revocation reason in
+ * the lab (OCSP answers, CRL entries, ca list, traces): "keyCompromise" for
+ * 1, … "aACompromise" for 10. 7 was never assigned; it, a negative and
+ * anything above 10 give "unspecified", the reason RFC 5280 assumes when
+ * none is given. */
+const char *ocsp_crl_reason_name(int reason);
+/* True for 0..10 except 7: the values a RevokedInfo may carry. */
+bool ocsp_is_crl_reason(int reason);
+
 /* Hash algorithms a CertID may use. */
 enum ocsp_hash {
     OCSP_HASH_SHA1,

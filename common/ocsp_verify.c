@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "certstore.h"
 #include "clock.h"
+#include "hex.h"
 #include "ocsp.h"
 #include "sigverify.h"
 
@@ -46,17 +46,12 @@ static int decide(struct ocsp_verdict *v, enum ocsp_verdict_reason reason, const
     return reason == OCSP_VERDICT_GOOD ? 0 : 1;
 }
 
-static void fmt_time(int64_t t, char out[CLOCK_RFC3339_LEN])
-{
-    clock_format_rfc3339(t * 1000, out, CLOCK_RFC3339_LEN);
-}
-
 static void serial_text(const uint8_t *serial, size_t len, char *out, size_t cap)
 {
     size_t n = len;
     if (2 * n + 1 > cap)
         n = (cap - 1) / 2;
-    certstore_hex(serial, n, out);
+    hex_encode(serial, n, out);
 }
 
 /* The parsers' messages begin with "malformed OCSP response: " or "malformed
@@ -130,8 +125,8 @@ static int find_signer(const struct ocsp_response *resp, const struct ocsp_verif
                           "key usage).", name);
         if (in->now < delegate->not_before || in->now > delegate->not_after) {
             char from[CLOCK_RFC3339_LEN], until[CLOCK_RFC3339_LEN];
-            fmt_time(delegate->not_before, from);
-            fmt_time(delegate->not_after, until);
+            clock_format_rfc3339_seconds(delegate->not_before, from, sizeof from);
+            clock_format_rfc3339_seconds(delegate->not_after, until, sizeof until);
             return decide(v, OCSP_VERDICT_UNTRUSTED_SIGNER,
                           "The response was signed by '%s', whose certificate is valid only "
                           "from %s to %s, not now.", name, from, until);
@@ -356,26 +351,26 @@ int ocsp_verify_response(const uint8_t *der, size_t len, const struct ocsp_verif
                       "made for this request (a replay?).");
 
     if (single->status == OCSP_CERT_STATUS_REVOKED) {
-        fmt_time(single->revocation_time, a);
+        clock_format_rfc3339_seconds(single->revocation_time, a, sizeof a);
         return decide(v, OCSP_VERDICT_REVOKED,
                       "The CA says this certificate was REVOKED at %s (reason: %s).", a,
                       single->revocation_reason >= 0
-                          ? revocation_reason_name(single->revocation_reason)
+                          ? ocsp_crl_reason_name(single->revocation_reason)
                           : "not given");
     }
     if (single->status == OCSP_CERT_STATUS_UNKNOWN)
         return decide(v, OCSP_VERDICT_UNKNOWN,
                       "The responder does not know this certificate (status 'unknown').");
 
-    fmt_time(single->this_update, a);
+    clock_format_rfc3339_seconds(single->this_update, a, sizeof a);
     if (single->this_update > in->now + OCSP_VERIFY_SKEW_SECONDS) {
-        fmt_time(in->now, b);
+        clock_format_rfc3339_seconds(in->now, b, sizeof b);
         return decide(v, OCSP_VERDICT_NOT_YET_VALID,
                       "The response's thisUpdate %s is in the future (now is %s, allowing 5 "
                       "minutes of clock skew).", a, b);
     }
     if (single->has_next_update) {
-        fmt_time(single->next_update, b);
+        clock_format_rfc3339_seconds(single->next_update, b, sizeof b);
         if (single->next_update < in->now - OCSP_VERIFY_SKEW_SECONDS)
             return decide(v, OCSP_VERDICT_STALE,
                           "The response is stale: it was valid only until %s (thisUpdate %s).",
@@ -391,7 +386,7 @@ int ocsp_verify_response(const uint8_t *der, size_t len, const struct ocsp_verif
                       "understand, so it must be rejected (RFC 5280 4.2).");
 
     if (single->has_next_update)
-        fmt_time(single->next_update, b);
+        clock_format_rfc3339_seconds(single->next_update, b, sizeof b);
     return decide(v, OCSP_VERDICT_GOOD,
                   "Signed by '%s'%s, about this very certificate, status good, fresh (thisUpdate "
                   "%s%s%s).", v->signer, v->is_signed_by_delegate ? " (a delegate of the CA)" : "",

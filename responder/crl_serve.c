@@ -10,11 +10,6 @@
 #include "service.h"
 #include "trace.h"
 
-static void format_time(int64_t unix_seconds, char *out)
-{
-    clock_format_rfc3339(unix_seconds * 1000, out, CLOCK_RFC3339_LEN);
-}
-
 void responder_serve_crl(struct responder *r, const struct request_origin *origin,
                          struct responder_crl_answer *answer)
 {
@@ -59,8 +54,8 @@ void responder_serve_crl(struct responder *r, const struct request_origin *origi
     answer->this_update = copy.issued.this_update;
     answer->next_update = copy.issued.next_update;
     stats_count_crl(&r->stats, client, answer->body.len);
-    format_time(copy.issued.this_update, from);
-    format_time(copy.issued.next_update, until);
+    clock_format_rfc3339_seconds(copy.issued.this_update, from, sizeof from);
+    clock_format_rfc3339_seconds(copy.issued.next_update, until, sizeof until);
     if (copy.is_new)
         trace_event("crl.signed",
                     json_pack("{s:I, s:I, s:s, s:s, s:b}", "crl_number",

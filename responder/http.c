@@ -25,6 +25,7 @@
 
 #include "clock.h"
 #include "control.h"
+#include "hex.h"
 #include "net.h"
 #include "trace.h"
 #include "waitlock.h"
@@ -142,13 +143,10 @@ int http_decode_get_path(const char *path, uint8_t *out, size_t cap)
     return (int)out_len;
 }
 
+/* RFC 9110 5.6.7 IMF-fixdate; the C locale gives English names. */
 static void http_date(int64_t unix_seconds, char *out, size_t cap)
 {
-    time_t t = (time_t)unix_seconds;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    /* RFC 9110 5.6.7 IMF-fixdate; the C locale gives English names. */
-    strftime(out, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    clock_format_utc(unix_seconds, "%a, %d %b %Y %H:%M:%S GMT", out, cap);
 }
 
 /* RFC 5019 6.2: HTTP caches may keep a pre-signed response until its
@@ -181,13 +179,9 @@ static struct MHD_Response *build_response(const char *content_type, const void 
         MHD_add_response_header(resp, MHD_HTTP_HEADER_EXPIRES, date);
         uint8_t digest[WC_SHA256_DIGEST_SIZE];
         if (wc_Sha256Hash(data, (word32)len, digest) == 0) {
-            static const char hex[] = "0123456789abcdef";
             char etag[2 * WC_SHA256_DIGEST_SIZE + 3];
             etag[0] = '"';
-            for (size_t i = 0; i < WC_SHA256_DIGEST_SIZE; i++) {
-                etag[1 + 2 * i] = hex[digest[i] >> 4];
-                etag[2 + 2 * i] = hex[digest[i] & 15];
-            }
+            hex_encode_lower(digest, WC_SHA256_DIGEST_SIZE, etag + 1);
             etag[2 * WC_SHA256_DIGEST_SIZE + 1] = '"';
             etag[2 * WC_SHA256_DIGEST_SIZE + 2] = 0;
             MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);

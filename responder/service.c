@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "db.h"
 #include "fileio.h"
+#include "hex.h"
 #include "keys.h"
 #include "lab.h"
 #include "pem.h"
@@ -347,12 +348,7 @@ static void serial_of(const struct ocsp_cert_id *id, char *out)
     size_t n = id->serial.left;
     if (n > 20)
         n = 20; /* longer serials are not ours; the hex is for reading only */
-    certstore_hex(id->serial.p, n, out);
-}
-
-static void format_time(int64_t unix_seconds, char *out)
-{
-    clock_format_rfc3339(unix_seconds * 1000, out, CLOCK_RFC3339_LEN);
+    hex_encode(id->serial.p, n, out);
 }
 
 /* "the browser", "the web server", "a client": who asked, for the sentence. */
@@ -383,16 +379,16 @@ static void trace_answer(const struct request_origin *origin,
     if (fields != NULL) {
         json_object_set_new(fields, "method", json_string(origin->method));
         if (answer->kind != ANSWER_ERROR) {
-            format_time(answer->this_update, this_text);
-            format_time(answer->next_update, next_text);
+            clock_format_rfc3339_seconds(answer->this_update, this_text, sizeof this_text);
+            clock_format_rfc3339_seconds(answer->next_update, next_text, sizeof next_text);
             json_object_set_new(fields, "this_update", json_string(this_text));
             json_object_set_new(fields, "next_update", json_string(next_text));
         }
         if (story->status == OCSP_CERT_STATUS_REVOKED && answer->kind == ANSWER_REVOKED) {
-            format_time(story->revocation_time, revoked_text);
+            clock_format_rfc3339_seconds(story->revocation_time, revoked_text, sizeof revoked_text);
             json_object_set_new(fields, "revoked_at", json_string(revoked_text));
             json_object_set_new(fields, "reason",
-                                json_string(revocation_reason_name(story->revocation_reason)));
+                                json_string(ocsp_crl_reason_name(story->revocation_reason)));
         }
         if (story->cert_count > 1)
             json_object_set_new(fields, "certs", json_integer((json_int_t)story->cert_count));
@@ -412,7 +408,7 @@ static void trace_answer(const struct request_origin *origin,
                     "The responder told %s at %s that certificate %s (%s) is REVOKED "
                     "since %s (%s).",
                     responder_requester_phrase(who), client, story->serial_hex, label, revoked_text,
-                    revocation_reason_name(story->revocation_reason));
+                    ocsp_crl_reason_name(story->revocation_reason));
         break;
     case ANSWER_UNKNOWN:
         trace_event("ocsp.response.sent", fields,

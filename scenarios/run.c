@@ -897,10 +897,7 @@ static void do_fault(struct world *w, const struct scn_step *s)
 
 static void now_text(char *out, size_t cap)
 {
-    char rfc[CLOCK_RFC3339_LEN];
-    clock_format_rfc3339(clock_now_ms(), rfc, sizeof rfc);
-    /* "2026-11-26T02:14:05.123Z" -> "2026-11-26 02:14 UTC" */
-    snprintf(out, cap, "%.10s %.5s UTC", rfc, rfc + 11);
+    clock_format_utc(clock_now(), "%Y-%m-%d %H:%M UTC", out, cap); /* "2026-11-26 02:14 UTC" */
 }
 
 static int advance_clock(struct world *w, int64_t seconds, int line)

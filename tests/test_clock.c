@@ -366,6 +366,45 @@ START_TEST(test_format_rfc3339)
 }
 END_TEST
 
+/* The whole-seconds form and the short strftime forms of reports, ladders and
+ * the runner's headings ("?" when a time has no text). */
+START_TEST(test_format_seconds_and_utc)
+{
+    char out[CLOCK_RFC3339_LEN];
+    ck_assert_int_eq(clock_format_rfc3339_seconds(1795608000, out, sizeof out), 0);
+    ck_assert_str_eq(out, "2026-11-25T12:00:00.000Z");
+    ck_assert_int_eq(clock_format_rfc3339_seconds(-1, out, sizeof out), 0);
+    ck_assert_str_eq(out, "1969-12-31T23:59:59.000Z");
+    ck_assert_int_ne(clock_format_rfc3339_seconds(253402300800, out, sizeof out), 0);
+    ck_assert_str_eq(out, "");
+    ck_assert_int_ne(clock_format_rfc3339_seconds(INT64_MAX, out, sizeof out), 0);
+    ck_assert_str_eq(out, "");
+    ck_assert_int_ne(clock_format_rfc3339_seconds(INT64_MIN, out, sizeof out), 0);
+
+    static const struct {
+        int64_t unix_seconds;
+        const char *format, *text;
+        size_t cap;
+        int rc;
+    } rows[] = {
+        {1795617348, "%m-%d %H:%M", "11-25 14:35", 32, 0},
+        {1795617348, "%Y-%m-%d %H:%M", "2026-11-25 14:35", 32, 0},
+        {1795617348, "%Y-%m-%d %H:%M UTC", "2026-11-25 14:35 UTC", 32, 0},
+        {1795617348, "%H:%M:%S", "14:35:48", 32, 0},
+        {-1, "%Y-%m-%d %H:%M:%S", "1969-12-31 23:59:59", 32, 0},
+        {1795617348, "%Y-%m-%d %H:%M", "?", 16, -1}, /* 16 bytes hold 15 characters */
+        {1795617348, "%Y-%m-%d %H:%M", "2026-11-25 14:35", 17, 0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char text[32];
+        ck_assert_int_eq(clock_format_utc(rows[i].unix_seconds, rows[i].format, text,
+                                          rows[i].cap),
+                         rows[i].rc);
+        ck_assert_msg(strcmp(text, rows[i].text) == 0, "row %zu: %s", i, text);
+    }
+}
+END_TEST
+
 /* The lesson of the lab depends on this: wolfSSL itself must judge a
  * certificate's validity period by the simulated clock. */
 START_TEST(test_wolfssl_sees_simulated_time)
@@ -474,6 +513,7 @@ Suite *clock_suite(void)
     tcase_add_test(tc, test_advance);
     tcase_add_test(tc, test_parse_duration);
     tcase_add_test(tc, test_format_rfc3339);
+    tcase_add_test(tc, test_format_seconds_and_utc);
     tcase_add_test(tc, test_wolfssl_sees_simulated_time);
     tcase_add_test(tc, test_threads_share_the_clock);
     suite_add_tcase(s, tc);

@@ -322,7 +322,7 @@ START_TEST(ca_row_round_trip)
 }
 END_TEST
 
-START_TEST(reason_names_round_trip)
+START_TEST(reason_names_parse)
 {
     static const char *const names[] = {"unspecified", "keyCompromise", "cACompromise",
                                         "affiliationChanged", "superseded",
@@ -331,19 +331,16 @@ START_TEST(reason_names_round_trip)
         enum revocation_reason r;
         ck_assert_int_eq(revocation_reason_parse(names[i], &r), 0);
         ck_assert_int_eq((int)r, i);
-        ck_assert_str_eq(revocation_reason_name(i), names[i]);
     }
     enum revocation_reason r;
     ck_assert_int_eq(revocation_reason_parse("KEYCOMPROMISE", &r), 0);
     ck_assert_int_eq(r, REASON_KEY_COMPROMISE);
     ck_assert_int_eq(revocation_reason_parse("stolen", &r), -1);
     ck_assert_int_eq(revocation_reason_parse("", &r), -1);
-    ck_assert_str_eq(revocation_reason_name(99), "unspecified");
-    ck_assert_str_eq(revocation_reason_name(-1), "unspecified");
-    char hex[9];
-    const uint8_t bytes[] = {0x00, 0xab, 0x5f, 0xff};
-    certstore_hex(bytes, 4, hex);
-    ck_assert_str_eq(hex, "00AB5FFF");
+    /* The CA offers the first six reasons only (RFC 5280 5.3.1's others are
+     * a CA's own business: holds, privilege, attribute authorities). */
+    ck_assert_int_eq(revocation_reason_parse("certificateHold", &r), -1);
+    ck_assert_int_eq(revocation_reason_parse("aACompromise", &r), -1);
 }
 END_TEST
 
@@ -456,7 +453,7 @@ Suite *db_suite(void)
     tcase_add_test(tc, half_a_revocation_is_impossible);
     tcase_add_test(tc, reader_sees_data_version_change);
     tcase_add_test(tc, ca_row_round_trip);
-    tcase_add_test(tc, reason_names_round_trip);
+    tcase_add_test(tc, reason_names_parse);
     tcase_add_test(tc, damaged_page_is_found_before_a_write);
     tcase_add_test(tc, reader_leaves_an_empty_file_alone);
     suite_add_tcase(s, tc);

@@ -259,6 +259,32 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* RFC 5280 5.3.1, every value: the one spelling of a reason in the lab (ca
+ * list, OCSP answers, CRL entries). 7 was never assigned and is no CRLReason;
+ * it and out-of-range codes read as unspecified. */
+START_TEST(test_crl_reason_names)
+{
+    static const struct {
+        int reason;
+        bool is_crl_reason;
+        const char *name;
+    } rows[] = {
+        {0, true, "unspecified"},           {1, true, "keyCompromise"},
+        {2, true, "cACompromise"},          {3, true, "affiliationChanged"},
+        {4, true, "superseded"},            {5, true, "cessationOfOperation"},
+        {6, true, "certificateHold"},       {7, false, "unspecified"},
+        {8, true, "removeFromCRL"},         {9, true, "privilegeWithdrawn"},
+        {10, true, "aACompromise"},         {11, false, "unspecified"},
+        {-1, false, "unspecified"},         {99, false, "unspecified"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        ck_assert_msg(ocsp_is_crl_reason(rows[i].reason) == rows[i].is_crl_reason, "%d",
+                      rows[i].reason);
+        ck_assert_str_eq(ocsp_crl_reason_name(rows[i].reason), rows[i].name);
+    }
+}
+END_TEST
+
 /* ---- 1. Requests against openssl ------------------------------------------------ */
 
 static const struct request_case {
@@ -1591,6 +1617,7 @@ Suite *ocsp_suite(void)
     TCase *units = tcase_create("codec");
     tcase_set_timeout(units, 30);
     tcase_add_test(units, test_names);
+    tcase_add_test(units, test_crl_reason_names);
     tcase_add_test(units, test_request_build_refuses);
     tcase_add_test(units, test_status_response_refuses);
     tcase_add_loop_test(units, test_request_rows, 0,

@@ -74,12 +74,10 @@ static void lab_id(struct scn_html *h, const char *prefix, const char *name)
 /* "2026-11-25 14:38" (UTC), or "?" for no time. */
 static void time_text(int64_t ms, char *out, size_t cap)
 {
-    char rfc[CLOCK_RFC3339_LEN];
-    if (ms == SCN_REPORT_NO_TIME || clock_format_rfc3339(ms, rfc, sizeof rfc) != 0) {
+    if (ms == SCN_REPORT_NO_TIME)
         snprintf(out, cap, "?");
-        return;
-    }
-    snprintf(out, cap, "%.10s %.5s", rfc, rfc + 11);
+    else /* whole seconds rounded down, also before 1970 */
+        clock_format_utc(ms / 1000 - (ms % 1000 < 0), "%Y-%m-%d %H:%M", out, cap);
 }
 
 static void trace_command(const struct scn_report_lab *lab, char *out, size_t cap)

@@ -4,7 +4,8 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+
+#include "clock.h"
 
 void scn_svg_open(struct scn_html *h, int width, int height, const char *name)
 {
@@ -37,8 +38,5 @@ void scn_svg_title(struct scn_html *h, const char *text)
 
 void scn_svg_short_time(int64_t unix_ms, char *out, size_t cap)
 {
-    time_t seconds = (time_t)(unix_ms / 1000);
-    struct tm tm;
-    if (gmtime_r(&seconds, &tm) == NULL || strftime(out, cap, "%m-%d %H:%M", &tm) == 0)
-        snprintf(out, cap, "?");
+    clock_format_utc(unix_ms / 1000, "%m-%d %H:%M", out, cap);
 }

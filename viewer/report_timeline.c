@@ -8,7 +8,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 
 #define TL_TOP 50          /* room for the windows' labels */
@@ -82,25 +81,17 @@ static int64_t tick_step_ms(int64_t span_ms)
 /* A tick's words: as precise as the step, with the day when the span has several. */
 static void tick_text(int64_t ms, int64_t step, bool has_days, char *out, size_t cap)
 {
-    time_t seconds = (time_t)(ms / 1000);
-    struct tm tm;
     char text[40];
-    if (gmtime_r(&seconds, &tm) == NULL) {
+    if (clock_format_utc(ms / 1000,
+                         step >= 86400000 ? "%m-%d"
+                         : step >= 60000  ? (has_days ? "%m-%d %H:%M" : "%H:%M")
+                                          : "%H:%M:%S",
+                         text, sizeof text) != 0)
         snprintf(out, cap, "?");
-        return;
-    }
-    if (step >= 86400000)
-        strftime(text, sizeof text, "%m-%d", &tm);
-    else if (step >= 60000)
-        strftime(text, sizeof text, has_days ? "%m-%d %H:%M" : "%H:%M", &tm);
-    else if (step >= 1000)
-        strftime(text, sizeof text, "%H:%M:%S", &tm);
-    else {
-        strftime(text, sizeof text, "%H:%M:%S", &tm);
+    else if (step < 1000)
         snprintf(out, cap, "%s.%03d", text, (int)(ms % 1000));
-        return;
-    }
-    snprintf(out, cap, "%s", text);
+    else
+        snprintf(out, cap, "%s", text);
 }
 
 static void draw_axis(struct timeline *t)

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "fileio.h"
+#include "hex.h"
 #include "keys.h"
 #include "lab.h"
 #include "ocsp.h"
@@ -44,11 +45,6 @@ static void notify(const struct stapler *s, const char *fmt, ...)
     vsnprintf(sentence, sizeof sentence, fmt, ap);
     va_end(ap);
     s->config.notice(s->config.notice_ctx, sentence);
-}
-
-static void fmt(int64_t unix_seconds, char out[CLOCK_RFC3339_LEN])
-{
-    clock_format_rfc3339(unix_seconds * 1000, out, CLOCK_RFC3339_LEN);
 }
 
 /* Copies the state for readers. Called with s->lock held. */
@@ -153,9 +149,7 @@ static int load_identity(struct stapler *s, struct errbuf *err)
     s->cert_mtime_ns = mtime_ns;
     snprintf(s->ocsp_url, sizeof s->ocsp_url, "%s", url);
     size_t n = s->cert.serial.left > 20 ? 20 : s->cert.serial.left;
-    for (size_t i = 0; i < n; i++)
-        snprintf(s->serial_hex + 2 * i, 3, "%02X", s->cert.serial.p[i]);
-    s->serial_hex[2 * n] = 0;
+    hex_encode(s->cert.serial.p, n, s->serial_hex);
     rc = 0;
 out:
     key_free(&key);
@@ -273,9 +267,9 @@ static void fetch_and_apply(struct stapler *s, int64_t now, const char *why)
     if (verdict.reason == OCSP_VERDICT_GOOD) {
         become_good(s, result.body.data, result.body.len, &verdict);
         persist(s);
-        fmt(s->next_update, a);
-        fmt(s->next_refresh, b);
-        fmt(s->this_update, c);
+        clock_format_rfc3339_seconds(s->next_update, a, sizeof a);
+        clock_format_rfc3339_seconds(s->next_refresh, b, sizeof b);
+        clock_format_rfc3339_seconds(s->this_update, c, sizeof c);
         trace_event("staple.fetch.ok",
                     json_pack("{s:s, s:s, s:s, s:s, s:s}", "serial", s->serial_hex, "status",
                               "good", "this_update", c, "next_update", a, "next_refresh", b),
@@ -301,9 +295,9 @@ static void fetch_and_apply(struct stapler *s, int64_t now, const char *why)
              ocsp_verdict_reason_name(verdict.reason), verdict.explanation);
 failed:
     schedule_retry(s, now);
-    fmt(s->next_attempt, b);
+    clock_format_rfc3339_seconds(s->next_attempt, b, sizeof b);
     if (s->status == STAPLE_GOOD) {
-        fmt(s->next_update, a);
+        clock_format_rfc3339_seconds(s->next_update, a, sizeof a);
         trace_event("staple.fetch.failed",
                     json_pack("{s:s, s:s, s:s, s:s}", "serial", s->serial_hex, "error",
                               s->last_problem, "keeps_until", a, "next_attempt", b),
@@ -339,9 +333,9 @@ static bool reuse_saved(struct stapler *s, int64_t now)
     bool is_usable = verdict.reason == OCSP_VERDICT_GOOD;
     if (is_usable) {
         become_good(s, der, len, &verdict);
-        fmt(s->next_update, a);
-        fmt(s->next_refresh, b);
-        fmt(s->this_update, c);
+        clock_format_rfc3339_seconds(s->next_update, a, sizeof a);
+        clock_format_rfc3339_seconds(s->next_refresh, b, sizeof b);
+        clock_format_rfc3339_seconds(s->this_update, c, sizeof c);
         trace_event("staple.loaded",
                     json_pack("{s:s, s:s, s:s, s:s, s:s}", "serial", s->serial_hex, "status",
                               "good", "this_update", c, "next_update", a, "next_refresh", b),
@@ -475,7 +469,7 @@ void stapler_tick(struct stapler *s, int64_t now)
     }
     if (s->status == STAPLE_GOOD && now >= s->next_update) {
         char a[CLOCK_RFC3339_LEN];
-        fmt(s->next_update, a);
+        clock_format_rfc3339_seconds(s->next_update, a, sizeof a);
         become_unstapled(s, STAPLE_NONE);
         notify(s, "the staple EXPIRED at %s and no fresh one came; stapling stopped", a);
         trace_event("staple.expired", json_pack("{s:s, s:s}", "serial", s->serial_hex, "at", a),

@@ -12,7 +12,7 @@ static void fmt_or_empty(int64_t t, char *out)
     if (t == 0)
         out[0] = 0;
     else
-        clock_format_rfc3339(t * 1000, out, CLOCK_RFC3339_LEN);
+        clock_format_rfc3339_seconds(t, out, CLOCK_RFC3339_LEN);
 }
 
 void webserver_describe(void *ctx, char *line, size_t cap)
