@@ -113,14 +113,15 @@ static void download(const struct crl_check_config *config, const struct x509_ce
             snprintf(r->explanation, sizeof r->explanation,
                      "The CRL at %s is larger than the %zu bytes this browser downloads: a "
                      "CRL grows with every revocation, which is why browsers gave up "
-                     "downloading them.", r->url, max_bytes);
+                     "downloading them.",
+                     r->url, max_bytes);
         else if (fetched.failure == OCSP_FETCH_TIMEOUT)
             snprintf(r->explanation, sizeof r->explanation,
                      "The CRL distribution point %s did not deliver the list within %ld ms.",
                      r->url, timeout_ms);
         else
-            snprintf(r->explanation, sizeof r->explanation,
-                     "The CRL could not be downloaded: %s.", err.msg);
+            snprintf(r->explanation, sizeof r->explanation, "The CRL could not be downloaded: %s.",
+                     err.msg);
         der_buf_free(&fetched.body);
         return;
     }

@@ -37,11 +37,11 @@ struct crl_check_result {
     bool is_revoked;
     char explanation[768];
     char url[512];
-    bool did_download;              /* asked the distribution point */
-    bool is_from_cache;             /* judged a cached copy, no download */
-    size_t bytes;                   /* of the CRL judged */
-    double seconds;                 /* of the download */
-    struct crl_verdict verdict;     /* when a CRL was judged */
+    bool did_download;          /* asked the distribution point */
+    bool is_from_cache;         /* judged a cached copy, no download */
+    size_t bytes;               /* of the CRL judged */
+    double seconds;             /* of the download */
+    struct crl_verdict verdict; /* when a CRL was judged */
 };
 
 /* Checks `cert` as user `source_addr`. Never fails: every problem becomes a

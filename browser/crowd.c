@@ -31,13 +31,13 @@ struct crowd {
     int users;
     crowd_report_fn report;
     void *report_ctx;
-    pthread_mutex_t lock;  /* guards everything below */
-    pthread_cond_t freed;  /* a slot was handed back */
-    int next_user;         /* the next user to start (1-based) */
-    int next_report;       /* the next user to hand to report() */
-    size_t ring;           /* slots; user u uses slot (u - 1) % ring */
+    pthread_mutex_t lock; /* guards everything below */
+    pthread_cond_t freed; /* a slot was handed back */
+    int next_user;        /* the next user to start (1-based) */
+    int next_report;      /* the next user to hand to report() */
+    size_t ring;          /* slots; user u uses slot (u - 1) % ring */
     struct visit_outcome *outcomes;
-    bool *is_done;         /* per slot */
+    bool *is_done; /* per slot */
 };
 
 /* Runs one user; `is_alone` when no other user of the crowd is under way.
@@ -82,8 +82,8 @@ static void *crowd_worker(void *arg)
     return NULL;
 }
 
-int crowd_run(const struct visit_config *config, int users, int concurrency,
-              crowd_report_fn report, void *report_ctx, int64_t *wall_ms, struct errbuf *err)
+int crowd_run(const struct visit_config *config, int users, int concurrency, crowd_report_fn report,
+              void *report_ctx, int64_t *wall_ms, struct errbuf *err)
 {
     struct crowd c = {
         .config = config,

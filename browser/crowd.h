@@ -47,7 +47,7 @@ typedef void (*crowd_report_fn)(void *ctx, const struct visit_outcome *outcome);
  * a time; report() receives every verdict. Returns 0, or -1 with err set
  * when not a single thread could be started. *wall_ms is the elapsed time
  * of the whole run. */
-int crowd_run(const struct visit_config *config, int users, int concurrency,
-              crowd_report_fn report, void *report_ctx, int64_t *wall_ms, struct errbuf *err);
+int crowd_run(const struct visit_config *config, int users, int concurrency, crowd_report_fn report,
+              void *report_ctx, int64_t *wall_ms, struct errbuf *err);
 
 #endif

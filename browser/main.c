@@ -139,11 +139,11 @@ static int run_verify_staple(const struct browser_flags *f, size_t extra)
         if (!has_lab)
             snprintf(clock_words, sizeof clock_words,
                      "the real clock (there is no lab at %s; --lab DIR judges by a lab's "
-                     "simulated time)", f->lab);
+                     "simulated time)",
+                     f->lab);
         else
-            snprintf(clock_words, sizeof clock_words,
-                     "the simulated clock of %s (real time %s%s)", f->lab,
-                     offset >= 0 ? "+ " : "", shift);
+            snprintf(clock_words, sizeof clock_words, "the simulated clock of %s (real time %s%s)",
+                     f->lab, offset >= 0 ? "+ " : "", shift);
     }
     if (verify_staple_files(f->cert, f->issuer, f->staple, now, &verdict, &err) != 0) {
         cli_error("browser", "%s", err.msg);
@@ -154,8 +154,7 @@ static int run_verify_staple(const struct browser_flags *f, size_t extra)
     if (verdict.reason == OCSP_VERDICT_GOOD)
         printf("accept: good\n%s\n", verdict.explanation);
     else
-        printf("reject: %s\n%s\n", ocsp_verdict_reason_name(verdict.reason),
-               verdict.explanation);
+        printf("reject: %s\n%s\n", ocsp_verdict_reason_name(verdict.reason), verdict.explanation);
     printf("Judged at %s by %s.\n", when, clock_words);
     return verdict.reason == OCSP_VERDICT_GOOD ? 0 : 1;
 }
@@ -202,11 +201,11 @@ static void trace_untraced(const struct report_summary *u, const char *url)
     if (u->users == 0)
         return;
     trace_event("browser.verdicts.summarized",
-                json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:I, s:i, s:I, s:i}", "url", url,
-                          "users", u->users, "accepted", u->accepted, "refused", u->refused,
-                          "stapled", u->stapled, "asked", u->ocsp_queries, "ms_total",
-                          (json_int_t)u->ms_total, "alone", u->alone_users, "alone_ms",
-                          (json_int_t)u->alone_ms, "traced_users", CROWD_TRACED_USERS),
+                json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:I, s:i, s:I, s:i}", "url", url, "users",
+                          u->users, "accepted", u->accepted, "refused", u->refused, "stapled",
+                          u->stapled, "asked", u->ocsp_queries, "ms_total", (json_int_t)u->ms_total,
+                          "alone", u->alone_users, "alone_ms", (json_int_t)u->alone_ms,
+                          "traced_users", CROWD_TRACED_USERS),
                 "%d more user%s visited %s than the browser traces one by one (%d): %d "
                 "accepted, %d refused, %d got a staple, %d asked the CA; counted here.",
                 u->users, u->users == 1 ? "" : "s", url, CROWD_TRACED_USERS, u->accepted,
@@ -226,8 +225,7 @@ static int load_root(const char *lab, struct root_ca *root, struct errbuf *err)
     char path[LAB_PATH_MAX];
     struct stat st;
     if (stat(lab, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        errbuf_set(err, "no lab at %s (run 'ca init --lab %s' first, or pass --lab DIR)", lab,
-                   lab);
+        errbuf_set(err, "no lab at %s (run 'ca init --lab %s' first, or pass --lab DIR)", lab, lab);
         return -1;
     }
     if (file_path_join(path, sizeof path, lab, LAB_ROOT_CERT) != 0) {
@@ -265,8 +263,7 @@ static int load_pushed_list(const char *path, const struct x509_cert *root,
         cli_error("browser", "ignoring the revocation list %s (%s): %s", path, reason, err.msg);
         trace_event("revlist.rejected",
                     json_pack("{s:s, s:s, s:s}", "path", path, "reason", reason, "why", err.msg),
-                    "The browser set aside its pushed revocation list (%s): %s", reason,
-                    err.msg);
+                    "The browser set aside its pushed revocation list (%s): %s", reason, err.msg);
         pushed_list_free(pushed);
         return 1;
     }
@@ -279,8 +276,7 @@ static int load_pushed_list(const char *path, const struct x509_cert *root,
                           "produced_at", made),
                 "The browser loaded the revocation list pushed to it ahead of time (version "
                 "%llu, %zu revoked serials, %zu bytes, made %s): lookups need no request.",
-                (unsigned long long)pushed->list.version, pushed->list.count, pushed->len,
-                made);
+                (unsigned long long)pushed->list.version, pushed->list.count, pushed->len, made);
     return 0;
 }
 
@@ -413,12 +409,11 @@ static int run_visit(const struct browser_flags *f, const char *url, size_t extr
                           summary.staples_by_lab, "reconnects", summary.reconnects, "wall_ms",
                           (json_int_t)wall_ms),
                 "%d user%s visited %s: %d accepted, %d refused; the browsers sent %d OCSP "
-                "quer%s to the CA's responder.", summary.users, summary.users == 1 ? "" : "s",
-                target.url, summary.accepted, summary.refused, summary.ocsp_queries,
-                summary.ocsp_queries == 1 ? "y" : "ies");
+                "quer%s to the CA's responder.",
+                summary.users, summary.users == 1 ? "" : "s", target.url, summary.accepted,
+                summary.refused, summary.ocsp_queries, summary.ocsp_queries == 1 ? "y" : "ies");
     if (f->json) {
-        struct report_settings settings = {target.url, staple, fallback, policy, tls,
-                                           concurrency};
+        struct report_settings settings = {target.url, staple, fallback, policy, tls, concurrency};
         json_t *json = report_json(&settings, &printer.acc);
         char *text = json != NULL ? json_dumps(json, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
         json_decref(json);
@@ -446,22 +441,15 @@ int main(int argc, char **argv)
 {
     struct browser_flags f = {.lab = LAB_DEFAULT_DIR};
     const struct cli_option options[] = {
-        {"--lab", true, &f.lab, NULL},
-        {"--users", true, &f.users, NULL},
-        {"--staple", true, &f.staple, NULL},
-        {"--fallback", true, &f.fallback, NULL},
-        {"--ocsp", true, &f.ocsp, NULL},
-        {"--crl-cache", true, &f.crl_cache, NULL},
-        {"--revlist", true, &f.revlist, NULL},
-        {"--policy", true, &f.policy, NULL},
-        {"--tls", true, &f.tls, NULL},
-        {"--concurrency", true, &f.concurrency, NULL},
-        {"--keylog", true, &f.keylog, NULL},
-        {"--cert", true, &f.cert, NULL},
-        {"--issuer", true, &f.issuer, NULL},
-        {"--at", true, &f.at, NULL},
+        {"--lab", true, &f.lab, NULL},         {"--users", true, &f.users, NULL},
+        {"--staple", true, &f.staple, NULL},   {"--fallback", true, &f.fallback, NULL},
+        {"--ocsp", true, &f.ocsp, NULL},       {"--crl-cache", true, &f.crl_cache, NULL},
+        {"--revlist", true, &f.revlist, NULL}, {"--policy", true, &f.policy, NULL},
+        {"--tls", true, &f.tls, NULL},         {"--concurrency", true, &f.concurrency, NULL},
+        {"--keylog", true, &f.keylog, NULL},   {"--cert", true, &f.cert, NULL},
+        {"--issuer", true, &f.issuer, NULL},   {"--at", true, &f.at, NULL},
         {"--json", false, NULL, &f.json},
-        };
+    };
     struct cli_args args;
 
     int start = cli_start("browser", usage_text, argc, argv, options,
@@ -480,7 +468,6 @@ int main(int argc, char **argv)
         return run_visit(&f, extra == 1 ? args.positional[1] : "", extra);
     if (strcmp(command, "verify-staple") == 0)
         return run_verify_staple(&f, extra);
-    cli_error("browser", "unknown command '%s' (use visit or verify-staple; see --help)",
-              command);
+    cli_error("browser", "unknown command '%s' (use visit or verify-staple; see --help)", command);
     return 2;
 }

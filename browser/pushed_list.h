@@ -16,7 +16,7 @@
 #define PUSHED_LIST_MAX_BYTES (4 * 1024 * 1024)
 
 struct pushed_list {
-    uint8_t *der;        /* the file's bytes (owned; pushed_list_free) */
+    uint8_t *der; /* the file's bytes (owned; pushed_list_free) */
     size_t len;
     struct revlist list; /* spans into der */
 };

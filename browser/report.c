@@ -115,9 +115,8 @@ void report_print_line(FILE *out, const struct visit_outcome *o, bool use_color)
     query_column(o, query, sizeof query);
     const char *verdict = o->is_accepted ? "accept" : "refuse";
     fprintf(out, "%5d  %-15s  %-3s  %-24s  %-19s  %s%-7s%s  %-16s%s  %6lld\n", o->user, o->addr,
-            o->tls_version, staple, query, use_color ? (o->is_accepted ? GREEN : RED) : "",
-            verdict, use_color ? RESET : "", o->reason, o->did_reconnect ? "*" : " ",
-            (long long)o->ms);
+            o->tls_version, staple, query, use_color ? (o->is_accepted ? GREEN : RED) : "", verdict,
+            use_color ? RESET : "", o->reason, o->did_reconnect ? "*" : " ", (long long)o->ms);
 }
 
 void report_print_summary(FILE *out, const struct report_acc *acc, bool use_color)
@@ -131,13 +130,15 @@ void report_print_summary(FILE *out, const struct report_acc *acc, bool use_colo
     if (s->crl_downloads > 0)
         fprintf(out, "CRL downloads made by browsers: %d.\n", s->crl_downloads);
     if (s->reconnects > 0)
-        fprintf(out, "* %d user%s reconnected without asking for a staple after wolfSSL ended "
-                     "the first handshake over a staple it could not decode.\n",
+        fprintf(out,
+                "* %d user%s reconnected without asking for a staple after wolfSSL ended "
+                "the first handshake over a staple it could not decode.\n",
                 s->reconnects, s->reconnects == 1 ? "" : "s");
     if (s->alone_users > 0 && s->crowd_users > 0)
-        fprintf(out, "A visit took %.1f ms on average one at a time (the first %d user%s) and "
-                     "%.1f ms in the crowd (the other %d): the difference is waiting behind "
-                     "other users.\n",
+        fprintf(out,
+                "A visit took %.1f ms on average one at a time (the first %d user%s) and "
+                "%.1f ms in the crowd (the other %d): the difference is waiting behind "
+                "other users.\n",
                 (double)s->alone_ms / s->alone_users, s->alone_users,
                 s->alone_users == 1 ? "" : "s", (double)s->crowd_ms / s->crowd_users,
                 s->crowd_users);
@@ -147,8 +148,7 @@ void report_print_summary(FILE *out, const struct report_acc *acc, bool use_colo
         fprintf(out, "  %s%s%s %s (%d user%s; user %d): %s\n",
                 use_color ? (group->is_accepted ? GREEN : RED) : "",
                 group->is_accepted ? "accept" : "refuse", use_color ? RESET : "", group->reason,
-                group->count, group->count == 1 ? "" : "s", group->first_user,
-                group->explanation);
+                group->count, group->count == 1 ? "" : "s", group->first_user, group->explanation);
     }
     if (acc->ungrouped > 0)
         fprintf(out, "  (%d more users with other reasons)\n", acc->ungrouped);
@@ -156,15 +156,15 @@ void report_print_summary(FILE *out, const struct report_acc *acc, bool use_colo
 
 json_t *report_outcome_json(const struct visit_outcome *o)
 {
-    json_t *user = json_pack("{s:i, s:s, s:s, s:{s:b, s:b, s:s, s:s}, s:{s:b, s:s}, s:b, s:s, s:s, "
-                             "s:s, s:i, s:I, s:b}",
-                     "user", o->user, "addr", o->addr, "tls", o->tls_version, "staple", "asked",
-                     o->asked_staple, "present", o->has_staple, "status", o->staple_status,
-                     "checked_by", visit_checker_name(o->staple_checker), "direct_ocsp",
-                     "queried", o->did_query, "status", o->query_status, "reconnected",
-                     o->did_reconnect, "verdict", o->is_accepted ? "accept" : "refuse", "reason",
-                     o->reason, "explanation", o->explanation, "http_status", o->http_status, "ms",
-                     (json_int_t)o->ms, "alone", o->was_alone);
+    json_t *user = json_pack(
+        "{s:i, s:s, s:s, s:{s:b, s:b, s:s, s:s}, s:{s:b, s:s}, s:b, s:s, s:s, "
+        "s:s, s:i, s:I, s:b}",
+        "user", o->user, "addr", o->addr, "tls", o->tls_version, "staple", "asked", o->asked_staple,
+        "present", o->has_staple, "status", o->staple_status, "checked_by",
+        visit_checker_name(o->staple_checker), "direct_ocsp", "queried", o->did_query, "status",
+        o->query_status, "reconnected", o->did_reconnect, "verdict",
+        o->is_accepted ? "accept" : "refuse", "reason", o->reason, "explanation", o->explanation,
+        "http_status", o->http_status, "ms", (json_int_t)o->ms, "alone", o->was_alone);
     if (user != NULL)
         json_object_set_new(user, "crl",
                             json_pack("{s:b, s:s, s:b}", "checked", o->did_crl, "status",
@@ -195,10 +195,10 @@ json_t *report_json(const struct report_settings *settings, struct report_acc *a
                      "concurrency", settings->concurrency, "users", users, "users_listed",
                      (json_int_t)json_array_size(users), "groups", groups, "ungrouped",
                      acc->ungrouped, "summary", "users", s->users, "accepted", s->accepted,
-                     "refused", s->refused, "stapled", s->stapled, "ocsp_queries",
-                     s->ocsp_queries, "crl_downloads", s->crl_downloads,
-                     "staples_checked_by_lab", s->staples_by_lab, "reconnects", s->reconnects, "wall_ms", (json_int_t)s->wall_ms, "ms_total",
-                     (json_int_t)s->ms_total, "ms_worst", (json_int_t)s->ms_worst,
-                     "alone_users", s->alone_users, "alone_ms", (json_int_t)s->alone_ms,
-                     "crowd_users", s->crowd_users, "crowd_ms", (json_int_t)s->crowd_ms);
+                     "refused", s->refused, "stapled", s->stapled, "ocsp_queries", s->ocsp_queries,
+                     "crl_downloads", s->crl_downloads, "staples_checked_by_lab", s->staples_by_lab,
+                     "reconnects", s->reconnects, "wall_ms", (json_int_t)s->wall_ms, "ms_total",
+                     (json_int_t)s->ms_total, "ms_worst", (json_int_t)s->ms_worst, "alone_users",
+                     s->alone_users, "alone_ms", (json_int_t)s->alone_ms, "crowd_users",
+                     s->crowd_users, "crowd_ms", (json_int_t)s->crowd_ms);
 }

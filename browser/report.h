@@ -15,10 +15,10 @@ struct report_summary {
     int users;
     int accepted;
     int refused;
-    int stapled;            /* users whose server sent a staple */
-    int ocsp_queries;       /* direct queries the browsers sent to the CA's responder */
-    int crl_downloads;      /* CRLs fetched from a distribution point (cache hits not counted) */
-    int staples_by_lab;     /* staples judged by the lab's verifier (TLS 1.2 and 1.3) */
+    int stapled;        /* users whose server sent a staple */
+    int ocsp_queries;   /* direct queries the browsers sent to the CA's responder */
+    int crl_downloads;  /* CRLs fetched from a distribution point (cache hits not counted) */
+    int staples_by_lab; /* staples judged by the lab's verifier (TLS 1.2 and 1.3) */
     int reconnects;
     int64_t wall_ms;
     int64_t ms_total, ms_worst;
@@ -34,7 +34,7 @@ struct report_group {
     char reason[VISIT_REASON_MAX];
     int count;
     int first_user;
-    char explanation[sizeof ((struct visit_outcome *)0)->explanation];
+    char explanation[sizeof((struct visit_outcome *)0)->explanation];
 };
 
 /* The JSON lists the first users one by one; beyond them, the groups and

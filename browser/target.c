@@ -53,8 +53,10 @@ int target_parse_url(const char *url, struct target *out, struct errbuf *err)
     out->name[host_len] = 0;
     size_t name_len = host_len;
     if (name_len <= 5 || strcmp(out->name + name_len - 5, ".test") != 0) {
-        errbuf_set(err, "invalid URL '%s': only names ending in .test exist in the lab "
-                        "(they resolve to %s)", url, TARGET_ADDR);
+        errbuf_set(err,
+                   "invalid URL '%s': only names ending in .test exist in the lab "
+                   "(they resolve to %s)",
+                   url, TARGET_ADDR);
         return -1;
     }
     const char *rest = host + host_len;
@@ -75,8 +77,10 @@ int target_parse_url(const char *url, struct target *out, struct errbuf *err)
     } else {
         size_t path_len = strlen(rest);
         if (*rest != '/' || path_len > TARGET_MAX_PATH) {
-            errbuf_set(err, "invalid URL '%s': the path must start with / and be at most %d "
-                            "characters", url, TARGET_MAX_PATH);
+            errbuf_set(err,
+                       "invalid URL '%s': the path must start with / and be at most %d "
+                       "characters",
+                       url, TARGET_MAX_PATH);
             return -1;
         }
         for (size_t i = 0; i < path_len; i++) {

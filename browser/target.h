@@ -18,7 +18,7 @@ struct target {
     char name[TARGET_MAX_NAME + 1]; /* lower-case DNS name, "shop.test" */
     char addr[16];                  /* where .test names resolve */
     uint16_t port;
-    char path[TARGET_MAX_PATH + 1]; /* "/" unless the URL says otherwise */
+    char path[TARGET_MAX_PATH + 1];                   /* "/" unless the URL says otherwise */
     char url[TARGET_MAX_NAME + TARGET_MAX_PATH + 32]; /* normalised, for messages */
 };
 

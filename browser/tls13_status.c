@@ -89,8 +89,8 @@ static int open_record(const struct traffic_keys *keys, uint64_t sequence,
         nonce[AEAD_NONCE_BYTES - 1 - i] ^= (uint8_t)(sequence >> (8 * i));
     int rc = -1;
     if (keys->cipher_suite == TLS13_CHACHA20_POLY1305_SHA256) {
-        rc = wc_ChaCha20Poly1305_Decrypt(keys->key, nonce, header, TLS_RECORD_HEADER_BYTES,
-                                         body->p, (word32)text_len, tag, out);
+        rc = wc_ChaCha20Poly1305_Decrypt(keys->key, nonce, header, TLS_RECORD_HEADER_BYTES, body->p,
+                                         (word32)text_len, tag, out);
     } else {
         Aes aes;
         if (wc_AesInit(&aes, NULL, INVALID_DEVID) != 0)
@@ -125,8 +125,7 @@ static int collect_handshake_stream(const struct tls13_status_input *in,
         struct tls_record record;
         if (!tls_get_record(&records, &record))
             break; /* the copy ends inside this record */
-        if (record.type == TLS_CONTENT_HANDSHAKE ||
-            record.type == TLS_CONTENT_CHANGE_CIPHER_SPEC)
+        if (record.type == TLS_CONTENT_HANDSHAKE || record.type == TLS_CONTENT_CHANGE_CIPHER_SPEC)
             continue;
         if (record.type != TLS_CONTENT_APPLICATION_DATA ||
             record.body.left > MAX_CIPHERTEXT_BYTES) {

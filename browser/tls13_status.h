@@ -33,7 +33,7 @@
 struct tls13_status_input {
     const uint8_t *server_bytes; /* what the server sent, from its first byte */
     size_t server_len;
-    int cipher_suite;            /* e.g. TLS13_AES_128_GCM_SHA256 */
+    int cipher_suite; /* e.g. TLS13_AES_128_GCM_SHA256 */
     const uint8_t *server_handshake_secret;
     size_t secret_len;
 };

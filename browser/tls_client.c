@@ -108,11 +108,10 @@ static int on_staple(WOLFSSL *ssl, int wolfssl_verdict, unsigned char *response,
     }
     result->was_staple_judged = true;
     result->wolfssl_staple_verdict = wolfssl_verdict;
-    result->judgement =
-        leaf == NULL || leaf_len <= 0 || cap->config->judge_staple == NULL
-            ? TLS_STAPLE_FATAL
-            : cap->config->judge_staple(cap->config->judge_arg, response, response_len, leaf,
-                                        (size_t)leaf_len);
+    result->judgement = leaf == NULL || leaf_len <= 0 || cap->config->judge_staple == NULL
+                            ? TLS_STAPLE_FATAL
+                            : cap->config->judge_staple(cap->config->judge_arg, response,
+                                                        response_len, leaf, (size_t)leaf_len);
     if (result->judgement != TLS_STAPLE_FATAL)
         return 0;
     return wolfssl_verdict < 0 ? wolfssl_verdict : BAD_CERTIFICATE_STATUS_ERROR;
@@ -205,8 +204,7 @@ static const struct {
     {BAD_CERTIFICATE_STATUS_ERROR, "BAD_CERTIFICATE_STATUS_ERROR",
      "the stapled OCSP response was refused"},
     {OCSP_CERT_UNKNOWN, "OCSP_CERT_UNKNOWN", "no OCSP status for the certificate"},
-    {DOMAIN_NAME_MISMATCH, "DOMAIN_NAME_MISMATCH",
-     "the certificate is not for this host name"},
+    {DOMAIN_NAME_MISMATCH, "DOMAIN_NAME_MISMATCH", "the certificate is not for this host name"},
     {ASN_NO_SIGNER_E, "ASN_NO_SIGNER_E", "the certificate was not issued by the lab's CA"},
     {ASN_SIG_CONFIRM_E, "ASN_SIG_CONFIRM_E", "the certificate's signature does not verify"},
     {ASN_AFTER_DATE_E, "ASN_AFTER_DATE_E", "the certificate has expired"},
@@ -232,8 +230,8 @@ static void describe_error(struct tls_client_result *result, WOLFSSL *ssl, int c
             snprintf(result->wolfssl_error_name, sizeof result->wolfssl_error_name, "%s",
                      known_errors[i].name);
             snprintf(result->error, sizeof result->error, "%s%s%s (wolfSSL %s, %d)",
-                     known_errors[i].meaning, alert != NULL ? ": " : "",
-                     alert != NULL ? alert : "", known_errors[i].name, code);
+                     known_errors[i].meaning, alert != NULL ? ": " : "", alert != NULL ? alert : "",
+                     known_errors[i].name, code);
             return;
         }
     }
@@ -316,7 +314,8 @@ static int open_connection(const struct tls_client_config *config, int64_t deadl
             so_error != 0) {
             snprintf(result->error, sizeof result->error, "cannot connect to %s:%u: %s",
                      config->server_addr, (unsigned)config->port,
-                     waited == -1 ? "no answer in time" : strerror(so_error != 0 ? so_error : errno));
+                     waited == -1 ? "no answer in time"
+                                  : strerror(so_error != 0 ? so_error : errno));
             goto fail;
         }
     }
@@ -541,9 +540,9 @@ static void recover_undecodable_staple(struct tls_client_session *s)
     result->is_staple_undecodable = true;
     if (!result->is_tls13) {
         if (!result->has_certificate_status)
-            snprintf(result->certificate_status_why, sizeof result->certificate_status_why,
-                     "%s", cap->is_too_large ? "the CertificateStatus message was too large"
-                                             : "no CertificateStatus message was kept");
+            snprintf(result->certificate_status_why, sizeof result->certificate_status_why, "%s",
+                     cap->is_too_large ? "the CertificateStatus message was too large"
+                                       : "no CertificateStatus message was kept");
         return;
     }
     struct tls13_status_input in = {
@@ -571,8 +570,8 @@ static void handshake_failed(struct tls_client_session *s, int error)
         describe_error(result, s->ssl, error);
     /* The version is known once the server answered; before that
      * wolfSSL_version() only says what the client offered. */
-    result->has_version = s->cap.saw_server_message || result->has_peer_cert ||
-                          result->was_staple_judged;
+    result->has_version =
+        s->cap.saw_server_message || result->has_peer_cert || result->was_staple_judged;
     result->is_tls13 = wolfSSL_version(s->ssl) == TLS1_3_VERSION;
     if (s->config->wants_staple && !result->was_staple_judged &&
         (error == BAD_CERTIFICATE_STATUS_ERROR || error == BUFFER_ERROR) &&
@@ -667,8 +666,8 @@ int tls_client_open(const struct tls_client_config *config, struct tls_client_re
 
     result->stage = TLS_STAGE_HANDSHAKE;
     int64_t handshake_start = clock_monotonic_ms();
-    int done = drive(s->ssl, s->fd, handshake_start + config->timeout_ms, step_connect, NULL,
-                     &error);
+    int done =
+        drive(s->ssl, s->fd, handshake_start + config->timeout_ms, step_connect, NULL, &error);
     result->handshake_ms = clock_monotonic_ms() - handshake_start;
     keep_peer_cert(s->ssl, result);
     if (done <= 0) {

@@ -69,41 +69,40 @@ enum tls_staple_judgement {
  * during the handshake with the leaf certificate (DER) it is about. */
 typedef enum tls_staple_judgement (*tls_staple_judge_fn)(void *arg, const uint8_t *response,
                                                          size_t response_len,
-                                                         const uint8_t *leaf_der,
-                                                         size_t leaf_len);
+                                                         const uint8_t *leaf_der, size_t leaf_len);
 
 struct tls_client_config {
-    const char *server_name;  /* SNI, Host header, and the name the certificate must carry */
-    const char *server_addr;  /* IPv4 address to connect to */
+    const char *server_name; /* SNI, Host header, and the name the certificate must carry */
+    const char *server_addr; /* IPv4 address to connect to */
     uint16_t port;
-    const char *path;         /* "/" */
-    const char *source_addr;  /* bind() here before connect(): the user's address */
-    const uint8_t *root_pem;  /* the trust anchor (LAB/ca/root.pem) */
+    const char *path;        /* "/" */
+    const char *source_addr; /* bind() here before connect(): the user's address */
+    const uint8_t *root_pem; /* the trust anchor (LAB/ca/root.pem) */
     size_t root_pem_len;
     enum tls_choice versions;
-    bool wants_staple;        /* send status_request */
+    bool wants_staple;                /* send status_request */
     tls_staple_judge_fn judge_staple; /* with wants_staple: decides on the staple */
     void *judge_arg;
-    struct keylog *keylog;    /* NULL: no secrets are written anywhere */
-    int timeout_ms;           /* each of: connect, handshake, HTTP exchange */
+    struct keylog *keylog; /* NULL: no secrets are written anywhere */
+    int timeout_ms;        /* each of: connect, handshake, HTTP exchange */
     const char *user_agent;
 };
 
 /* Where a visit stopped. */
 enum tls_client_stage {
-    TLS_STAGE_SETUP,     /* could not even build the context (out of memory, bad root) */
-    TLS_STAGE_CONNECT,   /* TCP: bind, connect */
+    TLS_STAGE_SETUP,   /* could not even build the context (out of memory, bad root) */
+    TLS_STAGE_CONNECT, /* TCP: bind, connect */
     TLS_STAGE_HANDSHAKE,
     TLS_STAGE_HTTP,
-    TLS_STAGE_DONE,      /* the page came back */
+    TLS_STAGE_DONE, /* the page came back */
 };
 
 struct tls_client_result {
-    enum tls_client_stage stage;  /* TLS_STAGE_DONE on success, else where it failed */
-    char error[256];              /* what went wrong, when stage != DONE */
-    int wolfssl_error;            /* wolfSSL's error code of a failed handshake, or 0 */
-    char wolfssl_error_name[64];  /* e.g. "BAD_CERTIFICATE_STATUS_ERROR" */
-    bool is_tls13;                /* the version the server chose (known after ServerHello) */
+    enum tls_client_stage stage; /* TLS_STAGE_DONE on success, else where it failed */
+    char error[256];             /* what went wrong, when stage != DONE */
+    int wolfssl_error;           /* wolfSSL's error code of a failed handshake, or 0 */
+    char wolfssl_error_name[64]; /* e.g. "BAD_CERTIFICATE_STATUS_ERROR" */
+    bool is_tls13;               /* the version the server chose (known after ServerHello) */
     bool has_version;
     /* The judge saw the leaf's staple during the handshake, and said this;
      * `staple` is that OCSPResponse (caller frees with der_buf_free) and
@@ -126,7 +125,7 @@ struct tls_client_result {
      * far enough to receive it. */
     bool has_peer_cert;
     struct der_buf peer_cert;
-    int http_status;              /* 200, or 0 without an HTTP answer */
+    int http_status; /* 200, or 0 without an HTTP answer */
     size_t response_bytes;
     int64_t connect_ms, handshake_ms, http_ms;
 };

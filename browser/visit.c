@@ -41,13 +41,13 @@ struct visit {
     struct tls_client_result result;    /* of the current connection */
     struct tls_client_session *session; /* open after a completed handshake */
     bool has_leaf;
-    struct der_buf leaf_der;            /* the server's certificate, kept across reconnects */
+    struct der_buf leaf_der; /* the server's certificate, kept across reconnects */
     struct x509_cert leaf;
     char serial[2 * 20 + 1];
-    char no_staple_why[128];            /* why there is no acceptable staple, short */
+    char no_staple_why[128];              /* why there is no acceptable staple, short */
     char staple_reason[VISIT_REASON_MAX]; /* a stale/not-yet-valid/unsuccessful staple's reason */
-    char staple_detail[640];            /* ... and the verifier's words about it */
-    char staple_good_why[1024];         /* what a good staple said, for the verdict */
+    char staple_detail[640];              /* ... and the verifier's words about it */
+    char staple_good_why[1024];           /* what a good staple said, for the verdict */
     /* The verifier's verdict on the staple, reached during the handshake
      * (judge_in_handshake) or after it (an undecodable staple). */
     bool has_staple_verdict;
@@ -63,8 +63,8 @@ const char *visit_checker_name(enum visit_checker checker)
 /* The fields every browser event carries, plus `extra` (may be NULL, stolen). */
 static json_t *fields(const struct visit *v, json_t *extra)
 {
-    json_t *f = json_pack("{s:i, s:s, s:s}", "user", v->out->user, "addr", v->out->addr, "site",
-                          v->site);
+    json_t *f =
+        json_pack("{s:i, s:s, s:s}", "user", v->out->user, "addr", v->out->addr, "site", v->site);
     if (f != NULL && extra != NULL)
         json_object_update(f, extra);
     json_decref(extra);
@@ -93,8 +93,8 @@ static void decide(struct visit *v, bool is_accepted, const char *reason, const 
 }
 
 static enum tls_staple_judgement judge_in_handshake(void *arg, const uint8_t *response,
-                                                   size_t response_len, const uint8_t *leaf_der,
-                                                   size_t leaf_len);
+                                                    size_t response_len, const uint8_t *leaf_der,
+                                                    size_t leaf_len);
 
 /* ---- The TLS connection --------------------------------------------------------- */
 
@@ -138,23 +138,23 @@ static void connect_once(struct visit *v, bool asks_staple)
         return;
     }
     if (!is_open) {
-        trace_event("tls.handshake.failed",
-                    fields(v, json_pack("{s:s, s:s, s:i, s:s}", "version",
-                                        tls_client_version_name(r), "error", r->error,
-                                        "wolfssl_error", r->wolfssl_error, "wolfssl_error_name",
-                                        r->wolfssl_error_name)),
-                    "User %d's %s handshake with %s failed: %s.", v->out->user,
-                    tls_client_version_name(r), v->site, r->error);
+        trace_event(
+            "tls.handshake.failed",
+            fields(v, json_pack("{s:s, s:s, s:i, s:s}", "version", tls_client_version_name(r),
+                                "error", r->error, "wolfssl_error", r->wolfssl_error,
+                                "wolfssl_error_name", r->wolfssl_error_name)),
+            "User %d's %s handshake with %s failed: %s.", v->out->user, tls_client_version_name(r),
+            v->site, r->error);
         return;
     }
-    trace_event("tls.handshake.done",
-                fields(v, json_pack("{s:s, s:I, s:b, s:I}", "version", tls_client_version_name(r),
-                                    "ms", (json_int_t)r->handshake_ms, "stapled",
-                                    r->was_staple_judged, "staple_bytes",
-                                    (json_int_t)r->staple.len)),
-                "User %d completed a %s handshake with %s in %lld ms: the certificate chain "
-                "leads to the lab's root and names %s.", v->out->user, tls_client_version_name(r),
-                v->site, (long long)r->handshake_ms, v->site);
+    trace_event(
+        "tls.handshake.done",
+        fields(v, json_pack("{s:s, s:I, s:b, s:I}", "version", tls_client_version_name(r), "ms",
+                            (json_int_t)r->handshake_ms, "stapled", r->was_staple_judged,
+                            "staple_bytes", (json_int_t)r->staple.len)),
+        "User %d completed a %s handshake with %s in %lld ms: the certificate chain "
+        "leads to the lab's root and names %s.",
+        v->out->user, tls_client_version_name(r), v->site, (long long)r->handshake_ms, v->site);
 }
 
 /* Keeps the server's certificate of the current connection. Returns false
@@ -215,8 +215,8 @@ static void verdict_malformed(struct ocsp_verdict *verdict, const char *fmt, ...
  * handshake (tls_client.h): its verdict is kept for the visit, and a fatal
  * one ends the handshake as a real browser does. */
 static enum tls_staple_judgement judge_in_handshake(void *arg, const uint8_t *response,
-                                                   size_t response_len, const uint8_t *leaf_der,
-                                                   size_t leaf_len)
+                                                    size_t response_len, const uint8_t *leaf_der,
+                                                    size_t leaf_len)
 {
     struct visit *v = arg;
     struct errbuf err = {{0}};
@@ -226,9 +226,11 @@ static enum tls_staple_judgement judge_in_handshake(void *arg, const uint8_t *re
     if (x509_parse(&leaf, leaf_der, leaf_len, &err) != 0) {
         verdict_malformed(&v->staple_verdict,
                           "The staple cannot be checked: the server's certificate could not be "
-                          "read (%.200s).", err.msg);
+                          "read (%.200s).",
+                          err.msg);
     } else {
-        struct ocsp_verify_input in = {.cert = &leaf, .issuer = v->config->root, .now = clock_now()};
+        struct ocsp_verify_input in = {
+            .cert = &leaf, .issuer = v->config->root, .now = clock_now()};
         ocsp_verify_response(response, response_len, &in, &v->staple_verdict);
     }
     switch (class_of(v->staple_verdict.reason)) {
@@ -251,7 +253,8 @@ static void judge_undecodable(struct visit *v)
     if (!r->has_certificate_status) {
         verdict_malformed(&v->staple_verdict,
                           "The stapled response could not be decoded, and the browser could not "
-                          "read it back: %s.", r->certificate_status_why);
+                          "read it back: %s.",
+                          r->certificate_status_why);
         return;
     }
     enum tls_certstatus_error framing = tls_read_certificate_status(
@@ -296,22 +299,23 @@ static enum staple_class conclude_staple(struct visit *v)
                              ? " wolfSSL had already ended the handshake: it cannot decode such "
                                "a response."
                              : "";
-    trace_event("staple.verify",
-                fields(v, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b}", "checked_by",
-                                    "lab", "reason", name, "explanation", verdict->explanation,
-                                    "bytes", (json_int_t)v->staple_bytes, "this_update", a,
-                                    "next_update", b, "signer", verdict->signer, "tls",
-                                    r->is_tls13 ? "1.3" : "1.2", "decoded_by_wolfssl",
-                                    !r->is_staple_undecodable)),
-                "User %d checked the stapled OCSP response, received %s, with the lab's "
-                "verifier: %s. %s%s", v->out->user, where, name, verdict->explanation, ending);
+    trace_event(
+        "staple.verify",
+        fields(v, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b}", "checked_by", "lab",
+                            "reason", name, "explanation", verdict->explanation, "bytes",
+                            (json_int_t)v->staple_bytes, "this_update", a, "next_update", b,
+                            "signer", verdict->signer, "tls", r->is_tls13 ? "1.3" : "1.2",
+                            "decoded_by_wolfssl", !r->is_staple_undecodable)),
+        "User %d checked the stapled OCSP response, received %s, with the lab's "
+        "verifier: %s. %s%s",
+        v->out->user, where, name, verdict->explanation, ending);
     if (cls == STAPLE_HARD_BAD)
-        decide(v, false, name, "The stapled OCSP response was refused: %s",
-               verdict->explanation);
+        decide(v, false, name, "The stapled OCSP response was refused: %s", verdict->explanation);
     else if (cls == STAPLE_GOOD)
         snprintf(v->staple_good_why, sizeof v->staple_good_why,
                  "The server stapled the CA's OCSP response and the lab's verifier checked every "
-                 "rule: %s The browser did not need to ask the CA.", verdict->explanation);
+                 "rule: %s The browser did not need to ask the CA.",
+                 verdict->explanation);
     else {
         snprintf(v->no_staple_why, sizeof v->no_staple_why,
                  "the stapled response was not acceptable (%s)", name);
@@ -357,7 +361,8 @@ static void unchecked(struct visit *v, const char *why)
     if (v->config->is_hard_fail)
         decide(v, false, v->staple_reason[0] != 0 ? v->staple_reason : "hard-fail",
                "Revocation could not be checked: %s. The hard-fail policy refuses a "
-               "certificate it could not check.%s%s", why, detail_intro, v->staple_detail);
+               "certificate it could not check.%s%s",
+               why, detail_intro, v->staple_detail);
     else
         decide(v, true, "soft-fail",
                "soft-fail: accepted without checking revocation: %s. An attacker who can block "
@@ -404,8 +409,8 @@ static void query_responder(struct visit *v)
     bool by_get = v->config->queries_by_get;
     if (random_rc != 0 ||
         ocsp_cert_id_compute(&v->leaf, v->config->root, OCSP_HASH_SHA1, &id, &err) != 0 ||
-        ocsp_request_build(&id, by_get ? NULL : nonce, by_get ? 0 : sizeof nonce, &request,
-                           &err) != 0) {
+        ocsp_request_build(&id, by_get ? NULL : nonce, by_get ? 0 : sizeof nonce, &request, &err) !=
+            0) {
         snprintf(why, sizeof why, "%s, and the OCSP request could not be built: %s",
                  v->no_staple_why, random_rc != 0 ? "no random nonce" : err.msg);
         unchecked(v, why);
@@ -423,11 +428,10 @@ static void query_responder(struct visit *v)
     trace_event("ocsp.request.sent",
                 fields(v, json_pack("{s:s, s:s, s:s, s:i, s:s}", "url", url, "serial", v->serial,
                                     "method", by_get ? "GET" : "POST", "nonce_bytes",
-                                    by_get ? 0 : (int)sizeof nonce, "why",
-                                    v->no_staple_why)),
+                                    by_get ? 0 : (int)sizeof nonce, "why", v->no_staple_why)),
                 "User %d asked the CA's responder about %s's certificate, because %s. The CA "
-                "now learns that %s visits %s.", v->out->user, v->site, v->no_staple_why,
-                v->out->addr, v->site);
+                "now learns that %s visits %s.",
+                v->out->user, v->site, v->no_staple_why, v->out->addr, v->site);
     if (ocsp_fetch(&opts, request.data, request.len, &fetched, &err) != 0) {
         set_text(v->out->query_status, sizeof v->out->query_status, "failed");
         trace_event("ocsp.request.failed",
@@ -458,8 +462,8 @@ static void query_responder(struct visit *v)
     if (verdict.reason == OCSP_VERDICT_GOOD)
         decide(v, true, "good",
                "The CA's responder answered the browser's own query (from %s, %s): %s",
-               v->out->addr, by_get ? "by GET without a nonce, so possibly from a cache"
-                                    : "with a fresh nonce",
+               v->out->addr,
+               by_get ? "by GET without a nonce, so possibly from a cache" : "with a fresh nonce",
                verdict.explanation);
     else if (verdict.reason == OCSP_VERDICT_REVOKED || verdict.reason == OCSP_VERDICT_UNKNOWN)
         decide(v, false, name, "The CA's responder answered the browser's own query: %s",
@@ -499,17 +503,17 @@ static void check_crl(struct visit *v)
                                         r.reason, "bytes", (json_int_t)r.bytes, "seconds",
                                         r.seconds, "why", v->no_staple_why)),
                     "User %d downloaded the CA's whole CRL from %s (%zu bytes), because %s. The "
-                    "CA learns that %s checks revocation, not which site.", v->out->user, r.url,
-                    r.bytes, v->no_staple_why, v->out->addr);
+                    "CA learns that %s checks revocation, not which site.",
+                    v->out->user, r.url, r.bytes, v->no_staple_why, v->out->addr);
     else if (r.is_from_cache)
         trace_event("crl.cache.hit",
                     fields(v, json_pack("{s:s, s:I}", "url", r.url, "bytes", (json_int_t)r.bytes)),
                     "User %d used the CRL already in the shared cache (%zu bytes): no request "
-                    "to the CA.", v->out->user, r.bytes);
+                    "to the CA.",
+                    v->out->user, r.bytes);
     trace_event("crl.verify",
                 fields(v, json_pack("{s:s, s:s, s:I}", "reason", r.reason, "explanation",
-                                    r.explanation, "crl_number",
-                                    (json_int_t)r.verdict.number)),
+                                    r.explanation, "crl_number", (json_int_t)r.verdict.number)),
                 "User %d checked the CRL: %s. %s", v->out->user, r.reason, r.explanation);
     if (r.is_good) {
         decide(v, true, "good", "%s", r.explanation);
@@ -519,12 +523,13 @@ static void check_crl(struct visit *v)
         decide(v, false, "revoked", "%s", r.explanation);
         return;
     }
-    snprintf(why, sizeof why, "%s, and the CRL gave no answer (%s: %s)", v->no_staple_why,
-             r.reason, r.explanation);
+    snprintf(why, sizeof why, "%s, and the CRL gave no answer (%s: %s)", v->no_staple_why, r.reason,
+             r.explanation);
     if (v->config->is_hard_fail)
         decide(v, false, r.reason,
                "Revocation could not be checked: %s. The hard-fail policy refuses a "
-               "certificate it could not check.", why);
+               "certificate it could not check.",
+               why);
     else
         unchecked(v, why);
 }
@@ -560,7 +565,8 @@ static bool refused_by_revlist(struct visit *v)
     revlist_words(v, words, sizeof words);
     decide(v, false, "revoked",
            "The revocation list pushed to this browser ahead of time (%s) lists this "
-           "certificate's serial: refused without asking the CA anything.", words);
+           "certificate's serial: refused without asking the CA anything.",
+           words);
     return true;
 }
 
@@ -572,13 +578,13 @@ static void accept_by_revlist(struct visit *v)
     decide(v, true, "good",
            "The serial is not in the revocation list pushed to this browser (%s): accepted "
            "with no request to the CA, which learns nothing. A revocation after the list was "
-           "made stays unseen until the next push.", words);
+           "made stays unseen until the next push.",
+           words);
 }
 
 static bool is_short_lived(const struct visit *v)
 {
-    return v->has_leaf &&
-           v->leaf.not_after - v->leaf.not_before <= VISIT_SHORT_LIVED_MAX_SECONDS;
+    return v->has_leaf && v->leaf.not_after - v->leaf.not_before <= VISIT_SHORT_LIVED_MAX_SECONDS;
 }
 
 /* A short-lived certificate stands in for revocation: accepted while valid
@@ -592,15 +598,17 @@ static void accept_short_lived(struct visit *v)
     decide(v, true, "short-lived",
            "The certificate is short-lived (valid %s in all, until %s), so no revocation check "
            "is needed: were its key stolen, it could be misused only until it expires, %s from "
-           "now (the revocation window is what remains of its life).", lifetime, until, left);
+           "now (the revocation window is what remains of its life).",
+           lifetime, until, left);
 }
 
 static void refuse_must_staple(struct visit *v)
 {
     decide(v, false, "must-staple",
            "The certificate demands a stapled OCSP response (TLS Feature status_request, RFC "
-           "7633) and %s: refused whatever the policy.%s%s", v->no_staple_why,
-           v->staple_detail[0] != 0 ? " About the staple: " : "", v->staple_detail);
+           "7633) and %s: refused whatever the policy.%s%s",
+           v->no_staple_why, v->staple_detail[0] != 0 ? " About the staple: " : "",
+           v->staple_detail);
 }
 
 /* After wolfSSL ended the first handshake over a staple it could not decode
@@ -613,8 +621,8 @@ static bool reconnect(struct visit *v, const char *why)
                 fields(v, json_pack("{s:s, s:s}", "why", why, "wolfssl_error",
                                     v->result.wolfssl_error_name)),
                 "User %d connects again without asking for a staple: wolfSSL ended the first "
-                "handshake over a staple it could not decode (%s), but %s.", v->out->user,
-                v->result.wolfssl_error_name, why);
+                "handshake over a staple it could not decode (%s), but %s.",
+                v->out->user, v->result.wolfssl_error_name, why);
     connect_once(v, false);
     if (v->session == NULL) {
         decide(v, false, v->result.stage <= TLS_STAGE_CONNECT ? "connect-error" : "tls-error",
@@ -624,7 +632,8 @@ static bool reconnect(struct visit *v, const char *why)
     if (!take_leaf(v)) {
         decide(v, false, "tls-error",
                "On the second connection %s presented a different certificate than on the "
-               "first, so the first connection's staple does not cover it.", v->site);
+               "first, so the first connection's staple does not cover it.",
+               v->site);
         return false;
     }
     return true;
@@ -633,21 +642,19 @@ static bool reconnect(struct visit *v, const char *why)
 static void trace_verdict(const struct visit *v)
 {
     const struct visit_outcome *o = v->out;
-    json_t *extra = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:b, s:s, s:b, s:I, s:b, s:i}",
-                              "verdict", o->is_accepted ? "accept" : "refuse", "reason",
-                              o->reason, "tls", o->tls_version, "staple", o->has_staple,
-                              "staple_status", o->staple_status, "checked_by",
-                              visit_checker_name(o->staple_checker), "direct_ocsp", o->did_query,
-                              "query_status", o->query_status, "reconnected", o->did_reconnect,
-                              "ms", (json_int_t)o->ms, "alone", o->was_alone, "http_status",
-                              o->http_status);
+    json_t *extra =
+        json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:b, s:s, s:b, s:I, s:b, s:i}", "verdict",
+                  o->is_accepted ? "accept" : "refuse", "reason", o->reason, "tls", o->tls_version,
+                  "staple", o->has_staple, "staple_status", o->staple_status, "checked_by",
+                  visit_checker_name(o->staple_checker), "direct_ocsp", o->did_query,
+                  "query_status", o->query_status, "reconnected", o->did_reconnect, "ms",
+                  (json_int_t)o->ms, "alone", o->was_alone, "http_status", o->http_status);
     if (extra != NULL && o->did_crl) {
         json_object_set_new(extra, "crl_status", json_string(o->crl_status));
         json_object_set_new(extra, "crl_from_cache", json_boolean(o->is_crl_from_cache));
     }
-    trace_event("browser.verdict", fields(v, extra),
-                "User %d %s %s (%s): %s", o->user, o->is_accepted ? "ACCEPTED" : "REFUSED",
-                v->site, o->reason, o->explanation);
+    trace_event("browser.verdict", fields(v, extra), "User %d %s %s (%s): %s", o->user,
+                o->is_accepted ? "ACCEPTED" : "REFUSED", v->site, o->reason, o->explanation);
 }
 
 /* Only an accepted site gets its GET; a page that does not come back turns
@@ -705,8 +712,7 @@ void visit_run(const struct visit_config *config, int user, const char *addr, bo
      * the rules may still allow (by reconnecting); any other failure ends
      * the visit, whatever the staple said. */
     if (v.session == NULL && !r->is_staple_undecodable) {
-        decide(&v, false, "tls-error", "The TLS handshake with %s failed: %s.", v.site,
-               r->error);
+        decide(&v, false, "tls-error", "The TLS handshake with %s failed: %s.", v.site, r->error);
         goto out;
     }
     if (staple != STAPLE_GOOD && is_must_staple(&v)) {
@@ -720,8 +726,8 @@ void visit_run(const struct visit_config *config, int user, const char *addr, bo
         goto out;
     }
     if (v.session == NULL) {
-        const char *why = may_ask ? "the CA can still be asked directly"
-                                  : "the policy decides without a staple";
+        const char *why =
+            may_ask ? "the CA can still be asked directly" : "the policy decides without a staple";
         if (!reconnect(&v, why))
             goto out;
         if (staple != STAPLE_GOOD && is_must_staple(&v)) {

@@ -57,19 +57,19 @@
 
 struct visit_config {
     const struct target *target;
-    const uint8_t *root_pem;        /* LAB/ca/root.pem, for wolfSSL */
+    const uint8_t *root_pem; /* LAB/ca/root.pem, for wolfSSL */
     size_t root_pem_len;
-    const struct x509_cert *root;   /* the same, parsed: the issuer for the verifier */
+    const struct x509_cert *root; /* the same, parsed: the issuer for the verifier */
     enum tls_choice versions;
-    bool wants_staple;              /* --staple on */
-    bool may_query_ocsp;            /* --fallback ocsp */
-    bool queries_by_get;            /* --ocsp get: RFC 5019 GET, no nonce (cacheable) */
-    bool may_fetch_crl;             /* --fallback crl (crl_check.h) */
-    const char *crl_cache_dir;      /* --crl-cache DIR, or NULL: each user downloads */
-    const struct revlist *revlist;  /* --revlist FILE, verified at start, or NULL */
-    bool is_hard_fail;              /* --policy hard */
-    int timeout_ms;                 /* per TLS phase (connect, handshake, HTTP) */
-    struct keylog *keylog;          /* --keylog FILE or SSLKEYLOGFILE; NULL: no secrets written */
+    bool wants_staple;             /* --staple on */
+    bool may_query_ocsp;           /* --fallback ocsp */
+    bool queries_by_get;           /* --ocsp get: RFC 5019 GET, no nonce (cacheable) */
+    bool may_fetch_crl;            /* --fallback crl (crl_check.h) */
+    const char *crl_cache_dir;     /* --crl-cache DIR, or NULL: each user downloads */
+    const struct revlist *revlist; /* --revlist FILE, verified at start, or NULL */
+    bool is_hard_fail;             /* --policy hard */
+    int timeout_ms;                /* per TLS phase (connect, handshake, HTTP) */
+    struct keylog *keylog;         /* --keylog FILE or SSLKEYLOGFILE; NULL: no secrets written */
 };
 
 /* Who judged the staple: since wolfSSL 5.9.2 always the lab's verifier
@@ -89,24 +89,24 @@ const char *visit_checker_name(enum visit_checker checker); /* "lab", "" */
 struct visit_outcome {
     int user;
     char addr[16];
-    char tls_version[8];            /* "1.2", "1.3" or "-" */
+    char tls_version[8]; /* "1.2", "1.3" or "-" */
     bool asked_staple;
-    bool has_staple;                /* the server sent one */
+    bool has_staple; /* the server sent one */
     enum visit_checker staple_checker;
     char staple_status[VISIT_REASON_MAX]; /* "good", "stale", "untrusted-signer", … ("" without) */
-    bool did_query;                 /* asked the responder directly */
+    bool did_query;                       /* asked the responder directly */
     char query_status[VISIT_REASON_MAX];  /* "good", "revoked", "failed", … */
-    bool did_revlist;               /* decided by the pushed revocation list */
-    bool did_crl;                   /* judged a CRL (downloaded or cached) */
+    bool did_revlist;                     /* decided by the pushed revocation list */
+    bool did_crl;                         /* judged a CRL (downloaded or cached) */
     bool is_crl_from_cache;
-    char crl_status[VISIT_REASON_MAX];    /* "good", "revoked", "stale", "timeout", … */
+    char crl_status[VISIT_REASON_MAX]; /* "good", "revoked", "stale", "timeout", … */
     bool did_reconnect;
     bool is_accepted;
     char reason[VISIT_REASON_MAX];
-    char explanation[1024];         /* one or two plain-English sentences */
-    int http_status;                /* 0 when no page was fetched */
-    int64_t ms;                     /* the whole visit, wall clock */
-    bool was_alone;                 /* no other user of the crowd was visiting meanwhile */
+    char explanation[1024]; /* one or two plain-English sentences */
+    int http_status;        /* 0 when no page was fetched */
+    int64_t ms;             /* the whole visit, wall clock */
+    bool was_alone;         /* no other user of the crowd was visiting meanwhile */
 };
 
 /* Runs the visit of user `user` from `addr`; `is_alone` says no other user

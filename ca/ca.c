@@ -58,13 +58,13 @@ static void add_damage_hint(const char *lab_dir, struct errbuf *err)
     char why[ERRBUF_MAX];
     bool is_default = strcmp(lab_dir, LAB_DEFAULT_DIR) == 0;
     snprintf(why, sizeof why, "%s", err->msg);
-    errbuf_set(err, "%s: restore it from a copy, or start over with rm -rf %s and ca init%s%s",
-               why, lab_dir, is_default ? "" : " --lab ", is_default ? "" : lab_dir);
+    errbuf_set(err, "%s: restore it from a copy, or start over with rm -rf %s and ca init%s%s", why,
+               lab_dir, is_default ? "" : " --lab ", is_default ? "" : lab_dir);
 }
 
 /* Opens LAB/ca.db (db_open checks it before a write), hint added to damage. */
-static int open_db(const char *lab_dir, const char *db_path, enum db_access access,
-                   sqlite3 **db, struct errbuf *err)
+static int open_db(const char *lab_dir, const char *db_path, enum db_access access, sqlite3 **db,
+                   struct errbuf *err)
 {
     int rc = db_open(db_path, access, db, err);
     if (rc == DB_DAMAGED)
@@ -83,9 +83,10 @@ int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf
     if (len == 0 || len > CA_MAX_NAME_LEN || len >= cap) {
         char start[41];
         snprintf(start, sizeof start, "%s", name);
-        errbuf_set(err, "invalid name '%s%s': use 1 to %d characters (it also names the "
-                        "files certs/NAME.pem and .key)", shown(start, text), len > 40 ? "…" : "",
-                   CA_MAX_NAME_LEN);
+        errbuf_set(err,
+                   "invalid name '%s%s': use 1 to %d characters (it also names the "
+                   "files certs/NAME.pem and .key)",
+                   shown(start, text), len > 40 ? "…" : "", CA_MAX_NAME_LEN);
         return -1;
     }
     for (size_t i = 0; i <= len; i++) {
@@ -94,8 +95,9 @@ int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf
             /* Labels are 1..63 characters and do not start or end with '-'. */
             if (label_len == 0 || label_len > 63 || name[i - 1] == '-' ||
                 name[i - label_len] == '-') {
-                errbuf_set(err, "invalid name '%s': each dot-separated label needs 1 to 63 "
-                                "letters, digits or inner hyphens (e.g. shop.test)",
+                errbuf_set(err,
+                           "invalid name '%s': each dot-separated label needs 1 to 63 "
+                           "letters, digits or inner hyphens (e.g. shop.test)",
                            shown(name, text));
                 return -1;
             }
@@ -109,8 +111,10 @@ int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf
             size_t bad_len = utf8_sequence_len((const unsigned char *)name + i, len - i);
             memcpy(bad, name + i, bad_len == 0 ? 1 : bad_len);
             utf8_escape_for_terminal(bad, bad_text, sizeof bad_text);
-            errbuf_set(err, "invalid name '%s': '%s' is not allowed in a DNS name "
-                            "(letters, digits, '-' and '.')", shown(name, text), bad_text);
+            errbuf_set(err,
+                       "invalid name '%s': '%s' is not allowed in a DNS name "
+                       "(letters, digits, '-' and '.')",
+                       shown(name, text), bad_text);
             return -1;
         }
         out[i] = (char)tolower((unsigned char)c);
@@ -121,8 +125,9 @@ int ca_normalize_dns_name(const char *name, char *out, size_t cap, struct errbuf
     const char *last = strrchr(out, '.');
     last = last != NULL ? last + 1 : out;
     if (strspn(last, "0123456789") == strlen(last)) {
-        errbuf_set(err, "invalid name '%s': it looks like an IP address; use a name such as "
-                        "shop.test (names ending in .test resolve to 127.0.0.1 in the lab)",
+        errbuf_set(err,
+                   "invalid name '%s': it looks like an IP address; use a name such as "
+                   "shop.test (names ending in .test resolve to 127.0.0.1 in the lab)",
                    shown(name, text));
         return -1;
     }
@@ -169,8 +174,7 @@ int ca_normalize_serial(const char *text, char *out, size_t cap, struct errbuf *
 /* URLs that go into certificates are fetched by plain HTTP clients: OCSP
  * runs over HTTP (RFC 6960 A.1), and a CRL fetched over HTTPS would need a
  * revocation check of its own (RFC 5280 8). */
-static int check_http_url(const char *url, const char *what, const char *hint,
-                          struct errbuf *err)
+static int check_http_url(const char *url, const char *what, const char *hint, struct errbuf *err)
 {
     size_t len = strlen(url);
     char text[CA_SHOWN_MAX];
@@ -180,8 +184,10 @@ static int check_http_url(const char *url, const char *what, const char *hint,
     }
     for (size_t i = 0; i < len; i++) {
         if (!isgraph((unsigned char)url[i])) {
-            errbuf_set(err, "invalid %s URL '%s': spaces and control characters are not "
-                            "allowed", what, shown(url, text));
+            errbuf_set(err,
+                       "invalid %s URL '%s': spaces and control characters are not "
+                       "allowed",
+                       what, shown(url, text));
             return -1;
         }
     }
@@ -198,15 +204,15 @@ int ca_check_crl_url(const char *url, struct errbuf *err)
 {
     return check_http_url(url, "CRL",
                           "use http://HOST:PORT/crl (CRLs are fetched over plain HTTP, RFC 5280 "
-                          "8)", err);
+                          "8)",
+                          err);
 }
 
 int ca_default_crl_url(const char *ocsp_url, char *out, size_t cap)
 {
     const char *host = strncmp(ocsp_url, "http://", 7) == 0 ? ocsp_url + 7 : ocsp_url;
     size_t host_len = strcspn(host, "/");
-    int n = snprintf(out, cap, "%.*s/crl", (int)(host - ocsp_url + (ptrdiff_t)host_len),
-                     ocsp_url);
+    int n = snprintf(out, cap, "%.*s/crl", (int)(host - ocsp_url + (ptrdiff_t)host_len), ocsp_url);
     return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
@@ -291,8 +297,8 @@ static int remove_files(const char *lab_dir, const char *dir, const char *suffix
     return removed;
 }
 
-int ca_init(const char *lab_dir, const struct ca_init_options *opts,
-            struct ca_init_result *result, struct errbuf *err)
+int ca_init(const char *lab_dir, const struct ca_init_options *opts, struct ca_init_result *result,
+            struct errbuf *err)
 {
     char db_path[LAB_PATH_MAX], root_pem[LAB_PATH_MAX], root_key_path[LAB_PATH_MAX];
     char ocsp_pem[LAB_PATH_MAX], ocsp_key_path[LAB_PATH_MAX];
@@ -318,8 +324,10 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
     char name_text[CA_SHOWN_MAX];
     utf8_escape_for_terminal(opts->name, name_text, sizeof name_text);
     if (strcmp(name_text, opts->name) != 0) {
-        errbuf_set(err, "invalid CA name '%s': control characters and bytes that are not "
-                        "UTF-8 are not allowed", name_text);
+        errbuf_set(err,
+                   "invalid CA name '%s': control characters and bytes that are not "
+                   "UTF-8 are not allowed",
+                   name_text);
         return -1;
     }
     if (ca_check_ocsp_url(opts->ocsp_url, err) != 0)
@@ -341,8 +349,10 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
         goto out;
     bool has_root_file = access(root_pem, F_OK) == 0 || access(root_key_path, F_OK) == 0;
     if ((has_ca == 0 || has_root_file) && !opts->force) {
-        errbuf_set(err, "a CA already exists in %s (use --force to replace it; its "
-                        "certificates are then forgotten)", lab_dir);
+        errbuf_set(err,
+                   "a CA already exists in %s (use --force to replace it; its "
+                   "certificates are then forgotten)",
+                   lab_dir);
         rc = CA_EXISTS;
         goto out;
     }
@@ -385,8 +395,7 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
             certbuild_make(&req, &rng, &delegate_der, err) != 0 ||
             x509_parse(&delegate_cert, delegate_der.data, delegate_der.len, err) != 0)
             goto out;
-        hex_encode(delegate_cert.serial.p, delegate_cert.serial.left,
-                   result->delegate_serial_hex);
+        hex_encode(delegate_cert.serial.p, delegate_cert.serial.left, result->delegate_serial_hex);
     }
 
     if (stage_key(&stage, root_key_path, &root_key, err) != 0 ||
@@ -436,18 +445,17 @@ int ca_init(const char *lab_dir, const struct ca_init_options *opts,
     char until[CLOCK_RFC3339_LEN];
     clock_format_rfc3339_seconds(root_cert.not_after, until, sizeof until);
     trace_event("ca.init",
-                json_pack("{s:s, s:s, s:s, s:s, s:b}", "serial", result->root_serial_hex,
-                          "subject", opts->name, "key", key_type_description(opts->key_type),
-                          "not_after", until, "replaced", result->replaced_existing),
+                json_pack("{s:s, s:s, s:s, s:s, s:b}", "serial", result->root_serial_hex, "subject",
+                          opts->name, "key", key_type_description(opts->key_type), "not_after",
+                          until, "replaced", result->replaced_existing),
                 "The CA created its self-signed root certificate '%s' (%s, serial %s), "
                 "valid until %s.",
-                opts->name, key_type_description(opts->key_type), result->root_serial_hex,
-                until);
+                opts->name, key_type_description(opts->key_type), result->root_serial_hex, until);
     if (opts->with_delegate) {
         clock_format_rfc3339_seconds(delegate_cert.not_after, until, sizeof until);
         trace_event("ca.delegate.issued",
-                    json_pack("{s:s, s:s, s:s}", "serial", result->delegate_serial_hex,
-                              "subject", CA_DELEGATE_NAME, "not_after", until),
+                    json_pack("{s:s, s:s, s:s}", "serial", result->delegate_serial_hex, "subject",
+                              CA_DELEGATE_NAME, "not_after", until),
                     "The CA issued the OCSP signing certificate '%s' (serial %s, EKU "
                     "OCSPSigning, ocsp-nocheck): it may sign OCSP answers for this CA until %s.",
                     CA_DELEGATE_NAME, result->delegate_serial_hex, until);
@@ -512,15 +520,17 @@ static int load_root(const char *root_pem, const char *root_key_path, struct lab
     }
     /* A key that is not the root's would sign what nobody can verify. */
     if (!key_matches_spki(root_key, &root_cert->spki)) {
-        errbuf_set(err, "cannot load the CA: %s does not belong to %s (restore the matching "
-                        "key, or 'ca init --force' for a new CA)", root_key_path, root_pem);
+        errbuf_set(err,
+                   "cannot load the CA: %s does not belong to %s (restore the matching "
+                   "key, or 'ca init --force' for a new CA)",
+                   root_key_path, root_pem);
         return -1;
     }
     return 0;
 }
 
-int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
-             struct cert_record *issued, struct errbuf *err)
+int ca_issue(const char *lab_dir, const struct ca_issue_options *opts, struct cert_record *issued,
+             struct errbuf *err)
 {
     char name[CERTSTORE_NAME_MAX];
     char root_pem[LAB_PATH_MAX], root_key_path[LAB_PATH_MAX];
@@ -542,14 +552,13 @@ int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
         errbuf_set(err, "invalid --days %d: use 1 to %d", opts->days, CA_MAX_DAYS);
         return -1;
     }
-    if (opts->validity_seconds != 0 &&
-        (opts->validity_seconds < CA_MIN_VALIDITY_SECONDS ||
-         opts->validity_seconds > (int64_t)CA_MAX_DAYS * 86400)) {
+    if (opts->validity_seconds != 0 && (opts->validity_seconds < CA_MIN_VALIDITY_SECONDS ||
+                                        opts->validity_seconds > (int64_t)CA_MAX_DAYS * 86400)) {
         errbuf_set(err, "invalid --validity: use a duration from 1m to %dd", CA_MAX_DAYS);
         return -1;
     }
-    int64_t validity_seconds = opts->validity_seconds != 0 ? opts->validity_seconds
-                                                           : (int64_t)opts->days * 86400;
+    int64_t validity_seconds =
+        opts->validity_seconds != 0 ? opts->validity_seconds : (int64_t)opts->days * 86400;
     if (opts->ocsp_url != NULL && ca_check_ocsp_url(opts->ocsp_url, err) != 0)
         return -1;
     if (opts->crl_url != NULL && ca_check_crl_url(opts->crl_url, err) != 0)
@@ -753,8 +762,8 @@ int ca_crl(const char *lab_dir, const struct ca_crl_options *opts, struct ca_crl
     trace_event("ca.crl.issued",
                 json_pack("{s:s, s:I, s:I, s:I, s:s, s:s}", "path", result->path, "crl_number",
                           (json_int_t)issued.number, "revoked", (json_int_t)issued.entry_count,
-                          "bytes", (json_int_t)crl_der.len, "this_update", from,
-                          "next_update", until),
+                          "bytes", (json_int_t)crl_der.len, "this_update", from, "next_update",
+                          until),
                 "The CA signed CRL number %llu listing %zu revoked certificate%s (%zu bytes), "
                 "current from %s until %s.",
                 (unsigned long long)issued.number, issued.entry_count,

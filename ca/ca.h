@@ -51,22 +51,22 @@ struct ca_init_result {
     int forgotten_files; /* with --force: old certs/ and staples/ files removed */
 };
 
-int ca_init(const char *lab_dir, const struct ca_init_options *opts,
-            struct ca_init_result *result, struct errbuf *err);
+int ca_init(const char *lab_dir, const struct ca_init_options *opts, struct ca_init_result *result,
+            struct errbuf *err);
 
 struct ca_issue_options {
-    const char *name;     /* DNS name: subject CN and SAN; file certs/NAME.pem */
-    int days;             /* validity, 1..CA_MAX_DAYS (when validity_seconds is 0) */
+    const char *name;         /* DNS name: subject CN and SAN; file certs/NAME.pem */
+    int days;                 /* validity, 1..CA_MAX_DAYS (when validity_seconds is 0) */
     int64_t validity_seconds; /* --validity: any duration from a minute up, or 0 */
-    bool is_must_staple;  /* TLS Feature status_request */
-    const char *ocsp_url; /* NULL: the CA's default */
-    const char *crl_url;  /* NULL: the responder's /crl, next to the OCSP URL */
+    bool is_must_staple;      /* TLS Feature status_request */
+    const char *ocsp_url;     /* NULL: the CA's default */
+    const char *crl_url;      /* NULL: the responder's /crl, next to the OCSP URL */
     enum key_type key_type;
 };
 
 /* Issues a certificate; *issued receives its record. */
-int ca_issue(const char *lab_dir, const struct ca_issue_options *opts,
-             struct cert_record *issued, struct errbuf *err);
+int ca_issue(const char *lab_dir, const struct ca_issue_options *opts, struct cert_record *issued,
+             struct errbuf *err);
 
 /* Revokes the newest certificate of `name`, or the one with `serial_hex`
  * (exactly one of them non-NULL). Returns CA_OK, CA_ALREADY_REVOKED,

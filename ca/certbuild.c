@@ -235,7 +235,7 @@ int certbuild_make(const struct cert_request *req, WC_RNG *rng, struct der_buf *
     if (der_buf_error(&subject) != DER_OK || der_buf_error(&tbs) != DER_OK) {
         errbuf_set(err, "cannot encode the certificate: %s",
                    der_strerror(der_buf_error(&tbs) != DER_OK ? der_buf_error(&tbs)
-                                                             : der_buf_error(&subject)));
+                                                              : der_buf_error(&subject)));
         goto out;
     }
 

@@ -28,12 +28,12 @@ struct cert_request {
     const char *organization;        /* subject O, or NULL */
     int64_t not_before;
     int64_t not_after;
-    const char *ocsp_url;            /* servers: the AIA OCSP URL */
-    const char *crl_url;             /* servers: the CRL Distribution Point URL */
-    bool is_must_staple;             /* servers: TLS Feature status_request */
-    struct lab_key *subject_key;     /* whose public key goes in */
-    struct lab_key *issuer_key;      /* who signs (== subject_key for the root) */
-    const uint8_t *issuer_name;      /* issuer Name DER; NULL for the root (its own subject) */
+    const char *ocsp_url;        /* servers: the AIA OCSP URL */
+    const char *crl_url;         /* servers: the CRL Distribution Point URL */
+    bool is_must_staple;         /* servers: TLS Feature status_request */
+    struct lab_key *subject_key; /* whose public key goes in */
+    struct lab_key *issuer_key;  /* who signs (== subject_key for the root) */
+    const uint8_t *issuer_name;  /* issuer Name DER; NULL for the root (its own subject) */
     size_t issuer_name_len;
 };
 

@@ -90,15 +90,17 @@ static int run_init(const struct ca_flags *f)
     }
     if (f->days != NULL || f->must_staple || f->serial != NULL || f->reason != NULL || f->json ||
         has_crl_flags(f, false, false)) {
-        cli_error("ca", "init takes --key, --name, --ocsp-url, --delegate and --force (see --help)");
+        cli_error("ca",
+                  "init takes --key, --name, --ocsp-url, --delegate and --force (see --help)");
         return 2;
     }
     if (ca_init(f->lab, &opts, &result, &err) != CA_OK) {
         cli_error("ca", "%s", err.msg);
         return 2;
     }
-    printf("%s root CA '%s' (%s), serial %s\n", result.replaced_existing ? "Replaced the" : "Created",
-           opts.name, key_type_description(opts.key_type), result.root_serial_hex);
+    printf("%s root CA '%s' (%s), serial %s\n",
+           result.replaced_existing ? "Replaced the" : "Created", opts.name,
+           key_type_description(opts.key_type), result.root_serial_hex);
     print_time("  valid until  ", result.root_not_after);
     printf("\n  certificate  %s/%s\n  key          %s/%s (mode 0600)\n", f->lab, LAB_ROOT_CERT,
            f->lab, LAB_ROOT_KEY);
@@ -148,8 +150,10 @@ static int run_issue(const struct ca_flags *f, const char *name)
         if (clock_parse_duration(f->validity, &opts.validity_seconds) != 0 ||
             opts.validity_seconds < CA_MIN_VALIDITY_SECONDS ||
             opts.validity_seconds > (int64_t)CA_MAX_DAYS * 86400) {
-            cli_error("ca", "invalid --validity '%s': use a duration from 1m to %dd, e.g. 6d "
-                            "for a short-lived certificate", f->validity, CA_MAX_DAYS);
+            cli_error("ca",
+                      "invalid --validity '%s': use a duration from 1m to %dd, e.g. 6d "
+                      "for a short-lived certificate",
+                      f->validity, CA_MAX_DAYS);
             return 2;
         }
     }
@@ -178,8 +182,7 @@ static int run_revoke(const struct ca_flags *f, const char *name)
     struct cert_record rec;
     struct errbuf err = {{0}};
     if (f->reason != NULL && revocation_reason_parse(f->reason, &reason) != 0) {
-        cli_error("ca", "invalid --reason '%s': use one of %s", f->reason,
-                  REVOCATION_REASON_NAMES);
+        cli_error("ca", "invalid --reason '%s': use one of %s", f->reason, REVOCATION_REASON_NAMES);
         return 2;
     }
     if ((name == NULL) == (f->serial == NULL)) {
@@ -224,8 +227,10 @@ static int run_crl(const struct ca_flags *f)
     if (f->next_update != NULL &&
         (clock_parse_duration(f->next_update, &opts.next_update_seconds) != 0 ||
          opts.next_update_seconds <= 0)) {
-        cli_error("ca", "invalid --next-update '%s': use a positive duration such as 7d, 36h or "
-                        "90m", f->next_update);
+        cli_error("ca",
+                  "invalid --next-update '%s': use a positive duration such as 7d, 36h or "
+                  "90m",
+                  f->next_update);
         return 2;
     }
     if (ca_crl(f->lab, &opts, &result, &err) != CA_OK) {
@@ -274,8 +279,8 @@ static int print_row(const struct cert_record *rec, void *ctx)
         return -1;
     if (rec->is_revoked) {
         clock_format_rfc3339_seconds(rec->revoked_at, when, sizeof when);
-        if (fprintf(text, "revoked %s %s\n", when,
-                    ocsp_crl_reason_name(rec->revocation_reason)) < 0)
+        if (fprintf(text, "revoked %s %s\n", when, ocsp_crl_reason_name(rec->revocation_reason)) <
+            0)
             return -1;
     } else if (fprintf(text, "good%s\n", rec->is_must_staple ? " (must-staple)" : "") < 0) {
         return -1;
@@ -290,8 +295,8 @@ static int append_json(const struct cert_record *rec, void *ctx)
     clock_format_rfc3339_seconds(rec->not_after, until, sizeof until);
     clock_format_rfc3339_seconds(rec->not_before, from, sizeof from);
     json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "serial", rec->serial_hex,
-                            "name", rec->name, "kind", rec->kind, "not_before", from,
-                            "not_after", until, "must_staple", rec->is_must_staple, "status",
+                            "name", rec->name, "kind", rec->kind, "not_before", from, "not_after",
+                            until, "must_staple", rec->is_must_staple, "status",
                             rec->is_revoked ? "revoked" : "good");
     if (row == NULL)
         return -1;
@@ -316,8 +321,7 @@ static int build_text_list(const char *lab, char **out, struct errbuf *err)
         return -1;
     }
     int rc = 1;
-    if (fprintf(stream, "%-32s  %-20s  %-24s  %s\n", "SERIAL", "NAME", "NOT AFTER", "STATUS") >
-        0)
+    if (fprintf(stream, "%-32s  %-20s  %-24s  %s\n", "SERIAL", "NAME", "NOT AFTER", "STATUS") > 0)
         rc = ca_list(lab, print_row, stream, err);
     /* fclose settles text and len; a stream that failed to grow fails here. */
     if (fclose(stream) != 0 && rc == 0)
@@ -390,12 +394,12 @@ int main(int argc, char **argv)
         {"--force", false, NULL, &f.force},
         {"--must-staple", false, NULL, &f.must_staple},
         {"--json", false, NULL, &f.json},
-        };
+    };
     struct cli_args args;
     struct errbuf err = {{0}};
 
-    int start = cli_start("ca", usage_text, argc, argv, options,
-                          sizeof options / sizeof options[0], &args);
+    int start =
+        cli_start("ca", usage_text, argc, argv, options, sizeof options / sizeof options[0], &args);
     if (start != CLI_GO_ON)
         return start;
     if (args.positional_count == 0) {
@@ -407,8 +411,9 @@ int main(int argc, char **argv)
     bool takes_name = strcmp(command, "issue") == 0 || strcmp(command, "revoke") == 0;
     if (strcmp(command, "init") != 0 && strcmp(command, "list") != 0 &&
         strcmp(command, "crl") != 0 && strcmp(command, "revlist") != 0 && !takes_name) {
-        cli_error("ca", "unknown command '%s' (use init, issue, revoke, crl, revlist or list; "
-                        "see --help)",
+        cli_error("ca",
+                  "unknown command '%s' (use init, issue, revoke, crl, revlist or list; "
+                  "see --help)",
                   command);
         return 2;
     }

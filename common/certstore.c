@@ -101,8 +101,8 @@ out:
     return rc;
 }
 
-int certstore_insert(sqlite3 *db, const struct cert_record *rec, const uint8_t *der,
-                     size_t der_len, struct errbuf *err)
+int certstore_insert(sqlite3 *db, const struct cert_record *rec, const uint8_t *der, size_t der_len,
+                     struct errbuf *err)
 {
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
@@ -130,8 +130,8 @@ out:
     return rc;
 }
 
-#define RECORD_COLUMNS                                                                   \
-    "serial, name, kind, not_before, not_after, issued_at, must_staple, revoked_at,"     \
+#define RECORD_COLUMNS                                                                             \
+    "serial, name, kind, not_before, not_after, issued_at, must_staple, revoked_at,"               \
     " revocation_reason"
 
 static void read_record(sqlite3_stmt *stmt, struct cert_record *rec)
@@ -174,12 +174,11 @@ static int find_one(sqlite3 *db, const char *sql, const char *key, struct cert_r
 int certstore_find_serial(sqlite3 *db, const char *serial_hex, struct cert_record *rec,
                           struct errbuf *err)
 {
-    return find_one(db, "SELECT " RECORD_COLUMNS " FROM certificates WHERE serial = ?",
-                    serial_hex, rec, err);
+    return find_one(db, "SELECT " RECORD_COLUMNS " FROM certificates WHERE serial = ?", serial_hex,
+                    rec, err);
 }
 
-int certstore_find_name(sqlite3 *db, const char *name, struct cert_record *rec,
-                        struct errbuf *err)
+int certstore_find_name(sqlite3 *db, const char *name, struct cert_record *rec, struct errbuf *err)
 {
     return find_one(db,
                     "SELECT " RECORD_COLUMNS " FROM certificates"
@@ -189,8 +188,7 @@ int certstore_find_name(sqlite3 *db, const char *name, struct cert_record *rec,
 }
 
 int certstore_revoke(sqlite3 *db, const char *serial_hex, int64_t revoked_at,
-                     enum revocation_reason reason, struct cert_record *rec,
-                     struct errbuf *err)
+                     enum revocation_reason reason, struct cert_record *rec, struct errbuf *err)
 {
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
@@ -241,8 +239,7 @@ int certstore_list(sqlite3 *db, certstore_each_fn each, void *ctx, struct errbuf
 {
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
-    if (db_prepare(db,
-                   "SELECT " RECORD_COLUMNS " FROM certificates ORDER BY issued_at, rowid",
+    if (db_prepare(db, "SELECT " RECORD_COLUMNS " FROM certificates ORDER BY issued_at, rowid",
                    &stmt, err) != 0)
         return -1;
     for (;;) {
@@ -273,8 +270,7 @@ int certstore_server_names(sqlite3 *db, char *out, size_t cap, struct errbuf *er
     int rc = -1;
     size_t used = 0;
     out[0] = 0;
-    if (db_prepare(db,
-                   "SELECT DISTINCT name FROM certificates WHERE kind = 'server' ORDER BY name",
+    if (db_prepare(db, "SELECT DISTINCT name FROM certificates WHERE kind = 'server' ORDER BY name",
                    &stmt, err) != 0)
         return -1;
     for (;;) {

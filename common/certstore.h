@@ -24,8 +24,8 @@ enum revocation_reason {
 /* Parses the names of the subset above (case-insensitive); -1 if unknown. */
 int revocation_reason_parse(const char *name, enum revocation_reason *reason);
 /* The accepted names, comma-separated, for help and error messages. */
-#define REVOCATION_REASON_NAMES \
-    "unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, " \
+#define REVOCATION_REASON_NAMES                                                                    \
+    "unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, "                   \
     "cessationOfOperation"
 
 /* Serials are stored as upper-case hex of the positive value (RFC 5280: at most 20 octets). */
@@ -62,15 +62,14 @@ int certstore_set_ca(sqlite3 *db, const struct ca_record *ca, const uint8_t *roo
 /* 0 and the row; 1 when the database has no CA yet; -1 on error. */
 int certstore_get_ca(sqlite3 *db, struct ca_record *ca, struct errbuf *err);
 
-int certstore_insert(sqlite3 *db, const struct cert_record *rec, const uint8_t *der,
-                     size_t der_len, struct errbuf *err);
+int certstore_insert(sqlite3 *db, const struct cert_record *rec, const uint8_t *der, size_t der_len,
+                     struct errbuf *err);
 
 /* Lookups return 0 and fill *rec when found, 1 when not found, -1 on error. */
 int certstore_find_serial(sqlite3 *db, const char *serial_hex, struct cert_record *rec,
                           struct errbuf *err);
 /* The newest server certificate issued for `name` (the one in certs/NAME.pem). */
-int certstore_find_name(sqlite3 *db, const char *name, struct cert_record *rec,
-                        struct errbuf *err);
+int certstore_find_name(sqlite3 *db, const char *name, struct cert_record *rec, struct errbuf *err);
 
 enum certstore_revoke_result {
     CERTSTORE_REVOKED = 0,
@@ -81,8 +80,7 @@ enum certstore_revoke_result {
  * transaction that re-reads its state first; the result says what happened
  * (negative on a database error). *rec receives the row after the step. */
 int certstore_revoke(sqlite3 *db, const char *serial_hex, int64_t revoked_at,
-                     enum revocation_reason reason, struct cert_record *rec,
-                     struct errbuf *err);
+                     enum revocation_reason reason, struct cert_record *rec, struct errbuf *err);
 
 /* Calls `each` for every certificate, oldest first; stops early when it
  * returns non-zero (and returns that value). */

@@ -20,8 +20,7 @@ static const struct cli_option *find_option(const struct cli_option *options, si
                                             const char *name, size_t name_len)
 {
     for (size_t i = 0; i < count; i++)
-        if (strlen(options[i].name) == name_len &&
-            strncmp(options[i].name, name, name_len) == 0)
+        if (strlen(options[i].name) == name_len && strncmp(options[i].name, name, name_len) == 0)
             return &options[i];
     return NULL;
 }
@@ -175,8 +174,8 @@ int cli_count(const char *program, const char *flag, const char *value, long min
     char *end = NULL;
     long n = value != NULL ? strtol(value, &end, 10) : 0;
     if (value == NULL || end == value || *end != 0 || n < min || n > max) {
-        cli_error(program, "invalid %s '%s': use %ld to %ld", flag, value != NULL ? value : "",
-                  min, max);
+        cli_error(program, "invalid %s '%s': use %ld to %ld", flag, value != NULL ? value : "", min,
+                  max);
         return -1;
     }
     *out = n;

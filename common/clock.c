@@ -97,8 +97,10 @@ static int parse_offset_text(const char *path, const uint8_t *text, size_t len,
     while (end > begin && is_space(text[end - 1]))
         end--;
     if (begin == end) {
-        errbuf_set(err, "%s is empty: it must hold one whole number of seconds "
-                        "(e.g. 3600 or -86400), or not exist at all", path);
+        errbuf_set(err,
+                   "%s is empty: it must hold one whole number of seconds "
+                   "(e.g. 3600 or -86400), or not exist at all",
+                   path);
         return -1;
     }
     size_t digits = begin;
@@ -115,8 +117,9 @@ static int parse_offset_text(const char *path, const uint8_t *text, size_t len,
         /* Checked per digit, so value never exceeds 10 * the limit. */
         if (value > CLOCK_OFFSET_MAX_SECONDS) {
             describe_text(text + begin, end - begin, shown, sizeof shown);
-            errbuf_set(err, "%s: offset %s is out of range (at most %" PRId64
-                            " seconds, 1000 years, either way)",
+            errbuf_set(err,
+                       "%s: offset %s is out of range (at most %" PRId64
+                       " seconds, 1000 years, either way)",
                        path, shown, (int64_t)CLOCK_OFFSET_MAX_SECONDS);
             return -1;
         }
@@ -126,8 +129,10 @@ static int parse_offset_text(const char *path, const uint8_t *text, size_t len,
 
 not_a_number:
     describe_text(text + begin, end - begin, shown, sizeof shown);
-    errbuf_set(err, "%s: \"%s\" is not a whole number of seconds "
-                    "(write e.g. 3600 or -86400, or remove the file)", path, shown);
+    errbuf_set(err,
+               "%s: \"%s\" is not a whole number of seconds "
+               "(write e.g. 3600 or -86400, or remove the file)",
+               path, shown);
     return -1;
 }
 
@@ -176,10 +181,9 @@ static int stamp_file(const char *path, struct clock_stamp *stamp)
 
 static bool same_stamp(const struct clock_stamp *a, const struct clock_stamp *b)
 {
-    return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
-           a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
-           a->mtime.tv_nsec == b->mtime.tv_nsec && a->ctime.tv_sec == b->ctime.tv_sec &&
-           a->ctime.tv_nsec == b->ctime.tv_nsec;
+    return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+           a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
 
 /* The current offset, re-reading the file only when its stamp changed. A
@@ -195,8 +199,7 @@ static int64_t current_offset(void)
     if (clock_state.has_path) {
         struct clock_stamp stamp;
         int found = stamp_file(clock_state.path, &stamp);
-        if (found >= 0 &&
-            !(clock_state.has_stamp && same_stamp(&stamp, &clock_state.stamp))) {
+        if (found >= 0 && !(clock_state.has_stamp && same_stamp(&stamp, &clock_state.stamp))) {
             int64_t fresh = 0;
             if (found == 1 || load_offset(clock_state.path, &fresh, NULL) == 0)
                 clock_state.offset_seconds = fresh;
@@ -297,8 +300,9 @@ int clock_offset_write(const char *lab_dir, int64_t offset_seconds, struct errbu
     if (clock_path(lab_dir, path, sizeof path, err) != 0)
         return -1;
     if (!offset_in_range(offset_seconds)) {
-        errbuf_set(err, "cannot set the clock offset to %" PRId64
-                        " seconds: at most %" PRId64 " (1000 years) either way",
+        errbuf_set(err,
+                   "cannot set the clock offset to %" PRId64 " seconds: at most %" PRId64
+                   " (1000 years) either way",
                    offset_seconds, (int64_t)CLOCK_OFFSET_MAX_SECONDS);
         return -1;
     }
@@ -319,8 +323,9 @@ int clock_advance(const char *lab_dir, int64_t seconds, struct errbuf *err)
     if ((seconds > 0 && offset_seconds > INT64_MAX - seconds) ||
         (seconds < 0 && offset_seconds < INT64_MIN - seconds) ||
         !offset_in_range(offset_seconds + seconds)) {
-        errbuf_set(err, "cannot move the clock by %" PRId64 " seconds from offset %" PRId64
-                        ": the offset must stay within %" PRId64 " seconds (1000 years)",
+        errbuf_set(err,
+                   "cannot move the clock by %" PRId64 " seconds from offset %" PRId64
+                   ": the offset must stay within %" PRId64 " seconds (1000 years)",
                    seconds, offset_seconds, (int64_t)CLOCK_OFFSET_MAX_SECONDS);
         return -1;
     }
@@ -331,11 +336,20 @@ int clock_advance(const char *lab_dir, int64_t seconds, struct errbuf *err)
 static int64_t duration_unit_seconds(char unit, int *rank)
 {
     switch (unit) {
-    case 'd': *rank = 4; return 86400;
-    case 'h': *rank = 3; return 3600;
-    case 'm': *rank = 2; return 60;
-    case 's': *rank = 1; return 1;
-    default: return 0;
+    case 'd':
+        *rank = 4;
+        return 86400;
+    case 'h':
+        *rank = 3;
+        return 3600;
+    case 'm':
+        *rank = 2;
+        return 60;
+    case 's':
+        *rank = 1;
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -400,10 +414,10 @@ static void civil_from_days(int64_t days, int64_t *year, int *month, int *day)
     int64_t z = days + 719468;
     int64_t era_rem;
     int64_t era = floor_div(z, 146097, &era_rem);
-    int64_t doe = era_rem;                                             /* [0, 146096] */
+    int64_t doe = era_rem;                                               /* [0, 146096] */
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);             /* [0, 365] */
-    int64_t mp = (5 * doy + 2) / 153;                                  /* [0, 11] */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11] */
     *day = (int)(doy - (153 * mp + 2) / 5 + 1);
     *month = (int)(mp < 10 ? mp + 3 : mp - 9);
     *year = yoe + era * 400 + (*month <= 2);
@@ -424,8 +438,8 @@ int clock_format_rfc3339(int64_t unix_ms, char *out, size_t cap)
     if (year < 0 || year > 9999)
         return -1;
     snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)year, month, day,
-             (int)(second_of_day / 3600), (int)(second_of_day / 60 % 60),
-             (int)(second_of_day % 60), (int)ms);
+             (int)(second_of_day / 3600), (int)(second_of_day / 60 % 60), (int)(second_of_day % 60),
+             (int)ms);
     return 0;
 }
 

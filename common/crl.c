@@ -143,8 +143,8 @@ static int read_extension(struct der_cursor *exts, struct der_cursor *id, bool *
 }
 
 /* Reads one revokedCertificates entry; with `entry` NULL it only checks it. */
-static int read_entry(struct der_cursor *list, struct crl_entry *entry,
-                      struct der_cursor *serial, bool *has_critical)
+static int read_entry(struct der_cursor *list, struct crl_entry *entry, struct der_cursor *serial,
+                      bool *has_critical)
 {
     struct der_cursor body, exts, id, value;
     int64_t when;
@@ -214,8 +214,8 @@ static int read_crl_extensions(struct der_cursor *wrapper, struct crl *crl)
             bool present;
             if ((rc = der_read_sequence(&value, &aki)) != DER_OK ||
                 (rc = der_expect_end(&value)) != DER_OK ||
-                (rc = der_read_optional(&aki, DER_TAG_CONTEXT_PRIMITIVE(0), &key_id,
-                                        &present)) != DER_OK)
+                (rc = der_read_optional(&aki, DER_TAG_CONTEXT_PRIMITIVE(0), &key_id, &present)) !=
+                    DER_OK)
                 return rc;
             crl->has_authority_key_id = present;
             crl->authority_key_id = key_id;

@@ -33,7 +33,7 @@ struct crl_content {
     size_t issuer_name_len;
     int64_t this_update;
     int64_t next_update;
-    uint64_t number;            /* cRLNumber */
+    uint64_t number; /* cRLNumber */
     const struct crl_entry *entries;
     size_t entry_count;
 };
@@ -53,22 +53,22 @@ uint64_t crl_number(int64_t revision, int64_t changed_at, int64_t this_update);
 
 /* A parsed CRL: spans point into the caller's DER, which must outlive it. */
 struct crl {
-    struct der_cursor tbs;                 /* TBSCertList, whole encoding: the signed bytes */
+    struct der_cursor tbs;                     /* TBSCertList, whole encoding: the signed bytes */
     struct der_cursor tbs_signature_algorithm; /* OID contents inside the TBS */
-    struct der_cursor signature_algorithm; /* OID contents of the outer algorithm */
-    struct der_cursor signature;           /* signatureValue bits */
-    struct der_cursor issuer;              /* Name, whole encoding */
-    int version;                           /* 1 (absent) or 2 */
+    struct der_cursor signature_algorithm;     /* OID contents of the outer algorithm */
+    struct der_cursor signature;               /* signatureValue bits */
+    struct der_cursor issuer;                  /* Name, whole encoding */
+    int version;                               /* 1 (absent) or 2 */
     int64_t this_update;
     bool has_next_update;
     int64_t next_update;
-    struct der_cursor revoked;             /* contents of revokedCertificates (empty if none) */
+    struct der_cursor revoked; /* contents of revokedCertificates (empty if none) */
     size_t entry_count;
     bool has_number;
-    uint64_t number;                       /* when it fits 64 bits */
+    uint64_t number; /* when it fits 64 bits */
     bool has_authority_key_id;
-    struct der_cursor authority_key_id;    /* keyIdentifier contents */
-    bool has_critical_extension;           /* one this reader does not know, CRL or entry */
+    struct der_cursor authority_key_id; /* keyIdentifier contents */
+    bool has_critical_extension;        /* one this reader does not know, CRL or entry */
 };
 
 /* Parses DER strictly (no trailing bytes, every entry well formed). */

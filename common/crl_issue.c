@@ -43,8 +43,7 @@ static int collect_revoked(const struct cert_record *rec, void *ctx)
     return 0;
 }
 
-int crl_issue_collect(sqlite3 *db, struct crl_entry **entries, size_t *count,
-                      struct errbuf *err)
+int crl_issue_collect(sqlite3 *db, struct crl_entry **entries, size_t *count, struct errbuf *err)
 {
     struct entry_list list = {0};
     int listed = certstore_list(db, collect_revoked, &list, err);

@@ -31,8 +31,7 @@ struct crl_issued {
 
 /* Every revoked certificate in ca.db, oldest first: *entries (caller frees
  * with free()) and *count. Shared with the pushed revocation list. */
-int crl_issue_collect(sqlite3 *db, struct crl_entry **entries, size_t *count,
-                      struct errbuf *err);
+int crl_issue_collect(sqlite3 *db, struct crl_entry **entries, size_t *count, struct errbuf *err);
 
 /* Appends the signed CRL's DER to *out (caller frees with der_buf_free).
  * `signer` is the root's key, `root` its certificate (issuer Name). */

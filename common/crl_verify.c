@@ -61,8 +61,7 @@ int crl_verify(const uint8_t *der, size_t len, const struct crl_verify_input *in
     if (len == 0)
         return decide(v, CRL_VERDICT_MALFORMED, "The CRL is empty (0 bytes).");
     if (crl_parse(&crl, der, len, &err) != 0) {
-        const char *detail = strncmp(err.msg, "malformed CRL: ", 15) == 0 ? err.msg + 15
-                                                                          : err.msg;
+        const char *detail = strncmp(err.msg, "malformed CRL: ", 15) == 0 ? err.msg + 15 : err.msg;
         return decide(v, CRL_VERDICT_MALFORMED, "This is not a well-formed CRL: %s.", detail);
     }
     v->has_parsed = true;
@@ -87,15 +86,18 @@ int crl_verify(const uint8_t *der, size_t len, const struct crl_verify_input *in
         !same_bytes(&in->cert->issuer, &in->issuer->subject))
         return decide(v, CRL_VERDICT_WRONG_ISSUER,
                       "The CRL was issued by another CA, not by '%s' which issued this "
-                      "certificate: it says nothing about it.", cn);
+                      "certificate: it says nothing about it.",
+                      cn);
     if (crl.has_authority_key_id && !sig_key_id_matches(in->issuer, &crl.authority_key_id))
         return decide(v, CRL_VERDICT_WRONG_ISSUER,
                       "The CRL names '%s' but its authority key identifier belongs to another "
-                      "key: another CA of the same name signed it.", cn);
+                      "key: another CA of the same name signed it.",
+                      cn);
     if (!sig_verify(&crl.signature_algorithm, &crl.tbs, &crl.signature, in->issuer, &alg_name))
         return decide(v, CRL_VERDICT_BAD_SIGNATURE,
                       "The CRL's signature (%s) does not verify with the public key of '%s': "
-                      "the list was altered or forged.", alg_name, cn);
+                      "the list was altered or forged.",
+                      alg_name, cn);
     if (crl.has_critical_extension)
         return decide(v, CRL_VERDICT_CRITICAL_EXTENSION,
                       "The CRL carries a critical extension this client does not understand, "
@@ -105,11 +107,13 @@ int crl_verify(const uint8_t *der, size_t len, const struct crl_verify_input *in
     if (crl.this_update > in->now + OCSP_VERIFY_SKEW_SECONDS)
         return decide(v, CRL_VERDICT_NOT_YET_VALID,
                       "The CRL's thisUpdate %s is in the future (allowing 5 minutes of clock "
-                      "skew): it cannot be the current list.", a);
+                      "skew): it cannot be the current list.",
+                      a);
     if (crl.next_update < in->now - OCSP_VERIFY_SKEW_SECONDS)
         return decide(v, CRL_VERDICT_STALE,
                       "The CRL is stale: the CA promised a newer one by %s (thisUpdate %s), so "
-                      "revocations since then may be missing.", b, a);
+                      "revocations since then may be missing.",
+                      b, a);
 
     struct crl_entry entry;
     if (crl_find_serial(&crl, in->cert->serial.p, in->cert->serial.left, &entry) == 0) {
@@ -118,12 +122,13 @@ int crl_verify(const uint8_t *der, size_t len, const struct crl_verify_input *in
         clock_format_rfc3339_seconds(entry.revoked_at, a, sizeof a);
         return decide(v, CRL_VERDICT_REVOKED,
                       "The CA's CRL (number %llu, %zu entr%s) lists this certificate as "
-                      "REVOKED at %s (reason: %s).", (unsigned long long)crl.number,
-                      crl.entry_count, crl.entry_count == 1 ? "y" : "ies", a,
-                      ocsp_crl_reason_name(entry.reason));
+                      "REVOKED at %s (reason: %s).",
+                      (unsigned long long)crl.number, crl.entry_count,
+                      crl.entry_count == 1 ? "y" : "ies", a, ocsp_crl_reason_name(entry.reason));
     }
     return decide(v, CRL_VERDICT_GOOD,
                   "Signed by '%s', current until %s, and this certificate is not among its %zu "
-                  "revoked entr%s (CRL number %llu).", cn, b, crl.entry_count,
-                  crl.entry_count == 1 ? "y" : "ies", (unsigned long long)crl.number);
+                  "revoked entr%s (CRL number %llu).",
+                  cn, b, crl.entry_count, crl.entry_count == 1 ? "y" : "ies",
+                  (unsigned long long)crl.number);
 }

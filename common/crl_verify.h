@@ -34,14 +34,14 @@ struct crl_verify_input {
 
 struct crl_verdict {
     enum crl_verdict_reason reason;
-    char explanation[512];          /* one plain-English sentence, with the values */
-    bool has_parsed;                /* the fields below are known */
+    char explanation[512]; /* one plain-English sentence, with the values */
+    bool has_parsed;       /* the fields below are known */
     int64_t this_update;
     int64_t next_update;
     uint64_t number;
     size_t entry_count;
-    int64_t revoked_at;             /* revoked only */
-    int revocation_reason;          /* revoked only: CRLReason (0 when not given) */
+    int64_t revoked_at;    /* revoked only */
+    int revocation_reason; /* revoked only: CRLReason (0 when not given) */
 };
 
 /* Returns 0 when the CRL is acceptable and the certificate not on it (GOOD),

@@ -60,8 +60,9 @@ void db_set_error(sqlite3 *db, int sqlite_rc, struct errbuf *err, const char *wh
 {
     int primary = sqlite_rc & 0xff;
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-        errbuf_set(err, "%s: the database is locked by another process (waited %d ms; is "
-                        "another 'ca' command or a stuck sqlite3 shell running? try again)",
+        errbuf_set(err,
+                   "%s: the database is locked by another process (waited %d ms; is "
+                   "another 'ca' command or a stuck sqlite3 shell running? try again)",
                    what, DB_BUSY_TIMEOUT_MS);
     else if (primary == SQLITE_READONLY)
         errbuf_set(err, "%s: the database is read-only here", what);
@@ -189,8 +190,7 @@ static int migrate(sqlite3 *db, int64_t from, struct errbuf *err)
 {
     for (int64_t v = from; v < DB_SCHEMA_VERSION; v++) {
         char bump[96];
-        snprintf(bump, sizeof bump,
-                 "PRAGMA application_id = %d; PRAGMA user_version = %lld;",
+        snprintf(bump, sizeof bump, "PRAGMA application_id = %d; PRAGMA user_version = %lld;",
                  DB_APPLICATION_ID, (long long)(v + 1));
         if (db_begin(db, err) != 0)
             return -1;
@@ -292,9 +292,10 @@ int db_open(const char *path, enum db_access access, sqlite3 **out, struct errbu
         goto out;
     }
     if (version > DB_SCHEMA_VERSION) {
-        errbuf_set(err, "%s has schema version %lld, newer than this program's %d "
-                        "(use a newer ocsplab build)", path, (long long)version,
-                   DB_SCHEMA_VERSION);
+        errbuf_set(err,
+                   "%s has schema version %lld, newer than this program's %d "
+                   "(use a newer ocsplab build)",
+                   path, (long long)version, DB_SCHEMA_VERSION);
         goto out;
     }
     /* Before the first write: a damaged file is refused untouched, and a
@@ -322,8 +323,9 @@ int db_open(const char *path, enum db_access access, sqlite3 **out, struct errbu
             goto out;
         }
         if (version != DB_SCHEMA_VERSION) {
-            errbuf_set(err, "%s has schema version %lld, expected %d "
-                            "(one 'ca issue' or 'ca revoke' upgrades it)",
+            errbuf_set(err,
+                       "%s has schema version %lld, expected %d "
+                       "(one 'ca issue' or 'ca revoke' upgrades it)",
                        path, (long long)version, DB_SCHEMA_VERSION);
             goto out;
         }

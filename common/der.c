@@ -191,8 +191,7 @@ bool der_peek_tag(const struct der_cursor *in, uint8_t tag)
            element_tag == tag;
 }
 
-int der_read_optional(struct der_cursor *in, uint8_t tag, struct der_cursor *body,
-                      bool *present)
+int der_read_optional(struct der_cursor *in, uint8_t tag, struct der_cursor *body, bool *present)
 {
     *present = false;
     /* Only the identifier octet decides presence: an element that carries the
@@ -453,11 +452,11 @@ static int der_parse_date_time(int64_t year, const uint8_t *text, int64_t *unix_
         return DER_ERR_BAD_VALUE;
     /* No 24:00 and no leap second 60: RFC 5280 times name an instant in UTC and
      * Unix seconds have no slot for a 61st second. */
-    if (month < 1 || month > 12 || day < 1 || day > der_days_in_month(year, month) ||
-        hour > 23 || minute > 59 || second > 59)
+    if (month < 1 || month > 12 || day < 1 || day > der_days_in_month(year, month) || hour > 23 ||
+        minute > 59 || second > 59)
         return DER_ERR_BAD_VALUE;
-    *unix_seconds = der_days_from_civil(year, month, day) * DER_SECONDS_PER_DAY +
-                    hour * 3600 + minute * 60 + second;
+    *unix_seconds = der_days_from_civil(year, month, day) * DER_SECONDS_PER_DAY + hour * 3600 +
+                    minute * 60 + second;
     return DER_OK;
 }
 
@@ -485,8 +484,7 @@ static int der_parse_generalized_time(const struct der_cursor *body, int64_t *un
     if (body->left > fixed_len + 1) {
         size_t fraction_len = body->left - fixed_len - 2; /* minus '.' and 'Z' */
         const uint8_t *fraction = body->p + fixed_len + 1;
-        if (body->p[fixed_len] != '.' || fraction_len == 0 ||
-            fraction[fraction_len - 1] == '0')
+        if (body->p[fixed_len] != '.' || fraction_len == 0 || fraction[fraction_len - 1] == '0')
             return DER_ERR_BAD_VALUE;
         for (size_t i = 0; i < fraction_len; i++) {
             if (fraction[i] < '0' || fraction[i] > '9')
@@ -656,8 +654,7 @@ bool der_oid_equals(const struct der_cursor *oid, const char *dotted)
     return der_is_empty(&rest);
 }
 
-static int der_append_arc(char *out, size_t cap, size_t *used, const char *separator,
-                          uint64_t arc)
+static int der_append_arc(char *out, size_t cap, size_t *used, const char *separator, uint64_t arc)
 {
     int written = snprintf(out + *used, cap - *used, "%s%" PRIu64, separator, arc);
     if (written < 0 || (size_t)written >= cap - *used)
@@ -755,8 +752,8 @@ static size_t der_encode_length(size_t len, uint8_t out[1 + DER_MAX_LENGTH_OCTET
 
 /* Appends tag, length and contents made of `lead` then `value` (the 00 before a
  * positive INTEGER, the unused-bits octet of a BIT STRING). All or nothing. */
-static int der_write_element(struct der_buf *buf, uint8_t tag, const uint8_t *lead,
-                             size_t lead_len, const uint8_t *value, size_t value_len)
+static int der_write_element(struct der_buf *buf, uint8_t tag, const uint8_t *lead, size_t lead_len,
+                             const uint8_t *value, size_t value_len)
 {
     if (buf->error != DER_OK)
         return buf->error;
@@ -951,8 +948,7 @@ int der_write_oid(struct der_buf *buf, const char *dotted)
 }
 
 /* The same DER rules der_read_bit_string enforces, so what we write reads back. */
-int der_write_bit_string(struct der_buf *buf, const uint8_t *bits, size_t len,
-                         unsigned unused_bits)
+int der_write_bit_string(struct der_buf *buf, const uint8_t *bits, size_t len, unsigned unused_bits)
 {
     if (buf->error != DER_OK)
         return buf->error;

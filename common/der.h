@@ -73,8 +73,7 @@ int der_read_set(struct der_cursor *in, struct der_cursor *body);
 bool der_peek_tag(const struct der_cursor *in, uint8_t tag);
 /* An OPTIONAL element: if the next tag is `tag`, reads it into `body` and sets
  * *present; otherwise leaves the cursor alone and clears *present. */
-int der_read_optional(struct der_cursor *in, uint8_t tag, struct der_cursor *body,
-                      bool *present);
+int der_read_optional(struct der_cursor *in, uint8_t tag, struct der_cursor *body, bool *present);
 
 /* INTEGER contents as big-endian two's complement bytes (minimal encoding enforced). */
 int der_read_integer_bytes(struct der_cursor *in, const uint8_t **value, size_t *len);

@@ -13,12 +13,10 @@ struct errbuf {
 };
 
 /* Replaces the message. Accepts a NULL errbuf (the caller does not want words). */
-void errbuf_set(struct errbuf *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void errbuf_set(struct errbuf *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Puts "context: " in front of the current message, so a low-level reason
  * ("no such file") gains the high-level step that failed ("cannot read key"). */
-void errbuf_prefix(struct errbuf *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void errbuf_prefix(struct errbuf *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

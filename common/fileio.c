@@ -25,8 +25,8 @@ static int write_all(int fd, const uint8_t *data, size_t len)
 }
 
 /* Writes data to a fresh temporary file beside `path`, with `mode`, fsync'd. */
-static int write_temp(const char *path, const void *data, size_t len, mode_t mode,
-                      char *tmp_path, size_t tmp_cap, struct errbuf *err)
+static int write_temp(const char *path, const void *data, size_t len, mode_t mode, char *tmp_path,
+                      size_t tmp_cap, struct errbuf *err)
 {
     static unsigned long sequence;
     int fd = -1;
@@ -79,8 +79,8 @@ int file_stage_add(struct file_stage *stage, const char *path, const void *data,
         return -1;
     }
     size_t i = stage->count;
-    if (write_temp(path, data, len, mode, stage->temp_path[i], sizeof stage->temp_path[i],
-                   err) != 0)
+    if (write_temp(path, data, len, mode, stage->temp_path[i], sizeof stage->temp_path[i], err) !=
+        0)
         return -1;
     strcpy(stage->final_path[i], path);
     stage->count++;

@@ -91,8 +91,8 @@ static bool equals_nocase(const struct der_cursor *word, const char *expected)
 static bool read_version(const struct der_cursor *word, struct http_head *out)
 {
     const uint8_t *v = word->p;
-    if (word->left != 8 || memcmp(v, "HTTP/", 5) != 0 || v[5] < '0' || v[5] > '9' ||
-        v[6] != '.' || v[7] < '0' || v[7] > '9')
+    if (word->left != 8 || memcmp(v, "HTTP/", 5) != 0 || v[5] < '0' || v[5] > '9' || v[6] != '.' ||
+        v[7] < '0' || v[7] > '9')
         return false;
     out->version_major = v[5] - '0';
     out->version_minor = v[7] - '0';
@@ -210,8 +210,8 @@ enum http_head_result http_head_read_request(const char *data, size_t len, struc
 static bool read_status(struct der_cursor line, struct http_head *out)
 {
     struct der_cursor version, code;
-    if (!take_word(&line, &version) || !read_version(&version, out) ||
-        !take_word(&line, &code) || code.left != 3)
+    if (!take_word(&line, &version) || !read_version(&version, out) || !take_word(&line, &code) ||
+        code.left != 3)
         return false;
     int status = 0;
     for (size_t i = 0; i < 3; i++) {
@@ -235,8 +235,7 @@ enum http_head_result http_head_read_status_line(const char *data, size_t len,
     return read_status(line, out) ? HTTP_HEAD_OK : HTTP_HEAD_BAD_START_LINE;
 }
 
-enum http_head_result http_head_read_response(const char *data, size_t len,
-                                              struct http_head *out)
+enum http_head_result http_head_read_response(const char *data, size_t len, struct http_head *out)
 {
     struct der_cursor in, line;
     if (!take_start_line(data, len, out, &in, &line))

@@ -27,10 +27,10 @@ struct http_head {
     char method[HTTP_HEAD_MAX_METHOD + 1];
     char target[HTTP_HEAD_MAX_TARGET + 1];
     /* The status line (http_head_read_response, http_head_read_status_line). */
-    int status;                /* 100..599 */
+    int status; /* 100..599 */
     /* Both: HTTP/major.minor. */
     int version_major, version_minor;
-    size_t head_len;           /* bytes through the blank line that ends the head */
+    size_t head_len; /* bytes through the blank line that ends the head */
     /* The first well-formed Content-Length (RFC 9110 8.6: 1*DIGIT); one
      * that is not a number is left out, as if the field were absent. */
     bool has_content_length;
@@ -47,12 +47,10 @@ bool http_head_find_end(const char *data, size_t len, size_t *head_len);
 
 /* A request head: "METHOD SP TARGET SP HTTP/d.d", then fields. Words may be
  * separated by any run of white space (RFC 9112 3 allows a server that). */
-enum http_head_result http_head_read_request(const char *data, size_t len,
-                                             struct http_head *out);
+enum http_head_result http_head_read_request(const char *data, size_t len, struct http_head *out);
 
 /* A response head: "HTTP/d.d SP 3DIGIT [SP reason]", then fields. */
-enum http_head_result http_head_read_response(const char *data, size_t len,
-                                              struct http_head *out);
+enum http_head_result http_head_read_response(const char *data, size_t len, struct http_head *out);
 
 /* Only the status line: the first line of data, or all of it when no CRLF
  * has come (a server that closed in the middle of its head). */

@@ -32,8 +32,8 @@ struct lab_key {
 
 /* "ec" / "rsa" <-> enum; -1 if unknown. */
 int key_type_parse(const char *text, enum key_type *type);
-const char *key_type_name(enum key_type type);          /* "ec" or "rsa" */
-const char *key_type_description(enum key_type type);   /* "EC P-256" */
+const char *key_type_name(enum key_type type);        /* "ec" or "rsa" */
+const char *key_type_description(enum key_type type); /* "EC P-256" */
 
 int key_generate(struct lab_key *key, enum key_type type, WC_RNG *rng, struct errbuf *err);
 /* Loads an EC or RSA private key from a PEM file (SEC1, PKCS#1 or PKCS#8). */

@@ -11,7 +11,7 @@
 #define LAB_DELEGATE_CERT "ca/ocsp.pem"
 #define LAB_DELEGATE_KEY "ca/ocsp.key"
 #define LAB_REVLIST_FILE "ca/revlist.der" /* ca revlist: the pushed list stand-in */
-#define LAB_CRL_FILE "ca/crl.der" /* ca crl writes the CA's latest CRL here by default */
+#define LAB_CRL_FILE "ca/crl.der"         /* ca crl writes the CA's latest CRL here by default */
 #define LAB_CERTS_DIR "certs"
 #define LAB_STAPLES_DIR "staples"
 #define LAB_CLOCK_FILE "clock"

@@ -29,8 +29,10 @@ int net_parse_listen(const char *spec, char *host, size_t host_cap, uint16_t *po
     long value = strtol(digits, NULL, 10);
     if (n == 0 || n > 5 || strspn(digits, "0123456789") != n || value > 65535 ||
         inet_pton(AF_INET, host, &addr) != 1) {
-        errbuf_set(err, "invalid --listen '%s': use an IPv4 address and a port 0-65535 "
-                        "(0 picks a free port)", spec);
+        errbuf_set(err,
+                   "invalid --listen '%s': use an IPv4 address and a port 0-65535 "
+                   "(0 picks a free port)",
+                   spec);
         return -1;
     }
     *port = (uint16_t)value;
@@ -53,8 +55,7 @@ int net_listen(const char *spec, bool is_nonblocking, const char *in_use_hint, i
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     inet_pton(AF_INET, host, &addr.sin_addr);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (is_nonblocking ? SOCK_NONBLOCK : 0),
-                    0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (is_nonblocking ? SOCK_NONBLOCK : 0), 0);
     if (fd < 0) {
         errbuf_set(err, "cannot create a socket: %s", strerror(errno));
         return -1;

@@ -19,7 +19,7 @@ int net_parse_listen(const char *spec, char *host, size_t host_cap, uint16_t *po
 /* Opens a listening TCP socket on `spec` (close-on-exec; non-blocking when
  * asked). *fd receives it and `bound` the real "HOST:PORT". `in_use_hint`
  * is added to the message when the port is taken. */
-int net_listen(const char *spec, bool is_nonblocking, const char *in_use_hint, int *fd,
-               char *bound, size_t bound_cap, struct errbuf *err);
+int net_listen(const char *spec, bool is_nonblocking, const char *in_use_hint, int *fd, char *bound,
+               size_t bound_cap, struct errbuf *err);
 
 #endif

@@ -81,19 +81,16 @@ struct ocsp_cert_id_value {
 /* CertID of `cert` issued by `issuer` (RFC 6960 4.1.1: hash of the issuer's
  * DN encoding and of its subjectPublicKey bits). */
 int ocsp_cert_id_compute(const struct x509_cert *cert, const struct x509_cert *issuer,
-                         enum ocsp_hash hash, struct ocsp_cert_id_value *out,
-                         struct errbuf *err);
+                         enum ocsp_hash hash, struct ocsp_cert_id_value *out, struct errbuf *err);
 /* Hashes of an issuer alone (what a responder compares every CertID with). */
 int ocsp_issuer_hashes(const struct x509_cert *issuer, enum ocsp_hash hash,
-                       uint8_t name_hash[OCSP_HASH_MAX_LEN],
-                       uint8_t key_hash[OCSP_HASH_MAX_LEN], size_t *hash_len,
-                       struct errbuf *err);
+                       uint8_t name_hash[OCSP_HASH_MAX_LEN], uint8_t key_hash[OCSP_HASH_MAX_LEN],
+                       size_t *hash_len, struct errbuf *err);
 /* True when a parsed CertID names the same certificate as a computed one. */
 bool ocsp_cert_id_matches(const struct ocsp_cert_id *id, const struct ocsp_cert_id_value *value);
 /* Parses one CertID that fills der..len exactly (e.g. a cert_id_raw span);
  * the same rules as inside a request or response. Spans point into der. */
-int ocsp_cert_id_parse(const uint8_t *der, size_t len, struct ocsp_cert_id *id,
-                       struct errbuf *err);
+int ocsp_cert_id_parse(const uint8_t *der, size_t len, struct ocsp_cert_id *id, struct errbuf *err);
 /* Appends the DER CertID of a computed value to out (hashAlgorithm with NULL
  * parameters, as openssl writes it): what a SingleResponse's cert_id_raw
  * holds when no request is echoed. Returns DER_OK or a der_error. */
@@ -112,8 +109,9 @@ struct ocsp_request {
     size_t count;
     struct ocsp_cert_id ids[OCSP_MAX_REQUEST_CERTS];
     bool has_nonce;
-    struct der_cursor nonce_ext_value; /* the nonce extension's extnValue contents, echoed verbatim */
-    bool is_signed;                    /* optionalSignature present (parsed, not checked) */
+    struct der_cursor
+        nonce_ext_value; /* the nonce extension's extnValue contents, echoed verbatim */
+    bool is_signed;      /* optionalSignature present (parsed, not checked) */
     /* A request or singleRequest extension marked critical other than the
      * nonce. The parser accepts such requests (see ocsp.c); the responder may
      * refuse them. */
@@ -131,8 +129,8 @@ int ocsp_request_parse(const uint8_t *der, size_t len, struct ocsp_request *req,
 
 /* Builds an OCSPRequest for one CertID, with a nonce extension when
  * nonce != NULL (extnValue = OCTET STRING of the nonce bytes, RFC 8954). */
-int ocsp_request_build(const struct ocsp_cert_id_value *id, const uint8_t *nonce,
-                       size_t nonce_len, struct der_buf *out, struct errbuf *err);
+int ocsp_request_build(const struct ocsp_cert_id_value *id, const uint8_t *nonce, size_t nonce_len,
+                       struct der_buf *out, struct errbuf *err);
 
 /* ---- Responses --------------------------------------------------------------- */
 
@@ -140,19 +138,19 @@ struct ocsp_single_response {
     struct der_cursor cert_id_raw; /* echoed CertID encoding (parse: the CertID as read) */
     struct ocsp_cert_id cert_id;   /* parse only */
     enum ocsp_cert_status status;
-    int64_t revocation_time;       /* revoked only */
-    int revocation_reason;         /* CRLReason, or -1 when absent */
+    int64_t revocation_time; /* revoked only */
+    int revocation_reason;   /* CRLReason, or -1 when absent */
     int64_t this_update;
     bool has_next_update;
     int64_t next_update;
-    bool has_critical_extension;   /* parse only: a singleExtension marked critical */
+    bool has_critical_extension; /* parse only: a singleExtension marked critical */
 };
 
 struct ocsp_signer {
-    struct lab_key *key;            /* signs */
-    const struct x509_cert *cert;   /* the signer's certificate (CA or delegate) */
-    bool include_cert;              /* put cert in BasicOCSPResponse.certs (delegates) */
-    bool responder_id_by_name;      /* ResponderID byName instead of byKey */
+    struct lab_key *key;          /* signs */
+    const struct x509_cert *cert; /* the signer's certificate (CA or delegate) */
+    bool include_cert;            /* put cert in BasicOCSPResponse.certs (delegates) */
+    bool responder_id_by_name;    /* ResponderID byName instead of byKey */
 };
 
 /* Builds a successful OCSPResponse with a BasicOCSPResponse (RFC 6960 4.2.1)
@@ -176,15 +174,15 @@ struct ocsp_response {
     struct der_cursor tbs_response_data; /* the signed bytes, whole encoding */
     int version;                         /* 1 (v1, the only version) when has_basic */
     bool responder_by_key;
-    struct der_cursor responder_id;      /* byName: Name encoding; byKey: key hash contents */
+    struct der_cursor responder_id; /* byName: Name encoding; byKey: key hash contents */
     int64_t produced_at;
     size_t single_count;
     struct ocsp_single_response singles[OCSP_MAX_RESPONSE_SINGLES];
     bool has_nonce;
     struct der_cursor nonce_ext_value;
-    bool has_critical_extension;         /* a responseExtension marked critical that we do not know */
+    bool has_critical_extension; /* a responseExtension marked critical that we do not know */
     struct der_cursor signature_algorithm; /* OID contents */
-    struct der_cursor signature;         /* BIT STRING bytes */
+    struct der_cursor signature;           /* BIT STRING bytes */
     size_t cert_count;
     struct der_cursor certs[OCSP_MAX_RESPONSE_CERTS]; /* each a whole Certificate encoding */
 };

@@ -40,8 +40,8 @@ static size_t collect(char *data, size_t size, size_t count, void *ctx)
 }
 
 /* RFC 5019 5: GET {url}/{url-encoding of base-64 encoding of the DER request}. */
-static int build_get_url(const char *base, const uint8_t *request, size_t request_len,
-                         char **out, struct errbuf *err)
+static int build_get_url(const char *base, const uint8_t *request, size_t request_len, char **out,
+                         struct errbuf *err)
 {
     word32 b64_len = (word32)(request_len * 2 + 8);
     char *b64 = malloc(b64_len);

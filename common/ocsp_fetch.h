@@ -34,19 +34,19 @@ enum ocsp_fetch_failure {
 };
 
 struct ocsp_fetch_options {
-    const char *url;           /* the responder, from the certificate's AIA */
+    const char *url; /* the responder, from the certificate's AIA */
     enum ocsp_fetch_method method;
-    const char *user_agent;    /* "ocsp-lab-webserver/0.1.0" */
-    const char *source_addr;   /* bind to this local address, or NULL */
-    long timeout_ms;           /* whole transfer */
+    const char *user_agent;  /* "ocsp-lab-webserver/0.1.0" */
+    const char *source_addr; /* bind to this local address, or NULL */
+    long timeout_ms;         /* whole transfer */
     long connect_timeout_ms;
-    size_t max_bytes;          /* 0: OCSP_FETCH_MAX_RESPONSE */
+    size_t max_bytes; /* 0: OCSP_FETCH_MAX_RESPONSE */
 };
 
 struct ocsp_fetch_result {
-    long http_status;          /* 0 when no HTTP answer arrived */
-    struct der_buf body;       /* the response bytes (caller frees with der_buf_free) */
-    double seconds;            /* how long it took */
+    long http_status;    /* 0 when no HTTP answer arrived */
+    struct der_buf body; /* the response bytes (caller frees with der_buf_free) */
+    double seconds;      /* how long it took */
     enum ocsp_fetch_failure failure;
 };
 

@@ -60,8 +60,8 @@ static void serial_text(const uint8_t *serial, size_t len, char *out, size_t cap
  * should not read "malformed" twice. */
 static const char *parse_detail(const char *msg)
 {
-    static const char *const prefixes[] = {"malformed OCSP response: ", "malformed certificate: ",
-                                           "cannot compute a CertID: "};
+    static const char *const prefixes[] = {
+        "malformed OCSP response: ", "malformed certificate: ", "cannot compute a CertID: "};
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
         size_t n = strlen(prefixes[i]);
         if (strncmp(msg, prefixes[i], n) == 0)
@@ -112,31 +112,36 @@ static int find_signer(const struct ocsp_response *resp, const struct ocsp_verif
             return decide(v, OCSP_VERDICT_UNTRUSTED_SIGNER,
                           "The response was signed by '%s', whose certificate does not come "
                           "from the issuing CA '%s' (RFC 6960 4.2.2.2: a delegate must be "
-                          "issued directly by the CA).", name, ca_name);
-        if (!sig_verify(&delegate->signature_algorithm, &delegate->tbs,
-                                &delegate->signature, in->issuer, &alg_name))
+                          "issued directly by the CA).",
+                          name, ca_name);
+        if (!sig_verify(&delegate->signature_algorithm, &delegate->tbs, &delegate->signature,
+                        in->issuer, &alg_name))
             return decide(v, OCSP_VERDICT_UNTRUSTED_SIGNER,
                           "The response was signed by '%s', whose certificate claims to come "
-                          "from '%s' but carries no valid signature of that CA.", name, ca_name);
+                          "from '%s' but carries no valid signature of that CA.",
+                          name, ca_name);
         if (!x509_has_eku(delegate, OID_KP_OCSP_SIGNING))
             return decide(v, OCSP_VERDICT_UNTRUSTED_SIGNER,
                           "The response was signed by '%s', which the issuing CA did not "
                           "authorise for OCSP (its certificate lacks the OCSPSigning extended "
-                          "key usage).", name);
+                          "key usage).",
+                          name);
         if (in->now < delegate->not_before || in->now > delegate->not_after) {
             char from[CLOCK_RFC3339_LEN], until[CLOCK_RFC3339_LEN];
             clock_format_rfc3339_seconds(delegate->not_before, from, sizeof from);
             clock_format_rfc3339_seconds(delegate->not_after, until, sizeof until);
             return decide(v, OCSP_VERDICT_UNTRUSTED_SIGNER,
                           "The response was signed by '%s', whose certificate is valid only "
-                          "from %s to %s, not now.", name, from, until);
+                          "from %s to %s, not now.",
+                          name, from, until);
         }
         *signer = delegate;
         return 0;
     }
     return decide(v, OCSP_VERDICT_UNTRUSTED_SIGNER,
                   "The response names a signer that is neither the issuing CA '%s' nor a "
-                  "delegate whose certificate came with it.", ca_name);
+                  "delegate whose certificate came with it.",
+                  ca_name);
 }
 
 /* The CertID fields (RFC 6960 4.1.1) in which a response's CertID differs
@@ -223,7 +228,8 @@ static int decide_wrong_cert(struct ocsp_verdict *v, const struct ocsp_response 
     if (closest == NULL)
         return decide(v, OCSP_VERDICT_WRONG_CERT,
                       "The response holds no SingleResponse at all, so it says nothing about "
-                      "this certificate (serial %s).", want);
+                      "this certificate (serial %s).",
+                      want);
     const struct ocsp_cert_id *id = &closest->cert_id;
     const char *hash = ocsp_hash_name(id->hash);
     if (resp->single_count > 1)
@@ -261,15 +267,15 @@ static int decide_wrong_cert(struct ocsp_verdict *v, const struct ocsp_response 
         serial_text(id->serial.p, id->serial.left, got, sizeof got);
         return decide(v, OCSP_VERDICT_WRONG_CERT,
                       "The response is about another certificate: in its CertID (%s) the %s "
-                      "not match (it names %s, this one is %s%s).", hash, fields, got, want,
-                      others);
+                      "not match (it names %s, this one is %s%s).",
+                      hash, fields, got, want, others);
     }
     /* Same serial, other issuer: a reader comparing serials alone would
      * think this answer fits. */
     return decide(v, OCSP_VERDICT_WRONG_CERT,
                   "The response is about another certificate: in its CertID (%s) the %s not "
-                  "match, though the serial %s is equal (an answer from a different CA%s).", hash,
-                  fields, want, others);
+                  "match, though the serial %s is equal (an answer from a different CA%s).",
+                  hash, fields, want, others);
 }
 
 /* RFC 8954: the nonce extension's value is an OCTET STRING holding the nonce.
@@ -301,8 +307,8 @@ int ocsp_verify_response(const uint8_t *der, size_t len, const struct ocsp_verif
     if (len == 0)
         return decide(v, OCSP_VERDICT_MALFORMED, "The response is empty (0 bytes).");
     if (ocsp_response_parse(der, len, &resp, &err) != 0)
-        return decide(v, OCSP_VERDICT_MALFORMED,
-                      "This is not a well-formed OCSP response: %s.", parse_detail(err.msg));
+        return decide(v, OCSP_VERDICT_MALFORMED, "This is not a well-formed OCSP response: %s.",
+                      parse_detail(err.msg));
     v->response_status = resp.response_status;
     /* Only a real error status (tryLater, internalError, ...) is
      * "unsuccessful": the responder said it could not answer. */
@@ -323,16 +329,18 @@ int ocsp_verify_response(const uint8_t *der, size_t len, const struct ocsp_verif
             snprintf(type, sizeof type, "(an OID too long to print)");
         return decide(v, OCSP_VERDICT_MALFORMED,
                       "The responder said 'successful' but its answer is of type %s, not "
-                      "id-pkix-ocsp-basic (RFC 6960 4.2.1).", type);
+                      "id-pkix-ocsp-basic (RFC 6960 4.2.1).",
+                      type);
     }
     v->produced_at = resp.produced_at;
     if (find_signer(&resp, in, &delegate, &signer, v) != 0)
         return 1;
-    if (!sig_verify(&resp.signature_algorithm, &resp.tbs_response_data, &resp.signature,
-                            signer, &alg_name))
+    if (!sig_verify(&resp.signature_algorithm, &resp.tbs_response_data, &resp.signature, signer,
+                    &alg_name))
         return decide(v, OCSP_VERDICT_BAD_SIGNATURE,
                       "The signature (%s) does not verify with the public key of '%s': the "
-                      "response was altered or forged.", alg_name, v->signer);
+                      "response was altered or forged.",
+                      alg_name, v->signer);
 
     struct cert_id_miss miss;
     const struct ocsp_single_response *single = find_single(&resp, in, &miss);
@@ -367,18 +375,20 @@ int ocsp_verify_response(const uint8_t *der, size_t len, const struct ocsp_verif
         clock_format_rfc3339_seconds(in->now, b, sizeof b);
         return decide(v, OCSP_VERDICT_NOT_YET_VALID,
                       "The response's thisUpdate %s is in the future (now is %s, allowing 5 "
-                      "minutes of clock skew).", a, b);
+                      "minutes of clock skew).",
+                      a, b);
     }
     if (single->has_next_update) {
         clock_format_rfc3339_seconds(single->next_update, b, sizeof b);
         if (single->next_update < in->now - OCSP_VERIFY_SKEW_SECONDS)
             return decide(v, OCSP_VERDICT_STALE,
-                          "The response is stale: it was valid only until %s (thisUpdate %s).",
-                          b, a);
+                          "The response is stale: it was valid only until %s (thisUpdate %s).", b,
+                          a);
     } else if (single->this_update < in->now - OCSP_VERIFY_MAX_AGE_WITHOUT_NEXT) {
         return decide(v, OCSP_VERDICT_STALE,
                       "The response has no nextUpdate and its thisUpdate %s is more than 7 "
-                      "days old.", a);
+                      "days old.",
+                      a);
     }
     if (resp.has_critical_extension || single->has_critical_extension)
         return decide(v, OCSP_VERDICT_CRITICAL_EXTENSION,
@@ -389,7 +399,7 @@ int ocsp_verify_response(const uint8_t *der, size_t len, const struct ocsp_verif
         clock_format_rfc3339_seconds(single->next_update, b, sizeof b);
     return decide(v, OCSP_VERDICT_GOOD,
                   "Signed by '%s'%s, about this very certificate, status good, fresh (thisUpdate "
-                  "%s%s%s).", v->signer, v->is_signed_by_delegate ? " (a delegate of the CA)" : "",
-                  a, single->has_next_update ? ", nextUpdate " : "",
-                  single->has_next_update ? b : "");
+                  "%s%s%s).",
+                  v->signer, v->is_signed_by_delegate ? " (a delegate of the CA)" : "", a,
+                  single->has_next_update ? ", nextUpdate " : "", single->has_next_update ? b : "");
 }

@@ -48,17 +48,17 @@ struct ocsp_verify_input {
 
 struct ocsp_verdict {
     enum ocsp_verdict_reason reason;
-    char explanation[512];          /* one plain-English sentence, with the values */
+    char explanation[512]; /* one plain-English sentence, with the values */
     /* What the response said, when it got that far (for traces and pages). */
-    int response_status;            /* -1 if not parsed */
-    char signer[128];               /* CN of who signed */
+    int response_status; /* -1 if not parsed */
+    char signer[128];    /* CN of who signed */
     bool is_signed_by_delegate;
     int64_t produced_at;
     int64_t this_update;
     bool has_next_update;
     int64_t next_update;
-    int64_t revocation_time;        /* revoked only */
-    int revocation_reason;          /* CRLReason or -1 */
+    int64_t revocation_time; /* revoked only */
+    int revocation_reason;   /* CRLReason or -1 */
 };
 
 /* Checks `der` against every rule; returns 0 when accepted (reason GOOD),

@@ -100,11 +100,12 @@ int revlist_verify(const struct revlist *list, const struct x509_cert *issuer, i
         errbuf_set(err, "The revocation list was made for another CA's certificates.");
         return -1;
     }
-    if (!sig_verify(&list->signature_algorithm, &list->tbs, &list->signature, issuer,
-                    &alg_name)) {
+    if (!sig_verify(&list->signature_algorithm, &list->tbs, &list->signature, issuer, &alg_name)) {
         *reason = "bad-signature";
-        errbuf_set(err, "The revocation list's signature (%s) does not verify with the CA's "
-                        "key: it was altered or forged.", alg_name);
+        errbuf_set(err,
+                   "The revocation list's signature (%s) does not verify with the CA's "
+                   "key: it was altered or forged.",
+                   alg_name);
         return -1;
     }
     if (list->produced_at > now + OCSP_VERIFY_SKEW_SECONDS) {

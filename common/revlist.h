@@ -44,11 +44,11 @@ int revlist_make(const struct crl_entry *revoked, size_t count, uint64_t version
 
 /* A parsed list; spans point into the caller's DER. */
 struct revlist {
-    struct der_cursor tbs;                 /* signed bytes, whole encoding */
+    struct der_cursor tbs; /* signed bytes, whole encoding */
     struct der_cursor issuer_key_id;
     uint64_t version;
     int64_t produced_at;
-    struct der_cursor serials;             /* contents of the SEQUENCE OF INTEGER */
+    struct der_cursor serials; /* contents of the SEQUENCE OF INTEGER */
     size_t count;
     struct der_cursor signature_algorithm; /* OID contents */
     struct der_cursor signature;

@@ -66,11 +66,11 @@ bool tls_get_u24_length_prefixed(struct der_cursor *in, struct der_cursor *body)
 
 /* ---- Records and messages --------------------------------------------- */
 struct tls_record {
-    uint8_t type;              /* an enum tls_content_type, or garbage */
-    uint16_t version;          /* legacy_record_version, e.g. 0x0303 */
-    uint16_t length;           /* the fragment's length, as the header says */
-    struct der_cursor header;  /* its 5 bytes (a TLS 1.3 AEAD's additional data) */
-    struct der_cursor body;    /* the fragment */
+    uint8_t type;             /* an enum tls_content_type, or garbage */
+    uint16_t version;         /* legacy_record_version, e.g. 0x0303 */
+    uint16_t length;          /* the fragment's length, as the header says */
+    struct der_cursor header; /* its 5 bytes (a TLS 1.3 AEAD's additional data) */
+    struct der_cursor body;   /* the fragment */
 };
 
 /* The 5-byte header alone (body left empty), so a caller can judge the type

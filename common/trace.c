@@ -57,8 +57,9 @@ int trace_open(const char *lab_dir, const char *actor, struct errbuf *err)
     char path[4096];
 
     if (!is_valid_actor(actor)) {
-        errbuf_set(err, "trace: actor \"%s\" is not a short lower-case name "
-                        "(ca, responder, webserver, browser, scenario)",
+        errbuf_set(err,
+                   "trace: actor \"%s\" is not a short lower-case name "
+                   "(ca, responder, webserver, browser, scenario)",
                    actor == NULL ? "(null)" : actor);
         return -1;
     }

@@ -29,12 +29,12 @@ void trace_file_free(struct trace_file *tf)
     tf->buf = NULL;
 }
 
-enum trace_file_result trace_file_next(struct trace_file *tf, bool is_final,
-                                             const char **line, size_t *len)
+enum trace_file_result trace_file_next(struct trace_file *tf, bool is_final, const char **line,
+                                       size_t *len)
 {
     for (;;) {
-        char *nl = tf->end > tf->start ? memchr(tf->buf + tf->start, '\n', tf->end - tf->start)
-                                       : NULL;
+        char *nl =
+            tf->end > tf->start ? memchr(tf->buf + tf->start, '\n', tf->end - tf->start) : NULL;
         if (nl != NULL) {
             size_t at = tf->start;
             tf->start = (size_t)(nl - tf->buf) + 1;

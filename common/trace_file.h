@@ -34,7 +34,7 @@ void trace_file_free(struct trace_file *tf);
  * With is_final false, bytes after the last '\n' wait for more (--follow: the
  * writer may be between write() calls); with is_final true they come back as
  * TRACE_FILE_UNTERMINATED (or TOO_LONG) and then END. */
-enum trace_file_result trace_file_next(struct trace_file *tf, bool is_final,
-                                             const char **line, size_t *len);
+enum trace_file_result trace_file_next(struct trace_file *tf, bool is_final, const char **line,
+                                       size_t *len);
 
 #endif

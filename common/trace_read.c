@@ -59,8 +59,8 @@ static json_t *parse_line(struct trace_reader *r, const char *text, size_t len,
     return ev;
 }
 
-enum trace_file_result trace_reader_next(struct trace_reader *r, bool is_final,
-                                             json_t **event, const char **text, size_t *len)
+enum trace_file_result trace_reader_next(struct trace_reader *r, bool is_final, json_t **event,
+                                         const char **text, size_t *len)
 {
     char what[64];
     *event = NULL;

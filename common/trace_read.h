@@ -38,8 +38,8 @@ void trace_reader_free(struct trace_reader *r);
  * caller json_decrefs it) and *text and *len the line as written (valid until
  * the next call). Otherwise TRACE_FILE_END (no more complete lines; with
  * is_final false the writer may add more) or TRACE_FILE_ERROR (errno). */
-enum trace_file_result trace_reader_next(struct trace_reader *r, bool is_final,
-                                             json_t **event, const char **text, size_t *len);
+enum trace_file_result trace_reader_next(struct trace_reader *r, bool is_final, json_t **event,
+                                         const char **text, size_t *len);
 
 /* After the last event: the total, when more bad lines came than were shown. */
 void trace_reader_finish(const struct trace_reader *r);

@@ -87,8 +87,8 @@ int x509_parse(struct x509_cert *cert, const uint8_t *der, size_t len, struct er
     return 0;
 }
 
-int x509_find_extension(const struct x509_cert *cert, const char *oid,
-                        struct der_cursor *value, bool *is_critical)
+int x509_find_extension(const struct x509_cert *cert, const char *oid, struct der_cursor *value,
+                        bool *is_critical)
 {
     struct der_cursor exts = cert->extensions;
     while (!der_is_empty(&exts)) {

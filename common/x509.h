@@ -14,20 +14,21 @@
 #include "errbuf.h"
 
 struct x509_cert {
-    struct der_cursor der;          /* the whole Certificate */
-    struct der_cursor tbs;          /* TBSCertificate, tag and length included (signed bytes) */
-    struct der_cursor serial;       /* INTEGER contents */
-    struct der_cursor issuer;       /* Name, whole encoding (hashed for OCSP CertID) */
-    struct der_cursor subject;      /* Name, whole encoding */
-    struct der_cursor spki;         /* SubjectPublicKeyInfo, whole encoding */
-    struct der_cursor public_key;   /* subjectPublicKey BIT STRING contents (after unused-bits octet) */
-    struct der_cursor key_algorithm;/* OID contents of the SPKI algorithm */
+    struct der_cursor der;     /* the whole Certificate */
+    struct der_cursor tbs;     /* TBSCertificate, tag and length included (signed bytes) */
+    struct der_cursor serial;  /* INTEGER contents */
+    struct der_cursor issuer;  /* Name, whole encoding (hashed for OCSP CertID) */
+    struct der_cursor subject; /* Name, whole encoding */
+    struct der_cursor spki;    /* SubjectPublicKeyInfo, whole encoding */
+    struct der_cursor
+        public_key; /* subjectPublicKey BIT STRING contents (after unused-bits octet) */
+    struct der_cursor key_algorithm;       /* OID contents of the SPKI algorithm */
     struct der_cursor signature_algorithm; /* OID contents of the outer signatureAlgorithm */
-    struct der_cursor signature;    /* signatureValue bits */
-    struct der_cursor extensions;   /* contents of the Extensions SEQUENCE (empty if none) */
+    struct der_cursor signature;           /* signatureValue bits */
+    struct der_cursor extensions;          /* contents of the Extensions SEQUENCE (empty if none) */
     int64_t not_before;
     int64_t not_after;
-    int version;                    /* 1, 2 or 3 */
+    int version; /* 1, 2 or 3 */
 };
 
 /* Parses a DER certificate; no trailing bytes allowed. */
@@ -35,8 +36,8 @@ int x509_parse(struct x509_cert *cert, const uint8_t *der, size_t len, struct er
 
 /* Finds an extension by dotted OID: 0 and its extnValue contents (and
  * *is_critical) when present, 1 when absent, -1 if the extensions are malformed. */
-int x509_find_extension(const struct x509_cert *cert, const char *oid,
-                        struct der_cursor *value, bool *is_critical);
+int x509_find_extension(const struct x509_cert *cert, const char *oid, struct der_cursor *value,
+                        bool *is_critical);
 
 /* The first OCSP responder URL of the Authority Information Access extension
  * (RFC 5280 4.2.2.1, accessMethod id-ad-ocsp). 0 found, 1 absent, -1 malformed

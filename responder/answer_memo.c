@@ -49,8 +49,7 @@ static struct answer_memo_slot *find_locked(struct answer_memo *m, const uint8_t
 }
 
 bool answer_memo_queue(struct answer_memo *m, struct MHD_Connection *conn, unsigned status,
-                       const uint8_t *body, size_t body_len, int64_t max_age,
-                       enum MHD_Result *rc)
+                       const uint8_t *body, size_t body_len, int64_t max_age, enum MHD_Result *rc)
 {
     pthread_mutex_lock(&m->lock);
     struct answer_memo_slot *slot = find_locked(m, body, body_len, max_age);

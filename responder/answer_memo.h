@@ -25,7 +25,7 @@ struct answer_memo {
         struct MHD_Response *resp; /* one reference, the memo's own */
         uint8_t *body;             /* a copy, to compare (malloc'd, the memo's) */
         size_t body_len;
-        int64_t max_age;           /* Cache-Control max-age it was built with */
+        int64_t max_age; /* Cache-Control max-age it was built with */
     } slots[ANSWER_MEMO_SLOTS];
 };
 
@@ -37,8 +37,7 @@ void answer_memo_free(struct answer_memo *m);
  * returns true (with *rc the result of MHD_queue_response), or returns
  * false when there is none. */
 bool answer_memo_queue(struct answer_memo *m, struct MHD_Connection *conn, unsigned status,
-                       const uint8_t *body, size_t body_len, int64_t max_age,
-                       enum MHD_Result *rc);
+                       const uint8_t *body, size_t body_len, int64_t max_age, enum MHD_Result *rc);
 
 /* Keeps `resp` (built for these bytes and max-age) for the next requests,
  * taking over the caller's reference to it, which it releases later. */

@@ -72,8 +72,8 @@ static struct cache_slot *find_slot(struct response_cache *cache, const uint8_t 
     return NULL;
 }
 
-bool cache_lookup(struct response_cache *cache, const uint8_t *key, size_t key_len,
-                  int64_t now, struct cached_answer *out)
+bool cache_lookup(struct response_cache *cache, const uint8_t *key, size_t key_len, int64_t now,
+                  struct cached_answer *out)
 {
     bool hit = false;
     if (key_len > CACHE_MAX_KEY)

@@ -17,10 +17,10 @@
 #include "ocsp.h"
 
 #define CACHE_SLOTS 1024
-#define CACHE_MAX_KEY 160  /* a SHA-512 CertID is about 170 bytes; larger ones are not cached */
+#define CACHE_MAX_KEY 160 /* a SHA-512 CertID is about 170 bytes; larger ones are not cached */
 
 struct cached_answer {
-    uint8_t *der;       /* the signed OCSPResponse */
+    uint8_t *der; /* the signed OCSPResponse */
     size_t der_len;
     int64_t this_update;
     int64_t next_update;
@@ -28,12 +28,12 @@ struct cached_answer {
     enum ocsp_cert_status status;
     int64_t revocation_time;
     int revocation_reason;
-    char name[254];     /* the certificate's name, for the trace ("" if unknown) */
+    char name[254]; /* the certificate's name, for the trace ("" if unknown) */
 };
 
 /* What the database said about one CertID, in this generation. */
 struct cached_status {
-    bool is_known;      /* the CA issued it (else the answer is "unknown") */
+    bool is_known; /* the CA issued it (else the answer is "unknown") */
     enum ocsp_cert_status status;
     int64_t revocation_time;
     int revocation_reason;
@@ -46,8 +46,8 @@ struct response_cache {
     size_t used;
     struct cache_slot {
         bool in_use;
-        bool has_answer;    /* `answer` holds a pre-signed response */
-        bool has_status;    /* `status` holds what the database said */
+        bool has_answer; /* `answer` holds a pre-signed response */
+        bool has_status; /* `status` holds what the database said */
         size_t key_len;
         uint8_t key[CACHE_MAX_KEY];
         struct cached_status status;
@@ -65,8 +65,8 @@ void cache_invalidate(struct response_cache *cache);
 
 /* Copies a fresh entry (now < refresh_at) into *out; out->der is malloc'd and
  * the caller frees it. Returns true on a hit. */
-bool cache_lookup(struct response_cache *cache, const uint8_t *key, size_t key_len,
-                  int64_t now, struct cached_answer *out);
+bool cache_lookup(struct response_cache *cache, const uint8_t *key, size_t key_len, int64_t now,
+                  struct cached_answer *out);
 /* Stores a copy, unless the generation moved since `generation` was read
  * (then the answer may predate a revocation and is dropped). */
 void cache_store(struct response_cache *cache, uint64_t generation, const uint8_t *key,

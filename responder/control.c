@@ -53,9 +53,7 @@ enum control_verdict control_check(const char *lab_token, const struct control_r
 
 unsigned control_verdict_status(enum control_verdict verdict)
 {
-    return verdict == CONTROL_ALLOWED      ? 200
-           : verdict == CONTROL_WRONG_TYPE ? 415
-                                           : 403;
+    return verdict == CONTROL_ALLOWED ? 200 : verdict == CONTROL_WRONG_TYPE ? 415 : 403;
 }
 
 const char *control_verdict_reason(enum control_verdict verdict)
@@ -129,7 +127,8 @@ static int parse_json(const uint8_t *body, size_t body_len, enum responder_fault
     }
     const char *key;
     json_t *value;
-    json_object_foreach(doc, key, value) {
+    json_object_foreach(doc, key, value)
+    {
         if (strcmp(key, "fault") != 0 && strcmp(key, "delay") != 0) {
             *why = "unknown field: a fault switch has only \"fault\" and \"delay\"";
             goto out;

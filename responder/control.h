@@ -18,12 +18,12 @@
 /* Why a control request is refused, in the order the checks run. */
 enum control_verdict {
     CONTROL_ALLOWED,
-    CONTROL_NO_LAB_TOKEN,  /* LAB/control.token missing or unreadable at start */
-    CONTROL_NOT_LOOPBACK,  /* the client is not on this machine */
-    CONTROL_HAS_ORIGIN,    /* sent by a web page (or pretends to be) */
-    CONTROL_NO_TOKEN,      /* no X-Lab-Control-Token header */
-    CONTROL_WRONG_TOKEN,   /* a token that is not the lab's */
-    CONTROL_WRONG_TYPE,    /* a POST that is neither the lab's type nor JSON */
+    CONTROL_NO_LAB_TOKEN, /* LAB/control.token missing or unreadable at start */
+    CONTROL_NOT_LOOPBACK, /* the client is not on this machine */
+    CONTROL_HAS_ORIGIN,   /* sent by a web page (or pretends to be) */
+    CONTROL_NO_TOKEN,     /* no X-Lab-Control-Token header */
+    CONTROL_WRONG_TOKEN,  /* a token that is not the lab's */
+    CONTROL_WRONG_TYPE,   /* a POST that is neither the lab's type nor JSON */
 };
 
 /* What http.c knows about one request to /control/. */

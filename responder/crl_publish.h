@@ -20,16 +20,16 @@
 #include "x509.h"
 
 struct crl_publisher {
-    pthread_mutex_t lock;        /* guards everything below: one CRL signed at a time */
+    pthread_mutex_t lock; /* guards everything below: one CRL signed at a time */
     char db_path[4096];
     char root_key_path[4096];
-    int64_t validity_seconds;    /* nextUpdate - thisUpdate */
+    int64_t validity_seconds;     /* nextUpdate - thisUpdate */
     const struct x509_cert *root; /* the responder's copy of the CA certificate */
-    sqlite3 *db;                 /* opened at the first download */
+    sqlite3 *db;                  /* opened at the first download */
     sqlite3_stmt *data_version_stmt;
     int64_t data_version;
-    struct lab_key key;          /* the root's key, loaded at the first download */
-    struct der_buf current;      /* the CRL being served ("" before the first) */
+    struct lab_key key;     /* the root's key, loaded at the first download */
+    struct der_buf current; /* the CRL being served ("" before the first) */
     struct crl_issued issued;
     int64_t refresh_at;
 };
@@ -41,9 +41,9 @@ int crl_publisher_init(struct crl_publisher *p, const char *lab_dir, const struc
 void crl_publisher_free(struct crl_publisher *p);
 
 struct crl_copy {
-    struct der_buf der;          /* caller frees with der_buf_free */
+    struct der_buf der; /* caller frees with der_buf_free */
     struct crl_issued issued;
-    bool is_new;                 /* signed for this request (first, or the database changed) */
+    bool is_new; /* signed for this request (first, or the database changed) */
 };
 
 /* The current CRL at `now`, re-made when needed. With `is_stale` (the

@@ -74,6 +74,5 @@ void responder_serve_crl(struct responder *r, const struct request_origin *origi
                           (json_int_t)copy.issued.entry_count, "next_update", until),
                 "The responder sent its whole CRL (%zu bytes, %zu revoked) to %s at %s: the CA "
                 "learns that this address checks revocation, not which site it visits.",
-                answer->body.len, copy.issued.entry_count, responder_requester_phrase(who),
-                client);
+                answer->body.len, copy.issued.entry_count, responder_requester_phrase(who), client);
 }

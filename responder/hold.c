@@ -68,8 +68,7 @@ int hold_start(struct hold_queue *q)
     return 0;
 }
 
-int hold_connection(struct hold_queue *q, struct hold *h, struct MHD_Connection *conn,
-                    int delay_ms)
+int hold_connection(struct hold_queue *q, struct hold *h, struct MHD_Connection *conn, int delay_ms)
 {
     pthread_mutex_lock(&q->lock);
     if (q->is_stopping || !q->has_thread) {

@@ -132,8 +132,8 @@ int http_decode_get_path(const char *path, uint8_t *out, size_t cap)
                     pads < 1 ? base64_value(q[3]) : 0};
         if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0 || out_len + 3 - pads > cap)
             return -1;
-        uint32_t bits = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
-                        (uint32_t)v[3];
+        uint32_t bits =
+            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
         out[out_len++] = (uint8_t)(bits >> 16);
         if (pads < 2)
             out[out_len++] = (uint8_t)(bits >> 8);
@@ -160,8 +160,8 @@ static int64_t answer_max_age(const struct responder_answer *answer)
 /* A response holding a copy of the bytes, with the caching headers an OCSP
  * answer calls for (none for other bodies: answer NULL). NULL when out of
  * memory. */
-static struct MHD_Response *build_response(const char *content_type, const void *data,
-                                           size_t len, const struct responder_answer *answer)
+static struct MHD_Response *build_response(const char *content_type, const void *data, size_t len,
+                                           const struct responder_answer *answer)
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
@@ -283,8 +283,8 @@ static struct request_origin origin_of(struct MHD_Connection *conn, const char *
 {
     client_address(conn, client, INET6_ADDRSTRLEN + 1);
     struct request_origin origin = {
-        .user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                  MHD_HTTP_HEADER_USER_AGENT),
+        .user_agent =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT),
         .client_addr = client,
         .method = method,
     };
@@ -338,10 +338,10 @@ static enum MHD_Result answer_crl(struct http_server *server, struct MHD_Connect
         .next_update = crl.next_update,
         .answered_at = clock_now(), /* max-age: the time left until nextUpdate */
     };
-    enum MHD_Result rc = send_bytes(conn, (unsigned)crl.http_status,
-                                    crl.is_crl ? "application/pkix-crl"
-                                               : "text/plain; charset=utf-8",
-                                    crl.body.data, crl.body.len, &headers);
+    enum MHD_Result rc =
+        send_bytes(conn, (unsigned)crl.http_status,
+                   crl.is_crl ? "application/pkix-crl" : "text/plain; charset=utf-8", crl.body.data,
+                   crl.body.len, &headers);
     der_buf_free(&crl.body);
     return rc;
 }
@@ -352,8 +352,8 @@ static enum MHD_Result refuse_control(struct MHD_Connection *conn, const char *c
 {
     char text[256];
     trace_event("responder.control.refused",
-                json_pack("{s:s, s:s, s:i, s:s}", "client", client, "method", method,
-                          "http_status", (int)status, "why", why),
+                json_pack("{s:s, s:s, s:i, s:s}", "client", client, "method", method, "http_status",
+                          (int)status, "why", why),
                 "The responder refused to let %s switch or show its faults: %s.", client, why);
     snprintf(text, sizeof text, "%s\n", why);
     return send_text(conn, status, text, NULL);
@@ -415,8 +415,8 @@ static enum MHD_Result handle_control(struct http_server *server, struct MHD_Con
         return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET or POST\n", "GET, POST");
     }
     responder_get_fault(server->responder, &fault, &delay_ms);
-    return send_json(conn, json_pack("{s:s, s:i}", "fault", fault_name(fault), "delay_ms",
-                                     delay_ms));
+    return send_json(conn,
+                     json_pack("{s:s, s:i}", "fault", fault_name(fault), "delay_ms", delay_ms));
 }
 
 /* ---- connections and their deadlines ---------------------------------------------- */
@@ -579,8 +579,8 @@ static void *sweeper_main(void *arg)
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
-                              const char *method, const char *version,
-                              const char *upload_data, size_t *upload_data_size, void **req_cls)
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **req_cls)
 {
     struct http_server *server = cls;
     struct request_state *state = *req_cls;
@@ -637,15 +637,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         if (state->is_too_large || !is_ocsp_type) {
             char client[INET6_ADDRSTRLEN + 1];
             struct request_origin origin = origin_of(conn, "POST", client);
-            unsigned status = state->is_too_large ? MHD_HTTP_CONTENT_TOO_LARGE
-                                                  : MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+            unsigned status =
+                state->is_too_large ? MHD_HTTP_CONTENT_TOO_LARGE : MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
             const char *why = state->is_too_large ? "the body is too large for an OCSP request"
                                                   : "the Content-Type is not "
                                                     "application/ocsp-request";
             responder_note_rejected(server->responder, &origin, (int)status, why);
-            return send_text(conn, status, state->is_too_large
-                                               ? "request body too large for an OCSP request\n"
-                                               : "use Content-Type: application/ocsp-request\n",
+            return send_text(conn, status,
+                             state->is_too_large ? "request body too large for an OCSP request\n"
+                                                 : "use Content-Type: application/ocsp-request\n",
                              NULL);
         }
         return answer_ocsp(server, conn, "POST", state, state->body, state->body_len);
@@ -735,8 +735,8 @@ int http_start(struct http_server *server, struct responder *responder, const ch
         return -1;
     }
     if (net_listen(listen_spec, false,
-                   " (is another responder running? --listen 127.0.0.1:0 picks a free port)",
-                   &fd, server->bound, sizeof server->bound, err) != 0)
+                   " (is another responder running? --listen 127.0.0.1:0 picks a free port)", &fd,
+                   server->bound, sizeof server->bound, err) != 0)
         goto fail;
     server->listen_fd = fd;
     if (pthread_create(&server->sweeper, NULL, sweeper_main, server) != 0) {
@@ -754,17 +754,14 @@ int http_start(struct http_server *server, struct responder *responder, const ch
      * FD_SETSIZE limit (select() could not serve a descriptor >= 1024).
      * MHD_ALLOW_SUSPEND_RESUME is for the slow fault (hold.h). */
     server->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
-            MHD_USE_ERROR_LOG,
-        0, NULL, NULL, handle, server, MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_THREAD_POOL_SIZE, http_thread_count(),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+        0, NULL, NULL, handle, server, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+        http_thread_count(), MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS_PER_IP,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_SECONDS,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY_BYTES,
-        MHD_OPTION_NOTIFY_CONNECTION, notify_connection, server,
-        MHD_OPTION_NOTIFY_COMPLETED, request_done, server, MHD_OPTION_EXTERNAL_LOGGER,
-        log_nothing, NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, notify_connection, server, MHD_OPTION_NOTIFY_COMPLETED,
+        request_done, server, MHD_OPTION_EXTERNAL_LOGGER, log_nothing, NULL, MHD_OPTION_END);
     if (server->daemon == NULL) {
         errbuf_set(err, "cannot start the HTTP server on %s", server->bound);
         goto fail;

@@ -58,8 +58,8 @@ struct http_server {
     char control_token[CONTROL_TOKEN_HEX + 1];
     bool has_control_token;
 
-    struct hold_queue holds;  /* connections the slow fault holds back */
-    struct answer_memo memo;  /* pre-signed answers kept encoded */
+    struct hold_queue holds; /* connections the slow fault holds back */
+    struct answer_memo memo; /* pre-signed answers kept encoded */
 
     /* Open connections, oldest first, and the thread that enforces
      * HTTP_REQUEST_DEADLINE_MS on them. */

@@ -48,8 +48,8 @@ static int parse_validity(const char *option, const char *text, const char *exam
                           int64_t *seconds)
 {
     if (clock_parse_duration(text, seconds) != 0 || *seconds < 60 || *seconds > 366 * 86400) {
-        cli_error("responder", "invalid %s '%s': use a duration from 1m to 366d, e.g. %s",
-                  option, text, example);
+        cli_error("responder", "invalid %s '%s': use a duration from 1m to 366d, e.g. %s", option,
+                  text, example);
         return -1;
     }
     return 0;
@@ -61,15 +61,11 @@ int main(int argc, char **argv)
     const char *crl_validity = "7d";
     const char *signer = "ca", *responder_id = "key", *fault = "none", *delay = NULL;
     const struct cli_option options[] = {
-        {"--lab", true, &lab, NULL},
-        {"--listen", true, &listen_spec, NULL},
-        {"--validity", true, &validity, NULL},
-        {"--crl-validity", true, &crl_validity, NULL},
-        {"--signer", true, &signer, NULL},
-        {"--responder-id", true, &responder_id, NULL},
-        {"--fault", true, &fault, NULL},
-        {"--delay", true, &delay, NULL},
-        };
+        {"--lab", true, &lab, NULL},           {"--listen", true, &listen_spec, NULL},
+        {"--validity", true, &validity, NULL}, {"--crl-validity", true, &crl_validity, NULL},
+        {"--signer", true, &signer, NULL},     {"--responder-id", true, &responder_id, NULL},
+        {"--fault", true, &fault, NULL},       {"--delay", true, &delay, NULL},
+    };
     struct cli_args args;
     struct errbuf err = {{0}};
     struct responder_config config = {.lab_dir = NULL};
@@ -142,8 +138,8 @@ int main(int argc, char **argv)
     trace_event("responder.start",
                 json_pack("{s:s, s:s, s:s, s:I, s:b}", "listen", server.bound, "signer",
                           responder.signer_name, "fault", fault_name(config.fault),
-                          "validity_seconds", (json_int_t)config.validity_seconds,
-                          "control", server.has_control_token),
+                          "validity_seconds", (json_int_t)config.validity_seconds, "control",
+                          server.has_control_token),
                 "The OCSP responder is listening on %s, signing as '%s', answers valid for %s.",
                 server.bound, responder.signer_name, validity);
 

@@ -35,9 +35,12 @@ struct responder_worker {
 };
 
 static const char *const fault_names[] = {
-    [FAULT_NONE] = "none",         [FAULT_SLOW] = "slow",
-    [FAULT_TRYLATER] = "trylater", [FAULT_GARBAGE] = "garbage",
-    [FAULT_UNAUTHORIZED] = "unauthorized", [FAULT_STALE] = "stale",
+    [FAULT_NONE] = "none",
+    [FAULT_SLOW] = "slow",
+    [FAULT_TRYLATER] = "trylater",
+    [FAULT_GARBAGE] = "garbage",
+    [FAULT_UNAUTHORIZED] = "unauthorized",
+    [FAULT_STALE] = "stale",
 };
 
 int fault_parse(const char *name, enum responder_fault *fault)
@@ -53,8 +56,7 @@ int fault_parse(const char *name, enum responder_fault *fault)
 
 const char *fault_name(enum responder_fault fault)
 {
-    return (size_t)fault < sizeof fault_names / sizeof fault_names[0] ? fault_names[fault]
-                                                                      : "none";
+    return (size_t)fault < sizeof fault_names / sizeof fault_names[0] ? fault_names[fault] : "none";
 }
 
 static void free_worker(struct responder_worker *w)
@@ -169,14 +171,13 @@ static void hash_issuer(struct responder *r)
     }
 }
 
-int responder_open(struct responder *r, const struct responder_config *config,
-                   struct errbuf *err)
+int responder_open(struct responder *r, const struct responder_config *config, struct errbuf *err)
 {
     memset(r, 0, sizeof *r);
     r->config = *config;
     r->fault = config->fault;
-    r->fault_delay_ms = config->fault_delay_ms > 0 ? config->fault_delay_ms
-                                                   : FAULT_DEFAULT_DELAY_MS;
+    r->fault_delay_ms =
+        config->fault_delay_ms > 0 ? config->fault_delay_ms : FAULT_DEFAULT_DELAY_MS;
     if (pthread_mutex_init(&r->lock, NULL) != 0 || cache_init(&r->cache) != 0 ||
         stats_init(&r->stats) != 0 ||
         trace_budget_init(&r->trace_budget, config->trace_answers_per_second) != 0) {
@@ -227,9 +228,10 @@ int responder_open(struct responder *r, const struct responder_config *config,
         if (file_path_join(cert_path, sizeof cert_path, config->lab_dir,
                            config->use_delegate ? LAB_DELEGATE_CERT : LAB_ROOT_CERT) != 0)
             snprintf(cert_path, sizeof cert_path, "its certificate");
-        errbuf_set(err, "the signing key %s does not match %s (restore the key, or run 'ca init "
-                        "--force%s')", r->signer_key_path, cert_path,
-                   config->use_delegate ? " --delegate" : "");
+        errbuf_set(err,
+                   "the signing key %s does not match %s (restore the key, or run 'ca init "
+                   "--force%s')",
+                   r->signer_key_path, cert_path, config->use_delegate ? " --delegate" : "");
         release_worker(r, w);
         return -1;
     }
@@ -330,7 +332,6 @@ static bool is_our_issuer(struct responder *r, const struct ocsp_cert_id *id)
            memcmp(id->issuer_key_hash.p, ours->key, len) == 0;
 }
 
-
 /* What the trace and counters say about one answer. */
 struct answer_story {
     char serial_hex[CERTSTORE_SERIAL_HEX_MAX];
@@ -359,17 +360,16 @@ const char *responder_requester_phrase(enum requester who)
                                         : "a client";
 }
 
-static void trace_answer(const struct request_origin *origin,
-                         enum requester who, const struct responder_answer *answer,
-                         const struct answer_story *story)
+static void trace_answer(const struct request_origin *origin, enum requester who,
+                         const struct responder_answer *answer, const struct answer_story *story)
 {
     char this_text[CLOCK_RFC3339_LEN] = "", next_text[CLOCK_RFC3339_LEN] = "";
     char revoked_text[CLOCK_RFC3339_LEN] = "";
-    const char *status = answer->kind == ANSWER_ERROR
-                             ? (answer->response_status >= 0
-                                    ? ocsp_response_status_name(answer->response_status)
-                                    : "garbage")
-                             : ocsp_cert_status_name(story->status);
+    const char *status =
+        answer->kind == ANSWER_ERROR
+            ? (answer->response_status >= 0 ? ocsp_response_status_name(answer->response_status)
+                                            : "garbage")
+            : ocsp_cert_status_name(story->status);
     json_t *fields = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I}", "serial", story->serial_hex, "name",
         story->name, "requester", requester_name(who), "user_agent",
@@ -417,9 +417,9 @@ static void trace_answer(const struct request_origin *origin,
                     responder_requester_phrase(who), client, story->serial_hex);
         break;
     default:
-        trace_event("ocsp.response.sent", fields,
-                    "The responder answered %s at %s with %s: %s.", responder_requester_phrase(who),
-                    client, status, story->why != NULL ? story->why : "no status given");
+        trace_event("ocsp.response.sent", fields, "The responder answered %s at %s with %s: %s.",
+                    responder_requester_phrase(who), client, status,
+                    story->why != NULL ? story->why : "no status given");
         break;
     }
 }
@@ -439,7 +439,7 @@ static enum answer_kind kind_of(enum ocsp_cert_status status)
 {
     return status == OCSP_CERT_STATUS_GOOD      ? ANSWER_GOOD
            : status == OCSP_CERT_STATUS_REVOKED ? ANSWER_REVOKED
-                                         : ANSWER_UNKNOWN;
+                                                : ANSWER_UNKNOWN;
 }
 
 /* What the database says of one CertID now: from the cache when this
@@ -535,8 +535,7 @@ static int sign_answer(struct responder *r, struct responder_worker *w,
         .responder_id_by_name = r->config.responder_id_by_name,
     };
     if (ocsp_response_build(&signer, &w->rng, now, singles, req->count,
-                            req->has_nonce ? &req->nonce_ext_value : NULL, &answer->body,
-                            err) != 0)
+                            req->has_nonce ? &req->nonce_ext_value : NULL, &answer->body, err) != 0)
         return -1;
     answer->kind = kind_of(singles[0].status);
     answer->response_status = OCSP_RESPONSE_SUCCESSFUL;
@@ -631,8 +630,7 @@ void responder_answer_now(struct responder *r, const uint8_t *request, size_t re
         db_change_mark(&r->wal_index, &w->change);
         if (read_data_version(w, &version, &err) != 0) {
             db_change_forget(&w->change);
-            set_error(answer, OCSP_RESPONSE_INTERNAL_ERROR, &story,
-                      "the database is unavailable");
+            set_error(answer, OCSP_RESPONSE_INTERNAL_ERROR, &story, "the database is unavailable");
             goto done;
         }
         if (version != w->data_version) {
@@ -647,8 +645,7 @@ void responder_answer_now(struct responder *r, const uint8_t *request, size_t re
     /* One reading of the clock serves the whole answer. */
     int64_t now = clock_now();
     answer->answered_at = now;
-    if (is_cacheable && cache_lookup(&r->cache, req.ids[0].raw.p, req.ids[0].raw.left, now,
-                                     &hit)) {
+    if (is_cacheable && cache_lookup(&r->cache, req.ids[0].raw.p, req.ids[0].raw.left, now, &hit)) {
         der_write_raw(&answer->body, hit.der, hit.der_len);
         free(hit.der);
         answer->kind = kind_of(hit.status);
@@ -663,8 +660,7 @@ void responder_answer_now(struct responder *r, const uint8_t *request, size_t re
         snprintf(story.name, sizeof story.name, "%s", hit.name);
         goto done;
     }
-    if (sign_answer(r, w, &req, now, fault == FAULT_STALE, generation, answer, &story, &err) !=
-        0) {
+    if (sign_answer(r, w, &req, now, fault == FAULT_STALE, generation, answer, &story, &err) != 0) {
         set_error(answer, OCSP_RESPONSE_INTERNAL_ERROR, &story, "signing failed");
         goto done;
     }
@@ -707,10 +703,10 @@ void responder_note_rejected(struct responder *r, const struct request_origin *o
     enum requester who = requester_from_user_agent(origin->user_agent);
     stats_count(&r->stats, who, origin->client_addr, ANSWER_ERROR);
     trace_event("ocsp.request.rejected",
-                json_pack("{s:s, s:s, s:s, s:i, s:s}", "requester", requester_name(who),
-                          "client", origin->client_addr != NULL ? origin->client_addr : "",
-                          "method", origin->method, "http_status", http_status, "why", why),
+                json_pack("{s:s, s:s, s:s, s:i, s:s}", "requester", requester_name(who), "client",
+                          origin->client_addr != NULL ? origin->client_addr : "", "method",
+                          origin->method, "http_status", http_status, "why", why),
                 "The responder refused a request from %s at %s with HTTP %d: %s.",
-                responder_requester_phrase(who), origin->client_addr != NULL ? origin->client_addr : "?",
-                http_status, why);
+                responder_requester_phrase(who),
+                origin->client_addr != NULL ? origin->client_addr : "?", http_status, why);
 }

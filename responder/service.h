@@ -49,9 +49,9 @@ const char *fault_name(enum responder_fault fault);
 
 struct responder_config {
     const char *lab_dir;
-    int64_t validity_seconds;   /* nextUpdate - thisUpdate */
-    bool use_delegate;          /* sign with ca/ocsp.key instead of the root */
-    bool responder_id_by_name;  /* ResponderID byName instead of byKey */
+    int64_t validity_seconds;  /* nextUpdate - thisUpdate */
+    bool use_delegate;         /* sign with ca/ocsp.key instead of the root */
+    bool responder_id_by_name; /* ResponderID byName instead of byKey */
     enum responder_fault fault;
     int fault_delay_ms;
     long trace_answers_per_second; /* 0: TRACE_BUDGET_DEFAULT_PER_SECOND */
@@ -65,7 +65,7 @@ struct responder_worker;
 
 struct responder {
     struct responder_config config;
-    struct der_buf issuer_der;   /* the root CA certificate */
+    struct der_buf issuer_der; /* the root CA certificate */
     struct x509_cert issuer;
     /* The issuer's name and key hashes of a CertID (RFC 6960 4.1.1), made
      * once per hash algorithm: hashing them for every request showed in
@@ -74,7 +74,7 @@ struct responder {
         uint8_t name[OCSP_HASH_MAX_LEN], key[OCSP_HASH_MAX_LEN];
         size_t len;
     } issuer_hashes[OCSP_HASH_SHA512 + 1];
-    struct der_buf signer_der;   /* root, or the delegate */
+    struct der_buf signer_der; /* root, or the delegate */
     struct x509_cert signer;
     char signer_name[128];
     char db_path[4096];
@@ -83,9 +83,9 @@ struct responder {
     struct db_change_map wal_index; /* when to ask data_version (db_change.h) */
     struct responder_stats stats;
     struct trace_budget trace_budget; /* how many answers are traced one by one */
-    struct crl_publisher crl;    /* GET /crl */
+    struct crl_publisher crl;         /* GET /crl */
 
-    pthread_mutex_t lock;        /* guards the fields below */
+    pthread_mutex_t lock; /* guards the fields below */
     enum responder_fault fault;
     int fault_delay_ms;
     struct responder_worker *idle_workers;
@@ -95,8 +95,7 @@ struct responder {
 
 /* Loads the CA certificate, the signer and its key, and opens the database
  * once to prove it is the lab's. Errors name the file and the fix. */
-int responder_open(struct responder *r, const struct responder_config *config,
-                   struct errbuf *err);
+int responder_open(struct responder *r, const struct responder_config *config, struct errbuf *err);
 void responder_close(struct responder *r);
 
 /* Who asked (for the trace and the counters). */
@@ -107,13 +106,13 @@ struct request_origin {
 };
 
 struct responder_answer {
-    struct der_buf body;         /* the bytes to send (caller frees with der_buf_free) */
+    struct der_buf body; /* the bytes to send (caller frees with der_buf_free) */
     enum answer_kind kind;
-    int response_status;         /* OCSP responseStatus, or -1 for garbage */
-    bool is_cacheable;           /* pre-signed: HTTP caching headers apply */
-    int64_t this_update;         /* of the (first) SingleResponse */
+    int response_status; /* OCSP responseStatus, or -1 for garbage */
+    bool is_cacheable;   /* pre-signed: HTTP caching headers apply */
+    int64_t this_update; /* of the (first) SingleResponse */
     int64_t next_update;
-    int64_t answered_at;         /* the lab clock it was answered by (is_cacheable) */
+    int64_t answered_at; /* the lab clock it was answered by (is_cacheable) */
     bool from_cache;
 };
 
@@ -139,8 +138,8 @@ void responder_note_rejected(struct responder *r, const struct request_origin *o
 const char *responder_requester_phrase(enum requester who);
 /* A CRL download (GET /crl), from crl_serve.c. */
 struct responder_crl_answer {
-    struct der_buf body;         /* caller frees with der_buf_free */
-    bool is_crl;                 /* a CRL; false: garbage (fault) or an error text */
+    struct der_buf body; /* caller frees with der_buf_free */
+    bool is_crl;         /* a CRL; false: garbage (fault) or an error text */
     int http_status;
     int64_t this_update;
     int64_t next_update;

@@ -90,16 +90,16 @@ void stats_count(struct responder_stats *stats, enum requester who, const char *
 json_t *stats_snapshot(struct responder_stats *stats)
 {
     pthread_mutex_lock(&stats->lock);
-    json_t *snapshot = json_pack(
-        "{s:I, s:{s:I, s:I, s:I}, s:O, s:{s:I, s:I, s:I, s:I}}", "requests",
-        (json_int_t)stats->requests, "by_requester", "browser",
-        (json_int_t)stats->by_requester[REQUESTER_BROWSER], "webserver",
-        (json_int_t)stats->by_requester[REQUESTER_WEBSERVER], "other",
-        (json_int_t)stats->by_requester[REQUESTER_OTHER], "by_client", stats->by_client,
-        "responses", "good", (json_int_t)stats->responses[ANSWER_GOOD], "revoked",
-        (json_int_t)stats->responses[ANSWER_REVOKED], "unknown",
-        (json_int_t)stats->responses[ANSWER_UNKNOWN], "error",
-        (json_int_t)stats->responses[ANSWER_ERROR]);
+    json_t *snapshot =
+        json_pack("{s:I, s:{s:I, s:I, s:I}, s:O, s:{s:I, s:I, s:I, s:I}}", "requests",
+                  (json_int_t)stats->requests, "by_requester", "browser",
+                  (json_int_t)stats->by_requester[REQUESTER_BROWSER], "webserver",
+                  (json_int_t)stats->by_requester[REQUESTER_WEBSERVER], "other",
+                  (json_int_t)stats->by_requester[REQUESTER_OTHER], "by_client", stats->by_client,
+                  "responses", "good", (json_int_t)stats->responses[ANSWER_GOOD], "revoked",
+                  (json_int_t)stats->responses[ANSWER_REVOKED], "unknown",
+                  (json_int_t)stats->responses[ANSWER_UNKNOWN], "error",
+                  (json_int_t)stats->responses[ANSWER_ERROR]);
     /* "O" shares by_client; the snapshot must not change under the reader. */
     if (snapshot != NULL) {
         json_object_set_new(snapshot, "by_client", json_deep_copy(stats->by_client));

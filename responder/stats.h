@@ -38,7 +38,7 @@ struct responder_stats {
     int64_t crl_downloads;
     int64_t crl_bytes;
     int64_t crl_last_bytes; /* the size of the last CRL sent */
-    json_t *crl_by_client; /* address -> downloads */
+    json_t *crl_by_client;  /* address -> downloads */
 };
 
 int stats_init(struct responder_stats *stats);

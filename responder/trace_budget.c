@@ -24,18 +24,18 @@ void trace_budget_destroy(struct trace_budget *b)
 static void write_summary(struct trace_budget *b)
 {
     if (b->summed > 0)
-        trace_event("ocsp.responses.summarized",
-                    json_pack("{s:I, s:I, s:{s:I, s:I, s:I}, s:I, s:I}", "requests",
-                              (json_int_t)b->summed, "bytes", (json_int_t)b->summed_bytes,
-                              "by_requester", "browser", (json_int_t)b->summed_by[REQUESTER_BROWSER],
-                              "webserver", (json_int_t)b->summed_by[REQUESTER_WEBSERVER], "other",
-                              (json_int_t)b->summed_by[REQUESTER_OTHER], "traced",
-                              (json_int_t)b->traced, "per_second", (json_int_t)b->per_second),
-                    "The responder answered %ld more request%s in one second (%lld bytes) than "
-                    "it traces one by one (%ld a second): they are counted here, without "
-                    "their clients.",
-                    b->summed, b->summed == 1 ? "" : "s", (long long)b->summed_bytes,
-                    b->per_second);
+        trace_event(
+            "ocsp.responses.summarized",
+            json_pack("{s:I, s:I, s:{s:I, s:I, s:I}, s:I, s:I}", "requests", (json_int_t)b->summed,
+                      "bytes", (json_int_t)b->summed_bytes, "by_requester", "browser",
+                      (json_int_t)b->summed_by[REQUESTER_BROWSER], "webserver",
+                      (json_int_t)b->summed_by[REQUESTER_WEBSERVER], "other",
+                      (json_int_t)b->summed_by[REQUESTER_OTHER], "traced", (json_int_t)b->traced,
+                      "per_second", (json_int_t)b->per_second),
+            "The responder answered %ld more request%s in one second (%lld bytes) than "
+            "it traces one by one (%ld a second): they are counted here, without "
+            "their clients.",
+            b->summed, b->summed == 1 ? "" : "s", (long long)b->summed_bytes, b->per_second);
     b->traced = 0;
     b->summed = 0;
     b->summed_bytes = 0;

@@ -20,11 +20,11 @@
 struct trace_budget {
     pthread_mutex_t lock;
     long per_second;
-    int64_t second;       /* the monotonic second being counted */
-    long traced;          /* answers traced one by one in it */
-    long summed;          /* answers only counted in it */
+    int64_t second; /* the monotonic second being counted */
+    long traced;    /* answers traced one by one in it */
+    long summed;    /* answers only counted in it */
     int64_t summed_bytes;
-    long summed_by[3];    /* by enum requester */
+    long summed_by[3]; /* by enum requester */
 };
 
 int trace_budget_init(struct trace_budget *b, long per_second);

@@ -185,7 +185,8 @@ static int free_port(struct errbuf *err)
 
 static bool accepts(int port)
 {
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in addr = {.sin_family = AF_INET,
+                               .sin_port = htons((uint16_t)port),
                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -231,7 +232,8 @@ int scn_cache_start(struct scn_cache *c, struct scn_child *child,
         /* env(1) sets the preload for nginx alone, and execs it: the child
          * is nginx itself, in a process group of its own (procs.h). */
         const char *argv[] = {"/usr/bin/env", preload, clock_env, "FAKETIME_NO_CACHE=1",
-                              tools->nginx, "-p", c->dir, "-c", conf, "-e", errlog, NULL};
+                              tools->nginx,   "-p",    c->dir,    "-c",
+                              conf,           "-e",    errlog,    NULL};
         if (scn_child_start(child, argv, out, errlog, err) != 0)
             return -1;
         int64_t deadline = clock_monotonic_ms() + SCN_START_TIMEOUT_MS;
@@ -245,8 +247,8 @@ int scn_cache_start(struct scn_cache *c, struct scn_child *child,
         bool has_exited = !scn_child_is_running(child);
         scn_child_stop(child, SCN_STOP_GRACE_MS);
         if (!(may_move && has_exited && attempt < 3 && strstr(tail, "in use") != NULL)) {
-            errbuf_set(err, "nginx did not start on port %d%s%s", c->port,
-                       tail[0] != 0 ? ": " : "", tail);
+            errbuf_set(err, "nginx did not start on port %d%s%s", c->port, tail[0] != 0 ? ": " : "",
+                       tail);
             return -1;
         }
     }
@@ -315,7 +317,6 @@ static json_t *tally_json(const struct scn_cache_tally *t)
 json_t *scn_cache_counts_json(const struct scn_cache_counts *counts)
 {
     return json_pack("{s:I, s:I, s:I, s:o, s:o}", "requests", (json_int_t)counts->all.requests,
-                     "hits", (json_int_t)counts->all.hits, "misses",
-                     (json_int_t)counts->all.misses, "GET", tally_json(&counts->get), "POST",
-                     tally_json(&counts->post));
+                     "hits", (json_int_t)counts->all.hits, "misses", (json_int_t)counts->all.misses,
+                     "GET", tally_json(&counts->get), "POST", tally_json(&counts->post));
 }

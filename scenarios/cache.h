@@ -46,9 +46,9 @@ struct scn_cache_counts {
 
 /* A cache of the lab. */
 struct scn_cache {
-    char dir[LAB_PATH_MAX];     /* LAB/cache/NAME */
-    int port;                   /* where it listens, 127.0.0.1 */
-    int upstream_port;          /* the responder it fronts */
+    char dir[LAB_PATH_MAX]; /* LAB/cache/NAME */
+    int port;               /* where it listens, 127.0.0.1 */
+    int upstream_port;      /* the responder it fronts */
 };
 
 /* Makes LAB/cache/NAME with its nginx.conf (listening on c->port, passing to

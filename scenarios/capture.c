@@ -50,8 +50,8 @@ static int find_in_path(const char *name, char *out, size_t cap)
         struct stat st;
         /* An empty entry means the current folder, as in the shell. */
         snprintf(dir, sizeof dir, "%.*s", (int)(len == 0 ? 1 : len), len == 0 ? "." : path);
-        if (len < sizeof dir && file_path_join(out, cap, dir, name) == 0 &&
-            stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+        if (len < sizeof dir && file_path_join(out, cap, dir, name) == 0 && stat(out, &st) == 0 &&
+            S_ISREG(st.st_mode) && access(out, X_OK) == 0)
             return 0;
         path += len;
         if (*path == ':')
@@ -101,9 +101,10 @@ static int wait_until_capturing(struct scn_capture *c, struct errbuf *err)
             one_line(said);
             scn_child_describe_exit(&c->child, how, sizeof how);
             if (is_permission_problem(said))
-                errbuf_set(err, "%s may not capture on lo (it said: %.200s); run as root, or "
-                                "give it capture rights: sudo setcap "
-                                "cap_net_raw,cap_net_admin=eip $(command -v %s)",
+                errbuf_set(err,
+                           "%s may not capture on lo (it said: %.200s); run as root, or "
+                           "give it capture rights: sudo setcap "
+                           "cap_net_raw,cap_net_admin=eip $(command -v %s)",
                            c->tool, said, c->tool);
             else
                 errbuf_set(err, "%s %s before capturing: %.300s", c->tool, how,
@@ -115,8 +116,8 @@ static int wait_until_capturing(struct scn_capture *c, struct errbuf *err)
             return -1;
         }
         if (clock_monotonic_ms() >= deadline) {
-            errbuf_set(err, "%s did not start capturing within %d s (it printed no '%s')",
-                       c->tool, SCN_CAPTURE_START_TIMEOUT_MS / 1000, ready);
+            errbuf_set(err, "%s did not start capturing within %d s (it printed no '%s')", c->tool,
+                       SCN_CAPTURE_START_TIMEOUT_MS / 1000, ready);
             return -1;
         }
         sleep_ms(CAPTURE_POLL_MS);
@@ -127,8 +128,8 @@ int scn_capture_keylog_path(const char *file, char *out, size_t cap)
 {
     const char *slash = strrchr(file, '/');
     const char *dot = strrchr(file, '.');
-    size_t stem = dot != NULL && (slash == NULL || dot > slash + 1) ? (size_t)(dot - file)
-                                                                     : strlen(file);
+    size_t stem =
+        dot != NULL && (slash == NULL || dot > slash + 1) ? (size_t)(dot - file) : strlen(file);
     int n = snprintf(out, cap, "%.*s.keys", (int)stem, file);
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
@@ -310,14 +311,14 @@ void scn_capture_stop(struct scn_capture *c)
         char how[128];
         one_line(said);
         scn_child_describe_exit(&c->child, how, sizeof how);
-        snprintf(c->warning, sizeof c->warning, "%s %s during the run: %.300s", c->tool, how,
-                 said);
+        snprintf(c->warning, sizeof c->warning, "%s %s during the run: %.300s", c->tool, how, said);
     } else if (c->packets < 0) {
         snprintf(c->warning, sizeof c->warning, "%s did not say how many packets it captured",
                  c->tool);
     } else if (number_before(said, " packets dropped by kernel") > 0) {
         /* A class would look for a packet that is not there: say so. */
-        snprintf(c->warning, sizeof c->warning, "the kernel dropped %lld packets, so the "
+        snprintf(c->warning, sizeof c->warning,
+                 "the kernel dropped %lld packets, so the "
                  "capture misses some (a busy machine?)",
                  number_before(said, " packets dropped by kernel"));
     }
@@ -346,7 +347,9 @@ static void describe_lab(const struct scn_capture *c, size_t first, char *out, s
         else
             snprintf(who, sizeof who, "web server '%s' for %s", s->name, s->site);
         used += (size_t)snprintf(out + used, cap - used, "%s%d as %s (%s)",
-                                 k == 0 ? "TCP port " : k + 1 == total ? " and " : ", ",
+                                 k == 0           ? "TCP port "
+                                 : k + 1 == total ? " and "
+                                                  : ", ",
                                  s->port, s->is_tls ? "TLS" : "HTTP", who);
         k++;
     }
@@ -401,8 +404,8 @@ int scn_capture_write_ports(const struct scn_capture *c, struct errbuf *err)
         }
         tshark_options(c, i, options, sizeof options);
         if (used < sizeof text)
-            used += (size_t)snprintf(text + used, sizeof text - used, "# tshark -r %s %s\n",
-                                     file, options);
+            used += (size_t)snprintf(text + used, sizeof text - used, "# tshark -r %s %s\n", file,
+                                     options);
         if (used >= sizeof text ||
             file_path_join(path, sizeof path, c->servers[i].lab, SCN_CAPTURE_PORTS_FILE) != 0) {
             errbuf_set(err, "the port list of %s does not fit", c->servers[i].lab);
@@ -439,9 +442,10 @@ void scn_capture_print_summary(const struct scn_capture *c, FILE *out)
             access(path, F_OK) == 0)
             fprintf(out, "    (the ports are kept in %s)\n", path);
     }
-    fprintf(out, "  The browsers' TLS secrets are in %s: with them Wireshark decrypts TLS 1.3\n"
-                 "  and shows the staple inside the Certificate message (tshark -o\n"
-                 "  tls.keylog_file:%s ...). Anyone with that file can read every visit.\n",
+    fprintf(out,
+            "  The browsers' TLS secrets are in %s: with them Wireshark decrypts TLS 1.3\n"
+            "  and shows the staple inside the Certificate message (tshark -o\n"
+            "  tls.keylog_file:%s ...). Anyone with that file can read every visit.\n",
             c->keylog, c->keylog);
     if (c->server_count > 0)
         fprintf(out, "  Display filters that show the staple: scenarios/README.md, "

@@ -35,17 +35,17 @@ struct scn_capture_server {
 };
 
 struct scn_capture {
-    bool is_started;                /* the tool ran (its count may be read) */
-    char tool[16];                  /* "tcpdump" or "dumpcap" */
-    char file[LAB_PATH_MAX];        /* the capture file, as the user named it */
+    bool is_started;         /* the tool ran (its count may be read) */
+    char tool[16];           /* "tcpdump" or "dumpcap" */
+    char file[LAB_PATH_MAX]; /* the capture file, as the user named it */
     /* The browsers' TLS secrets beside it (FILE.keys for FILE.pcap, NSS key
      * log format, mode 0600), so Wireshark decrypts TLS 1.3 and shows the
      * staple inside the Certificate message. */
     char keylog[LAB_PATH_MAX];
-    char log_dir[LAB_PATH_MAX];     /* a private folder for the tool's messages */
+    char log_dir[LAB_PATH_MAX]; /* a private folder for the tool's messages */
     struct scn_child child;
-    long long packets;              /* the tool's own count, -1 until known */
-    char warning[ERRBUF_MAX];       /* why the count is missing, "" when all went well */
+    long long packets;        /* the tool's own count, -1 until known */
+    char warning[ERRBUF_MAX]; /* why the count is missing, "" when all went well */
     size_t server_count;
     struct scn_capture_server servers[SCN_CAPTURE_MAX_SERVERS];
 };

@@ -30,8 +30,7 @@ int scn_self_from_path(const char *exe_path, struct scn_self *out)
     const char *name = slash + 1;
     size_t len = strlen(name), own = strlen(SCN_SELF_NAME);
     out->prefix[0] = 0;
-    if (len > own && strcmp(name + len - own, SCN_SELF_NAME) == 0 &&
-        len - own < sizeof out->prefix)
+    if (len > own && strcmp(name + len - own, SCN_SELF_NAME) == 0 && len - own < sizeof out->prefix)
         snprintf(out->prefix, sizeof out->prefix, "%.*s", (int)(len - own), name);
     return 0;
 }
@@ -51,9 +50,8 @@ static bool holds_lessons(const char *dir, char *out, size_t cap)
 {
     char lessons[LAB_PATH_MAX], real[PATH_MAX];
     struct stat st;
-    if (file_path_join(lessons, sizeof lessons, dir, "lessons") != 0 ||
-        stat(lessons, &st) != 0 || !S_ISDIR(st.st_mode) || realpath(dir, real) == NULL ||
-        strlen(real) >= cap)
+    if (file_path_join(lessons, sizeof lessons, dir, "lessons") != 0 || stat(lessons, &st) != 0 ||
+        !S_ISDIR(st.st_mode) || realpath(dir, real) == NULL || strlen(real) >= cap)
         return false;
     memcpy(out, real, strlen(real) + 1);
     return true;

@@ -118,8 +118,8 @@ int scn_visit_from_json(const json_t *report, struct scn_visit *out, struct errb
             out->alone_ms_total += ms > 0 ? ms : 0;
         }
         note_group(out, is_accepted, string_at(u, "reason"),
-                   (int)json_integer_value(json_object_get(u, "user")),
-                   string_at(u, "explanation"), 1);
+                   (int)json_integer_value(json_object_get(u, "user")), string_at(u, "explanation"),
+                   1);
     }
     return 0;
 }
@@ -138,8 +138,7 @@ void scn_visit_note_in_row(const struct scn_visit *visit, struct scn_table_row *
     row->alone_ms_total += visit->alone_ms_total;
 }
 
-int64_t scn_visit_count(const struct scn_visit *v, enum scn_users_filter filter,
-                        const char *reason)
+int64_t scn_visit_count(const struct scn_visit *v, enum scn_users_filter filter, const char *reason)
 {
     if (reason == NULL || reason[0] == 0)
         return filter == SCN_USERS_ACCEPTED  ? v->accepted
@@ -211,8 +210,8 @@ static int observe_program(const struct scn_condition *c, const struct scn_facts
         seen->number = distinct_clients(s);
         return 0;
     case SCN_SUBJ_CRL:
-        seen->number = integer_at(s, "crl", strcmp(c->detail, "size") == 0 ? "last_bytes"
-                                                                           : c->detail);
+        seen->number =
+            integer_at(s, "crl", strcmp(c->detail, "size") == 0 ? "last_bytes" : c->detail);
         return 0;
     case SCN_SUBJ_ANSWERS:
         seen->number = integer_at(s, "responses", c->detail);
@@ -229,8 +228,8 @@ static int observe_program(const struct scn_condition *c, const struct scn_facts
         seen->number = integer_at(s, NULL, "ocsp_fetches");
         return 0;
     case SCN_SUBJ_STAPLE: {
-        const char *status = json_string_value(json_object_get(json_object_get(s, "staple"),
-                                                               "status"));
+        const char *status =
+            json_string_value(json_object_get(json_object_get(s, "staple"), "status"));
         seen->is_text = true;
         snprintf(seen->text, sizeof seen->text, "%s", status != NULL ? status : "none");
         return 0;
@@ -263,9 +262,9 @@ int scn_expect_observe(const struct scn_condition *c, const struct scn_facts *f,
             return -1;
         }
         seen->number = c->subject == SCN_SUBJ_USERS_STAPLED ? f->visit->stapled
-                       : c->subject == SCN_SUBJ_USERS_ASKED ? f->visit->asked
-                                                            : scn_visit_count(f->visit, c->users,
-                                                                              c->detail);
+                       : c->subject == SCN_SUBJ_USERS_ASKED
+                           ? f->visit->asked
+                           : scn_visit_count(f->visit, c->users, c->detail);
         return 0;
     case SCN_SUBJ_TRACE:
         return scn_tracelog_count(f->lab, c->detail, c->filters, c->filter_count, &seen->number,
@@ -381,9 +380,9 @@ void scn_expect_seen_text(const struct scn_condition *c, const struct scn_seen *
 {
     char duration[64];
     if (!seen->is_known) {
-        snprintf(out, cap, "%s", c->subject == SCN_SUBJ_WINDOW
-                                     ? "never (the watch ended before its condition held)"
-                                     : "nothing (no check ran)");
+        snprintf(out, cap, "%s",
+                 c->subject == SCN_SUBJ_WINDOW ? "never (the watch ended before its condition held)"
+                                               : "nothing (no check ran)");
         return;
     }
     if (seen->is_text) {
@@ -392,8 +391,7 @@ void scn_expect_seen_text(const struct scn_condition *c, const struct scn_seen *
     }
     if (c->subject == SCN_SUBJ_WINDOW) {
         clock_format_duration(seen->number, duration, sizeof duration);
-        snprintf(out, cap, "%s (%lld simulated minutes)", duration,
-                 (long long)(seen->number / 60));
+        snprintf(out, cap, "%s (%lld simulated minutes)", duration, (long long)(seen->number / 60));
         return;
     }
     snprintf(out, cap, "%lld", (long long)seen->number);

@@ -28,10 +28,10 @@ struct scn_visit_group {
 
 struct scn_visit {
     int users, accepted, refused;
-    int stapled;   /* the server sent a staple */
-    int asked;     /* asked the CA's responder directly */
+    int stapled; /* the server sent a staple */
+    int asked;   /* asked the CA's responder directly */
     int64_t ms_total, ms_worst;
-    int alone;             /* users who visited one at a time (the browser's "alone") */
+    int alone; /* users who visited one at a time (the browser's "alone") */
     int64_t alone_ms_total;
     size_t group_count;
     struct scn_visit_group groups[SCN_MAX_GROUPS];
@@ -52,18 +52,18 @@ int64_t scn_visit_count(const struct scn_visit *v, enum scn_users_filter filter,
 /* Everything an expectation may look at. Program subjects read `stats`, the
  * /stats of the program the condition names (NULL when unavailable). */
 struct scn_facts {
-    const char *lab;                 /* for trace subjects */
+    const char *lab; /* for trace subjects */
     const json_t *stats;
-    int64_t own_handshakes;          /* the runner's own /stats connections to a web server */
-    const struct scn_visit *visit;   /* NULL before any visit */
+    int64_t own_handshakes;        /* the runner's own /stats connections to a web server */
+    const struct scn_visit *visit; /* NULL before any visit */
     bool has_window;
     int64_t window_seconds;
-    const char *verdict;             /* the last check's, or NULL */
+    const char *verdict; /* the last check's, or NULL */
 };
 
 /* What was seen. */
 struct scn_seen {
-    bool is_known;                   /* false: nothing to see (no watch reached its goal) */
+    bool is_known; /* false: nothing to see (no watch reached its goal) */
     bool is_text;
     int64_t number;
     char text[64];

@@ -23,8 +23,7 @@ struct loaded_cert {
     struct x509_cert cert;
 };
 
-static int load_cert(const char *lab, const char *rel, struct loaded_cert *out,
-                     struct errbuf *err)
+static int load_cert(const char *lab, const char *rel, struct loaded_cert *out, struct errbuf *err)
 {
     char path[LAB_PATH_MAX];
     if (file_path_join(path, sizeof path, lab, rel) != 0) {

@@ -80,8 +80,8 @@ static int load(const char *path, int depth, struct scn_script *out, struct scn_
         const char *slash = strrchr(path, '/');
         int n = step->text[0] == '/' || slash == NULL
                     ? snprintf(child_path, sizeof child_path, "%s", step->text)
-                    : snprintf(child_path, sizeof child_path, "%.*s/%s", (int)(slash - path),
-                               path, step->text);
+                    : snprintf(child_path, sizeof child_path, "%.*s/%s", (int)(slash - path), path,
+                               step->text);
         if (n < 0 || (size_t)n >= sizeof child_path) {
             err->line = step->line;
             snprintf(err->msg, sizeof err->msg, "the included path is too long");

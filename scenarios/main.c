@@ -96,9 +96,9 @@ struct flags {
     bool keep, quiet, no_pause, list, is_class, is_class_first;
     const char *actor, *event, *user, *since, *until; /* trace */
     bool json, follow, all;
-    bool report;                       /* run --report */
-    bool present;                      /* report --present */
-    const char *sweep;                 /* run --sweep users=N,N,… */
+    bool report;                      /* run --report */
+    bool present;                     /* report --present */
+    const char *sweep;                /* run --sweep users=N,N,… */
     const char *output, *output_long; /* report -o FILE, --output FILE */
 };
 
@@ -309,9 +309,8 @@ static int trace_one(const char *path, const struct scn_ladder_options *opt)
             return SCN_EXIT_OK;
         if (fd < 0) {
             cli_error("scenario", "cannot open %s: %s%s", path, strerror(errno),
-                      errno == ENOENT
-                          ? " (pass --lab DIR: a lab or a 'scenario run --lab' folder)"
-                          : "");
+                      errno == ENOENT ? " (pass --lab DIR: a lab or a 'scenario run --lab' folder)"
+                                      : "");
             return SCN_EXIT_USAGE;
         }
         int rc = scn_ladder_draw(fd, shown_path(path), stdout, stderr, &follow, &stats);
@@ -407,8 +406,8 @@ static int write_report(const char *const *dirs, const char *const *names, size_
                (res.bytes + 1023) / 1024, res.labs, res.labs == 1 ? "" : "s", res.events,
                res.events == 1 ? "" : "s");
     if (res.skipped > 0)
-        fprintf(stderr, "scenario: %ld bad trace line%s skipped; the report says so\n",
-                res.skipped, res.skipped == 1 ? "" : "s");
+        fprintf(stderr, "scenario: %ld bad trace line%s skipped; the report says so\n", res.skipped,
+                res.skipped == 1 ? "" : "s");
     fflush(stdout);
     return SCN_EXIT_OK;
 }
@@ -448,8 +447,10 @@ static int run_report(const struct flags *f, const struct cli_args *args)
     /* Said here, before anything is read, in the words `scenario trace` uses. */
     if (!labs.is_run && scn_labdirs_trace(&labs, 0, trace, sizeof trace) == 0 &&
         access(trace, R_OK) != 0) {
-        cli_error("scenario", "cannot read %s: %s (pass --lab DIR: a lab or a 'scenario run "
-                  "--lab' folder)", trace, strerror(errno));
+        cli_error("scenario",
+                  "cannot read %s: %s (pass --lab DIR: a lab or a 'scenario run "
+                  "--lab' folder)",
+                  trace, strerror(errno));
         goto out;
     }
     if (report_path(f, labs.base, output, sizeof output) != 0)
@@ -742,17 +743,26 @@ int main(int argc, char **argv)
 {
     struct flags f = {0};
     const struct cli_option options[] = {
-        {"--lab", true, &f.lab, NULL},          {"--keep", false, NULL, &f.keep},
-        {"--quiet", false, NULL, &f.quiet},     {"--no-pause", false, NULL, &f.no_pause},
-        {"--class", false, NULL, &f.is_class},  {"--class-first", false, NULL, &f.is_class_first},
-        {"--list", false, NULL, &f.list},       {"--actor", true, &f.actor, NULL},
-        {"--event", true, &f.event, NULL},      {"--user", true, &f.user, NULL},
-        {"--since", true, &f.since, NULL},      {"--until", true, &f.until, NULL},
-        {"--json", false, NULL, &f.json},       {"--follow", false, NULL, &f.follow},
+        {"--lab", true, &f.lab, NULL},
+        {"--keep", false, NULL, &f.keep},
+        {"--quiet", false, NULL, &f.quiet},
+        {"--no-pause", false, NULL, &f.no_pause},
+        {"--class", false, NULL, &f.is_class},
+        {"--class-first", false, NULL, &f.is_class_first},
+        {"--list", false, NULL, &f.list},
+        {"--actor", true, &f.actor, NULL},
+        {"--event", true, &f.event, NULL},
+        {"--user", true, &f.user, NULL},
+        {"--since", true, &f.since, NULL},
+        {"--until", true, &f.until, NULL},
+        {"--json", false, NULL, &f.json},
+        {"--follow", false, NULL, &f.follow},
         {"--all", false, NULL, &f.all},
         {"--capture", true, &f.capture, NULL},
-        {"--report", false, NULL, &f.report},   {"-o", true, &f.output, NULL},
-        {"--output", true, &f.output_long, NULL}, {"--present", false, NULL, &f.present},
+        {"--report", false, NULL, &f.report},
+        {"-o", true, &f.output, NULL},
+        {"--output", true, &f.output_long, NULL},
+        {"--present", false, NULL, &f.present},
         {"--sweep", true, &f.sweep, NULL},
     };
     struct cli_args args;

@@ -26,26 +26,16 @@ static void set_text(char *out, size_t cap, const char *text)
 /* ---- Small words ---------------------------------------------------------------------------- */
 
 static const char *const step_names[] = {
-    [SCN_TITLE] = "title",
-    [SCN_SAY] = "say",
-    [SCN_PAUSE] = "pause",
-    [SCN_CA_INIT] = "ca init",
-    [SCN_CA_ISSUE] = "ca issue",
-    [SCN_CA_REVOKE] = "ca revoke",
-    [SCN_START] = "start",
-    [SCN_STOP] = "stop",
-    [SCN_RESTART] = "restart",
-    [SCN_FAULT] = "fault",
-    [SCN_ADVANCE] = "advance",
-    [SCN_VISIT] = "visit",
-    [SCN_WATCH] = "watch",
-    [SCN_SAVE_STAPLE] = "save staple",
-    [SCN_FORGE] = "forge",
-    [SCN_CHECK] = "check",
-    [SCN_EXPECT] = "expect",
-    [SCN_COMPARE] = "compare",
-    [SCN_INCLUDE] = "include",
-    [SCN_CA_REVLIST] = "ca revlist",
+    [SCN_TITLE] = "title",       [SCN_SAY] = "say",
+    [SCN_PAUSE] = "pause",       [SCN_CA_INIT] = "ca init",
+    [SCN_CA_ISSUE] = "ca issue", [SCN_CA_REVOKE] = "ca revoke",
+    [SCN_START] = "start",       [SCN_STOP] = "stop",
+    [SCN_RESTART] = "restart",   [SCN_FAULT] = "fault",
+    [SCN_ADVANCE] = "advance",   [SCN_VISIT] = "visit",
+    [SCN_WATCH] = "watch",       [SCN_SAVE_STAPLE] = "save staple",
+    [SCN_FORGE] = "forge",       [SCN_CHECK] = "check",
+    [SCN_EXPECT] = "expect",     [SCN_COMPARE] = "compare",
+    [SCN_INCLUDE] = "include",   [SCN_CA_REVLIST] = "ca revlist",
 };
 
 const char *scn_program_noun(enum scn_program program)
@@ -117,12 +107,12 @@ bool scn_op_holds(enum scn_op op, int64_t seen, int64_t want)
 /* Reasons as the browser names them (browser/visit.h, browser/crl_check.h)
  * and as verify-staple names them (common/ocsp_verify.c). */
 static const char *const reasons[] = {
-    "good",          "soft-fail",        "revoked",      "unknown",      "stale",
-    "not-yet-valid", "wrong-cert",       "bad-signature", "untrusted-signer",
-    "malformed",     "unsuccessful",     "critical-extension", "nonce-mismatch",
-    "bad-staple",    "must-staple",      "hard-fail",    "tls-error",    "connect-error",
-    "http-error",    "short-lived",      "wrong-issuer", "unreachable",  "timeout",
-    "too-large",     "http-status",      "no-crl-url",
+    "good",          "soft-fail",          "revoked",        "unknown",          "stale",
+    "not-yet-valid", "wrong-cert",         "bad-signature",  "untrusted-signer", "malformed",
+    "unsuccessful",  "critical-extension", "nonce-mismatch", "bad-staple",       "must-staple",
+    "hard-fail",     "tls-error",          "connect-error",  "http-error",       "short-lived",
+    "wrong-issuer",  "unreachable",        "timeout",        "too-large",        "http-status",
+    "no-crl-url",
 };
 
 bool scn_is_reason(const char *text)
@@ -343,8 +333,10 @@ static bool has_site(const struct parser *p, const char *site)
 static int add_file(struct parser *p, const char *name)
 {
     if (!scn_is_plain_name(name))
-        return fail(p, "'%s' is not a file name: use letters, digits, '.', '-' and '_' "
-                       "(the file lives in the lab's files/ folder)", name);
+        return fail(p,
+                    "'%s' is not a file name: use letters, digits, '.', '-' and '_' "
+                    "(the file lives in the lab's files/ folder)",
+                    name);
     if (has_file(p, name))
         return 0;
     if (p->file_count == SCN_MAX_FILES)
@@ -357,8 +349,10 @@ static int add_file(struct parser *p, const char *name)
 static int need_site(struct parser *p, const char *site)
 {
     if (!scn_is_site_name(site))
-        return fail(p, "'%s' is not a DNS name: use lower-case letters, digits, '-' and dots, "
-                       "e.g. shop.test", site);
+        return fail(p,
+                    "'%s' is not a DNS name: use lower-case letters, digits, '-' and dots, "
+                    "e.g. shop.test",
+                    site);
     if (!has_site(p, site))
         return fail(p, "there is no certificate for %s yet (add 'ca issue %s' before this line)",
                     site, site);
@@ -393,8 +387,9 @@ static int need_proc(struct parser *p, const char *name, int program, bool must_
     struct proc_decl *d = find_proc(p, name);
     const char *kind = program >= 0 ? scn_program_noun((enum scn_program)program) : "program";
     if (d == NULL)
-        return fail(p, "no %s called '%s' was started before this line (start it with "
-                       "'start %s')",
+        return fail(p,
+                    "no %s called '%s' was started before this line (start it with "
+                    "'start %s')",
                     kind, name,
                     program == SCN_WEBSERVER ? "webserver SITE"
                     : program == SCN_CACHE   ? "cache for RESPONDER"
@@ -428,16 +423,14 @@ struct flag_spec {
 };
 
 #define KEY_CHOICES "ec rsa"
-#define REASON_CHOICES                                                                     \
-    "unspecified keyCompromise cACompromise affiliationChanged superseded "                \
+#define REASON_CHOICES                                                                             \
+    "unspecified keyCompromise cACompromise affiliationChanged superseded "                        \
     "cessationOfOperation"
 #define FAULT_CHOICES "none slow trylater garbage unauthorized stale"
 
 static const struct flag_spec ca_init_flags[] = {
-    {"--delegate", FLAG_SWITCH, NULL, 0, 0},
-    {"--key", FLAG_CHOICE, KEY_CHOICES, 0, 0},
-    {"--name", FLAG_TEXT, NULL, 0, 0},
-    {"--ocsp-url", FLAG_URL, NULL, 0, 0},
+    {"--delegate", FLAG_SWITCH, NULL, 0, 0}, {"--key", FLAG_CHOICE, KEY_CHOICES, 0, 0},
+    {"--name", FLAG_TEXT, NULL, 0, 0},       {"--ocsp-url", FLAG_URL, NULL, 0, 0},
     {NULL, FLAG_SWITCH, NULL, 0, 0},
 };
 static const struct flag_spec ca_issue_flags[] = {
@@ -483,8 +476,8 @@ static const struct flag_spec browser_flags[] = {
 };
 
 /* Flags the runner sets itself; a scenario must not. */
-static const char *const runner_flags[] = {"--lab", "--listen", "--json", "--help", "--version",
-                                           "--force"};
+static const char *const runner_flags[] = {"--lab",  "--listen",  "--json",
+                                           "--help", "--version", "--force"};
 
 static bool is_choice(const char *choices, const char *value)
 {
@@ -545,20 +538,19 @@ static int check_value(struct parser *p, const struct flag_spec *spec, const cha
         return 0;
     case FLAG_CHOICE:
         if (!is_choice(spec->choices, value))
-            return fail(p, "%s %s: '%s' is not one of: %s", what, spec->name, value,
-                        spec->choices);
+            return fail(p, "%s %s: '%s' is not one of: %s", what, spec->name, value, spec->choices);
         return 0;
     case FLAG_DURATION:
-        if (clock_parse_duration(value, &number) != 0 || number < spec->min ||
-            number > spec->max)
-            return fail(p, "%s %s: '%s' is not a duration from %llds to %llds (write e.g. "
-                           "90s, 15m, 24h, 1d12h)",
+        if (clock_parse_duration(value, &number) != 0 || number < spec->min || number > spec->max)
+            return fail(p,
+                        "%s %s: '%s' is not a duration from %llds to %llds (write e.g. "
+                        "90s, 15m, 24h, 1d12h)",
                         what, spec->name, value, (long long)spec->min, (long long)spec->max);
         return 0;
     case FLAG_COUNT:
         if (parse_count(value, &number) != 0 || number < spec->min || number > spec->max)
-            return fail(p, "%s %s: '%s' is not a number from %lld to %lld", what, spec->name,
-                        value, (long long)spec->min, (long long)spec->max);
+            return fail(p, "%s %s: '%s' is not a number from %lld to %lld", what, spec->name, value,
+                        (long long)spec->min, (long long)spec->max);
         return 0;
     case FLAG_TEXT:
         if (value[0] == 0)
@@ -569,15 +561,16 @@ static int check_value(struct parser *p, const struct flag_spec *spec, const cha
         if (d != NULL && (d->program == SCN_RESPONDER || d->program == SCN_CACHE))
             return 0;
         if (strncmp(value, "http://", 7) != 0 || value[7] == 0)
-            return fail(p, "%s %s: '%s' is neither an http:// URL nor a responder or cache "
-                           "started before this line",
+            return fail(p,
+                        "%s %s: '%s' is neither an http:// URL nor a responder or cache "
+                        "started before this line",
                         what, spec->name, value);
         return 0;
     }
     case FLAG_NAME:
         if (!scn_is_plain_name(value))
-            return fail(p, "%s %s: '%s' is not a plain name (letters, digits, '.', '-', '_')",
-                        what, spec->name, value);
+            return fail(p, "%s %s: '%s' is not a plain name (letters, digits, '.', '-', '_')", what,
+                        spec->name, value);
         return 0;
     case FLAG_FILE:
         if (!has_file(p, value))
@@ -591,8 +584,8 @@ static int check_value(struct parser *p, const struct flag_spec *spec, const cha
 /* Reads flags from token i to the end (or to the first word that does not
  * start with "--" when stop_at_word) into step->args. *next is the first
  * token not read. */
-static int parse_flags(struct parser *p, size_t i, const struct flag_spec *specs,
-                       const char *what, struct scn_step *step, bool stop_at_word, size_t *next)
+static int parse_flags(struct parser *p, size_t i, const struct flag_spec *specs, const char *what,
+                       struct scn_step *step, bool stop_at_word, size_t *next)
 {
     bool seen[16] = {false};
     while (i < p->ntok) {
@@ -739,8 +732,10 @@ static int parse_value(struct parser *p, size_t i, struct scn_condition *c)
         if (c->subject == SCN_SUBJ_STAPLE && !is_choice("good revoked none", value))
             return fail(p, "a web server's staple is good, revoked or none, not '%s'", value);
         if (c->subject == SCN_SUBJ_VERDICT && !scn_is_reason(value))
-            return fail(p, "'%s' is not a verdict (good, bad-signature, untrusted-signer, "
-                           "stale, wrong-cert, revoked, …)", value);
+            return fail(p,
+                        "'%s' is not a verdict (good, bad-signature, untrusted-signer, "
+                        "stale, wrong-cert, revoked, …)",
+                        value);
         set_text(c->text, sizeof c->text, value);
         return 0;
     }
@@ -811,8 +806,9 @@ static int parse_users_condition(struct parser *p, size_t i, struct scn_conditio
     else if (w[0] != 0 && !is_operator_like(w) && strcmp(w, "because") != 0) {
         char hint[64];
         did_you_mean(w, "accepted refused stapled asked because", hint, sizeof hint);
-        return fail(p, "unknown word '%.40s' after 'users'%s: write users [accepted|refused|"
-                       "stapled|asked] [because REASON] OP N, e.g. users accepted == 3",
+        return fail(p,
+                    "unknown word '%.40s' after 'users'%s: write users [accepted|refused|"
+                    "stapled|asked] [because REASON] OP N, e.g. users accepted == 3",
                     w, hint);
     } else
         is_word = false;
@@ -823,8 +819,9 @@ static int parse_users_condition(struct parser *p, size_t i, struct scn_conditio
         if (need_word(p, i, "the reason", "users refused because REASON == N") != 0)
             return -1;
         if (!scn_is_reason(p->tok[i]))
-            return fail(p, "'%s' is not a reason a browser gives (good, soft-fail, revoked, "
-                           "must-staple, hard-fail, stale, wrong-cert, bad-signature, …)",
+            return fail(p,
+                        "'%s' is not a reason a browser gives (good, soft-fail, revoked, "
+                        "must-staple, hard-fail, stale, wrong-cert, bad-signature, …)",
                         p->tok[i]);
         set_text(c->detail, sizeof c->detail, p->tok[i]);
         i++;
@@ -867,12 +864,15 @@ static int parse_program_condition(struct parser *p, size_t i, struct scn_condit
             c->subject = SCN_SUBJ_REQUESTS;
             if (i < p->ntok && strcmp(p->tok[i], "from") == 0) {
                 i++;
-                if (need_word(p, i, "who", "RESPONDER requests from browser|webserver|other|"
-                                           "ADDRESS") != 0)
+                if (need_word(p, i, "who",
+                              "RESPONDER requests from browser|webserver|other|"
+                              "ADDRESS") != 0)
                     return -1;
                 if (!is_choice("browser webserver other", p->tok[i]) && !is_ipv4(p->tok[i]))
-                    return fail(p, "requests come from browser, webserver, other or an address "
-                                   "like 127.0.1.3, not '%s'", p->tok[i]);
+                    return fail(p,
+                                "requests come from browser, webserver, other or an address "
+                                "like 127.0.1.3, not '%s'",
+                                p->tok[i]);
                 set_text(c->detail, sizeof c->detail, p->tok[i]);
                 i++;
             }
@@ -898,8 +898,8 @@ static int parse_program_condition(struct parser *p, size_t i, struct scn_condit
         } else {
             char hint[64];
             did_you_mean(w, "requests clients answers crl", hint, sizeof hint);
-            return fail(p, "a responder counts requests, clients, answers or crl, not '%.40s'%s",
-                        w, hint);
+            return fail(p, "a responder counts requests, clients, answers or crl, not '%.40s'%s", w,
+                        hint);
         }
     } else {
         if (strcmp(w, "handshakes") == 0) {
@@ -917,8 +917,10 @@ static int parse_program_condition(struct parser *p, size_t i, struct scn_condit
         } else {
             char hint[64];
             did_you_mean(w, "handshakes staples fetches staple", hint, sizeof hint);
-            return fail(p, "a web server counts handshakes, staples sent and fetches, or shows "
-                           "its staple, not '%.40s'%s", w, hint);
+            return fail(p,
+                        "a web server counts handshakes, staples sent and fetches, or shows "
+                        "its staple, not '%.40s'%s",
+                        w, hint);
         }
     }
     return parse_value(p, i, c);
@@ -975,20 +977,22 @@ static int parse_ca(struct parser *p, struct scn_step *s)
     }
     if (strcmp(what, "issue") == 0) {
         s->kind = SCN_CA_ISSUE;
-        if (need_word(p, 2, "the site's name", "ca issue SITE [--days N] [--must-staple] "
-                                               "[--key ec|rsa] [--ocsp-url URL|RESPONDER]") != 0 ||
+        if (need_word(p, 2, "the site's name",
+                      "ca issue SITE [--days N] [--must-staple] "
+                      "[--key ec|rsa] [--ocsp-url URL|RESPONDER]") != 0 ||
             need_ca(p, "issuing a certificate") != 0)
             return -1;
         if (!scn_is_site_name(p->tok[2]))
-            return fail(p, "'%s' is not a DNS name: use lower-case letters, digits, '-' and "
-                           "dots, e.g. shop.test", p->tok[2]);
+            return fail(p,
+                        "'%s' is not a DNS name: use lower-case letters, digits, '-' and "
+                        "dots, e.g. shop.test",
+                        p->tok[2]);
         set_text(s->site, sizeof s->site, p->tok[2]);
         if (parse_flags(p, 3, ca_issue_flags, "ca issue", s, false, &next) != 0)
             return -1;
         if (!has_site(p, s->site)) {
             if (p->site_count == SCN_MAX_SITES)
-                return fail(p, "too many certificates in one scenario (at most %d)",
-                            SCN_MAX_SITES);
+                return fail(p, "too many certificates in one scenario (at most %d)", SCN_MAX_SITES);
             set_text(p->sites[p->site_count++], SCN_MAX_SITE, s->site);
         }
         return 0;
@@ -1041,11 +1045,13 @@ static int declare_start(struct parser *p, struct scn_step *s)
         if (d->program != s->program)
             return fail(p, "'%s' already names a %s", s->name, scn_program_noun(d->program));
         if (d->is_running)
-            return fail(p, "'%s' is already running (stop it first, or use 'restart %s')",
-                        s->name, s->name);
+            return fail(p, "'%s' is already running (stop it first, or use 'restart %s')", s->name,
+                        s->name);
         if (s->program == SCN_WEBSERVER && strcmp(d->site, s->site) != 0)
-            return fail(p, "'%s' served %s before; give this web server another name with "
-                           "'as NAME'", s->name, d->site);
+            return fail(p,
+                        "'%s' served %s before; give this web server another name with "
+                        "'as NAME'",
+                        s->name, d->site);
         d->is_running = true;
         return 0;
     }
@@ -1081,8 +1087,10 @@ static int parse_start(struct parser *p, struct scn_step *s)
                            "names on 127.0.0.1");
         set_text(s->site, sizeof s->site, p->tok[2]);
         if (strlen(s->site) >= sizeof s->name && !(p->ntok > 4 && strcmp(p->tok[3], "as") == 0))
-            return fail(p, "the name %s is long: give the web server a shorter one with "
-                           "'as NAME'", s->site);
+            return fail(p,
+                        "the name %s is long: give the web server a shorter one with "
+                        "'as NAME'",
+                        s->site);
         set_text(s->name, sizeof s->name, s->site);
         i = 3;
     } else if (strcmp(p->tok[1], "cache") == 0) {
@@ -1108,8 +1116,8 @@ static int parse_start(struct parser *p, struct scn_step *s)
         if (need_word(p, i + 1, "the name after 'as'", usage) != 0)
             return -1;
         if (strlen(p->tok[i + 1]) >= sizeof s->name)
-            return fail(p, "the name '%.40s…' is too long (at most %d characters)",
-                        p->tok[i + 1], SCN_MAX_NAME - 1);
+            return fail(p, "the name '%.40s…' is too long (at most %d characters)", p->tok[i + 1],
+                        SCN_MAX_NAME - 1);
         set_text(s->name, sizeof s->name, p->tok[i + 1]);
         i += 2;
     }
@@ -1175,8 +1183,9 @@ static int parse_duration_word(struct parser *p, const char *text, int64_t min, 
                                int64_t *out)
 {
     if (clock_parse_duration(text, out) != 0 || *out < min || *out > max)
-        return fail(p, "'%s' is not a duration from %llds to %lldd (write e.g. 90s, 15m, 13h, "
-                       "2d, 1d12h)",
+        return fail(p,
+                    "'%s' is not a duration from %llds to %lldd (write e.g. 90s, 15m, 13h, "
+                    "2d, 1d12h)",
                     text, (long long)min, (long long)(max / 86400));
     return 0;
 }
@@ -1196,8 +1205,7 @@ static int parse_browser_step(struct parser *p, struct scn_step *s, const char *
                               const char *usage, size_t *next)
 {
     struct proc_decl *d = NULL;
-    if (need_word(p, 1, what, usage) != 0 ||
-        need_proc(p, p->tok[1], SCN_WEBSERVER, true, &d) != 0)
+    if (need_word(p, 1, what, usage) != 0 || need_proc(p, p->tok[1], SCN_WEBSERVER, true, &d) != 0)
         return -1;
     set_text(s->name, sizeof s->name, d->name);
     set_text(s->site, sizeof s->site, d->site);
@@ -1235,8 +1243,10 @@ static int parse_watch(struct parser *p, struct scn_step *s)
         return fail(p, "a watch for %s is shorter than one step of %s", p->tok[i + 3],
                     p->tok[i + 1]);
     if (s->seconds / s->every_seconds > SCN_MAX_WATCH_TICKS)
-        return fail(p, "a watch of more than %d steps is too long for a class (take larger "
-                       "steps)", SCN_MAX_WATCH_TICKS);
+        return fail(p,
+                    "a watch of more than %d steps is too long for a class (take larger "
+                    "steps)",
+                    SCN_MAX_WATCH_TICKS);
     i += 4;
     if (i < p->ntok) {
         if (strcmp(p->tok[i], "until") != 0)
@@ -1443,9 +1453,10 @@ static int parse_line(struct parser *p, const char *line, struct scn_step *s)
     }
     if (strcmp(w, "include") == 0)
         return parse_include(p, s);
-    return fail(p, "unknown step '%.40s' (steps: title, say, pause, ca, revoke, start, stop, "
-                   "restart, fault, advance, visit, watch, save, forge, check, expect, "
-                   "compare, include)",
+    return fail(p,
+                "unknown step '%.40s' (steps: title, say, pause, ca, revoke, start, stop, "
+                "restart, fault, advance, visit, watch, save, forge, check, expect, "
+                "compare, include)",
                 w);
 }
 

@@ -13,17 +13,17 @@
 #define SCN_MAX_FILE_BYTES (256 * 1024) /* a lesson is a page or two */
 #define SCN_MAX_LINE 1024               /* bytes in one line, without its newline */
 #define SCN_MAX_STEPS 2000
-#define SCN_MAX_TOKENS 40               /* words on one line */
-#define SCN_MAX_ARGS 24                 /* flags (and values) handed to a program */
-#define SCN_MAX_NAME 64                 /* a process name, a file name, an event */
-#define SCN_MAX_SITE 201                /* a DNS name (the CA allows 200 characters) */
-#define SCN_MAX_PROCS 16                /* programs one scenario may start */
-#define SCN_MAX_FILES 32                /* files one scenario may save or forge */
-#define SCN_MAX_SITES 32                /* certificates one scenario may issue */
-#define SCN_MAX_FILTERS 4               /* FIELD=VALUE filters of `expect trace` */
-#define SCN_MAX_WATCH_TICKS 1000        /* every/for of one watch */
-#define SCN_MAX_USERS 100000            /* --users of one visit (the browser sums past 2,000) */
-#define SCN_MAX_ADVANCE (3650 * 86400)  /* ten years in one step */
+#define SCN_MAX_TOKENS 40              /* words on one line */
+#define SCN_MAX_ARGS 24                /* flags (and values) handed to a program */
+#define SCN_MAX_NAME 64                /* a process name, a file name, an event */
+#define SCN_MAX_SITE 201               /* a DNS name (the CA allows 200 characters) */
+#define SCN_MAX_PROCS 16               /* programs one scenario may start */
+#define SCN_MAX_FILES 32               /* files one scenario may save or forge */
+#define SCN_MAX_SITES 32               /* certificates one scenario may issue */
+#define SCN_MAX_FILTERS 4              /* FIELD=VALUE filters of `expect trace` */
+#define SCN_MAX_WATCH_TICKS 1000       /* every/for of one watch */
+#define SCN_MAX_USERS 100000           /* --users of one visit (the browser sums past 2,000) */
+#define SCN_MAX_ADVANCE (3650 * 86400) /* ten years in one step */
 #define SCN_MAX_ERROR 512
 
 enum scn_step_kind {
@@ -104,14 +104,14 @@ struct scn_filter {
 
 struct scn_condition {
     enum scn_subject subject;
-    char target[SCN_MAX_NAME];    /* the program's name, for program subjects */
-    char detail[SCN_MAX_SITE];    /* requester or address, answer kind, reason or event */
+    char target[SCN_MAX_NAME]; /* the program's name, for program subjects */
+    char detail[SCN_MAX_SITE]; /* requester or address, answer kind, reason or event */
     enum scn_users_filter users;
     size_t filter_count;
     struct scn_filter filters[SCN_MAX_FILTERS];
     enum scn_op op;
-    bool is_text;                 /* compares words (staple, verdict): only == and != */
-    bool is_duration;             /* the value was written as a duration (window) */
+    bool is_text;     /* compares words (staple, verdict): only == and != */
+    bool is_duration; /* the value was written as a duration (window) */
     int64_t number;
     char text[SCN_MAX_NAME];
 };
@@ -119,7 +119,7 @@ struct scn_condition {
 struct scn_script;
 
 struct scn_step {
-    int line;                      /* 1-based line in its file */
+    int line; /* 1-based line in its file */
     enum scn_step_kind kind;
     char source[SCN_MAX_LINE + 1]; /* the line as written, trimmed, shown to the class */
     char text[SCN_MAX_LINE + 1];   /* title, say, pause: the words; include: the path */
@@ -139,19 +139,19 @@ struct scn_step {
     size_t arg_count;              /* flags for the program, checked, in order */
     char args[SCN_MAX_LINE + 1];   /* … stored NUL-separated; read with scn_step_arg */
     uint16_t arg_offsets[SCN_MAX_ARGS];
-    struct scn_script *included;   /* include: filled in by the loader, owned here */
+    struct scn_script *included; /* include: filled in by the loader, owned here */
 };
 const char *scn_step_arg(const struct scn_step *step, size_t i);
 
 #define SCN_MAX_PATH 4096
 
 struct scn_script {
-    char path[SCN_MAX_PATH];       /* the file, as given (set by the loader) */
-    char stem[SCN_MAX_NAME];       /* its name without folder and ".lab": the lab's name */
-    char title[SCN_MAX_LINE + 1];  /* "" without a title step */
-    int64_t sweep_users;           /* run --sweep: every visit's --users N is this; 0: off */
+    char path[SCN_MAX_PATH];      /* the file, as given (set by the loader) */
+    char stem[SCN_MAX_NAME];      /* its name without folder and ".lab": the lab's name */
+    char title[SCN_MAX_LINE + 1]; /* "" without a title step */
+    int64_t sweep_users;          /* run --sweep: every visit's --users N is this; 0: off */
     size_t count;
-    struct scn_step **steps;       /* each owned */
+    struct scn_step **steps; /* each owned */
 };
 
 struct scn_error {

@@ -112,8 +112,7 @@ int scn_child_start(struct scn_child *c, const char *const argv[], const char *o
     c->has_exited = false;
     c->status = 0;
     if (registry_count() == SCN_MAX_CHILDREN) {
-        errbuf_set(err, "cannot start %s: already %d programs running", argv[0],
-                   SCN_MAX_CHILDREN);
+        errbuf_set(err, "cannot start %s: already %d programs running", argv[0], SCN_MAX_CHILDREN);
         return -1;
     }
     if (access(argv[0], X_OK) != 0) {
@@ -123,11 +122,9 @@ int scn_child_start(struct scn_child *c, const char *const argv[], const char *o
     snprintf(c->out_path, sizeof c->out_path, "%s", out_path);
     snprintf(c->err_path, sizeof c->err_path, "%s", err_path);
     int out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int err_fd = out_fd >= 0 ? open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
-                             : -1;
+    int err_fd = out_fd >= 0 ? open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
     if (out_fd < 0 || err_fd < 0) {
-        errbuf_set(err, "cannot create %s: %s", out_fd < 0 ? out_path : err_path,
-                   strerror(errno));
+        errbuf_set(err, "cannot create %s: %s", out_fd < 0 ? out_path : err_path, strerror(errno));
         if (out_fd >= 0)
             close(out_fd);
         return -1;

@@ -24,12 +24,12 @@
 #define SCN_MAX_CHILDREN 24
 
 struct scn_child {
-    pid_t pid;                     /* the child and its process group; -1 when none */
-    bool is_live;                  /* started and not yet reaped */
-    bool has_exited;               /* reaped: status holds how it ended */
-    int status;                    /* the wait status */
-    char out_path[LAB_PATH_MAX];   /* captured stdout */
-    char err_path[LAB_PATH_MAX];   /* captured stderr */
+    pid_t pid;                   /* the child and its process group; -1 when none */
+    bool is_live;                /* started and not yet reaped */
+    bool has_exited;             /* reaped: status holds how it ended */
+    int status;                  /* the wait status */
+    char out_path[LAB_PATH_MAX]; /* captured stdout */
+    char err_path[LAB_PATH_MAX]; /* captured stderr */
 };
 
 /* SIGINT, SIGTERM and SIGHUP set a flag that every wait checks (no restart

@@ -45,11 +45,11 @@ struct world_proc {
     const struct scn_step *start; /* the step that started it last: its flags */
     struct scn_child child;
     bool is_running;
-    int starts;                   /* how often it was started (log file names) */
-    int port;                     /* kept across a stop, so URLs in certificates stay right */
-    json_t *stats;                /* the last /stats read (kept after it stops) */
-    int64_t own_fetches;          /* the runner's own /stats connections */
-    struct scn_cache cache;       /* a cache's files and ports (cache.h) */
+    int starts;             /* how often it was started (log file names) */
+    int port;               /* kept across a stop, so URLs in certificates stay right */
+    json_t *stats;          /* the last /stats read (kept after it stops) */
+    int64_t own_fetches;    /* the runner's own /stats connections */
+    struct scn_cache cache; /* a cache's files and ports (cache.h) */
 };
 
 struct world {
@@ -66,13 +66,13 @@ struct world {
     int64_t window_seconds;
     bool has_verdict;
     char verdict[32];
-    int64_t clock_start;          /* the clock offset when the scenario began */
+    int64_t clock_start; /* the clock offset when the scenario began */
     int command_seq;
-    bool is_paced;                /* --class applies to this scenario */
-    char narration[2048];         /* paced: the say lines since the last step */
+    bool is_paced;        /* --class applies to this scenario */
+    char narration[2048]; /* paced: the say lines since the last step */
     int passed, failed;
-    bool is_aborted;              /* the rest of the scenario is skipped */
-    bool is_skipped;              /* …because a tool it needs is missing (not a failure) */
+    bool is_aborted; /* the rest of the scenario is skipped */
+    bool is_skipped; /* …because a tool it needs is missing (not a failure) */
     struct scn_table_row *row;
 };
 
@@ -98,7 +98,7 @@ static void record_failure(struct world *w, int line, const char *msg)
     w->failed++;
     if (r->failure_count < SCN_MAX_REPORTED)
         text_printf(r->failures[r->failure_count], sizeof r->failures[0], "%s:%d: %s",
-                 w->script->path, line, msg);
+                    w->script->path, line, msg);
     r->failure_count++;
     scn_ui_printf(&r->ui, SCN_TONE_BAD, "  FAIL ", "line %d: %s", line, msg);
 }
@@ -115,8 +115,8 @@ static void step_failed(struct world *w, int line, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     record_failure(w, line, msg);
-    trace_event("scenario.step.failed", json_pack("{s:s, s:i, s:s}", "file", w->script->path,
-                                                  "line", line, "error", msg),
+    trace_event("scenario.step.failed",
+                json_pack("{s:s, s:i, s:s}", "file", w->script->path, "line", line, "error", msg),
                 "The scenario could not run line %d: %s", line, msg);
     if (!w->is_aborted)
         scn_ui_print(&w->r->ui, SCN_TONE_BAD, "       ", "The rest of this scenario is skipped.");
@@ -239,11 +239,11 @@ static bool all_alive(struct world *w, int line)
         p->is_running = false;
         scn_child_describe_exit(&p->child, how, sizeof how);
         scn_child_stderr_tail(&p->child, tail, sizeof tail);
-        trace_event("scenario.program.died",
-                    json_pack("{s:s, s:i, s:s}", "name", p->name, "pid", (int)p->child.pid,
-                              "how", how),
-                    "The %s '%s' (pid %d) %s while the scenario still needed it.",
-                    scn_program_noun(p->program), p->name, (int)p->child.pid, how);
+        trace_event(
+            "scenario.program.died",
+            json_pack("{s:s, s:i, s:s}", "name", p->name, "pid", (int)p->child.pid, "how", how),
+            "The %s '%s' (pid %d) %s while the scenario still needed it.",
+            scn_program_noun(p->program), p->name, (int)p->child.pid, how);
         step_failed(w, line, "the %s '%s' (pid %d) %s before this step%s%s",
                     scn_program_noun(p->program), p->name, (int)p->child.pid, how,
                     tail[0] != 0 ? "; it said: " : "", tail);
@@ -278,8 +278,9 @@ static void trace_cache_summary(const struct world_proc *p)
                           (json_int_t)stat_int(get, "requests"), "get_hits",
                           (json_int_t)stat_int(get, "hits")),
                 "The cache '%s' took %lld OCSP request%s and answered %lld from its store; %lld "
-                "went on to the CA's responder.", p->name, (long long)requests,
-                requests == 1 ? "" : "s", (long long)hits, (long long)(requests - hits));
+                "went on to the CA's responder.",
+                p->name, (long long)requests, requests == 1 ? "" : "s", (long long)hits,
+                (long long)(requests - hits));
 }
 
 /* Stops a program and says so when it did not end cleanly: every program
@@ -303,17 +304,17 @@ static void stop_proc(struct world *w, struct world_proc *p, int line)
     char how[160];
     scn_child_describe_exit(&p->child, how, sizeof how);
     char msg[LAB_PATH_MAX + 320];
-    snprintf(msg, sizeof msg, "the %s '%s' %s when stopped (see %s)",
-             scn_program_noun(p->program), p->name, how, p->child.err_path);
+    snprintf(msg, sizeof msg, "the %s '%s' %s when stopped (see %s)", scn_program_noun(p->program),
+             p->name, how, p->child.err_path);
     record_failure(w, line, msg);
 }
 
 /* ---- Running a command to its end ----------------------------------------------------------- */
 
 struct command {
-    int exit_code;            /* -1 when it did not end normally */
+    int exit_code; /* -1 when it did not end normally */
     char out_path[LAB_PATH_MAX];
-    char how[160];            /* how it ended, for messages */
+    char how[160]; /* how it ended, for messages */
     char err_tail[400];
 };
 
@@ -405,8 +406,7 @@ static size_t settle_before(struct world *w, struct settle_point *points, const 
  * has nothing to do. One without a good staple retries on a backoff the
  * runner cannot see, so it gets a short look only. RFC 3339 times in one
  * format compare as text. */
-static void settle_after(struct settle_point *points, size_t n,
-                         bool is_cert_changed)
+static void settle_after(struct settle_point *points, size_t n, bool is_cert_changed)
 {
     char now[CLOCK_RFC3339_LEN];
     struct errbuf err = {{0}};
@@ -453,8 +453,8 @@ static void hold_narration(struct world *w, const char *text)
             snprintf(w->narration + used, sizeof w->narration - used, "\n");
         return;
     }
-    snprintf(w->narration + used, sizeof w->narration - used, "%s%s",
-             is_new_paragraph ? "" : " ", text);
+    snprintf(w->narration + used, sizeof w->narration - used, "%s%s", is_new_paragraph ? "" : " ",
+             text);
 }
 
 /* Prints narration that introduces no step (before an expectation, a
@@ -480,7 +480,7 @@ static void step_sentence(const struct scn_step *s, char *out, size_t cap)
 {
     char duration[32] = "";
     clock_format_duration(s->kind == SCN_WATCH ? s->every_seconds : s->seconds, duration,
-                        sizeof duration);
+                          sizeof duration);
     switch (s->kind) {
     case SCN_CA_INIT:
         snprintf(out, cap, "The Certificate Authority creates its root certificate and key.");
@@ -511,8 +511,7 @@ static void step_sentence(const struct scn_step *s, char *out, size_t cap)
         if (strcmp(s->mode, "none") == 0)
             snprintf(out, cap, "The responder '%s' is healthy again.", s->name);
         else
-            snprintf(out, cap, "The responder '%s' misbehaves on purpose: %s.", s->name,
-                     s->mode);
+            snprintf(out, cap, "The responder '%s' misbehaves on purpose: %s.", s->name, s->mode);
         break;
     case SCN_ADVANCE:
         snprintf(out, cap, "The simulated clock jumps %s ahead.", duration);
@@ -625,8 +624,10 @@ static int ca_command(struct world *w, const struct scn_step *s)
             struct world_proc *p = find_proc(w, value);
             if (p != NULL) {
                 if (p->port <= 0) {
-                    step_failed(w, s->line, "the responder '%s' has not listened yet, so it "
-                                            "has no URL", value);
+                    step_failed(w, s->line,
+                                "the responder '%s' has not listened yet, so it "
+                                "has no URL",
+                                value);
                     return -1;
                 }
                 proc_url(p, "/", url, sizeof url);
@@ -654,10 +655,11 @@ static int ca_command(struct world *w, const struct scn_step *s)
     size_t point_count = s->kind == SCN_CA_ISSUE ? settle_before(w, points, s->site) : 0;
     struct command cmd;
     struct errbuf err = {{0}};
-    if (run_command(w, argv, s->kind == SCN_CA_INIT      ? "ca-init"
-                             : s->kind == SCN_CA_ISSUE   ? "ca-issue"
-                             : s->kind == SCN_CA_REVLIST ? "ca-revlist"
-                                                         : "ca-revoke",
+    if (run_command(w, argv,
+                    s->kind == SCN_CA_INIT      ? "ca-init"
+                    : s->kind == SCN_CA_ISSUE   ? "ca-issue"
+                    : s->kind == SCN_CA_REVLIST ? "ca-revlist"
+                                                : "ca-revoke",
                     SCN_COMMAND_TIMEOUT_MS, &cmd, &err) != 0) {
         step_failed(w, s->line, "%s", err.msg);
         return -1;
@@ -687,8 +689,7 @@ static void sync_cache_clocks(struct world *w)
         struct world_proc *p = &w->procs[i];
         if (p->program == SCN_CACHE && p->is_running &&
             scn_cache_set_clock(&p->cache, offset, &err) != 0)
-            detail(w, SCN_TONE_BAD, "the cache '%s' cannot follow the clock: %s", p->name,
-                   err.msg);
+            detail(w, SCN_TONE_BAD, "the cache '%s' cannot follow the clock: %s", p->name, err.msg);
     }
 }
 
@@ -696,8 +697,8 @@ static void sync_cache_clocks(struct world *w)
  * ends there: skipped, not failed. */
 static void skip_scenario(struct world *w, int line, const char *why)
 {
-    trace_event("scenario.skipped", json_pack("{s:s, s:i, s:s}", "file", w->script->path,
-                                              "line", line, "why", why),
+    trace_event("scenario.skipped",
+                json_pack("{s:s, s:i, s:s}", "file", w->script->path, "line", line, "why", why),
                 "The scenario was skipped at line %d: %s", line, why);
     if (w->r->ui.is_quiet)
         scn_ui_error("%s:%d: skipped: %s", w->script->path, line, why);
@@ -734,7 +735,8 @@ static int start_cache(struct world *w, const struct scn_step *s, struct world_p
     fetch_stats(p, &err);
     detail(w, SCN_TONE_DIM,
            "cache '%s' (nginx, pid %d) answers at http://127.0.0.1:%d/ for responder '%s'; its "
-           "files: %s", p->name, (int)p->child.pid, p->port, upstream->name, p->cache.dir);
+           "files: %s",
+           p->name, (int)p->child.pid, p->port, upstream->name, p->cache.dir);
     return 0;
 }
 
@@ -819,8 +821,8 @@ static int start_proc(struct world *w, const struct scn_step *s)
         detail(w, SCN_TONE_DIM, "responder '%s' answers OCSP at http://127.0.0.1:%d/ (pid %d)",
                p->name, port, (int)p->child.pid);
     } else {
-        const char *status = json_string_value(
-            json_object_get(json_object_get(p->stats, "staple"), "status"));
+        const char *status =
+            json_string_value(json_object_get(json_object_get(p->stats, "staple"), "status"));
         const char *file = NULL;
         for (size_t i = 0; i + 1 < s->arg_count; i++)
             if (strcmp(scn_step_arg(s, i), "--staple-file") == 0)
@@ -830,7 +832,9 @@ static int start_proc(struct world *w, const struct scn_step *s)
             text_printf(staple, sizeof staple, "files/%s, as it is", file);
         else
             text_printf(staple, sizeof staple, "%s",
-                        !is_stapling(p) ? "off" : status != NULL ? status : "none");
+                        !is_stapling(p)  ? "off"
+                        : status != NULL ? status
+                                         : "none");
         detail(w, SCN_TONE_DIM, "web server '%s' serves https://%s:%d/ (pid %d); staple: %s",
                p->name, p->site, port, (int)p->child.pid, staple);
     }
@@ -849,9 +853,8 @@ static void do_stop(struct world *w, const struct scn_step *s)
                (long long)stat_int(p->stats, "hits"));
         return;
     }
-    int64_t count = p->program == SCN_RESPONDER
-                        ? stat_int(p->stats, "requests")
-                        : stat_int(p->stats, "handshakes") - p->own_fetches;
+    int64_t count = p->program == SCN_RESPONDER ? stat_int(p->stats, "requests")
+                                                : stat_int(p->stats, "handshakes") - p->own_fetches;
     detail(w, SCN_TONE_DIM, "'%s' stopped after %s %lld %s%s", p->name,
            p->program == SCN_RESPONDER ? "answering" : "completing", (long long)count,
            p->program == SCN_RESPONDER ? "request" : "handshake", count == 1 ? "" : "s");
@@ -889,9 +892,9 @@ static void do_fault(struct world *w, const struct scn_step *s)
         step_failed(w, s->line, "cannot switch the fault: %s", err.msg);
         return;
     }
-    detail(w, SCN_TONE_DIM, strcmp(s->mode, "none") == 0
-                                ? "'%s' is healthy again"
-                                : "'%s' now misbehaves on purpose: %s",
+    detail(w, SCN_TONE_DIM,
+           strcmp(s->mode, "none") == 0 ? "'%s' is healthy again"
+                                        : "'%s' now misbehaves on purpose: %s",
            p->name, body);
 }
 
@@ -920,7 +923,8 @@ static int advance_clock(struct world *w, int64_t seconds, int line)
                 json_pack("{s:I, s:I, s:i}", "seconds", (json_int_t)seconds, "offset",
                           (json_int_t)offset, "line", line),
                 "The scenario moved the simulated clock %s forward; it is now %s (%s after the "
-                "scenario began).", step, now, total);
+                "scenario began).",
+                step, now, total);
     settle_after(points, n, false);
     return 0;
 }
@@ -989,8 +993,10 @@ static int run_visit(struct world *w, const struct scn_step *s, struct scn_visit
     argv[n++] = w->lab;
     argv[n] = NULL;
     if (users >= 10000)
-        detail(w, SCN_TONE_DIM, "%lld users, each with its own TLS connection: this takes a "
-                                "while (about a minute per 100,000 here)", (long long)users);
+        detail(w, SCN_TONE_DIM,
+               "%lld users, each with its own TLS connection: this takes a "
+               "while (about a minute per 100,000 here)",
+               (long long)users);
     struct command cmd;
     if (run_command(w, argv, "visit", SCN_COMMAND_TIMEOUT_MS + (int)users * SCN_VISIT_MS_PER_USER,
                     &cmd, &err) != 0) {
@@ -1046,7 +1052,8 @@ static void visit_times(struct world *w, const struct scn_visit *v)
     if (v->alone > 0 && crowd > 0)
         detail(w, SCN_TONE_DIM,
                "a visit took %.1f ms one at a time (the first %d), %.1f ms in the crowd "
-               "(waiting in line included)", alone_ms, v->alone, crowd_ms);
+               "(waiting in line included)",
+               alone_ms, v->alone, crowd_ms);
     else if (v->alone > 0)
         detail(w, SCN_TONE_DIM, "a visit took %.1f ms (one at a time)", alone_ms);
     else if (v->users > 0)
@@ -1084,10 +1091,11 @@ static void do_visit(struct world *w, const struct scn_step *s)
     print_groups(w, &v);
     trace_event("scenario.visit",
                 json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:i, s:b}", "line", s->line, "site",
-                          s->site, "users", v.users, "accepted", v.accepted, "refused",
-                          v.refused, "stapled", v.stapled, "asked", v.asked, "ca_down", is_down),
+                          s->site, "users", v.users, "accepted", v.accepted, "refused", v.refused,
+                          "stapled", v.stapled, "asked", v.asked, "ca_down", is_down),
                 "%d users visited %s: %d accepted, %d refused; %d got a staple and %d asked the "
-                "CA themselves.", v.users, s->site, v.accepted, v.refused, v.stapled, v.asked);
+                "CA themselves.",
+                v.users, s->site, v.accepted, v.refused, v.stapled, v.asked);
 }
 
 /* Gathers the facts a condition needs (a program's fresh /stats). */
@@ -1129,19 +1137,17 @@ static void print_tick(struct world *w, const struct scn_step *s, int64_t elapse
                               v->groups[g].reason);
     /* Who learned what: from a staple, or by asking the CA themselves. */
     if (n < sizeof line && (v->stapled > 0 || v->asked > 0))
-        n += (size_t)snprintf(line + n, sizeof line - n, ", %s%s%s",
-                              v->stapled > 0 ? "stapled" : "",
-                              v->stapled > 0 && v->asked > 0 ? " + " : "",
-                              v->asked > 0 ? "asked the CA" : "");
+        n += (size_t)snprintf(
+            line + n, sizeof line - n, ", %s%s%s", v->stapled > 0 ? "stapled" : "",
+            v->stapled > 0 && v->asked > 0 ? " + " : "", v->asked > 0 ? "asked the CA" : "");
     struct world_proc *site = find_proc(w, s->name);
     if (site != NULL && fetch_stats(site, &err) == 0 && n < sizeof line) {
         const char *status =
             json_string_value(json_object_get(json_object_get(site->stats, "staple"), "status"));
         /* The web server's side in words: a "revoked" answer is never
          * stapled; the server stops stapling and says so. */
-        const char *server = !is_stapling(site) ? "stapling off"
-                             : status != NULL && strcmp(status, "good") == 0
-                                 ? "server: staple good"
+        const char *server = !is_stapling(site)                              ? "stapling off"
+                             : status != NULL && strcmp(status, "good") == 0 ? "server: staple good"
                              : status != NULL && strcmp(status, "revoked") == 0
                                  ? "server stopped stapling (CA: revoked)"
                                  : "server: no staple";
@@ -1214,7 +1220,8 @@ static void do_watch(struct world *w, const struct scn_step *s)
                         json_pack("{s:i, s:I, s:s}", "line", s->line, "window_seconds",
                                   (json_int_t)w->window_seconds, "condition", subject),
                         "The scenario watched %s every %s: '%s %s' held after %s of simulated "
-                        "time.", s->site, every, subject, wanted, took);
+                        "time.",
+                        s->site, every, subject, wanted, took);
             return;
         }
     }
@@ -1238,8 +1245,10 @@ static void do_save_staple(struct world *w, const struct scn_step *s)
     }
     if (file_read_all(from, 64 * 1024, &data, &len, &err) != 0 ||
         file_write_atomic(to, data, len, 0644, &err) != 0) {
-        step_failed(w, s->line, "cannot save the staple of %s: %s (does a web server for it "
-                                "hold a good staple?)", s->site, err.msg);
+        step_failed(w, s->line,
+                    "cannot save the staple of %s: %s (does a web server for it "
+                    "hold a good staple?)",
+                    s->site, err.msg);
         free(data);
         return;
     }
@@ -1282,16 +1291,16 @@ static void do_check(struct world *w, const struct scn_step *s)
         step_failed(w, s->line, "lab path too long");
         return;
     }
-    const char *argv[] = {browser, "verify-staple", "--cert", cert,  "--issuer", issuer,
-                          "--staple", staple,        "--lab",  w->lab, NULL};
+    const char *argv[] = {browser,    "verify-staple", "--cert", cert,   "--issuer", issuer,
+                          "--staple", staple,          "--lab",  w->lab, NULL};
     struct command cmd;
     if (run_command(w, argv, "check", SCN_COMMAND_TIMEOUT_MS, &cmd, &err) != 0) {
         step_failed(w, s->line, "%s", err.msg);
         return;
     }
     if (cmd.exit_code != 0 && cmd.exit_code != 1) {
-        step_failed(w, s->line, "verify-staple %s%s%s", cmd.how,
-                    cmd.err_tail[0] != 0 ? ": " : "", cmd.err_tail);
+        step_failed(w, s->line, "verify-staple %s%s%s", cmd.how, cmd.err_tail[0] != 0 ? ": " : "",
+                    cmd.err_tail);
         return;
     }
     uint8_t *text = NULL;
@@ -1314,8 +1323,8 @@ static void do_check(struct world *w, const struct scn_step *s)
         reason++;
     snprintf(w->verdict, sizeof w->verdict, "%s", reason);
     w->has_verdict = true;
-    scn_ui_printf(&w->r->ui, cmd.exit_code == 0 ? SCN_TONE_GOOD : SCN_TONE_BAD, "      ",
-                  "%s. %s", verdict_line, explanation);
+    scn_ui_printf(&w->r->ui, cmd.exit_code == 0 ? SCN_TONE_GOOD : SCN_TONE_BAD, "      ", "%s. %s",
+                  verdict_line, explanation);
     trace_event("scenario.check",
                 json_pack("{s:s, s:s, s:s, s:s}", "file", s->file, "about", s->site, "verdict",
                           w->verdict, "explanation", explanation),
@@ -1332,10 +1341,9 @@ static void do_expect(struct world *w, const struct scn_step *s)
     char subject[256], wanted[96], seen_text[160], msg[640];
     scn_expect_subject_text(c, subject, sizeof subject);
     scn_expect_wanted_text(c, wanted, sizeof wanted);
-    if (gather_facts(w, c, &facts, &err) != 0 ||
-        scn_expect_observe(c, &facts, &seen, &err) != 0) {
+    if (gather_facts(w, c, &facts, &err) != 0 || scn_expect_observe(c, &facts, &seen, &err) != 0) {
         text_printf(msg, sizeof msg, "expected %s %s, but it could not be read: %s", subject,
-                 wanted, err.msg);
+                    wanted, err.msg);
         record_failure(w, s->line, msg);
         return;
     }
@@ -1344,8 +1352,8 @@ static void do_expect(struct world *w, const struct scn_step *s)
     trace_event("scenario.expect",
                 json_pack("{s:s, s:i, s:s, s:s, s:b}", "file", w->script->path, "line", s->line,
                           "expected", wanted, "seen", seen_text, "passed", holds),
-                "Expectation on line %d: %s %s; seen %s: %s.", s->line, subject, wanted,
-                seen_text, holds ? "it holds" : "it FAILED");
+                "Expectation on line %d: %s %s; seen %s: %s.", s->line, subject, wanted, seen_text,
+                holds ? "it holds" : "it FAILED");
     if (holds) {
         w->passed++;
         scn_ui_printf(&w->r->ui, SCN_TONE_GOOD, "  ok   ", "expect %s %s  (seen %s)", subject,
@@ -1360,8 +1368,7 @@ static void refresh_row(struct world *w)
 {
     struct errbuf err = {{0}};
     if (w->row != NULL && scn_ca_totals_read(w->lab, &w->row->ca, &err) != 0)
-        detail(w, SCN_TONE_DIM, "(the CA's totals could not be read from the trace: %s)",
-               err.msg);
+        detail(w, SCN_TONE_DIM, "(the CA's totals could not be read from the trace: %s)", err.msg);
 }
 
 static void do_compare(struct world *w)
@@ -1404,8 +1411,8 @@ static void do_step(struct world *w, const struct scn_step *s)
     if (is_action) {
         scn_ui_print(&w->r->ui, SCN_TONE_STEP, "  $ ", s->source);
         trace_event("scenario.step",
-                    json_pack("{s:s, s:i, s:s}", "file", w->script->path, "line", s->line,
-                              "step", s->source),
+                    json_pack("{s:s, s:i, s:s}", "file", w->script->path, "line", s->line, "step",
+                              s->source),
                     "The scenario runs line %d: %s", s->line, s->source);
     }
     /* A sweep measures; the lesson's numbers hold at its own size only. */
@@ -1561,8 +1568,7 @@ static int run_script(struct scn_runner *r, const struct scn_script *script)
                 scn_procs_interrupted() != 0 ? " (interrupted)" : "");
     if (w->is_skipped)
         r->skipped_count++;
-    if (scn_procs_interrupted() == 0)
-    {
+    if (scn_procs_interrupted() == 0) {
         if (w->is_skipped)
             scn_ui_printf(&r->ui, SCN_TONE_BAD, "   ", "%s: skipped (see SKIP above).",
                           script->stem);
@@ -1608,7 +1614,8 @@ int scn_run(struct scn_runner *r, struct scn_script *const *scripts, size_t coun
                           r->passed_count, r->scenario_count, r->scenario_count == 1 ? "" : "s",
                           r->skipped_count > 0 ? " (some skipped: a tool was missing)" : "");
         else
-            scn_ui_printf(&r->ui, SCN_TONE_BAD, "", "%d problem%s in %d scenario%s (%d "
+            scn_ui_printf(&r->ui, SCN_TONE_BAD, "",
+                          "%d problem%s in %d scenario%s (%d "
                           "expectations held); see the list below.",
                           r->failure_count, r->failure_count == 1 ? "" : "s", r->scenario_count,
                           r->scenario_count == 1 ? "" : "s", r->passed_count);
@@ -1642,8 +1649,10 @@ static int make_lab(const char *lab, struct errbuf *err)
     char marker[LAB_PATH_MAX];
     if (lstat(lab, &st) == 0) {
         if (!S_ISDIR(st.st_mode) || !has_marker(lab)) {
-            errbuf_set(err, "%s exists and was not made by the scenario runner; remove it or "
-                            "choose another --lab", lab);
+            errbuf_set(err,
+                       "%s exists and was not made by the scenario runner; remove it or "
+                       "choose another --lab",
+                       lab);
             return -1;
         }
         if (nftw(lab, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {

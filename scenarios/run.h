@@ -34,7 +34,7 @@ struct scn_options {
     char prefix[16];            /* "ocsplab-" when installed by `make install`, else "" */
     char run_dir[LAB_PATH_MAX]; /* each scenario's lab is RUN_DIR/STEM */
     bool is_quiet;
-    bool is_pausing;            /* `pause` waits for Enter */
+    bool is_pausing; /* `pause` waits for Enter */
     /* --class: before each step, the lesson's words for it, set apart, and a
      * wait for Enter (only on a terminal). FIRST paces the first scenario
      * of the run only (make demo: the first lesson slowly, then the rest). */
@@ -45,7 +45,7 @@ struct scn_capture; /* capture.h */
 
 struct scn_runner {
     struct scn_options opt;
-    struct scn_capture *capture;          /* --capture: told each server's port, stopped
+    struct scn_capture *capture; /* --capture: told each server's port, stopped
                                            * after the last program; NULL when off */
     struct scn_ui ui;
     struct scn_table table;

@@ -145,16 +145,14 @@ static void start_child(const struct race_spec *spec, int index, struct race_chi
     close(pipe_fds[1]);
     child->pid = pid;
     child->fd = pipe_fds[0];
-    child->want = index < RACE_LISTERS ? sizeof child->report.lister
-                                       : sizeof child->report.revoker;
+    child->want = index < RACE_LISTERS ? sizeof child->report.lister : sizeof child->report.revoker;
 }
 
 static void read_report(struct race_child *child)
 {
     ssize_t n;
     if (child->got < child->want) {
-        n = read(child->fd, (unsigned char *)&child->report + child->got,
-                 child->want - child->got);
+        n = read(child->fd, (unsigned char *)&child->report + child->got, child->want - child->got);
         if (n > 0)
             child->got += (size_t)n;
     } else {
@@ -244,8 +242,8 @@ static bool check_child(const struct race_child *child, int index, int limit_ms,
     const char *role = role_name(index);
     int number = role_number(index);
     if (child->was_killed)
-        snprintf(why + used, why_cap - used, "; %s %d still running after %d ms (killed)",
-                 role, number, limit_ms);
+        snprintf(why + used, why_cap - used, "; %s %d still running after %d ms (killed)", role,
+                 number, limit_ms);
     else if (!WIFEXITED(child->status) || WEXITSTATUS(child->status) != 0)
         snprintf(why + used, why_cap - used, "; %s %d ended with status 0x%x", role, number,
                  (unsigned)child->status);

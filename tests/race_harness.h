@@ -29,10 +29,10 @@ struct race_spec {
      * reason; returns the outcome code (compared with ok_code and
      * already_code below; anything else fails the test). */
     int (*revoke)(void *ctx, int k, int cert);
-    int ok_code;        /* the revocation happened */
-    int already_code;   /* someone else had revoked it first */
-    int lister_ms;      /* a lister keeps listing this long at most */
-    int limit_ms;       /* the whole race, after which children are killed */
+    int ok_code;      /* the revocation happened */
+    int already_code; /* someone else had revoked it first */
+    int lister_ms;    /* a lister keeps listing this long at most */
+    int limit_ms;     /* the whole race, after which children are killed */
     /* Programs the children start live in their own process groups: after
      * the time limit, processes whose command line mentions this (the lab
      * directory) are killed too. May be NULL. */

@@ -29,8 +29,7 @@ static void lab_cert_load(struct lab_cert *cert, const char *lab_path, const cha
     struct errbuf err = {{0}};
     join(cert->pem, lab_path, rel);
     ck_assert_msg(pem_read_certificate(cert->pem, &cert->der, &err) == 0, "%s", err.msg);
-    ck_assert_msg(x509_parse(&cert->x509, cert->der.data, cert->der.len, &err) == 0, "%s",
-                  err.msg);
+    ck_assert_msg(x509_parse(&cert->x509, cert->der.data, cert->der.len, &err) == 0, "%s", err.msg);
 }
 
 static void run_ca(const char *const argv[])
@@ -102,9 +101,10 @@ static void build_with_critical_extension(const struct staple_lab *lab,
     struct errbuf err = {{0}};
     WC_RNG rng;
 
-    ck_assert_msg(ocsp_cert_id_compute(&lab->shop.x509, &lab->root.x509, OCSP_HASH_SHA1, &id,
-                                       &err) == 0, "%s", err.msg);
-    der_begin(&tbs, DER_TAG_SEQUENCE); /* ResponseData */
+    ck_assert_msg(
+        ocsp_cert_id_compute(&lab->shop.x509, &lab->root.x509, OCSP_HASH_SHA1, &id, &err) == 0,
+        "%s", err.msg);
+    der_begin(&tbs, DER_TAG_SEQUENCE);   /* ResponseData */
     der_begin(&tbs, DER_TAG_CONTEXT(1)); /* responderID byName */
     der_write_raw(&tbs, lab->root.x509.subject.p, lab->root.x509.subject.left);
     der_end(&tbs);
@@ -215,8 +215,8 @@ void staple_build(const struct staple_lab *lab, const struct staple_lab *other_l
     struct lab_key key;
     struct errbuf err = {{0}};
     WC_RNG rng;
-    const struct x509_cert *about = strcmp(row->about, "other") == 0 ? &lab->other.x509
-                                                                     : &lab->shop.x509;
+    const struct x509_cert *about =
+        strcmp(row->about, "other") == 0 ? &lab->other.x509 : &lab->shop.x509;
     const struct x509_cert *issuer =
         row->edit == CERTID_OTHER_CA ? &other_lab->root.x509 : &lab->root.x509;
     enum ocsp_hash hash = row->edit == CERTID_SHA256 ? OCSP_HASH_SHA256 : OCSP_HASH_SHA1;
@@ -269,8 +269,8 @@ void staple_build(const struct staple_lab *lab, const struct staple_lab *other_l
     struct der_buf nonce_value = {0};
     struct der_cursor nonce_ext;
     if (row->nonce != NULL) {
-        check_der(der_write_octet_string(&nonce_value, (const uint8_t *)row->nonce,
-                                         strlen(row->nonce)));
+        check_der(
+            der_write_octet_string(&nonce_value, (const uint8_t *)row->nonce, strlen(row->nonce)));
         nonce_ext = der_cursor_init(nonce_value.data, nonce_value.len);
     }
     ck_assert_msg(ocsp_response_build(&signer, &rng, now, &single, 1,

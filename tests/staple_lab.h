@@ -60,10 +60,10 @@ enum special {
  * other.test) under the lab's root with SHA-1. */
 enum certid_edit {
     CERTID_AS_COMPUTED,
-    CERTID_SHA256,          /* computed with SHA-256 instead: still this certificate */
-    CERTID_NAME_HASH,       /* issuerNameHash altered: the serial alone would match */
-    CERTID_OTHER_CA,        /* computed under another lab's root: same DN, other key */
-    CERTID_ISSUER_HASHES,   /* both issuer hashes altered */
+    CERTID_SHA256,        /* computed with SHA-256 instead: still this certificate */
+    CERTID_NAME_HASH,     /* issuerNameHash altered: the serial alone would match */
+    CERTID_OTHER_CA,      /* computed under another lab's root: same DN, other key */
+    CERTID_ISSUER_HASHES, /* both issuer hashes altered */
 };
 
 /* responseType of SPECIAL_OTHER_TYPE: nobody's arc, not id-pkix-ocsp-basic. */
@@ -85,9 +85,11 @@ struct staple_spec {
 };
 
 /* Good, signed by the root: thisUpdate 10 minutes ago, nextUpdate in a day. */
-#define STAPLE_GOOD                                                                               \
-    {SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -600, true, 86400, SPECIAL_NONE, MANGLE_NONE, \
-     CERTID_AS_COMPUTED, NULL}
+#define STAPLE_GOOD                                                                                \
+    {                                                                                              \
+        SIGNED_BY_ROOT, "shop", OCSP_CERT_STATUS_GOOD, -600, true, 86400, SPECIAL_NONE,            \
+            MANGLE_NONE, CERTID_AS_COMPUTED, NULL                                                  \
+    }
 
 /* Appends the spec's response at `now` to out (the caller frees it).
  * other_lab is read for SIGNED_BY_OTHER_* and CERTID_OTHER_CA only. */

@@ -115,11 +115,11 @@ START_TEST(test_verify_staple_command)
         write_bytes(path, response.data, response.len);
 
         /* 1. The library call reads the files and asks the verifier. */
-        ck_assert_msg(verify_staple_files(lab.shop.pem, lab.root.pem, path, now, &verdict,
-                                          &err) == 0,
+        ck_assert_msg(verify_staple_files(lab.shop.pem, lab.root.pem, path, now, &verdict, &err) ==
+                          0,
                       "%s: %s", rows[i].label, err.msg);
-        struct ocsp_verify_input in = {.cert = &lab.shop.x509, .issuer = &lab.root.x509,
-                                       .now = now};
+        struct ocsp_verify_input in = {
+            .cert = &lab.shop.x509, .issuer = &lab.root.x509, .now = now};
         ocsp_verify_response(response.data, response.len, &in, &direct);
         ck_assert_msg(verdict.reason == rows[i].want && direct.reason == rows[i].want &&
                           strcmp(verdict.explanation, direct.explanation) == 0,
@@ -127,8 +127,9 @@ START_TEST(test_verify_staple_command)
                       verdict.explanation);
 
         /* 2. The command: first line, explanation, exit code. */
-        const char *argv[] = {browser, "verify-staple", "--cert", lab.shop.pem, "--issuer",
-                              lab.root.pem, "--staple", path, "--at", at, NULL};
+        const char *argv[] = {browser,      "verify-staple", "--cert", lab.shop.pem, "--issuer",
+                              lab.root.pem, "--staple",      path,     "--at",       at,
+                              NULL};
         struct test_run run = run_argv(argv);
         char first[64];
         bool is_good = rows[i].want == OCSP_VERDICT_GOOD;
@@ -161,18 +162,29 @@ START_TEST(test_verify_staple_usage)
         const char *argv[12];
         const char *says;
     } cases[] = {
-        {"no --staple", {browser, "verify-staple", "--cert", lab.shop.pem, "--issuer",
-                         lab.root.pem, NULL}, "needs --cert"},
-        {"missing staple file", {browser, "verify-staple", "--cert", lab.shop.pem, "--issuer",
-                                 lab.root.pem, "--staple", missing, NULL}, "missing.der"},
-        {"missing certificate", {browser, "verify-staple", "--cert", missing, "--issuer",
-                                 lab.root.pem, "--staple", path, NULL}, "missing.der"},
-        {"a staple as the certificate", {browser, "verify-staple", "--cert", path, "--issuer",
-                                         lab.root.pem, "--staple", path, NULL}, "staple.der"},
-        {"bad --at", {browser, "verify-staple", "--cert", lab.shop.pem, "--issuer", lab.root.pem,
-                      "--staple", path, "--at", "yesterday", NULL}, "invalid --at"},
-        {"visit flags", {browser, "verify-staple", "--cert", lab.shop.pem, "--issuer",
-                         lab.root.pem, "--staple", path, "--users", "3", NULL}, "verify-staple takes"},
+        {"no --staple",
+         {browser, "verify-staple", "--cert", lab.shop.pem, "--issuer", lab.root.pem, NULL},
+         "needs --cert"},
+        {"missing staple file",
+         {browser, "verify-staple", "--cert", lab.shop.pem, "--issuer", lab.root.pem, "--staple",
+          missing, NULL},
+         "missing.der"},
+        {"missing certificate",
+         {browser, "verify-staple", "--cert", missing, "--issuer", lab.root.pem, "--staple", path,
+          NULL},
+         "missing.der"},
+        {"a staple as the certificate",
+         {browser, "verify-staple", "--cert", path, "--issuer", lab.root.pem, "--staple", path,
+          NULL},
+         "staple.der"},
+        {"bad --at",
+         {browser, "verify-staple", "--cert", lab.shop.pem, "--issuer", lab.root.pem, "--staple",
+          path, "--at", "yesterday", NULL},
+         "invalid --at"},
+        {"visit flags",
+         {browser, "verify-staple", "--cert", lab.shop.pem, "--issuer", lab.root.pem, "--staple",
+          path, "--users", "3", NULL},
+         "verify-staple takes"},
         {"unknown command", {browser, "surf", NULL}, "unknown command"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -217,7 +229,8 @@ START_TEST(test_certstatus_real_response)
     struct ocsp_verify_input in = {.cert = &lab.shop.x509, .issuer = &lab.root.x509, .now = now};
     ck_assert_int_eq(ocsp_verify_response(inner.p, inner.left, &in, &verdict), 0);
     for (size_t len = 0; len < message.len; len++)
-        ck_assert_int_eq(tls_read_certificate_status(message.data, len, &inner), TLS_CERTSTATUS_TRUNCATED);
+        ck_assert_int_eq(tls_read_certificate_status(message.data, len, &inner),
+                         TLS_CERTSTATUS_TRUNCATED);
     der_buf_free(&message);
     der_buf_free(&response);
     staple_lab_destroy(&lab);
@@ -279,10 +292,17 @@ START_TEST(test_user_addresses)
         int user;
         const char *addr;
     } rows[] = {
-        {1, "127.0.1.1"},     {2, "127.0.1.2"},       {254, "127.0.1.254"},
-        {255, "127.0.2.1"},   {508, "127.0.2.254"},   {509, "127.0.3.1"},
-        {1000, "127.0.4.238"}, {64770, "127.0.255.254"}, {64771, "127.1.1.1"},
-        {100000, "127.1.139.178"}, {CROWD_MAX_ADDRESSES, "127.255.255.254"},
+        {1, "127.0.1.1"},
+        {2, "127.0.1.2"},
+        {254, "127.0.1.254"},
+        {255, "127.0.2.1"},
+        {508, "127.0.2.254"},
+        {509, "127.0.3.1"},
+        {1000, "127.0.4.238"},
+        {64770, "127.0.255.254"},
+        {64771, "127.1.1.1"},
+        {100000, "127.1.139.178"},
+        {CROWD_MAX_ADDRESSES, "127.255.255.254"},
     };
     char addr[16];
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -356,10 +376,9 @@ START_TEST(test_report_json_and_summary)
     ck_assert_str_eq(json_string_value(json_object_get(second, "verdict")), "refuse");
     ck_assert_str_eq(json_string_value(json_object_get(second, "reason")), "revoked");
     ck_assert(json_is_true(json_object_get(json_object_get(second, "direct_ocsp"), "queried")));
-    ck_assert_str_eq(
-        json_string_value(json_object_get(json_object_get(json_array_get(users, 0), "staple"),
-                                          "checked_by")),
-        "lab");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_array_get(users, 0), "staple"), "checked_by")),
+                     "lab");
     json_t *summary = json_object_get(json, "summary");
     ck_assert_int_eq(json_integer_value(json_object_get(summary, "ocsp_queries")), 2);
     ck_assert_int_eq(json_integer_value(json_object_get(summary, "refused")), 2);
@@ -386,17 +405,18 @@ START_TEST(test_report_json_and_summary)
     json_t *long_run = report_json(&settings, &acc);
     ck_assert_int_eq(json_integer_value(json_object_get(long_run, "users_listed")),
                      REPORT_MAX_LISTED);
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(long_run, "summary"),
-                                                        "users")),
-                     REPORT_MAX_LISTED + 5);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(long_run, "summary"), "users")),
+        REPORT_MAX_LISTED + 5);
     json_decref(long_run);
     report_acc_free(&acc);
     fclose(out);
-    ck_assert_msg(test_contains(text, "127.0.1.2") && test_contains(text, "refuse") &&
-                      test_contains(text, "refuse revoked (2 users; user 2): The CA says REVOKED.") &&
-                      test_contains(text, "OCSP queries made by browsers: 2") &&
-                      !test_contains(text, "\033["),
-                  "%s", text);
+    ck_assert_msg(
+        test_contains(text, "127.0.1.2") && test_contains(text, "refuse") &&
+            test_contains(text, "refuse revoked (2 users; user 2): The CA says REVOKED.") &&
+            test_contains(text, "OCSP queries made by browsers: 2") &&
+            !test_contains(text, "\033["),
+        "%s", text);
     free(text);
 }
 END_TEST

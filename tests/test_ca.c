@@ -113,8 +113,8 @@ static char *openssl_ok(const char *const argv[])
 {
     struct test_run run;
     ck_assert_int_eq(test_run(&run, OPENSSL_TIMEOUT_MS, NULL, argv), 0);
-    ck_assert_msg(run.exit_code == 0 && !run.timed_out, "openssl %s %s failed (%d): %s%s",
-                  argv[1], argv[2], run.exit_code, run.out, run.err);
+    ck_assert_msg(run.exit_code == 0 && !run.timed_out, "openssl %s %s failed (%d): %s%s", argv[1],
+                  argv[2], run.exit_code, run.out, run.err);
     char *out = run.out;
     run.out = NULL;
     test_run_free(&run);
@@ -153,9 +153,8 @@ static void assert_wolfssl_verifies(const char *root, const char *cert)
     WOLFSSL_CERT_MANAGER *cm = wolfSSL_CertManagerNew();
     ck_assert_ptr_nonnull(cm);
     int load = wolfSSL_CertManagerLoadCA(cm, root, NULL);
-    int verify = load == WOLFSSL_SUCCESS
-                     ? wolfSSL_CertManagerVerify(cm, cert, WOLFSSL_FILETYPE_PEM)
-                     : load;
+    int verify =
+        load == WOLFSSL_SUCCESS ? wolfSSL_CertManagerVerify(cm, cert, WOLFSSL_FILETYPE_PEM) : load;
     wolfSSL_CertManagerFree(cm);
     wolfSSL_Cleanup();
     ck_assert_msg(load == WOLFSSL_SUCCESS, "wolfSSL cannot load %s as a CA: %d (%s)", root, load,
@@ -200,8 +199,8 @@ static void assert_line_after(const char *text, const char *header, const char *
 {
     char got[512];
     line_after(text, header, got, sizeof got);
-    ck_assert_msg(strcmp(got, want) == 0, "after '%s': want '%s', got '%s'\n%s", header, want,
-                  got, text);
+    ck_assert_msg(strcmp(got, want) == 0, "after '%s': want '%s', got '%s'\n%s", header, want, got,
+                  text);
 }
 
 static void subject_key_id(const char *text, char *out, size_t cap)
@@ -226,8 +225,7 @@ static void assert_serial(const char *pem, const char *want_hex)
     size_t len = strcspn(hex, "\n");
     ck_assert_msg(len == 2 * 16, "serial %s is not 16 bytes", hex);
     /* Positive with a non-zero first byte: high bit clear, not 0x00. */
-    ck_assert_msg(hex[0] >= '1' && hex[0] <= '7', "serial %s is not a positive 16-byte value",
-                  hex);
+    ck_assert_msg(hex[0] >= '1' && hex[0] <= '7', "serial %s is not a positive 16-byte value", hex);
     if (want_hex != NULL)
         ck_assert_msg(strncasecmp(hex, want_hex, len) == 0 && strlen(want_hex) == len,
                       "serial %s, record says %s", hex, want_hex);
@@ -289,8 +287,7 @@ static void assert_integrity_ok(const char *lab)
 {
     sqlite3 *db = open_db(lab);
     sqlite3_stmt *stmt = NULL;
-    ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, NULL),
-                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, NULL), SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
     ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 0), "ok");
     sqlite3_finalize(stmt);
@@ -425,8 +422,8 @@ START_TEST(test_root_and_delegate)
     char *text = openssl_text(root);
     assert_line_after(text, "X509v3 Basic Constraints: critical", "CA:TRUE");
     assert_line_after(text, "X509v3 Key Usage: critical", "Certificate Sign, CRL Sign");
-    ck_assert_msg(test_contains(text, "Subject: O = OCSP Stapling Lab, CN = Lab Root CA"),
-                  "%s", text);
+    ck_assert_msg(test_contains(text, "Subject: O = OCSP Stapling Lab, CN = Lab Root CA"), "%s",
+                  text);
     ck_assert_msg(test_contains(text, key_type == KEY_RSA_2048
                                           ? "Public Key Algorithm: rsaEncryption"
                                           : "Public Key Algorithm: id-ecPublicKey"),
@@ -437,8 +434,7 @@ START_TEST(test_root_and_delegate)
     ck_assert_str_eq(root_aki, root_ski); /* self-signed */
     assert_serial(root, result.root_serial_hex);
     ck_assert_int_ge(result.root_not_after - (int64_t)before, (int64_t)CA_ROOT_DAYS * 86400);
-    ck_assert_int_le(result.root_not_after - (int64_t)before,
-                     (int64_t)CA_ROOT_DAYS * 86400 + 5);
+    ck_assert_int_le(result.root_not_after - (int64_t)before, (int64_t)CA_ROOT_DAYS * 86400 + 5);
     free(text);
 
     text = openssl_text(delegate);
@@ -480,9 +476,8 @@ START_TEST(test_file_modes)
         const char *rel;
         mode_t mode;
     } want[] = {
-        {LAB_ROOT_KEY, 0600},           {LAB_DELEGATE_KEY, 0600},
-        {"certs/shop.test.key", 0600},  {LAB_ROOT_CERT, 0644},
-        {LAB_DELEGATE_CERT, 0644},      {"certs/shop.test.pem", 0644},
+        {LAB_ROOT_KEY, 0600},  {LAB_DELEGATE_KEY, 0600},  {"certs/shop.test.key", 0600},
+        {LAB_ROOT_CERT, 0644}, {LAB_DELEGATE_CERT, 0644}, {"certs/shop.test.pem", 0644},
     };
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
         lab_join(path, lab, want[k].rel);
@@ -509,8 +504,8 @@ START_TEST(test_init_refuses_existing_ca)
     lab_join(db, lab, LAB_DB_FILE);
     char *root_before = test_read_text(root);
 
-    struct ca_init_options opts = {.key_type = KEY_EC_P256, .name = CA_DEFAULT_NAME,
-                                   .ocsp_url = DEFAULT_URL};
+    struct ca_init_options opts = {
+        .key_type = KEY_EC_P256, .name = CA_DEFAULT_NAME, .ocsp_url = DEFAULT_URL};
     ck_assert_int_eq(ca_init(lab, &opts, &again, &err), CA_EXISTS);
     ck_assert_msg(test_contains(err.msg, "--force"), "%s", err.msg);
     char *root_after = test_read_text(root);
@@ -621,9 +616,8 @@ START_TEST(test_revoke_unknown_name_lists_known_names)
     ck_assert_msg(test_contains(err.msg, "known: mail.test, shop.test"), "%s", err.msg);
     /* The delegate is not a server name to revoke by name. */
     ck_assert_msg(!test_contains(err.msg, "ocsp-signer"), "%s", err.msg);
-    ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NOT NULL",
-                            NULL, -1),
-                     0);
+    ck_assert_int_eq(
+        db_int(lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NOT NULL", NULL, -1), 0);
     test_rmtree(lab);
     free(lab);
 }
@@ -665,8 +659,7 @@ START_TEST(test_revoke_by_serial_forms)
                      CA_ALREADY_REVOKED);
     ck_assert_int_eq(ca_revoke(lab, NULL, "0102030405", REASON_SUPERSEDED, &rec, &err),
                      CA_NOT_FOUND);
-    ck_assert_msg(test_contains(err.msg, "no certificate with serial 0102030405"), "%s",
-                  err.msg);
+    ck_assert_msg(test_contains(err.msg, "no certificate with serial 0102030405"), "%s", err.msg);
     ck_assert_int_lt(ca_revoke(lab, NULL, "xyz", REASON_SUPERSEDED, &rec, &err), 0);
     ck_assert_msg(test_contains(err.msg, "invalid serial 'xyz'"), "%s", err.msg);
     /* Exactly one of NAME and serial. */
@@ -1007,8 +1000,8 @@ START_TEST(test_foreign_database_untouched)
     memset(&list, 0, sizeof list);
     ck_assert_int_lt(ca_list(lab, collect_record, &list, &err), 0);
     ck_assert_msg(test_contains(err.msg, "not an OCSP Lab database"), "%s", err.msg);
-    struct ca_init_options init = {.key_type = KEY_EC_P256, .name = CA_DEFAULT_NAME,
-                                   .ocsp_url = DEFAULT_URL, .force = true};
+    struct ca_init_options init = {
+        .key_type = KEY_EC_P256, .name = CA_DEFAULT_NAME, .ocsp_url = DEFAULT_URL, .force = true};
     ck_assert_int_lt(ca_init(lab, &init, &result, &err), 0);
     ck_assert_msg(test_contains(err.msg, "not an OCSP Lab database"), "%s", err.msg);
     ck_assert_msg(!file_exists(root), "a root was written next to a foreign database");
@@ -1041,7 +1034,8 @@ START_TEST(test_broken_root_files)
 
     ck_assert_int_eq(unlink(key), 0);
     ck_assert_int_lt(ca_issue(lab, &opts, &rec, &err), 0);
-    ck_assert_msg(test_contains(err.msg, "root.key") && test_contains(err.msg, "cannot load the CA"),
+    ck_assert_msg(test_contains(err.msg, "root.key") &&
+                      test_contains(err.msg, "cannot load the CA"),
                   "%s", err.msg);
 
     ck_assert_int_eq(file_write_atomic(key, "garbage\n", 8, 0600, NULL), 0);
@@ -1049,8 +1043,7 @@ START_TEST(test_broken_root_files)
     ck_assert_msg(test_contains(err.msg, "root.key"), "%s", err.msg);
 
     ck_assert_int_eq(file_write_atomic(key, good_key, strlen(good_key), 0600, NULL), 0);
-    ck_assert_int_eq(file_write_atomic(pem, "-----BEGIN CERTIFICATE-----\nAAAA\n", 33, 0644,
-                                       NULL),
+    ck_assert_int_eq(file_write_atomic(pem, "-----BEGIN CERTIFICATE-----\nAAAA\n", 33, 0644, NULL),
                      0);
     ck_assert_int_lt(ca_issue(lab, &opts, &rec, &err), 0);
     ck_assert_msg(test_contains(err.msg, "root.pem"), "%s", err.msg);
@@ -1235,9 +1228,8 @@ START_TEST(test_locked_database)
                       "%s gave up after %.2f s", what, steps[k].seconds);
     }
     ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates", NULL, -1), 1);
-    ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NULL",
-                            NULL, -1),
-                     1);
+    ck_assert_int_eq(
+        db_int(lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NULL", NULL, -1), 1);
     test_list_dir(certs, files, sizeof files);
     ck_assert_str_eq(files, "shop.test.key,shop.test.pem");
     assert_integrity_ok(lab);
@@ -1271,8 +1263,7 @@ static int lib_race_list(void *ctx, char *why, size_t why_cap)
     struct errbuf err = {{0}};
     int rc = ca_list(race->lab, count_revoked, counts, &err);
     if (rc != 0 || counts[0] != RACE_CERTS) {
-        snprintf(why, why_cap, "rc %d rows %d revoked %d: %s", rc, counts[0], counts[1],
-                 err.msg);
+        snprintf(why, why_cap, "rc %d rows %d revoked %d: %s", rc, counts[0], counts[1], err.msg);
         return -1;
     }
     return counts[1];
@@ -1314,14 +1305,12 @@ START_TEST(test_concurrent_revoke_and_list)
     race_run(&spec, winners);
     for (int i = 0; i < RACE_CERTS; i++) {
         /* The winner's reason is the one recorded. */
-        ck_assert_int_eq(db_int(lab,
-                                "SELECT revocation_reason FROM certificates WHERE serial = ?",
+        ck_assert_int_eq(db_int(lab, "SELECT revocation_reason FROM certificates WHERE serial = ?",
                                 race.serials[i], -1),
                          winners[i] + 1);
     }
-    ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NULL",
-                            NULL, -1),
-                     0);
+    ck_assert_int_eq(
+        db_int(lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NULL", NULL, -1), 0);
     ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates", NULL, -1), RACE_CERTS);
     assert_integrity_ok(lab);
     test_rmtree(lab);
@@ -1423,8 +1412,7 @@ START_TEST(test_list_records)
     issue_simple(lab, "a.test", &a);
     issue_with(lab, "b.test", KEY_EC_P256, true, NULL, &b);
     issue_simple(lab, "c.test", &c);
-    ck_assert_int_eq(ca_revoke(lab, "b.test", NULL, REASON_AFFILIATION_CHANGED, &rec, &err),
-                     CA_OK);
+    ck_assert_int_eq(ca_revoke(lab, "b.test", NULL, REASON_AFFILIATION_CHANGED, &rec, &err), CA_OK);
 
     list_records(lab, &list);
     ck_assert_uint_eq(list.count, 4);
@@ -1458,8 +1446,8 @@ START_TEST(test_init_makes_control_token)
     struct ca_init_result result;
     init_ca_with(lab, KEY_EC_P256, false, NULL, NULL);
     ck_assert_msg(control_token_read(lab, first, &err) == 0, "%s", err.msg);
-    struct ca_init_options opts = {.key_type = KEY_EC_P256, .name = CA_DEFAULT_NAME,
-                                   .ocsp_url = DEFAULT_URL, .force = true};
+    struct ca_init_options opts = {
+        .key_type = KEY_EC_P256, .name = CA_DEFAULT_NAME, .ocsp_url = DEFAULT_URL, .force = true};
     ck_assert_msg(ca_init(lab, &opts, &result, &err) == CA_OK, "%s", err.msg);
     ck_assert_msg(control_token_read(lab, second, &err) == 0, "%s", err.msg);
     ck_assert_str_ne(first, second);
@@ -1475,8 +1463,12 @@ static const struct {
     const char *want; /* in err.msg */
 } escaped_inputs[] = {
     {"bad\x1b[31mname", "'bad\\x1b[31mname': '\\x1b' is not allowed"},
-    {"a\x7f" "b.test", "'a\\x7fb.test': '\\x7f' is not allowed"},
-    {"x\xc2\x9b" "1m.test", "'\\xc2\\x9b' is not allowed"},
+    {"a\x7f"
+     "b.test",
+     "'a\\x7fb.test': '\\x7f' is not allowed"},
+    {"x\xc2\x9b"
+     "1m.test",
+     "'\\xc2\\x9b' is not allowed"},
     {"x\xff.test", "'x\\xff.test': '\\xff' is not allowed"},
     {"caf\xc3\xa9.test", "'\xc3\xa9' is not allowed"},
 };
@@ -1488,8 +1480,7 @@ START_TEST(test_input_escaped_in_messages)
     ck_assert_int_ne(ca_normalize_dns_name(escaped_inputs[_i].input, out, sizeof out, &err), 0);
     ck_assert_msg(test_contains(err.msg, escaped_inputs[_i].want), "want %s in: %s",
                   escaped_inputs[_i].want, err.msg);
-    ck_assert_msg(strchr(err.msg, 0x1b) == NULL && strchr(err.msg, 0x7f) == NULL, "%s",
-                  err.msg);
+    ck_assert_msg(strchr(err.msg, 0x1b) == NULL && strchr(err.msg, 0x7f) == NULL, "%s", err.msg);
     ck_assert_int_ne(ca_normalize_serial("AB\x1b]2;x\x07", serial, sizeof serial, &err), 0);
     ck_assert_msg(test_contains(err.msg, "'AB\\x1b]2;x\\x07'"), "%s", err.msg);
     ck_assert_int_ne(ca_check_ocsp_url("http://a\x1b[2J/", &err), 0);

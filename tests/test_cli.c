@@ -32,8 +32,8 @@ static int parse(struct parsed *p, struct errbuf *err, int argc, char **argv)
 
 START_TEST(test_parse_forms)
 {
-    char *argv[] = {"prog", "issue", "--lab=x", "shop.test", "--force", "--users", "3",
-                    "--",   "--not-an-option", NULL};
+    char *argv[] = {"prog",    "issue", "--lab=x", "shop.test",       "--force",
+                    "--users", "3",     "--",      "--not-an-option", NULL};
     struct parsed p;
     struct errbuf err = {{0}};
     ck_assert_int_eq(parse(&p, &err, 9, argv), 0);
@@ -129,8 +129,7 @@ START_TEST(test_start_answers)
                   "%s", errs);
 
     char *fine[] = {"prog", "run", "--force", NULL};
-    ck_assert_int_eq(start_caught(3, fine, &force, out, sizeof out, errs, sizeof errs),
-                     CLI_GO_ON);
+    ck_assert_int_eq(start_caught(3, fine, &force, out, sizeof out, errs, sizeof errs), CLI_GO_ON);
     ck_assert(force);
     ck_assert_str_eq(out, "");
     ck_assert_str_eq(errs, "");
@@ -197,8 +196,12 @@ static const struct {
     {"shop.test", "shop.test"},
     {"bad\x1b[31mname", "bad\\x1b[31mname"},
     {"two\nlines\r\tand\x7f", "two\\x0alines\\x0d\\x09and\\x7f"},
-    {"c1 \xc2\x9b" "31m", "c1 \\xc2\\x9b31m"},
-    {"bidi \xe2\x80\xae" "evil \xe2\x81\xa6", "bidi \\xe2\\x80\\xaeevil \\xe2\\x81\\xa6"},
+    {"c1 \xc2\x9b"
+     "31m",
+     "c1 \\xc2\\x9b31m"},
+    {"bidi \xe2\x80\xae"
+     "evil \xe2\x81\xa6",
+     "bidi \\xe2\\x80\\xaeevil \\xe2\\x81\\xa6"},
     {"bad utf8 \xff\xc3(", "bad utf8 \\xff\\xc3("},
     {"Z\xc3\xbcrich \xe2\x80\x94 \xf0\x9f\x94\x92", "Z\xc3\xbcrich \xe2\x80\x94 \xf0\x9f\x94\x92"},
     {"back\\slash", "back\\slash"},
@@ -226,7 +229,9 @@ START_TEST(test_escape_cuts_whole_characters)
     ck_assert_uint_eq(utf8_escape_for_terminal("abcdefghijkl", out, sizeof out), 11);
     ck_assert_str_eq(out, "abcdefgh...");
     /* An escape is never cut in half, nor a UTF-8 character. */
-    utf8_escape_for_terminal("abcde\x1b" "fgh", out, sizeof out);
+    utf8_escape_for_terminal("abcde\x1b"
+                             "fgh",
+                             out, sizeof out);
     ck_assert_str_eq(out, "abcde...");
     utf8_escape_for_terminal("abcdefg\xe2\x80\x94xyz", out, sizeof out);
     ck_assert_str_eq(out, "abcdefg...");
@@ -278,9 +283,10 @@ static const struct {
     long min, max, want;
     int rc;
 } count_rows[] = {
-    {"1", 1, 10, 1, 0},       {"10", 1, 10, 10, 0},  {"0", 1, 10, 0, -1},
-    {"11", 1, 10, 0, -1},     {"3x", 1, 10, 0, -1},  {"", 1, 10, 0, -1},
-    {"-5", -9, 9, -5, 0},     {"99999999999999999999", 1, 10, 0, -1},
+    {"1", 1, 10, 1, 0},   {"10", 1, 10, 10, 0},
+    {"0", 1, 10, 0, -1},  {"11", 1, 10, 0, -1},
+    {"3x", 1, 10, 0, -1}, {"", 1, 10, 0, -1},
+    {"-5", -9, 9, -5, 0}, {"99999999999999999999", 1, 10, 0, -1},
 };
 
 static int count_rc;

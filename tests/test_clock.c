@@ -66,8 +66,14 @@ END_TEST
 
 START_TEST(test_write_read_round_trip)
 {
-    static const int64_t offsets[] = {0, 1, -1, 90 * 60, -2 * DAY, 400 * DAY,
-                                      CLOCK_OFFSET_MAX_SECONDS, -CLOCK_OFFSET_MAX_SECONDS};
+    static const int64_t offsets[] = {0,
+                                      1,
+                                      -1,
+                                      90 * 60,
+                                      -2 * DAY,
+                                      400 * DAY,
+                                      CLOCK_OFFSET_MAX_SECONDS,
+                                      -CLOCK_OFFSET_MAX_SECONDS};
     char *lab = test_tmpdir();
     struct errbuf err = {{0}};
     for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
@@ -279,15 +285,15 @@ START_TEST(test_parse_duration)
         {" 5m", -1},
         {"5m ", -1},
         {"5M", -1},
-        {"1h30", -1},   /* a bare number only on its own */
-        {"30m1h", -1},  /* largest unit first */
-        {"1h1h", -1},   /* each unit once */
+        {"1h30", -1},  /* a bare number only on its own */
+        {"30m1h", -1}, /* largest unit first */
+        {"1h1h", -1},  /* each unit once */
         {"1.5h", -1},
         {"9223372036854775808", -1},
         {"99999999999999999999s", -1},
         {"106751991167301d", -1}, /* days * 86400 overflows */
         {"106751991167300d55807s", INT64_MAX},
-        {"106751991167300d55808s", -1},    /* the sum overflows */
+        {"106751991167300d55808s", -1}, /* the sum overflows */
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         int64_t seconds = -42;
@@ -321,19 +327,19 @@ START_TEST(test_format_rfc3339)
         {-1000, "1969-12-31T23:59:59.000Z"},
         {-1001, "1969-12-31T23:59:58.999Z"},
         {-86400000, "1969-12-31T00:00:00.000Z"},
-        {951782400000, "2000-02-29T00:00:00.000Z"},      /* leap day of a 400-year */
+        {951782400000, "2000-02-29T00:00:00.000Z"}, /* leap day of a 400-year */
         {951868799999, "2000-02-29T23:59:59.999Z"},
         {1709164800000, "2024-02-29T00:00:00.000Z"},
         {1709251200000, "2024-03-01T00:00:00.000Z"},
-        {4107542400000, "2100-03-01T00:00:00.000Z"},     /* 2100 is no leap year */
+        {4107542400000, "2100-03-01T00:00:00.000Z"}, /* 2100 is no leap year */
         {1795608000000, "2026-11-25T12:00:00.000Z"},
         {1795608000123, "2026-11-25T12:00:00.123Z"},
         {2147483648000, "2038-01-19T03:14:08.000Z"},
         {-62135596800000, "0001-01-01T00:00:00.000Z"},
         {-62167219200000, "0000-01-01T00:00:00.000Z"},
         {253402300799999, "9999-12-31T23:59:59.999Z"},
-        {253402300800000, NULL},                          /* year 10000 */
-        {-62167219200001, NULL},                          /* year -1 */
+        {253402300800000, NULL}, /* year 10000 */
+        {-62167219200001, NULL}, /* year -1 */
         {INT64_MAX, NULL},
         {INT64_MIN, NULL},
     };
@@ -397,8 +403,7 @@ START_TEST(test_format_seconds_and_utc)
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         char text[32];
-        ck_assert_int_eq(clock_format_utc(rows[i].unix_seconds, rows[i].format, text,
-                                          rows[i].cap),
+        ck_assert_int_eq(clock_format_utc(rows[i].unix_seconds, rows[i].format, text, rows[i].cap),
                          rows[i].rc);
         ck_assert_msg(strcmp(text, rows[i].text) == 0, "row %zu: %s", i, text);
     }

@@ -142,12 +142,8 @@ static const struct bad_row {
     enum breakage how;
     const char *want;
 } bad_rows[] = {
-    {TRUNCATE, "malformed CRL"},
-    {TRAILING, "bytes after the CRL"},
-    {EMPTY, "malformed CRL"},
-    {BAD_TAG, "outer SEQUENCE"},
-    {NEG_LENGTH_BYTE, "malformed CRL"},
-    {HUGE_LENGTH, "malformed CRL"},
+    {TRUNCATE, "malformed CRL"}, {TRAILING, "bytes after the CRL"},  {EMPTY, "malformed CRL"},
+    {BAD_TAG, "outer SEQUENCE"}, {NEG_LENGTH_BYTE, "malformed CRL"}, {HUGE_LENGTH, "malformed CRL"},
 };
 
 START_TEST(test_reader_refuses)
@@ -164,12 +160,24 @@ START_TEST(test_reader_refuses)
     memcpy(bytes, der.data, der.len);
     size_t len = der.len;
     switch (row->how) {
-    case TRUNCATE: len -= 10; break;
-    case TRAILING: bytes[len++] = 0; break;
-    case EMPTY: len = 0; break;
-    case BAD_TAG: bytes[0] = 0x31; break;
-    case NEG_LENGTH_BYTE: bytes[1] = 0x80; break; /* indefinite length */
-    case HUGE_LENGTH: bytes[1] = 0x84; break;
+    case TRUNCATE:
+        len -= 10;
+        break;
+    case TRAILING:
+        bytes[len++] = 0;
+        break;
+    case EMPTY:
+        len = 0;
+        break;
+    case BAD_TAG:
+        bytes[0] = 0x31;
+        break;
+    case NEG_LENGTH_BYTE:
+        bytes[1] = 0x80;
+        break; /* indefinite length */
+    case HUGE_LENGTH:
+        bytes[1] = 0x84;
+        break;
     }
     ck_assert_int_eq(crl_parse(&crl, bytes, len, &err), -1);
     ck_assert_msg(strstr(err.msg, row->want) != NULL, "row %d: %s", _i, err.msg);
@@ -180,8 +188,8 @@ START_TEST(test_reader_refuses)
 END_TEST
 
 /* A leaf of the fixture's root with the given serial, for the verifier. */
-static void make_leaf(struct fixture *f, const uint8_t serial[CERT_SERIAL_LEN],
-                      struct der_buf *der, struct x509_cert *leaf)
+static void make_leaf(struct fixture *f, const uint8_t serial[CERT_SERIAL_LEN], struct der_buf *der,
+                      struct x509_cert *leaf)
 {
     struct errbuf err = {{0}};
     struct cert_request req;

@@ -88,8 +88,8 @@ START_TEST(missing_file_is_a_clear_error)
     struct errbuf err = {{0}};
     ck_assert_int_ne(db_open(path, DB_WRITE, &db, &err), 0);
     ck_assert_ptr_null(db);
-    ck_assert_msg(test_contains(err.msg, "no such file") && test_contains(err.msg, "ca init"),
-                  "%s", err.msg);
+    ck_assert_msg(test_contains(err.msg, "no such file") && test_contains(err.msg, "ca init"), "%s",
+                  err.msg);
     ck_assert_int_ne(db_open(path, DB_READ, &db, &err), 0);
     ck_assert_int_ne(access(path, F_OK), 0); /* not created as a side effect */
 }
@@ -298,8 +298,10 @@ START_TEST(ca_row_round_trip)
 {
     sqlite3 *db = NULL;
     struct errbuf err = {{0}};
-    struct ca_record ca = {.name = "Lab Root CA", .key_type = "ec",
-                           .ocsp_url = "http://127.0.0.1:8080/", .has_delegate = true,
+    struct ca_record ca = {.name = "Lab Root CA",
+                           .key_type = "ec",
+                           .ocsp_url = "http://127.0.0.1:8080/",
+                           .has_delegate = true,
                            .created_at = 42};
     struct ca_record got;
     struct cert_record rec = sample("4E01", "a.test", 1);
@@ -324,9 +326,9 @@ END_TEST
 
 START_TEST(reason_names_parse)
 {
-    static const char *const names[] = {"unspecified", "keyCompromise", "cACompromise",
-                                        "affiliationChanged", "superseded",
-                                        "cessationOfOperation"};
+    static const char *const names[] = {"unspecified",  "keyCompromise",
+                                        "cACompromise", "affiliationChanged",
+                                        "superseded",   "cessationOfOperation"};
     for (int i = 0; i < 6; i++) {
         enum revocation_reason r;
         ck_assert_int_eq(revocation_reason_parse(names[i], &r), 0);

@@ -66,8 +66,7 @@ static const struct mode_row {
     {022, 0644}, /* certificates, staples */
     {077, 0644}, /* a strict umask does not narrow a certificate */
     {0, 0600},   /* nor does an open one widen a key */
-    {027, 0640},
-    {022, 0400},
+    {027, 0640}, {022, 0400},
 };
 
 START_TEST(test_write_atomic_mode)
@@ -129,16 +128,16 @@ START_TEST(test_write_atomic_replaces_whole_file)
     scratch_path(dir, sizeof dir, "a-directory");
     ck_assert_int_eq(mkdir(dir, 0755), 0);
     ck_assert_int_eq(file_write_atomic(dir, "x", 1, 0644, &err), -1);
-    ck_assert_msg(test_contains(err.msg, "cannot replace") && test_contains(err.msg, dir),
-                  "%s", err.msg);
+    ck_assert_msg(test_contains(err.msg, "cannot replace") && test_contains(err.msg, dir), "%s",
+                  err.msg);
     test_list_dir(case_dir, names, sizeof names);
     ck_assert_str_eq(names, "a-directory,staple.der");
 
     char missing[4096];
     scratch_path(missing, sizeof missing, "no-such-dir/file");
     ck_assert_int_eq(file_write_atomic(missing, "x", 1, 0644, &err), -1);
-    ck_assert_msg(test_contains(err.msg, "cannot write") && test_contains(err.msg, missing),
-                  "%s", err.msg);
+    ck_assert_msg(test_contains(err.msg, "cannot write") && test_contains(err.msg, missing), "%s",
+                  err.msg);
     free(old_bytes);
     free(new_bytes);
     free(seen);
@@ -152,14 +151,10 @@ static const struct read_row {
     size_t max_bytes;
     bool is_ok;
 } read_rows[] = {
-    {0, 0, true},
-    {0, 16, true},
-    {15, 16, true},
-    {16, 16, true},   /* exactly the limit */
-    {17, 16, false},  /* one byte over */
-    {1, 0, false},
-    {70000, 65536, false},
-    {65536, 65536, true},
+    {0, 0, true},    {0, 16, true},         {15, 16, true},
+    {16, 16, true},  /* exactly the limit */
+    {17, 16, false}, /* one byte over */
+    {1, 0, false},   {70000, 65536, false}, {65536, 65536, true},
 };
 
 START_TEST(test_read_all_bounds)
@@ -176,8 +171,7 @@ START_TEST(test_read_all_bounds)
     ck_assert_int_eq(file_write_atomic(path, bytes, row->file_bytes, 0644, &err), 0);
     int rc = file_read_all(path, row->max_bytes, &data, &len, &err);
     if (row->is_ok) {
-        ck_assert_msg(rc == 0, "%zu bytes, max %zu: %s", row->file_bytes, row->max_bytes,
-                      err.msg);
+        ck_assert_msg(rc == 0, "%zu bytes, max %zu: %s", row->file_bytes, row->max_bytes, err.msg);
         ck_assert_uint_eq(len, row->file_bytes);
         ck_assert_int_eq(memcmp(data, bytes, len), 0);
         ck_assert_int_eq(data[len], 0); /* NUL-terminated for text readers */
@@ -348,8 +342,7 @@ Suite *fileio_suite(void)
     tcase_add_loop_test(tc, test_write_atomic_mode, 0,
                         (int)(sizeof mode_rows / sizeof mode_rows[0]));
     tcase_add_test(tc, test_write_atomic_replaces_whole_file);
-    tcase_add_loop_test(tc, test_read_all_bounds, 0,
-                        (int)(sizeof read_rows / sizeof read_rows[0]));
+    tcase_add_loop_test(tc, test_read_all_bounds, 0, (int)(sizeof read_rows / sizeof read_rows[0]));
     tcase_add_test(tc, test_read_all_missing);
     tcase_add_test(tc, test_stage_commit_and_abort);
     tcase_add_test(tc, test_stage_limits);

@@ -15,8 +15,11 @@ static const struct hex_row {
 } hex_rows[] = {
     {"nothing", {0}, 0, "", ""},
     {"one zero byte", {0x00}, 1, "00", "00"},
-    {"every nibble value", {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}, 8,
-     "0123456789ABCDEF", "0123456789abcdef"},
+    {"every nibble value",
+     {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef},
+     8,
+     "0123456789ABCDEF",
+     "0123456789abcdef"},
     {"a leading zero kept", {0x00, 0xab, 0x5f, 0xff}, 4, "00AB5FFF", "00ab5fff"},
 };
 
@@ -49,19 +52,15 @@ START_TEST(test_decode_refuses)
         const char *text;
         size_t cap;
     } rows[] = {
-        {"0", 4},      /* odd length */
-        {"ABC", 4},    /* odd length after whole bytes */
-        {"0G", 4},     /* not a hex digit */
-        {"g0", 4},
-        {" 0", 4},
-        {"0x01", 4},
-        {"010203", 2}, /* one byte more than the room */
+        {"0", 4},                                          /* odd length */
+        {"ABC", 4},                                        /* odd length after whole bytes */
+        {"0G", 4},                                         /* not a hex digit */
+        {"g0", 4},  {" 0", 4}, {"0x01", 4}, {"010203", 2}, /* one byte more than the room */
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         uint8_t out[4];
         size_t len = 0;
-        ck_assert_msg(hex_decode(rows[i].text, out, rows[i].cap, &len) == -1, "'%s'",
-                      rows[i].text);
+        ck_assert_msg(hex_decode(rows[i].text, out, rows[i].cap, &len) == -1, "'%s'", rows[i].text);
     }
     uint8_t out[2];
     size_t len = 0;

@@ -26,8 +26,7 @@ static char *exact_copy(const char *text, size_t len)
     return copy;
 }
 
-typedef enum http_head_result (*head_reader)(const char *data, size_t len,
-                                              struct http_head *out);
+typedef enum http_head_result (*head_reader)(const char *data, size_t len, struct http_head *out);
 
 /* The Content-Length a head announced (-1: none, or none usable), and where
  * the head ends: at its blank line, as http_head_find_end says. */
@@ -52,8 +51,8 @@ static void check_prefixes(const char *label, const char *text, size_t head_end,
     for (size_t cut = 0; cut < head_end; cut++) {
         char *shorter = exact_copy(text, cut);
         enum http_head_result part = read_head(shorter, cut, &head);
-        ck_assert_msg(part == MORE || (part == BAD && may_be_bad), "%s cut at %zu: %d", label,
-                      cut, part);
+        ck_assert_msg(part == MORE || (part == BAD && may_be_bad), "%s cut at %zu: %d", label, cut,
+                      part);
         free(shorter);
     }
 }
@@ -72,10 +71,10 @@ static const struct request_row {
     {"a GET", "GET / HTTP/1.1\r\nHost: shop.test\r\n\r\n", OK, "GET", "/", 1, false, -1},
     {"GET /stats", "GET /stats HTTP/1.1\r\n\r\n", OK, "GET", "/stats", 1, false, -1},
     {"HTTP/1.0", "GET / HTTP/1.0\r\n\r\n", OK, "GET", "/", 0, false, -1},
-    {"Connection: close", "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", OK, "GET", "/", 1,
-     true, -1},
-    {"connection: close, lower case", "GET / HTTP/1.1\r\nconnection: close\r\n\r\n", OK, "GET",
-     "/", 1, true, -1},
+    {"Connection: close", "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", OK, "GET", "/", 1, true,
+     -1},
+    {"connection: close, lower case", "GET / HTTP/1.1\r\nconnection: close\r\n\r\n", OK, "GET", "/",
+     1, true, -1},
     {"CONNECTION: CLOSE", "GET / HTTP/1.1\r\nCONNECTION: CLOSE\r\n\r\n", OK, "GET", "/", 1, true,
      -1},
     {"close in a list", "GET / HTTP/1.1\r\nConnection: keep-alive ,close\r\n\r\n", OK, "GET", "/",
@@ -88,27 +87,26 @@ static const struct request_row {
      "/", 1, false, -1},
     {"keep-alive", "GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n", OK, "GET", "/", 1, false,
      -1},
-    {"a POST with a body", "POST /x HTTP/1.1\r\nContent-Length: 12\r\n\r\nhello, world", OK,
-     "POST", "/x", 1, false, 12},
+    {"a POST with a body", "POST /x HTTP/1.1\r\nContent-Length: 12\r\n\r\nhello, world", OK, "POST",
+     "/x", 1, false, 12},
     {"one empty line first", "\r\nGET / HTTP/1.1\r\n\r\n", OK, "GET", "/", 1, false, -1},
     {"tabs and runs of spaces", "GET \t /  HTTP/1.1  \r\n\r\n", OK, "GET", "/", 1, false, -1},
-    {"a field line without a colon", "GET / HTTP/1.1\r\nnonsense\r\n\r\n", OK, "GET", "/", 1,
-     false, -1},
+    {"a field line without a colon", "GET / HTTP/1.1\r\nnonsense\r\n\r\n", OK, "GET", "/", 1, false,
+     -1},
     {"method of 15", "ABCDEFGHIJKLMNO / HTTP/1.1\r\n\r\n", OK, "ABCDEFGHIJKLMNO", "/", 1, false,
      -1},
     {"method of 16", "ABCDEFGHIJKLMNOP / HTTP/1.1\r\n\r\n", BAD, NULL, NULL, 0, false, -1},
     {"two words", "GET /\r\n\r\n", BAD, NULL, NULL, 0, false, -1},
     {"four words", "GET / HTTP/1.1 x\r\n\r\n", BAD, NULL, NULL, 0, false, -1},
     {"an empty request line", "\r\n\r\n", BAD, NULL, NULL, 0, false, -1},
-    {"HTTP/2.0 is read; the server refuses it", "GET / HTTP/2.0\r\n\r\n", OK, "GET", "/", 0,
-     false, -1},
+    {"HTTP/2.0 is read; the server refuses it", "GET / HTTP/2.0\r\n\r\n", OK, "GET", "/", 0, false,
+     -1},
     {"HTTP/1.10", "GET / HTTP/1.10\r\n\r\n", BAD, NULL, NULL, 0, false, -1},
     {"HTTP/1", "GET / HTTP/1\r\n\r\n", BAD, NULL, NULL, 0, false, -1},
     {"http/1.1 in lower case", "GET / http/1.1\r\n\r\n", BAD, NULL, NULL, 0, false, -1},
     {"HTTP/x.1", "GET / HTTP/x.1\r\n\r\n", BAD, NULL, NULL, 0, false, -1},
     {"not HTTP at all", "\x16\x03\x01\x02hello\r\n\r\n", BAD, NULL, NULL, 0, false, -1},
-    {"no blank line yet", "GET / HTTP/1.1\r\nHost: shop.test\r\n", MORE, NULL, NULL, 0, false,
-     -1},
+    {"no blank line yet", "GET / HTTP/1.1\r\nHost: shop.test\r\n", MORE, NULL, NULL, 0, false, -1},
     {"half a CRLF", "GET / HTTP/1.1\r", MORE, NULL, NULL, 0, false, -1},
     {"nothing", "", MORE, NULL, NULL, 0, false, -1},
     {"bare LF lines", "GET / HTTP/1.1\n\n", MORE, NULL, NULL, 0, false, -1},
@@ -183,23 +181,23 @@ static const struct response_row {
     size_t head_len;
 } response_rows[] = {
     {"200 with a body", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", OK, OK, 200, 1, 2, 38},
-    {"content-length in lower case", "HTTP/1.1 200 OK\r\ncontent-length:  7 \r\n\r\n", OK, OK,
-     200, 1, 7, 40},
+    {"content-length in lower case", "HTTP/1.1 200 OK\r\ncontent-length:  7 \r\n\r\n", OK, OK, 200,
+     1, 7, 40},
     {"no reason phrase", "HTTP/1.1 204\r\n\r\n", OK, OK, 204, 1, -1, 16},
     {"HTTP/1.0 404", "HTTP/1.0 404 Not Found\r\n\r\n", OK, OK, 404, 1, -1, 26},
-    {"HTTP/2.0 is read; the runner refuses it", "HTTP/2.0 200 OK\r\n\r\n", OK, OK, 200, 2, -1,
-     19},
-    {"the first Content-Length counts", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
-     "Content-Length: 9\r\n\r\n", OK, OK, 200, 1, 1, 57},
-    {"a Content-Length that is no number",
-     "HTTP/1.1 200 OK\r\nContent-Length: 12abc\r\n\r\n", OK, OK, 200, 1, -1, 42},
-    {"a negative Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", OK, OK, 200,
-     1, -1, 39},
-    {"an empty Content-Length", "HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n", OK, OK, 200, 1,
-     -1, 36},
+    {"HTTP/2.0 is read; the runner refuses it", "HTTP/2.0 200 OK\r\n\r\n", OK, OK, 200, 2, -1, 19},
+    {"the first Content-Length counts",
+     "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+     "Content-Length: 9\r\n\r\n",
+     OK, OK, 200, 1, 1, 57},
+    {"a Content-Length that is no number", "HTTP/1.1 200 OK\r\nContent-Length: 12abc\r\n\r\n", OK,
+     OK, 200, 1, -1, 42},
+    {"a negative Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", OK, OK, 200, 1,
+     -1, 39},
+    {"an empty Content-Length", "HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n", OK, OK, 200, 1, -1,
+     36},
     {"a Content-Length past SIZE_MAX",
-     "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n", OK, OK, 200, 1, -1,
-     60},
+     "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n", OK, OK, 200, 1, -1, 60},
     {"status 099", "HTTP/1.1 099 Low\r\n\r\n", BAD, BAD, 0, 0, -1, 0},
     {"status 600", "HTTP/1.1 600 High\r\n\r\n", BAD, BAD, 0, 0, -1, 0},
     {"status of two digits", "HTTP/1.1 20 OK\r\n\r\n", BAD, BAD, 0, 0, -1, 0},
@@ -207,8 +205,8 @@ static const struct response_row {
     {"no status", "HTTP/1.1\r\n\r\n", BAD, BAD, 0, 0, -1, 0},
     {"HTTP/2 without a minor", "HTTP/2 200\r\n\r\n", BAD, BAD, 0, 0, -1, 0},
     {"plain text", "hello\r\n\r\n", BAD, BAD, 0, 0, -1, 0},
-    {"closed inside the head", "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n", MORE, OK, 200,
-     1, -1, 0},
+    {"closed inside the head", "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n", MORE, OK, 200, 1,
+     -1, 0},
     {"closed inside the status line", "HTTP/1.1 503", MORE, OK, 503, 1, -1, 0},
     {"nothing", "", MORE, BAD, 0, 0, -1, 0},
 };

@@ -57,7 +57,8 @@ static const char png_maker_py[] =
     "        f.write(SIG + body)\n"
     "rgb = zlib.compress(scanlines(37, 23, 3), 9)\n"
     "write('rgb.png', ihdr(37, 23) + TEXT + idats(rgb) + IEND)\n"
-    "write('rgba.png', ihdr(37, 23, colour=6) + idats(zlib.compress(scanlines(37, 23, 4))) + IEND)\n"
+    "write('rgba.png', ihdr(37, 23, colour=6) + idats(zlib.compress(scanlines(37, 23, 4))) + "
+    "IEND)\n"
     "write('big.png', ihdr(640, 480) + chunk(b'PLTE', b'\\0\\0\\0') +\n"
     "      idats(zlib.compress(scanlines(640, 480, 3)), 8192) + IEND)\n"
     "write('one.png', ihdr(1, 1, colour=6) + idats(zlib.compress(scanlines(1, 1, 4))) + IEND)\n"
@@ -70,11 +71,13 @@ static const char png_maker_py[] =
     "write('tall.png', ihdr(1, 40000) + good + IEND)\n"
     "write('many.png', ihdr(8192, 8193) + good + IEND)\n"
     "write('empty.png', ihdr(0, 23) + good + IEND)\n"
-    "write('short.png', ihdr(37, 23) + idats(zlib.compress(scanlines(37, 23, 3, rows=22))) + IEND)\n"
+    "write('short.png', ihdr(37, 23) + idats(zlib.compress(scanlines(37, 23, 3, rows=22))) + "
+    "IEND)\n"
     "write('long.png', ihdr(37, 23) + idats(zlib.compress(scanlines(37, 23, 3, rows=24))) + IEND)\n"
     "write('cut_stream.png', ihdr(37, 23) + idats(rgb[:len(rgb) // 2]) + IEND)\n"
     "write('after_stream.png', ihdr(37, 23) + idats(rgb + b'junk') + IEND)\n"
-    "write('garbage.png', ihdr(37, 23) + chunk(b'IDAT', b'\\x78\\x9c' + bytes(range(7, 250))) + IEND)\n"
+    "write('garbage.png', ihdr(37, 23) + chunk(b'IDAT', b'\\x78\\x9c' + bytes(range(7, 250))) + "
+    "IEND)\n"
     "write('filter5.png', ihdr(37, 23) +\n"
     "      idats(zlib.compress(scanlines(37, 23, 3, first_filter=5))) + IEND)\n"
     "write('no_idat.png', ihdr(37, 23) + TEXT + IEND)\n"
@@ -139,7 +142,7 @@ static const struct good_row {
     uint32_t width, height;
     bool has_alpha;
 } good_rows[] = {
-    {"rgb.png", 37, 23, false},   /* IDAT split in 97-byte chunks, a tEXt to skip */
+    {"rgb.png", 37, 23, false}, /* IDAT split in 97-byte chunks, a tEXt to skip */
     {"rgba.png", 37, 23, true},
     {"big.png", 640, 480, false}, /* a (suggested) PLTE to skip, 8 KiB IDAT chunks */
     {"one.png", 1, 1, true},
@@ -246,8 +249,8 @@ START_TEST(test_truncated)
         struct errbuf err = {{0}};
         ck_assert_ptr_nonnull(prefix);
         memcpy(prefix, good, cut);
-        ck_assert_msg(png_decode(prefix, cut, &image, &err) == -1, "%zu of %zu bytes accepted",
-                      cut, len);
+        ck_assert_msg(png_decode(prefix, cut, &image, &err) == -1, "%zu of %zu bytes accepted", cut,
+                      len);
         ck_assert_msg(err.msg[0] != 0, "%zu of %zu bytes: no message", cut, len);
         ck_assert_ptr_null(image.rgba);
         free(prefix);

@@ -76,8 +76,7 @@ struct lab {
 
 static struct lab lab;
 
-static void load_cert(const char *dir, const char *rel, struct der_buf *der,
-                      struct x509_cert *cert)
+static void load_cert(const char *dir, const char *rel, struct der_buf *der, struct x509_cert *cert)
 {
     char path[LAB_PATH_MAX];
     struct errbuf err = {{0}};
@@ -111,7 +110,7 @@ static void issue(const char *dir, const char *name, struct cert_record *rec)
 }
 
 static void revoke_cert(const char *dir, const char *name, enum revocation_reason reason,
-                   struct cert_record *rec)
+                        struct cert_record *rec)
 {
     struct cert_record ignored;
     struct errbuf err = {{0}};
@@ -194,8 +193,8 @@ static void request_for(const struct x509_cert *cert, const struct x509_cert *is
     struct ocsp_cert_id_value id;
     struct errbuf err = {{0}};
     ck_assert_msg(ocsp_cert_id_compute(cert, issuer, hash, &id, &err) == 0, "%s", err.msg);
-    ck_assert_msg(ocsp_request_build(&id, (const uint8_t *)nonce,
-                                     nonce != NULL ? strlen(nonce) : 0, out, &err) == 0,
+    ck_assert_msg(ocsp_request_build(&id, (const uint8_t *)nonce, nonce != NULL ? strlen(nonce) : 0,
+                                     out, &err) == 0,
                   "%s", err.msg);
 }
 
@@ -212,8 +211,7 @@ static void ask_as(struct responder *r, const struct der_buf *request, const cha
     ck_assert_uint_gt(answer->body.len, 0);
 }
 
-static void ask(struct responder *r, const struct der_buf *request,
-                struct responder_answer *answer)
+static void ask(struct responder *r, const struct der_buf *request, struct responder_answer *answer)
 {
     ask_as(r, request, "unit-test/1", "127.0.0.1", answer);
 }
@@ -221,8 +219,8 @@ static void ask(struct responder *r, const struct der_buf *request,
 static void ask_bytes(struct responder *r, const uint8_t *bytes, size_t len,
                       struct responder_answer *answer)
 {
-    struct request_origin origin = {.user_agent = NULL, .client_addr = "127.0.0.1",
-                                    .method = "POST"};
+    struct request_origin origin = {
+        .user_agent = NULL, .client_addr = "127.0.0.1", .method = "POST"};
     responder_answer(r, bytes, len, &origin, answer);
 }
 
@@ -248,9 +246,8 @@ static bool is_signed_by(const struct ocsp_response *resp, const struct x509_cer
     ck_assert_int_eq(wc_ecc_init(&key), 0);
     ck_assert_int_eq(wc_EccPublicKeyDecode(signer->spki.p, &idx, &key, (word32)signer->spki.left),
                      0);
-    ck_assert_int_eq(wc_Sha256Hash(resp->tbs_response_data.p,
-                                   (word32)resp->tbs_response_data.left, digest),
-                     0);
+    ck_assert_int_eq(
+        wc_Sha256Hash(resp->tbs_response_data.p, (word32)resp->tbs_response_data.left, digest), 0);
     int rc = wc_ecc_verify_hash(resp->signature.p, (word32)resp->signature.left, digest,
                                 sizeof digest, &verified, &key);
     wc_ecc_free(&key);
@@ -272,8 +269,7 @@ static struct der_cursor request_cert_id(const struct der_buf *request)
 {
     struct ocsp_request req;
     struct errbuf err = {{0}};
-    ck_assert_msg(ocsp_request_parse(request->data, request->len, &req, &err) == 0, "%s",
-                  err.msg);
+    ck_assert_msg(ocsp_request_parse(request->data, request->len, &req, &err) == 0, "%s", err.msg);
     return req.ids[0].raw;
 }
 
@@ -363,8 +359,8 @@ START_TEST(test_answer_status)
     struct ocsp_request req;
     struct errbuf err = {{0}};
     ck_assert(ocsp_request_parse(request.data, request.len, &req, &err) == 0);
-    ck_assert(cursor_equals(&resp.nonce_ext_value, req.nonce_ext_value.p,
-                            req.nonce_ext_value.left));
+    ck_assert(
+        cursor_equals(&resp.nonce_ext_value, req.nonce_ext_value.p, req.nonce_ext_value.left));
     /* Signed by the root itself, identified by its key hash; the root's
      * certificate travels along (GnuTLS finds a byKey signer only there). */
     ck_assert(is_signed_by(&resp, &lab.root));
@@ -510,34 +506,40 @@ static const struct control_row {
 } control_rows[] = {
     /* The teacher: loopback, token, the lab's type or JSON, no Origin. */
     {true, {"127.0.0.1", NULL, LAB_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_ALLOWED, 200},
-    {true, {"::1", NULL, LAB_TOKEN, "application/json; charset=utf-8", true}, CONTROL_ALLOWED,
+    {true, {"::1", NULL, LAB_TOKEN, "application/json; charset=utf-8", true}, CONTROL_ALLOWED, 200},
+    {true,
+     {"127.0.0.1", NULL, LAB_TOKEN, "Application/X-OcspLab-Control", true},
+     CONTROL_ALLOWED,
      200},
-    {true, {"127.0.0.1", NULL, LAB_TOKEN, "Application/X-OcspLab-Control", true},
-     CONTROL_ALLOWED, 200},
     {true, {"127.0.0.1", NULL, LAB_TOKEN, NULL, false}, CONTROL_ALLOWED, 200}, /* GET */
     /* The token compares case-insensitively as hex. */
-    {true, {"127.0.0.1", NULL, "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
-            CONTROL_CONTENT_TYPE, true},
-     CONTROL_ALLOWED, 200},
+    {true,
+     {"127.0.0.1", NULL, "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
+      CONTROL_CONTENT_TYPE, true},
+     CONTROL_ALLOWED,
+     200},
     /* Each refusal on its own. */
-    {false, {"127.0.0.1", NULL, LAB_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_NO_LAB_TOKEN,
-     403},
+    {false, {"127.0.0.1", NULL, LAB_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_NO_LAB_TOKEN, 403},
     {true, {"10.0.0.7", NULL, LAB_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_NOT_LOOPBACK, 403},
-    {true, {"128.0.0.1", NULL, LAB_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_NOT_LOOPBACK,
+    {true, {"128.0.0.1", NULL, LAB_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_NOT_LOOPBACK, 403},
+    {true,
+     {"127.0.0.1", "http://evil.test", LAB_TOKEN, CONTROL_CONTENT_TYPE, true},
+     CONTROL_HAS_ORIGIN,
      403},
-    {true, {"127.0.0.1", "http://evil.test", LAB_TOKEN, CONTROL_CONTENT_TYPE, true},
-     CONTROL_HAS_ORIGIN, 403},
     {true, {"127.0.0.1", "", LAB_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_HAS_ORIGIN, 403},
     {true, {"127.0.0.1", NULL, NULL, CONTROL_CONTENT_TYPE, true}, CONTROL_NO_TOKEN, 403},
     {true, {"127.0.1.5", NULL, "", CONTROL_CONTENT_TYPE, true}, CONTROL_NO_TOKEN, 403},
-    {true, {"127.0.0.1", NULL, OTHER_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_WRONG_TOKEN,
-     403},
-    {true, {"127.0.0.1", NULL, LAB_TOKEN "0", CONTROL_CONTENT_TYPE, true}, CONTROL_WRONG_TOKEN,
+    {true, {"127.0.0.1", NULL, OTHER_TOKEN, CONTROL_CONTENT_TYPE, true}, CONTROL_WRONG_TOKEN, 403},
+    {true,
+     {"127.0.0.1", NULL, LAB_TOKEN "0", CONTROL_CONTENT_TYPE, true},
+     CONTROL_WRONG_TOKEN,
      403},
     {true, {"127.0.0.1", NULL, OTHER_TOKEN, NULL, false}, CONTROL_WRONG_TOKEN, 403},
     {true, {"127.0.0.1", NULL, LAB_TOKEN, "text/plain", true}, CONTROL_WRONG_TYPE, 415},
-    {true, {"127.0.0.1", NULL, LAB_TOKEN, "application/x-www-form-urlencoded", true},
-     CONTROL_WRONG_TYPE, 415},
+    {true,
+     {"127.0.0.1", NULL, LAB_TOKEN, "application/x-www-form-urlencoded", true},
+     CONTROL_WRONG_TYPE,
+     415},
     {true, {"127.0.0.1", NULL, LAB_TOKEN, NULL, true}, CONTROL_WRONG_TYPE, 415},
     {true, {"127.0.0.1", NULL, LAB_TOKEN, "application/jsonx", true}, CONTROL_WRONG_TYPE, 415},
 };
@@ -585,8 +587,8 @@ START_TEST(test_control_parse_switch)
     enum responder_fault fault = FAULT_STALE;
     int delay_ms = -1;
     const char *why = NULL;
-    int rc = control_parse_switch(row->content_type, (const uint8_t *)row->body,
-                                  strlen(row->body), &fault, &delay_ms, &why);
+    int rc = control_parse_switch(row->content_type, (const uint8_t *)row->body, strlen(row->body),
+                                  &fault, &delay_ms, &why);
     ck_assert_msg(rc == row->want_rc, "row %d ('%s'): rc %d", _i, row->body, rc);
     if (rc == 0) {
         ck_assert_int_eq(fault, row->want_fault);
@@ -606,9 +608,8 @@ START_TEST(test_control_parse_long_body)
     const char *why = NULL;
     memset(body, ' ', sizeof body);
     memcpy(body, "none", 4);
-    ck_assert_int_eq(control_parse_switch(CONTROL_CONTENT_TYPE, body, sizeof body, &fault,
-                                          &delay_ms, &why),
-                     -1);
+    ck_assert_int_eq(
+        control_parse_switch(CONTROL_CONTENT_TYPE, body, sizeof body, &fault, &delay_ms, &why), -1);
     ck_assert_ptr_nonnull(why);
 }
 END_TEST
@@ -641,8 +642,8 @@ START_TEST(test_delegate_signs_and_is_included)
     ck_assert_uint_eq(resp.cert_count, 1);
     ck_assert(cursor_equals(&resp.certs[0], delegate_der.data, delegate_der.len));
     uint8_t key_hash[WC_SHA_DIGEST_SIZE];
-    ck_assert_int_eq(
-        wc_ShaHash(delegate.public_key.p, (word32)delegate.public_key.left, key_hash), 0);
+    ck_assert_int_eq(wc_ShaHash(delegate.public_key.p, (word32)delegate.public_key.left, key_hash),
+                     0);
     ck_assert(resp.responder_by_key);
     ck_assert(cursor_equals(&resp.responder_id, key_hash, sizeof key_hash));
     ck_assert_str_eq(r->signer_name, "Lab OCSP Signer");
@@ -693,12 +694,9 @@ static const struct open_row {
     enum open_breakage breakage;
     const char *want; /* in the error message */
 } open_rows[] = {
-    {BREAK_EMPTY_DIR, "ca init"},
-    {BREAK_NO_DELEGATE, "ca init --delegate"},
-    {BREAK_CORRUPT_KEY, "root.key"},
-    {BREAK_MISSING_DB, "ca.db"},
-    {BREAK_FOREIGN_DB, "ca.db"},
-    {BREAK_CORRUPT_ROOT, "root.pem"},
+    {BREAK_EMPTY_DIR, "ca init"},    {BREAK_NO_DELEGATE, "ca init --delegate"},
+    {BREAK_CORRUPT_KEY, "root.key"}, {BREAK_MISSING_DB, "ca.db"},
+    {BREAK_FOREIGN_DB, "ca.db"},     {BREAK_CORRUPT_ROOT, "root.pem"},
 };
 
 static void write_text(const char *dir, const char *rel, const char *text)
@@ -956,10 +954,10 @@ END_TEST
 struct race {
     struct responder *r;
     const struct der_buf *request;
-    int revoked_done;  /* atomic: ca_revoke has returned */
-    int bad_answers;   /* atomic */
+    int revoked_done;      /* atomic: ca_revoke has returned */
+    int bad_answers;       /* atomic */
     int good_after_revoke; /* atomic: requests started after the revocation that said good */
-    int answered;      /* atomic */
+    int answered;          /* atomic */
 };
 
 static void *race_worker(void *arg)
@@ -970,8 +968,8 @@ static void *race_worker(void *arg)
         struct responder_answer answer;
         struct ocsp_response resp;
         struct errbuf err = {{0}};
-        struct request_origin origin = {.user_agent = NULL, .client_addr = "127.0.0.1",
-                                        .method = "POST"};
+        struct request_origin origin = {
+            .user_agent = NULL, .client_addr = "127.0.0.1", .method = "POST"};
         responder_answer(race->r, race->request->data, race->request->len, &origin, &answer);
         if (ocsp_response_parse(answer.body.data, answer.body.len, &resp, &err) != 0 ||
             resp.response_status != OCSP_RESPONSE_SUCCESSFUL || resp.single_count != 1 ||
@@ -1148,8 +1146,8 @@ START_TEST(test_fault_answers)
                          VALIDITY_SECONDS);
         break;
     }
-    bool is_error = fault == FAULT_TRYLATER || fault == FAULT_UNAUTHORIZED ||
-                    fault == FAULT_GARBAGE;
+    bool is_error =
+        fault == FAULT_TRYLATER || fault == FAULT_UNAUTHORIZED || fault == FAULT_GARBAGE;
     ck_assert_int_eq(answer.kind, is_error ? ANSWER_ERROR : ANSWER_GOOD);
     /* Errors and stale answers are never pre-signed or cached by HTTP caches. */
     if (is_error || fault == FAULT_STALE) {
@@ -1261,10 +1259,17 @@ static const struct fault_name_row {
     const char *name;
     int want; /* enum responder_fault, or -1 for refused */
 } fault_name_rows[] = {
-    {"none", FAULT_NONE},       {"slow", FAULT_SLOW},   {"trylater", FAULT_TRYLATER},
-    {"garbage", FAULT_GARBAGE}, {"unauthorized", FAULT_UNAUTHORIZED},
-    {"stale", FAULT_STALE},     {"bogus", -1},          {"", -1},
-    {"TRYLATER", -1},           {"trylater ", -1},      {"slo", -1},
+    {"none", FAULT_NONE},
+    {"slow", FAULT_SLOW},
+    {"trylater", FAULT_TRYLATER},
+    {"garbage", FAULT_GARBAGE},
+    {"unauthorized", FAULT_UNAUTHORIZED},
+    {"stale", FAULT_STALE},
+    {"bogus", -1},
+    {"", -1},
+    {"TRYLATER", -1},
+    {"trylater ", -1},
+    {"slo", -1},
 };
 
 START_TEST(test_fault_names)
@@ -1286,8 +1291,7 @@ END_TEST
 /* ---- hostile requests ---------------------------------------------------------------- */
 
 /* A request with `count` copies of one CertID, built with the DER writer. */
-static void request_with_copies(const struct der_cursor *cert_id, size_t count,
-                                struct der_buf *out)
+static void request_with_copies(const struct der_cursor *cert_id, size_t count, struct der_buf *out)
 {
     der_begin(out, DER_TAG_SEQUENCE);
     der_begin(out, DER_TAG_SEQUENCE);
@@ -1500,8 +1504,7 @@ static void assert_stats_shape(json_t *stats)
     ck_assert(json_is_object(by_client));
     const char *key;
     json_t *value;
-    json_object_foreach(by_client, key, value)
-        ck_assert(json_is_integer(value));
+    json_object_foreach(by_client, key, value) ck_assert(json_is_integer(value));
     json_t *responses = json_object_get(stats, "responses");
     ck_assert(json_is_object(responses));
     ck_assert_uint_eq(json_object_size(responses), 4);
@@ -1538,8 +1541,8 @@ START_TEST(test_counters_from_answers)
     ask_as(r, &old, "ocsp-lab-webserver/0.1", "127.0.1.3", &answers[2]);
     ask_as(r, &never, "curl/7.88.1", "127.0.0.1", &answers[3]);
     ask_as(r, &never, NULL, "127.0.1.3", &answers[4]);
-    struct request_origin origin = {.user_agent = "ocsp-lab-browser/0.1",
-                                    .client_addr = "127.0.1.4", .method = "GET"};
+    struct request_origin origin = {
+        .user_agent = "ocsp-lab-browser/0.1", .client_addr = "127.0.1.4", .method = "GET"};
     responder_answer(r, (const uint8_t *)"junk", 4, &origin, &answers[5]);
 
     json_t *stats = stats_snapshot(&r->stats);
@@ -1579,8 +1582,8 @@ END_TEST
 START_TEST(test_rejected_request_counted_and_traced)
 {
     struct responder *r = open_responder(FAULT_NONE, 0);
-    struct request_origin origin = {.user_agent = "ocsp-lab-webserver/0.1",
-                                    .client_addr = "127.0.1.9", .method = "POST"};
+    struct request_origin origin = {
+        .user_agent = "ocsp-lab-webserver/0.1", .client_addr = "127.0.1.9", .method = "POST"};
     responder_note_rejected(r, &origin, 415, "the Content-Type is not application/ocsp-request");
     json_t *stats = stats_snapshot(&r->stats);
     assert_stats_shape(stats);
@@ -1710,8 +1713,10 @@ START_TEST(test_trace_budget_sums_a_flood)
         json_t *e = json_array_get(summaries, i);
         summed += json_integer_value(json_object_get(e, "requests"));
         summed_bytes += json_integer_value(json_object_get(e, "bytes"));
-        by_browser += json_integer_value(json_object_get(json_object_get(e, "by_requester"), "browser"));
-        by_other += json_integer_value(json_object_get(json_object_get(e, "by_requester"), "other"));
+        by_browser +=
+            json_integer_value(json_object_get(json_object_get(e, "by_requester"), "browser"));
+        by_other +=
+            json_integer_value(json_object_get(json_object_get(e, "by_requester"), "other"));
         ck_assert_int_eq(json_integer_value(json_object_get(e, "per_second")), 10);
     }
     ck_assert_int_le((json_int_t)json_array_size(traced), 10 * (seconds + 1));
@@ -1740,8 +1745,8 @@ START_TEST(test_trace_one_line_per_answer)
     ask_as(r, &shop, "ocsp-lab-webserver/0.1", "127.0.1.4", &answers[1]);
     ask_as(r, &old, NULL, "127.0.0.1", &answers[2]);
     ask_as(r, &never, NULL, "127.0.0.1", &answers[3]);
-    struct request_origin origin = {.user_agent = NULL, .client_addr = "127.0.0.9",
-                                    .method = "GET"};
+    struct request_origin origin = {
+        .user_agent = NULL, .client_addr = "127.0.0.9", .method = "GET"};
     responder_answer(r, (const uint8_t *)"", 0, &origin, &answers[4]);
 
     json_t *lines = response_lines();
@@ -1851,12 +1856,11 @@ START_TEST(test_parse_listen)
 END_TEST
 
 /* base64 text of the lab request, and its url-encoded form. */
-static void request_base64(const struct der_buf *request, char *b64, size_t b64_cap,
-                           char *encoded, size_t encoded_cap)
+static void request_base64(const struct der_buf *request, char *b64, size_t b64_cap, char *encoded,
+                           size_t encoded_cap)
 {
     word32 len = (word32)b64_cap;
-    ck_assert_int_eq(Base64_Encode_NoNl(request->data, (word32)request->len, (byte *)b64, &len),
-                     0);
+    ck_assert_int_eq(Base64_Encode_NoNl(request->data, (word32)request->len, (byte *)b64, &len), 0);
     ck_assert_uint_lt(len, b64_cap);
     b64[len] = 0;
     size_t n = 0;
@@ -1928,8 +1932,9 @@ START_TEST(test_decode_get_path)
     ck_assert_int_eq(http_decode_get_path(path, out, request.len - 1), -1);
 
     const char *refused[] = {
-        "",    "/",           "//",         "/%",           "/%2",    "/%zz",     "/%2G",
-        "/MF Ew", "/favicon.ico", "/MFEw%00", "/MFEw?x=1", "/MFEw#frag", "/ab-_", "/MF=w",
+        "",          "/",          "//",     "/%",           "/%2",
+        "/%zz",      "/%2G",       "/MF Ew", "/favicon.ico", "/MFEw%00",
+        "/MFEw?x=1", "/MFEw#frag", "/ab-_",  "/MF=w",
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
         ck_assert_msg(http_decode_get_path(refused[i], out, sizeof out) == -1, "'%s' accepted",
@@ -1964,8 +1969,7 @@ Suite *responder_suite(void)
                         sizeof revoked_time_rows / sizeof revoked_time_rows[0]);
     tcase_add_test(answers, test_answer_overlong_serial_is_unknown);
     tcase_add_test(answers, test_responder_id_by_name);
-    tcase_add_loop_test(answers, test_bad_requests, 0,
-                        (int)(sizeof bad_rows / sizeof bad_rows[0]));
+    tcase_add_loop_test(answers, test_bad_requests, 0, (int)(sizeof bad_rows / sizeof bad_rows[0]));
     tcase_add_test(answers, test_most_cert_ids_answered);
     suite_add_tcase(s, answers);
 

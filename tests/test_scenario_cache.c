@@ -70,8 +70,8 @@ START_TEST(test_counts)
     ck_assert_int_eq(json_integer_value(json_object_get(json, "hits")), 5);
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json, "GET"), "misses")),
                      2);
-    ck_assert_int_eq(
-        json_integer_value(json_object_get(json_object_get(json, "POST"), "requests")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json, "POST"), "requests")),
+                     2);
     json_decref(json);
 
     /* No log yet: nothing was asked. */
@@ -113,8 +113,13 @@ START_TEST(test_missing_nginx_skips)
     char lab[LAB_PATH_MAX], trace[LAB_PATH_MAX];
     ck_assert_int_eq(file_path_join(lab, sizeof lab, test_scratch_dir(), "run"), 0);
     setenv("OCSPLAB_NGINX", "/nonexistent/nginx", 1);
-    const char *argv[] = {test_bin("scenario"), "run", "--no-pause", "--lab", lab,
-                          LAB_SOURCE_DIR "/scenarios/lessons/10-behind-a-cache.lab", NULL};
+    const char *argv[] = {test_bin("scenario"),
+                          "run",
+                          "--no-pause",
+                          "--lab",
+                          lab,
+                          LAB_SOURCE_DIR "/scenarios/lessons/10-behind-a-cache.lab",
+                          NULL};
     ck_assert_int_eq(test_run(&run, 60000, NULL, argv), 0);
     unsetenv("OCSPLAB_NGINX");
     ck_assert_msg(run.exit_code == 0, "exit %d\n%s%s", run.exit_code, test_tail_of(run.out),
@@ -125,8 +130,7 @@ START_TEST(test_missing_nginx_skips)
                       test_contains(run.out, "10-behind-a-cache: skipped"),
                   "%s", test_tail_of(run.out));
     test_run_free(&run);
-    ck_assert_int_eq(file_path_join(trace, sizeof trace, lab, "10-behind-a-cache/trace.jsonl"),
-                     0);
+    ck_assert_int_eq(file_path_join(trace, sizeof trace, lab, "10-behind-a-cache/trace.jsonl"), 0);
     char *text = test_read_text(trace);
     ck_assert_ptr_nonnull(text);
     ck_assert_int_eq(test_count_of(text, "\"event\":\"scenario.skipped\""), 1);

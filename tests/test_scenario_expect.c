@@ -246,10 +246,18 @@ START_TEST(test_words)
     static const struct {
         int64_t seconds;
         const char *text;
-    } durations[] = {{0, "0s"},        {59, "59s"},    {60, "1m"},       {3600, "1h"},
-                     {5400, "1h30m"},  {86400, "1d"}, {129600, "1d12h"}, {90061, "1d1h1m1s"},
+    } durations[] = {{0, "0s"},
+                     {59, "59s"},
+                     {60, "1m"},
+                     {3600, "1h"},
+                     {5400, "1h30m"},
+                     {86400, "1d"},
+                     {129600, "1d12h"},
+                     {90061, "1d1h1m1s"},
                      /* Before a point in time (a clock set back): signed, not "-0s". */
-                     {-7200, "-2h"},   {-90, "-1m30s"}, {INT64_MIN, "-106751991167300d15h30m8s"}};
+                     {-7200, "-2h"},
+                     {-90, "-1m30s"},
+                     {INT64_MIN, "-106751991167300d15h30m8s"}};
     for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
         clock_format_duration(durations[i].seconds, text, sizeof text);
         ck_assert_str_eq(text, durations[i].text);
@@ -370,16 +378,21 @@ START_TEST(test_table)
     struct scn_table_row *row = scn_table_add(t, "01-without-stapling");
     ck_assert_ptr_nonnull(empty);
     /* Three users alone (36 ms in all), seventeen in the crowd (584 ms). */
-    struct scn_visit v = {.users = 20, .stapled = 0, .asked = 20, .ms_total = 620, .ms_worst = 44,
-                          .alone = 3, .alone_ms_total = 36};
+    struct scn_visit v = {.users = 20,
+                          .stapled = 0,
+                          .asked = 20,
+                          .ms_total = 620,
+                          .ms_worst = 44,
+                          .alone = 3,
+                          .alone_ms_total = 36};
     scn_visit_note_in_row(&v, row);
     scn_visit_note_in_row(&v, NULL); /* a full table: nothing happens */
     row->ca.requests = 20;
     row->ca.bytes = 15940;
     row->ca.addresses = 20;
     /* With stapling: 3 alone (15 ms), 17 in the crowd (255 ms). */
-    struct scn_visit stapled = {.users = 20, .stapled = 20, .ms_total = 270, .alone = 3,
-                                .alone_ms_total = 15};
+    struct scn_visit stapled = {
+        .users = 20, .stapled = 20, .ms_total = 270, .alone = 3, .alone_ms_total = 15};
     scn_visit_note_in_row(&stapled, scn_table_add(t, "02-with-stapling"));
     scn_table_print(f, t, false);
     fclose(f);
@@ -392,10 +405,11 @@ START_TEST(test_table)
     char words[1024];
     scn_table_latency_words(t, words, sizeof words);
     ck_assert_msg(strstr(words, "took 12.0 ms without stapling (01-without-stapling) and 5.0 ms "
-                                "with it (02-with-stapling)") != NULL, "%s", words);
-    ck_assert_msg(strstr(words, "its own trip to the CA: 7.0 ms") != NULL, "%s", words);
-    ck_assert_msg(strstr(words, "In the crowd the same visits took 34.4 and 15.0 ms") != NULL,
+                                "with it (02-with-stapling)") != NULL,
                   "%s", words);
+    ck_assert_msg(strstr(words, "its own trip to the CA: 7.0 ms") != NULL, "%s", words);
+    ck_assert_msg(strstr(words, "In the crowd the same visits took 34.4 and 15.0 ms") != NULL, "%s",
+                  words);
     ck_assert_msg(strstr(out, "Visit times:") != NULL, "%s", out); /* printed under it */
     /* No lab measured a window or visited with the CA down: no second table. */
     ck_assert_msg(strstr(out, "revocation") == NULL, "%s", out);

@@ -23,6 +23,7 @@
 #define EV(ts, rest) "{\"ts\":\"2026-11-25T" ts "Z\"," rest "}\n"
 
 /* One stapled visit, one direct check, a revocation and narration. */
+/* clang-format off */
 static const char small_trace[] =
     EV("10:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.say\","
                        "\"msg\":\"Twenty students visit the shop.\"")
@@ -63,6 +64,7 @@ static const char small_trace[] =
     EV("10:00:03.040", "\"actor\":\"browser\",\"pid\":7,\"event\":\"browser.verdict\","
                        "\"msg\":\"m\",\"user\":2,\"verdict\":\"refuse\",\"reason\":\"revoked\","
                        "\"staple\":false");
+/* clang-format on */
 
 /* A file holding `text`, opened for reading; the file is already unlinked. */
 static int trace_fd(const char *text, size_t len)
@@ -237,9 +239,11 @@ START_TEST(test_collapse)
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
+    /* clang-format off */
     fputs(EV("09:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.step\","
                              "\"msg\":\"visit shop.test --users 20\""),
           f);
+    /* clang-format on */
     for (int user = 1; user <= 20; user++) {
         fprintf(f,
                 "{\"ts\":\"2026-11-25T10:00:%02d.000Z\",\"actor\":\"browser\",\"pid\":5,"
@@ -253,6 +257,7 @@ START_TEST(test_collapse)
                 user, user, user);
     }
     /* A different status is a different row, and narration ends the group. */
+    /* clang-format off */
     fputs(EV("10:01:00.000", "\"actor\":\"browser\",\"pid\":5,\"event\":\"browser.verdict\","
                              "\"msg\":\"m\",\"user\":21,\"verdict\":\"refuse\","
                              "\"reason\":\"revoked\",\"staple\":true")
@@ -261,6 +266,7 @@ START_TEST(test_collapse)
           EV("10:03:00.000", "\"actor\":\"browser\",\"pid\":5,\"event\":\"tls.client_hello\","
                              "\"msg\":\"m\",\"user\":1,\"status_request\":true"),
           f);
+    /* clang-format on */
     fclose(f);
     struct scn_ladder_options opt = {0};
     struct drawn d;
@@ -290,6 +296,7 @@ END_TEST
  * the Certificate where it was on the wire, right after the ClientHello. */
 START_TEST(test_certificate_follows_hello)
 {
+    /* clang-format off */
     static const char trace[] =
         EV("10:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.step\","
                            "\"msg\":\"visit shop.test --users 3 --staple off\"")
@@ -303,6 +310,7 @@ START_TEST(test_certificate_follows_hello)
         EV("10:00:00.022", "\"actor\":\"webserver\",\"pid\":3,\"event\":\"tls.handshake.done\","
                            "\"msg\":\"m\",\"peer\":\"127.0.1.1\",\"version\":\"TLS 1.3\","
                            "\"status_request\":false,\"stapled\":false");
+    /* clang-format on */
     struct scn_ladder_options opt = {0};
     struct drawn d;
     draw(trace, sizeof trace - 1, &opt, &d);
@@ -324,9 +332,11 @@ START_TEST(test_visits_in_order)
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
+    /* clang-format off */
     fputs(EV("09:59:59.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.step\","
                              "\"msg\":\"visit shop.test --users 3 --staple off\""),
           f);
+    /* clang-format on */
     /* Three users start together; each step of theirs is logged in turn. */
     static const char *const steps[] = {
         "\"event\":\"tls.client_hello\",\"status_request\":false",
@@ -338,9 +348,9 @@ START_TEST(test_visits_in_order)
     for (int step = 0; step < 5; step++) {
         for (int user = 1; user <= 3; user++) {
             const char *third = user == 3 && step == 4 ? "\"event\":\"browser.verdict\","
-                                                          "\"verdict\":\"refuse\","
-                                                          "\"reason\":\"revoked\",\"staple\":false"
-                                                        : steps[step];
+                                                         "\"verdict\":\"refuse\","
+                                                         "\"reason\":\"revoked\",\"staple\":false"
+                                                       : steps[step];
             fprintf(f,
                     "{\"ts\":\"2026-11-25T10:00:00.%03dZ\",\"actor\":\"browser\",\"pid\":5,"
                     "\"msg\":\"m\",\"user\":%d,\"addr\":\"127.0.1.%d\",%s}\n",
@@ -366,10 +376,15 @@ START_TEST(test_visits_in_order)
     struct drawn d;
     draw(text, len, &opt, &d);
     /* Users 1 and 2 are one visit ×2, in order; user 3 is its own. */
-    const char *order[] = {"ClientHello (no status_request) ×2", "Certificate, no staple (TLS 1.3) ×2",
-                           "chain ok, handshake done ×2", "OCSP request AB ×2", "OCSP good AB",
-                           "OCSP answer checked: good ×2", "ACCEPT (good) ×2",
-                           "ClientHello (no status_request)\n", "Certificate, no staple (TLS 1.3)\n",
+    const char *order[] = {"ClientHello (no status_request) ×2",
+                           "Certificate, no staple (TLS 1.3) ×2",
+                           "chain ok, handshake done ×2",
+                           "OCSP request AB ×2",
+                           "OCSP good AB",
+                           "OCSP answer checked: good ×2",
+                           "ACCEPT (good) ×2",
+                           "ClientHello (no status_request)\n",
+                           "Certificate, no staple (TLS 1.3)\n",
                            "REFUSE (revoked)"};
     const char *at = d.out;
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
@@ -398,6 +413,7 @@ END_TEST
  * 127.0.0.2 (left off unless --all); lab users from 127.0.A.B with A >= 1. */
 START_TEST(test_not_a_user)
 {
+    /* clang-format off */
     static const char text[] =
         EV("09:59:59.000", "\"actor\":\"webserver\",\"event\":\"tls.handshake.done\","
                            "\"peer\":\"127.0.0.2\",\"version\":\"TLS 1.3\",\"stapled\":false")
@@ -407,6 +423,7 @@ START_TEST(test_not_a_user)
                            "\"peer\":\"127.0.0.1\",\"version\":\"TLS 1.3\",\"stapled\":false")
         EV("10:00:02.000", "\"actor\":\"webserver\",\"event\":\"tls.handshake.done\","
                            "\"peer\":\"127.0.1.1\",\"version\":\"TLS 1.3\",\"stapled\":false");
+    /* clang-format on */
     struct scn_ladder_options opt = {0};
     struct drawn d;
     draw(text, strlen(text), &opt, &d);
@@ -512,7 +529,9 @@ START_TEST(test_filters)
         {{NULL, NULL, 0, NULL, "2026-11-25T10:00:00", false}, false, true},
         {{NULL, NULL, 0, NULL, "2026-11-25T10:00", false}, true, true}, /* the whole minute */
         {{NULL, NULL, 0, NULL, "2026-11-24", false}, false, false},
-        {{NULL, NULL, 0, "2026-11-25T10:00:00.100Z", "2026-11-25T10:00:00.100Z", false}, false, true},
+        {{NULL, NULL, 0, "2026-11-25T10:00:00.100Z", "2026-11-25T10:00:00.100Z", false},
+         false,
+         true},
         {{"browser", "tls.*", 3, "2026-11-25", "2026-11-25", false}, true, false},
     };
     json_t *hello = event_of("{\"ts\":\"2026-11-25T10:00:01.000Z\",\"actor\":\"browser\","
@@ -576,15 +595,19 @@ START_TEST(test_bad_lines)
     char *text = malloc(long_len + 4096);
     ck_assert_ptr_nonnull(text);
     char *p = text;
+    /* clang-format off */
     p += sprintf(p, "%s", EV("10:00:00.000", "\"actor\":\"ca\",\"event\":\"ca.init\","
                                              "\"subject\":\"Lab Root CA\""));
+    /* clang-format on */
     p += sprintf(p, "{\"ts\": this is not json\n");
     p += sprintf(p, "{\"ts\":\"2026-11-25T10:00:00.000Z\",\"msg\":\"");
     memset(p, 'x', long_len);
     p += long_len;
     p += sprintf(p, "\"}\n[1,2,3]\n");
+    /* clang-format off */
     p += sprintf(p, "%s", EV("10:00:01.000", "\"actor\":\"ca\",\"event\":\"ca.cert.issued\","
                                              "\"serial\":\"01\",\"name\":\"shop.test\""));
+    /* clang-format on */
     p += sprintf(p, "{\"ts\":\"2026-11-25T10:00:02.000Z\",\"actor\":\"ca\"}\n");
     p += sprintf(p, "{\"ts\":\"2026-11-25T10:00:03.000Z\",\"actor\":\"ca\",\"ev");
     struct scn_ladder_options opt = {0};
@@ -644,6 +667,7 @@ START_TEST(test_width)
     very_long[sizeof very_long - 1] = 0;
     fputs(small_trace, f);
     /* Long words, long sentences with UTF-8, unknown actors and events. */
+    /* clang-format off */
     fprintf(f, EV("11:00:00.000", "\"actor\":\"scenario\",\"event\":\"scenario.say\","
                                   "\"msg\":\"%s\""),
             very_long);
@@ -660,6 +684,7 @@ START_TEST(test_width)
             very_long, very_long);
     fprintf(f, EV("11:00:04.000", "\"actor\":\"stranger\",\"event\":\"x\",\"msg\":\"%s\""),
             very_long);
+    /* clang-format on */
     fprintf(f, "{\"ts\":\"%s\",\"actor\":\"browser\",\"event\":\"%s\"}\n", very_long, very_long);
     fclose(f);
     for (int color = 0; color < 2; color++) {
@@ -681,8 +706,8 @@ END_TEST
 static bool has_terminal_controls(const char *text)
 {
     for (const unsigned char *p = (const unsigned char *)text; *p != 0; p++)
-        if ((*p < 0x20 && *p != '\n') || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
-                                                         p[1] <= 0x9f))
+        if ((*p < 0x20 && *p != '\n') || *p == 0x7f ||
+            (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
             return true;
     return false;
 }
@@ -702,7 +727,8 @@ START_TEST(test_control_characters)
         "\"event\":\"browser.\\u001b[Kverdict\"}\n"
         "{\"ts\":\"\\u001b[2J\\u001b[2J\\u001b[2J\",\"actor\":\"ca\",\"event\":\"ca.init\"}\n"
         "not json \x1b[2J at all\n"
-        "{\"a\":\"\xc2\x9b" "2J\x01\"}\n";
+        "{\"a\":\"\xc2\x9b"
+        "2J\x01\"}\n";
     for (int color = 0; color < 2; color++) {
         struct scn_ladder_options opt = {.has_color = color == 1};
         struct drawn d;
@@ -720,9 +746,13 @@ START_TEST(test_control_characters)
         ck_assert_ptr_nonnull(strstr(d.errs, "trace.jsonl:5: not JSON ("));
         drawn_free(&d);
     }
-    char text[] = "a\033b\x7f" "c\xc2\x9b" "d\xc2\xa0" "e\xe2\x80\xa6";
+    char text[] = "a\033b\x7f"
+                  "c\xc2\x9b"
+                  "d\xc2\xa0"
+                  "e\xe2\x80\xa6";
     trace_printable(text);
-    ck_assert_str_eq(text, "a?b?c?d\xc2\xa0" "e\xe2\x80\xa6");
+    ck_assert_str_eq(text, "a?b?c?d\xc2\xa0"
+                           "e\xe2\x80\xa6");
 }
 END_TEST
 
@@ -736,11 +766,13 @@ static bool stop_after_two(void)
  * report a half-written last line, and ends when asked. */
 START_TEST(test_follow_stops)
 {
+    /* clang-format off */
     static const char text[] =
         EV("10:00:00.000", "\"actor\":\"ca\",\"event\":\"ca.init\",\"subject\":\"R\"")
         "{\"ts\":\"2026-11-25T10:00:01.000Z\",\"actor\":\"ca\",\"ev";
-    struct scn_ladder_options opt = {.is_follow = true, .poll_ms = 10,
-                                     .should_stop = stop_after_two};
+    /* clang-format on */
+    struct scn_ladder_options opt = {
+        .is_follow = true, .poll_ms = 10, .should_stop = stop_after_two};
     struct drawn d;
     stop_calls = 0;
     draw(text, strlen(text), &opt, &d);

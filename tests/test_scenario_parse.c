@@ -329,14 +329,13 @@ END_TEST
 
 START_TEST(test_cache_steps)
 {
-    static const char text[] = PRELUDE
-        "start cache for responder\n"
-        "ca issue blog.test --ocsp-url cache\n"
-        "visit shop.test --users 3 --staple off --ocsp get\n"
-        "expect cache hits GET >= 2\n"
-        "expect cache requests == 3\n"
-        "stop cache\n"
-        "start cache for responder as edge\n";
+    static const char text[] = PRELUDE "start cache for responder\n"
+                                       "ca issue blog.test --ocsp-url cache\n"
+                                       "visit shop.test --users 3 --staple off --ocsp get\n"
+                                       "expect cache hits GET >= 2\n"
+                                       "expect cache requests == 3\n"
+                                       "stop cache\n"
+                                       "start cache for responder as edge\n";
     struct scn_script s;
     parse_ok(text, &s);
     const struct scn_step *t = step_at(&s, 4);
@@ -464,11 +463,15 @@ static const struct duration_row {
     const char *text;
     int64_t seconds; /* -1: refused */
 } duration_rows[] = {
-    {"1", 1},           {"90s", 90},         {"15m", 900},      {"13h", 13 * 3600},
-    {"2d", 2 * 86400},  {"1d12h", 36 * 3600}, {"1h30m", 5400},  {"3650d", 3650LL * 86400},
-    {"0", -1},          {"0s", -1},          {"30m1h", -1},     {"1h1h", -1},
-    {"-1h", -1},        {"1w", -1},          {"h", -1},         {"3651d", -1},
-    {"1.5h", -1},       {"99999999999999999999s", -1},
+    {"1", 1},          {"90s", 90},
+    {"15m", 900},      {"13h", 13 * 3600},
+    {"2d", 2 * 86400}, {"1d12h", 36 * 3600},
+    {"1h30m", 5400},   {"3650d", 3650LL * 86400},
+    {"0", -1},         {"0s", -1},
+    {"30m1h", -1},     {"1h1h", -1},
+    {"-1h", -1},       {"1w", -1},
+    {"h", -1},         {"3651d", -1},
+    {"1.5h", -1},      {"99999999999999999999s", -1},
 };
 
 START_TEST(test_durations)
@@ -531,19 +534,18 @@ static const struct subject_row {
     int64_t number;
     const char *text; /* NULL for numbers */
 } subject_rows[] = {
-    {"expect responder requests == 20", SCN_SUBJ_REQUESTS, "responder", "", 0, SCN_OP_EQ, 20,
-     NULL},
+    {"expect responder requests == 20", SCN_SUBJ_REQUESTS, "responder", "", 0, SCN_OP_EQ, 20, NULL},
     {"expect responder requests from browser >= 1", SCN_SUBJ_REQUESTS, "responder", "browser", 0,
      SCN_OP_GE, 1, NULL},
-    {"expect responder requests from webserver <= 2", SCN_SUBJ_REQUESTS, "responder",
-     "webserver", 0, SCN_OP_LE, 2, NULL},
-    {"expect responder requests from 127.0.1.3 = 1", SCN_SUBJ_REQUESTS, "responder", "127.0.1.3",
-     0, SCN_OP_EQ, 1, NULL},
+    {"expect responder requests from webserver <= 2", SCN_SUBJ_REQUESTS, "responder", "webserver",
+     0, SCN_OP_LE, 2, NULL},
+    {"expect responder requests from 127.0.1.3 = 1", SCN_SUBJ_REQUESTS, "responder", "127.0.1.3", 0,
+     SCN_OP_EQ, 1, NULL},
     {"expect responder clients != 0", SCN_SUBJ_CLIENTS, "responder", "", 0, SCN_OP_NE, 0, NULL},
-    {"expect responder answers revoked < 2", SCN_SUBJ_ANSWERS, "responder", "revoked", 0,
-     SCN_OP_LT, 2, NULL},
-    {"expect responder crl downloads == 20", SCN_SUBJ_CRL, "responder", "downloads", 0,
-     SCN_OP_EQ, 20, NULL},
+    {"expect responder answers revoked < 2", SCN_SUBJ_ANSWERS, "responder", "revoked", 0, SCN_OP_LT,
+     2, NULL},
+    {"expect responder crl downloads == 20", SCN_SUBJ_CRL, "responder", "downloads", 0, SCN_OP_EQ,
+     20, NULL},
     {"expect responder crl size >= 650", SCN_SUBJ_CRL, "responder", "size", 0, SCN_OP_GE, 650,
      NULL},
     {"expect users accepted because short-lived == 20", SCN_SUBJ_USERS, "", "short-lived",
@@ -552,18 +554,15 @@ static const struct subject_row {
      SCN_USERS_REFUSED, SCN_OP_EQ, 3, NULL},
     {"expect shop.test handshakes > 0", SCN_SUBJ_HANDSHAKES, "shop.test", "", 0, SCN_OP_GT, 0,
      NULL},
-    {"expect shop.test staples sent <= 5", SCN_SUBJ_STAPLES_SENT, "shop.test", "", 0, SCN_OP_LE,
-     5, NULL},
-    {"expect shop.test fetches == 1", SCN_SUBJ_FETCHES, "shop.test", "", 0, SCN_OP_EQ, 1, NULL},
-    {"expect shop.test staple == good", SCN_SUBJ_STAPLE, "shop.test", "", 0, SCN_OP_EQ, 0,
-     "good"},
-    {"expect shop.test staple != none", SCN_SUBJ_STAPLE, "shop.test", "", 0, SCN_OP_NE, 0,
-     "none"},
-    {"expect users == 3", SCN_SUBJ_USERS, "", "", SCN_USERS_ALL, SCN_OP_EQ, 3, NULL},
-    {"expect users accepted == 3", SCN_SUBJ_USERS, "", "", SCN_USERS_ACCEPTED, SCN_OP_EQ, 3,
+    {"expect shop.test staples sent <= 5", SCN_SUBJ_STAPLES_SENT, "shop.test", "", 0, SCN_OP_LE, 5,
      NULL},
-    {"expect users refused because revoked == 3", SCN_SUBJ_USERS, "", "revoked",
-     SCN_USERS_REFUSED, SCN_OP_EQ, 3, NULL},
+    {"expect shop.test fetches == 1", SCN_SUBJ_FETCHES, "shop.test", "", 0, SCN_OP_EQ, 1, NULL},
+    {"expect shop.test staple == good", SCN_SUBJ_STAPLE, "shop.test", "", 0, SCN_OP_EQ, 0, "good"},
+    {"expect shop.test staple != none", SCN_SUBJ_STAPLE, "shop.test", "", 0, SCN_OP_NE, 0, "none"},
+    {"expect users == 3", SCN_SUBJ_USERS, "", "", SCN_USERS_ALL, SCN_OP_EQ, 3, NULL},
+    {"expect users accepted == 3", SCN_SUBJ_USERS, "", "", SCN_USERS_ACCEPTED, SCN_OP_EQ, 3, NULL},
+    {"expect users refused because revoked == 3", SCN_SUBJ_USERS, "", "revoked", SCN_USERS_REFUSED,
+     SCN_OP_EQ, 3, NULL},
     {"expect users because soft-fail >= 1", SCN_SUBJ_USERS, "", "soft-fail", SCN_USERS_ALL,
      SCN_OP_GE, 1, NULL},
     {"expect users stapled == 3", SCN_SUBJ_USERS_STAPLED, "", "", 0, SCN_OP_EQ, 3, NULL},

@@ -24,6 +24,8 @@
 #include "testutil.h"
 #include "trace.h"
 
+/* Trace lines are written one event per line, as they read: the blocks of
+ * them are kept out of clang-format (which would run adjacent EV()s together). */
 #define EV(ts, rest) "{\"ts\":\"2026-11-25T" ts "Z\"," rest "}\n"
 #define SERIAL "\"serial\":\"489909E80CF3516D59E7423D092D74AA\""
 
@@ -32,6 +34,7 @@
  * fail: not told "good" by a staple), one is still told "good" six hours later,
  * the web server learns at its refresh twelve hours after the revocation,
  * and a user who checks directly is refused. */
+/* clang-format off */
 static const char stapled_trace[] =
     EV("10:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.start\","
                        "\"msg\":\"m\",\"title\":\"With stapling\"")
@@ -86,8 +89,10 @@ static const char stapled_trace[] =
                        "\"reason\":\"revoked\",\"staple\":false,\"ms\":30")
     EV("22:00:03.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.end\","
                        "\"msg\":\"m\"");
+/* clang-format on */
 
 /* Without stapling: every user asks the CA. */
+/* clang-format off */
 static const char direct_trace[] =
     EV("09:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.start\","
                        "\"msg\":\"m\",\"title\":\"Without stapling\"")
@@ -101,13 +106,16 @@ static const char direct_trace[] =
                        "\"reason\":\"good\",\"staple\":false,\"ms\":50,\"alone\":true")
     EV("09:00:02.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.end\","
                        "\"msg\":\"m\"");
+/* clang-format on */
 
 /* A playlist's own lab: narration only. */
+/* clang-format off */
 static const char narration_trace[] =
     EV("08:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.start\","
                        "\"msg\":\"m\",\"title\":\"Demo\"")
     EV("08:00:00.001", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.say\","
                        "\"msg\":\"Three lessons.\"");
+/* clang-format on */
 
 static void scratch_setup(void)
 {
@@ -156,8 +164,7 @@ struct built {
     char err[512];
 };
 
-static void build(const char *const *dirs, const char *const *names, size_t count,
-                  struct built *b)
+static void build(const char *const *dirs, const char *const *names, size_t count, struct built *b)
 {
     struct scn_report_input in = {dirs, names, count, "lab/run", 1764000000000LL, false};
     struct scn_html page;
@@ -182,8 +189,9 @@ static void built_free(struct built *b)
 /* The top-level section `id` of the page (a static copy), or fail. */
 static const char *section(const char *page, const char *id)
 {
-    static const char *const order[] = {"overview", "privacy", "comparison", "requests-chart",
-                                        "staple-timeline", "ladder", "footer"};
+    static const char *const order[] = {"overview",       "privacy",         "comparison",
+                                        "requests-chart", "staple-timeline", "ladder",
+                                        "footer"};
     static char *copy;
     char open[64];
     snprintf(open, sizeof open, "<section id=\"%s\">", id);
@@ -205,8 +213,9 @@ static const char *section(const char *page, const char *id)
 /* Nothing on the page may fetch or run anything. */
 static void assert_self_contained(const char *page)
 {
-    static const char *const forbidden[] = {"<script", "src=", "url(", "<link", "@import",
-                                            "<iframe", "<img", "javascript:", "http-equiv"};
+    static const char *const forbidden[] = {"<script", "src=",        "url(",
+                                            "<link",   "@import",     "<iframe",
+                                            "<img",    "javascript:", "http-equiv"};
     for (size_t i = 0; i < sizeof forbidden / sizeof forbidden[0]; i++)
         ck_assert_msg(strstr(page, forbidden[i]) == NULL, "the page holds %s", forbidden[i]);
     /* The only URL is the SVG namespace, which is a name, not a fetch. */
@@ -234,8 +243,8 @@ START_TEST(test_structure)
     ck_assert_ptr_nonnull(strstr(b.page, "<title>OCSP Stapling Lab — report</title>"));
     ck_assert_ptr_nonnull(strstr(b.page, "</body>\n</html>\n"));
     /* The sections, once each and in this order. */
-    static const char *const ids[] = {"overview", "comparison", "requests-chart",
-                                      "staple-timeline", "privacy", "ladder", "footer"};
+    static const char *const ids[] = {"overview", "comparison", "requests-chart", "staple-timeline",
+                                      "privacy",  "ladder",     "footer"};
     const char *previous = b.page;
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         char open[64];
@@ -290,17 +299,17 @@ START_TEST(test_table_numbers)
     static const struct {
         const char *lab, *col, *want;
     } cells[] = {
-        {"02-stapled", "users", "5"},     {"02-stapled", "stapled", "3"},
-        {"02-stapled", "asked", "1"},     {"02-stapled", "requests", "2"},
-        {"02-stapled", "bytes", "1500"},  {"02-stapled", "addresses", "2"},
+        {"02-stapled", "users", "5"},       {"02-stapled", "stapled", "3"},
+        {"02-stapled", "asked", "1"},       {"02-stapled", "requests", "2"},
+        {"02-stapled", "bytes", "1500"},    {"02-stapled", "addresses", "2"},
         {"02-stapled", "alone-ms", "20.0"}, {"02-stapled", "crowd-ms", "35.0"},
-        {"01-direct", "users", "1"},      {"01-direct", "stapled", "0"},
-        {"01-direct", "asked", "1"},      {"01-direct", "requests", "1"},
-        {"01-direct", "alone-ms", "50.0"}, {"01-direct", "crowd-ms", "-"},
+        {"01-direct", "users", "1"},        {"01-direct", "stapled", "0"},
+        {"01-direct", "asked", "1"},        {"01-direct", "requests", "1"},
+        {"01-direct", "alone-ms", "50.0"},  {"01-direct", "crowd-ms", "-"},
     };
     for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++)
-        ck_assert_msg(strcmp(report_page_cell(table, cells[i].lab, cells[i].col),
-                             cells[i].want) == 0,
+        ck_assert_msg(strcmp(report_page_cell(table, cells[i].lab, cells[i].col), cells[i].want) ==
+                          0,
                       "%s %s: %s, not %s", cells[i].lab, cells[i].col,
                       report_page_cell(table, cells[i].lab, cells[i].col), cells[i].want);
     /* Grouped as the runner prints it. */
@@ -321,7 +330,8 @@ START_TEST(test_table_numbers)
     ck_assert_ptr_nonnull(strstr(visits, "<title>2 visits without a staple</title>"));
     ck_assert_ptr_nonnull(strstr(direct, "fill=\"#c62828\""));
     ck_assert(strstr(direct, "fill=\"#c62828\"") < stapled);
-    ck_assert_ptr_nonnull(strstr(stapled, "<title>1 from browsers asking the CA themselves</title>"));
+    ck_assert_ptr_nonnull(
+        strstr(stapled, "<title>1 from browsers asking the CA themselves</title>"));
     ck_assert_ptr_nonnull(strstr(stapled, "fill=\"#1565c0\""));
     ck_assert_ptr_nonnull(strstr(stapled, "<title>1 from the web server</title>"));
     /* What the CA learned. */
@@ -389,6 +399,7 @@ END_TEST
 
 START_TEST(test_escaping)
 {
+    /* clang-format off */
     static const char hostile[] =
         EV("10:00:00.000", "\"actor\":\"scenario\",\"event\":\"scenario.start\","
                            "\"msg\":\"<script>alert(1)</script>\","
@@ -403,6 +414,7 @@ START_TEST(test_escaping)
         EV("10:00:00.030", "\"actor\":\"ca\",\"event\":\"ca.cert.revoked\",\"msg\":\"m\","
                            "\"serial\":\"01\",\"name\":\"<script>x</script>\","
                            "\"reason\":\"\\\"><script>\"");
+    /* clang-format on */
     const char *lab = write_lab("x\"><script>y", hostile, strlen(hostile));
     const char *name = "x\"><script>y";
     struct built b;
@@ -411,7 +423,8 @@ START_TEST(test_escaping)
     assert_self_contained(b.page);
     ck_assert_ptr_nonnull(strstr(b.page, "&lt;script&gt;x&lt;/script&gt;"));
     ck_assert_ptr_nonnull(strstr(b.page, "&lt;script&gt;site&lt;/script&gt;"));
-    ck_assert_ptr_nonnull(strstr(b.page, "Tom &amp; Jerry&#39;s &quot;&lt;b&gt;bold&lt;/b&gt;&quot;"));
+    ck_assert_ptr_nonnull(
+        strstr(b.page, "Tom &amp; Jerry&#39;s &quot;&lt;b&gt;bold&lt;/b&gt;&quot;"));
     /* '=' too, so that no trace text reads like an attribute (src=x). */
     ck_assert_ptr_nonnull(strstr(b.page, "&lt;img src&#61;x&gt;"));
     ck_assert_ptr_nonnull(strstr(b.page, "data-lab=\"x&quot;&gt;&lt;script&gt;y\""));
@@ -431,17 +444,23 @@ START_TEST(test_bad_lines)
     char *text = malloc(long_len + 4096);
     ck_assert_ptr_nonnull(text);
     char *p = text;
+    /* clang-format off */
     p += sprintf(p, "%s", EV("10:00:00.000", "\"actor\":\"scenario\",\"event\":\"scenario.start\","
                                              "\"title\":\"Damaged\""));
+    /* clang-format on */
     p += sprintf(p, "{\"ts\": nope\n");
+    /* clang-format off */
     p += sprintf(p, "%s", EV("10:00:01.000", "\"actor\":\"browser\",\"event\":\"browser.verdict\","
                                              "\"verdict\":\"accept\",\"staple\":true,\"ms\":5"));
+    /* clang-format on */
     memset(p, 'x', long_len);
     p += long_len;
     *p++ = '\n';
     p += sprintf(p, "[1,2]\n");
+    /* clang-format off */
     p += sprintf(p, "%s", EV("10:00:02.000", "\"actor\":\"browser\",\"event\":\"browser.verdict\","
                                              "\"verdict\":\"refuse\",\"staple\":false,\"ms\":7"));
+    /* clang-format on */
     p += sprintf(p, "{\"ts\":\"2026-11-25T10:00:03.000Z\",\"actor\":\"brow");
     const char *lab = write_lab("damaged", text, (size_t)(p - text));
     const char *name = "damaged";
@@ -477,6 +496,7 @@ END_TEST
  * the mean saturate, never wrap to a negative time. */
 START_TEST(test_huge_numbers)
 {
+    /* clang-format off */
     static const char trace[] =
         EV("10:00:00.000", "\"actor\":\"browser\",\"event\":\"browser.verdict\","
                            "\"verdict\":\"accept\",\"ms\":9223372036854775807")
@@ -486,6 +506,7 @@ START_TEST(test_huge_numbers)
                            "\"requester\":\"browser\",\"bytes\":9223372036854775807")
         EV("10:00:03.000", "\"actor\":\"responder\",\"event\":\"ocsp.response.sent\","
                            "\"requester\":\"browser\",\"bytes\":9223372036854775807");
+    /* clang-format on */
     const char *lab = write_lab("huge", trace, strlen(trace));
     const char *name = "huge";
     struct built b;
@@ -508,9 +529,11 @@ static char *big_trace(size_t *len)
     char *text = NULL;
     FILE *f = open_memstream(&text, len);
     ck_assert_ptr_nonnull(f);
+    /* clang-format off */
     fputs(EV("00:00:00.000", "\"actor\":\"scenario\",\"event\":\"scenario.start\","
                              "\"title\":\"Big\""),
           f);
+    /* clang-format on */
     for (int u = 1; u <= 3000; u++) {
         int minute = u, hour = minute / 60;
         fprintf(f,
@@ -663,10 +686,15 @@ START_TEST(test_parse_time)
     ck_assert_int_eq(scn_report_parse_time("2026-11-25T14:38:28.704Z"), 1795617508704LL);
     ck_assert_int_eq(scn_report_parse_time("2026-11-25T14:38:28Z"), 1795617508000LL);
     ck_assert_int_eq(scn_report_parse_time("2026-11-25T14:38:28.7Z"), 1795617508700LL);
-    static const char *const bad[] = {"", "2026-11-25", "2026-11-25T14:38:28.704",
-                                      "2026-11-25T14:38:28.Z", "2026-13-25T14:38:28Z",
-                                      "2026-11-25T24:38:28Z", "2026-11-25T14:38:28.704Zx",
-                                      "20x6-11-25T14:38:28Z", "2026-11-25 14:38:28Z"};
+    static const char *const bad[] = {"",
+                                      "2026-11-25",
+                                      "2026-11-25T14:38:28.704",
+                                      "2026-11-25T14:38:28.Z",
+                                      "2026-13-25T14:38:28Z",
+                                      "2026-11-25T24:38:28Z",
+                                      "2026-11-25T14:38:28.704Zx",
+                                      "20x6-11-25T14:38:28Z",
+                                      "2026-11-25 14:38:28Z"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(scn_report_parse_time(bad[i]) == SCN_REPORT_NO_TIME, "%s", bad[i]);
 }
@@ -785,6 +813,7 @@ START_TEST(test_staple_day)
 {
     char text[16384];
     size_t n = 0;
+    /* clang-format off */
     n += (size_t)snprintf(text + n, sizeof text - n, "%s",
         EV("10:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.start\","
                            "\"msg\":\"m\",\"title\":\"A day\"")
@@ -797,6 +826,7 @@ START_TEST(test_staple_day)
                            "\"msg\":\"m\"," SERIAL ",\"status\":\"good\","
                            "\"next_update\":\"2026-11-26T10:00:00.000Z\","
                            "\"next_refresh\":\"2026-11-25T22:00:00.000Z\""));
+    /* clang-format on */
     for (int user = 1; user <= 21; user++)
         n += (size_t)snprintf(text + n, sizeof text - n,
                               "{\"ts\":\"2026-11-25T10:00:00.%03dZ\",\"actor\":\"browser\","
@@ -804,6 +834,7 @@ START_TEST(test_staple_day)
                               "\"site\":\"shop.test\",\"verdict\":\"accept\",\"staple\":true,"
                               "\"ms\":2}\n",
                               100 + user, user);
+    /* clang-format off */
     n += (size_t)snprintf(text + n, sizeof text - n, "%s",
         EV("22:00:00.000", "\"actor\":\"webserver\",\"pid\":3,\"event\":\"staple.fetch.ok\","
                            "\"msg\":\"m\"," SERIAL ",\"status\":\"good\","
@@ -811,6 +842,7 @@ START_TEST(test_staple_day)
                            "\"next_refresh\":\"2026-11-26T10:00:00.000Z\"")
         EV("23:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.end\","
                            "\"msg\":\"m\""));
+    /* clang-format on */
     ck_assert_uint_lt(n, sizeof text - 1);
     const char *dir = write_lab("a-day", text, n), *name = "a-day";
     struct built b;
@@ -818,8 +850,8 @@ START_TEST(test_staple_day)
     ck_assert_msg(b.rc == 0, "%s", b.err);
     const char *timeline = section(b.page, "staple-timeline");
     /* The axis reaches the refreshed staple's nextUpdate, a day and a half. */
-    ck_assert_msg(strstr(timeline, "simulated time, UTC: 11-25 10:00 → 11-26 22:00") != NULL,
-                  "%s", timeline);
+    ck_assert_msg(strstr(timeline, "simulated time, UTC: 11-25 10:00 → 11-26 22:00") != NULL, "%s",
+                  timeline);
     ck_assert_ptr_nonnull(strstr(timeline, "class=\"after-end\""));
     ck_assert_ptr_nonnull(strstr(timeline, "class=\"refresh\""));
     ck_assert_ptr_nonnull(strstr(timeline, "class=\"staple-unused\""));
@@ -837,6 +869,7 @@ END_TEST
  * a page without one has no such section. */
 START_TEST(test_cache_chart)
 {
+    /* clang-format off */
     static const char text[] =
         EV("10:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.start\","
                            "\"msg\":\"m\",\"title\":\"Cached\"")
@@ -847,6 +880,7 @@ START_TEST(test_cache_chart)
                            "\"misses\":1")
         EV("10:00:03.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.end\","
                            "\"msg\":\"m\"");
+    /* clang-format on */
     const char *dir = write_lab("cached", text, strlen(text)), *name = "cached";
     struct built b;
     build(&dir, &name, 1, &b);
@@ -869,6 +903,7 @@ END_TEST
  * the second table, as the runner prints it. */
 START_TEST(test_window_table)
 {
+    /* clang-format off */
     static const char text[] =
         EV("10:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.start\","
                            "\"msg\":\"m\",\"title\":\"Way\"")
@@ -884,6 +919,7 @@ START_TEST(test_window_table)
                            "\"msg\":\"m\",\"users\":5,\"accepted\":5,\"ca_down\":false")
         EV("22:00:04.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.end\","
                            "\"msg\":\"m\"");
+    /* clang-format on */
     const char *dir = write_lab("way", text, strlen(text)), *name = "way";
     struct built b;
     build(&dir, &name, 1, &b);
@@ -906,6 +942,7 @@ END_TEST
  * them from its summarized event, as the runner counts them from --json. */
 START_TEST(test_summarized_verdicts)
 {
+    /* clang-format off */
     static const char text[] =
         EV("10:00:00.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.start\","
                            "\"msg\":\"m\",\"title\":\"Many\"")
@@ -918,6 +955,7 @@ START_TEST(test_summarized_verdicts)
                            "\"ms_total\":990,\"alone\":0,\"alone_ms\":0")
         EV("10:00:03.000", "\"actor\":\"scenario\",\"pid\":1,\"event\":\"scenario.end\","
                            "\"msg\":\"m\"");
+    /* clang-format on */
     const char *dir = write_lab("many", text, strlen(text)), *name = "many";
     struct built b;
     build(&dir, &name, 1, &b);

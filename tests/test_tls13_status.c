@@ -88,14 +88,14 @@ static void sealer_init(struct sealer *s, int suite, const uint8_t *secret, size
                                                 (word32)secret_len, protocol, 6,
                                                 (const byte *)"key", 3, NULL, 0, digest),
                      0);
-    ck_assert_int_eq(wc_Tls13_HKDF_Expand_Label(s->iv, 12, secret, (word32)secret_len, protocol,
-                                                6, (const byte *)"iv", 2, NULL, 0, digest),
+    ck_assert_int_eq(wc_Tls13_HKDF_Expand_Label(s->iv, 12, secret, (word32)secret_len, protocol, 6,
+                                                (const byte *)"iv", 2, NULL, 0, digest),
                      0);
 }
 
 /* One protected record holding `content` of inner type `type`, padded. */
-static void seal_record(struct sealer *s, struct der_buf *out, const uint8_t *content,
-                        size_t len, uint8_t type)
+static void seal_record(struct sealer *s, struct der_buf *out, const uint8_t *content, size_t len,
+                        uint8_t type)
 {
     size_t inner_len = len + 1 + 3; /* type, then three zeros of padding */
     uint8_t *inner = calloc(1, inner_len), *sealed = malloc(inner_len);
@@ -116,9 +116,9 @@ static void seal_record(struct sealer *s, struct der_buf *out, const uint8_t *co
         Aes aes;
         ck_assert_int_eq(wc_AesInit(&aes, NULL, INVALID_DEVID), 0);
         ck_assert_int_eq(wc_AesGcmSetKey(&aes, s->key, (word32)s->key_len), 0);
-        ck_assert_int_eq(wc_AesGcmEncrypt(&aes, sealed, inner, (word32)inner_len, nonce, 12, tag,
-                                          16, header, 5),
-                         0);
+        ck_assert_int_eq(
+            wc_AesGcmEncrypt(&aes, sealed, inner, (word32)inner_len, nonce, 12, tag, 16, header, 5),
+            0);
         wc_AesFree(&aes);
     }
     put(out, header, 5);
@@ -150,10 +150,9 @@ static void build_flight(struct der_buf *flight, int suite, const uint8_t *secre
     der_buf_free(&certificate);
 }
 
-static const uint8_t secret48[48] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                     17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
-                                     32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46,
-                                     47, 48};
+static const uint8_t secret48[48] = {
+    1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+    25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48};
 
 static size_t secret_len_of(int suite)
 {

@@ -53,8 +53,8 @@ static const struct read_row {
     uint8_t bytes[8];
     size_t len;
     bool is_ok;
-    uint32_t value;  /* the number read, or the vector's length */
-    size_t left;     /* bytes left after a good read */
+    uint32_t value; /* the number read, or the vector's length */
+    size_t left;    /* bytes left after a good read */
 } read_rows[] = {
     {"u8", READ_U8, {0xfe, 0x01}, 2, true, 0xfe, 1},
     {"u8 of nothing", READ_U8, {0}, 0, false, 0, 0},
@@ -157,8 +157,7 @@ static const struct record_row {
     uint16_t version, length;
 } record_rows[] = {
     {"handshake record", {22, 3, 3, 0, 2, 0xaa, 0xbb}, 7, true, true, 22, 0x0303, 2},
-    {"record with more behind it", {23, 3, 3, 0, 1, 0xaa, 0x17}, 7, true, true, 23, 0x0303,
-     1},
+    {"record with more behind it", {23, 3, 3, 0, 1, 0xaa, 0x17}, 7, true, true, 23, 0x0303, 1},
     {"empty record", {21, 3, 1, 0, 0}, 5, true, true, 21, 0x0301, 0},
     {"nothing", {0}, 0, false, false, 0, 0, 0},
     {"four header bytes", {22, 3, 3, 0}, 4, false, false, 0, 0, 0},
@@ -187,8 +186,7 @@ START_TEST(test_records)
         ck_assert_ptr_eq(record.body.p, copy + TLS_RECORD_HEADER_BYTES);
         ck_assert_ptr_eq(record.header.p, copy);
     } else {
-        ck_assert_msg(probe.p == in.p && probe.left == in.left, "%s: the cursor moved",
-                      row->label);
+        ck_assert_msg(probe.p == in.p && probe.left == in.left, "%s: the cursor moved", row->label);
     }
     free(copy);
 }
@@ -212,8 +210,7 @@ static const struct typed_row {
     {"message body cut short", false, {11, 0, 0, 3, 0xaa}, 5, false, 0, 0},
     {"message length 2^24 - 1", false, {11, 0xff, 0xff, 0xff, 0}, 5, false, 0, 0},
     {"status_request", true, {0, 5, 0, 1, 1}, 5, true, TLS_EXTENSION_STATUS_REQUEST, 1},
-    {"status_request_v2, empty", true, {0, 17, 0, 0}, 4, true,
-     TLS_EXTENSION_STATUS_REQUEST_V2, 0},
+    {"status_request_v2, empty", true, {0, 17, 0, 0}, 4, true, TLS_EXTENSION_STATUS_REQUEST_V2, 0},
     {"extension type only", true, {0, 5}, 2, false, 0, 0},
     {"extension, three bytes", true, {0, 5, 0}, 3, false, 0, 0},
     {"extension data cut short", true, {0, 5, 0, 4, 1, 0}, 6, false, 0, 0},
@@ -363,8 +360,8 @@ START_TEST(test_hello_every_short_record)
         memcpy(cut, hello.p, 5 + body);
         cut[3] = (uint8_t)(body >> 8);
         cut[4] = (uint8_t)body;
-        ck_assert_msg(is_peek(tls_peek_client_hello(cut, 5 + body)), "%s, record of %zu",
-                      row->name, body);
+        ck_assert_msg(is_peek(tls_peek_client_hello(cut, 5 + body)), "%s, record of %zu", row->name,
+                      body);
         free(cut);
     }
     free(hello.p);
@@ -381,8 +378,8 @@ START_TEST(test_hello_mutations)
     for (size_t i = 0; i < hello.len; i++) {
         for (size_t m = 0; m < sizeof masks; m++) {
             hello.p[i] ^= masks[m];
-            ck_assert_msg(is_peek(peek_exact(hello.p, hello.len)), "%s, byte %zu ^ %02x",
-                          row->name, i, masks[m]);
+            ck_assert_msg(is_peek(peek_exact(hello.p, hello.len)), "%s, byte %zu ^ %02x", row->name,
+                          i, masks[m]);
             hello.p[i] ^= masks[m];
         }
     }
@@ -413,12 +410,12 @@ START_TEST(test_hello_split_across_records)
         split[5 + first + 4] = (uint8_t)second;
         memcpy(split + 10 + first, hello.p + 5 + first, second);
         enum tls_hello_peek peek = tls_peek_client_hello(split, total);
-        ck_assert_msg(peek == row->expected, "%s in two records (%zu + %zu bytes): %s",
-                      row->name, first, second, tls_hello_peek_name(peek));
+        ck_assert_msg(peek == row->expected, "%s in two records (%zu + %zu bytes): %s", row->name,
+                      first, second, tls_hello_peek_name(peek));
         /* Only the first record so far: wait for the rest, do not drop. */
         peek = tls_peek_client_hello(split, 5 + first);
-        ck_assert_msg(peek != NOT, "%s, first of two records (%zu bytes) called garbage",
-                      row->name, first);
+        ck_assert_msg(peek != NOT, "%s, first of two records (%zu bytes) called garbage", row->name,
+                      first);
         free(split);
     }
     free(hello.p);
@@ -448,11 +445,11 @@ static const struct synth_row {
     const char *name;
     uint8_t record_type, record_major, handshake_type;
     uint16_t cipher;
-    bool has_extensions;       /* false: the hello ends after compression_methods */
+    bool has_extensions; /* false: the hello ends after compression_methods */
     uint16_t ext[4];
     size_t ext_count;
-    int block_extra;           /* added to the extensions block's length */
-    int last_ext_extra;        /* added to the last extension's length */
+    int block_extra;    /* added to the extensions block's length */
+    int last_ext_extra; /* added to the last extension's length */
     enum tls_hello_peek expected;
 } synth_rows[] = {
     {"status_request alone", 22, 3, 1, 0x1301, true, {5}, 1, 0, 0, ASKS},
@@ -489,10 +486,10 @@ START_TEST(test_hello_synthetic)
     put(&w, 2, 0x0303); /* legacy_version */
     for (int i = 0; i < 32; i++)
         put(&w, 1, (size_t)(0x40 + i)); /* random */
-    put(&w, 1, 0);      /* session id */
+    put(&w, 1, 0);                      /* session id */
     put(&w, 2, 2);
     put(&w, 2, row->cipher);
-    put(&w, 1, 1);      /* compression methods: null */
+    put(&w, 1, 1); /* compression methods: null */
     put(&w, 1, 0);
     if (row->has_extensions) {
         size_t block_at = w.n;
@@ -511,8 +508,8 @@ START_TEST(test_hello_synthetic)
     patch(&w, record_len_at, 2, w.n - 5);
     patch(&w, hs_len_at, 3, w.n - 9);
     enum tls_hello_peek peek = peek_exact(w.b, w.n);
-    ck_assert_msg(peek == row->expected, "%s: %s, wanted %s", row->name,
-                  tls_hello_peek_name(peek), tls_hello_peek_name(row->expected));
+    ck_assert_msg(peek == row->expected, "%s: %s, wanted %s", row->name, tls_hello_peek_name(peek),
+                  tls_hello_peek_name(row->expected));
 }
 END_TEST
 
@@ -539,8 +536,8 @@ START_TEST(test_hello_raw)
 {
     const struct raw_row *row = &raw_rows[_i];
     enum tls_hello_peek peek = peek_exact((const uint8_t *)row->bytes, row->len);
-    ck_assert_msg(peek == row->expected, "%s: %s, wanted %s", row->name,
-                  tls_hello_peek_name(peek), tls_hello_peek_name(row->expected));
+    ck_assert_msg(peek == row->expected, "%s: %s, wanted %s", row->name, tls_hello_peek_name(peek),
+                  tls_hello_peek_name(row->expected));
 }
 END_TEST
 
@@ -579,8 +576,7 @@ START_TEST(test_hello_random_garbage)
             buf[3] = (uint8_t)(body >> 8);
             buf[4] = (uint8_t)body;
             buf[5] = 1;
-            ck_assert_msg(is_peek(peek_exact(buf, len - (size_t)(round % 3))), "round %d",
-                          round);
+            ck_assert_msg(is_peek(peek_exact(buf, len - (size_t)(round % 3))), "round %d", round);
         }
     }
 }
@@ -631,8 +627,8 @@ START_TEST(test_hello_from_wolfssl)
     static struct capture hello;
     hello.len = 0;
     ck_assert_int_eq(wolfSSL_Init(), WOLFSSL_SUCCESS);
-    WOLFSSL_CTX *ctx = wolfSSL_CTX_new(row->is_tls13 ? wolfTLSv1_3_client_method()
-                                                     : wolfTLSv1_2_client_method());
+    WOLFSSL_CTX *ctx =
+        wolfSSL_CTX_new(row->is_tls13 ? wolfTLSv1_3_client_method() : wolfTLSv1_2_client_method());
     ck_assert_ptr_nonnull(ctx);
     wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, NULL);
     ck_assert_int_eq(wolfSSL_CTX_EnableOCSPStapling(ctx), WOLFSSL_SUCCESS);
@@ -686,26 +682,54 @@ static const struct certstatus_row {
     {"empty input", {0}, 0, TLS_CERTSTATUS_TRUNCATED, 0, 0},
     {"type only", {22}, 1, TLS_CERTSTATUS_TRUNCATED, 0, 0},
     {"half a length", {22, 0, 0}, 3, TLS_CERTSTATUS_TRUNCATED, 0, 0},
-    {"body shorter than its length", {22, 0, 0, 9, 1, 0, 0, 3, 0x30, 0x01, 0x00}, 11,
-     TLS_CERTSTATUS_TRUNCATED, 0, 0},
-    {"response longer than the body", {22, 0, 0, 7, 1, 0, 0, 5, 0x30, 0x01, 0x00}, 11,
-     TLS_CERTSTATUS_TRUNCATED, 0, 0},
+    {"body shorter than its length",
+     {22, 0, 0, 9, 1, 0, 0, 3, 0x30, 0x01, 0x00},
+     11,
+     TLS_CERTSTATUS_TRUNCATED,
+     0,
+     0},
+    {"response longer than the body",
+     {22, 0, 0, 7, 1, 0, 0, 5, 0x30, 0x01, 0x00},
+     11,
+     TLS_CERTSTATUS_TRUNCATED,
+     0,
+     0},
     {"length 2^24 - 1", {22, 0xff, 0xff, 0xff, 1}, 5, TLS_CERTSTATUS_TRUNCATED, 0, 0},
     {"no status_type", {22, 0, 0, 0}, 4, TLS_CERTSTATUS_TRUNCATED, 0, 0},
     {"no response length", {22, 0, 0, 1, 1}, 5, TLS_CERTSTATUS_TRUNCATED, 0, 0},
-    {"a Certificate message instead", {11, 0, 0, 7, 1, 0, 0, 3, 0x30, 0x01, 0x00}, 11,
-     TLS_CERTSTATUS_WRONG_MESSAGE, 0, 0},
+    {"a Certificate message instead",
+     {11, 0, 0, 7, 1, 0, 0, 3, 0x30, 0x01, 0x00},
+     11,
+     TLS_CERTSTATUS_WRONG_MESSAGE,
+     0,
+     0},
     {"ServerHelloDone", {14, 0, 0, 0}, 4, TLS_CERTSTATUS_WRONG_MESSAGE, 0, 0},
     {"a ClientHello, cut short", {1, 0}, 2, TLS_CERTSTATUS_WRONG_MESSAGE, 0, 0},
-    {"status_type ocsp_multi", {22, 0, 0, 7, 2, 0, 0, 3, 0x30, 0x01, 0x00}, 11,
-     TLS_CERTSTATUS_NOT_OCSP, 0, 0},
-    {"status_type 0", {22, 0, 0, 7, 0, 0, 0, 3, 0x30, 0x01, 0x00}, 11, TLS_CERTSTATUS_NOT_OCSP,
-     0, 0},
+    {"status_type ocsp_multi",
+     {22, 0, 0, 7, 2, 0, 0, 3, 0x30, 0x01, 0x00},
+     11,
+     TLS_CERTSTATUS_NOT_OCSP,
+     0,
+     0},
+    {"status_type 0",
+     {22, 0, 0, 7, 0, 0, 0, 3, 0x30, 0x01, 0x00},
+     11,
+     TLS_CERTSTATUS_NOT_OCSP,
+     0,
+     0},
     {"empty OCSPResponse", {22, 0, 0, 4, 1, 0, 0, 0}, 8, TLS_CERTSTATUS_EMPTY_RESPONSE, 0, 0},
-    {"a byte after the response", {22, 0, 0, 8, 1, 0, 0, 3, 0x30, 0x01, 0x00, 0xff}, 12,
-     TLS_CERTSTATUS_TRAILING, 0, 0},
-    {"a byte after the message", {22, 0, 0, 7, 1, 0, 0, 3, 0x30, 0x01, 0x00, 0xff}, 12,
-     TLS_CERTSTATUS_TRAILING, 0, 0},
+    {"a byte after the response",
+     {22, 0, 0, 8, 1, 0, 0, 3, 0x30, 0x01, 0x00, 0xff},
+     12,
+     TLS_CERTSTATUS_TRAILING,
+     0,
+     0},
+    {"a byte after the message",
+     {22, 0, 0, 7, 1, 0, 0, 3, 0x30, 0x01, 0x00, 0xff},
+     12,
+     TLS_CERTSTATUS_TRAILING,
+     0,
+     0},
 };
 
 START_TEST(test_certstatus_rows)
@@ -732,8 +756,7 @@ START_TEST(test_certstatus_every_prefix)
     struct der_cursor response;
     for (size_t len = 0; len < good->len; len++) {
         uint8_t *copy = exact_copy(good->bytes, len);
-        ck_assert_msg(tls_read_certificate_status(copy, len, &response) ==
-                          TLS_CERTSTATUS_TRUNCATED,
+        ck_assert_msg(tls_read_certificate_status(copy, len, &response) == TLS_CERTSTATUS_TRUNCATED,
                       "cut at %zu", len);
         free(copy);
     }
@@ -752,24 +775,45 @@ static const struct leaf_row {
 } leaf_rows[] = {
     /* context<0>, list<3>{ cert_data<3>{0x30 0x00}, extensions<2>{ 5: 1 0 0 1 0x30 } } */
     {"status_request on the leaf",
-     {0, 0, 0, 16, 0, 0, 2, 0x30, 0x00, 0, 9, 0, 5, 0, 5, 1, 0, 0, 1, 0x30}, 20, true, 15, 5},
+     {0, 0, 0, 16, 0, 0, 2, 0x30, 0x00, 0, 9, 0, 5, 0, 5, 1, 0, 0, 1, 0x30},
+     20,
+     true,
+     15,
+     5},
     {"status_request after another extension",
-     {0, 0, 0, 20, 0, 0, 2, 0x30, 0x00, 0, 13, 0, 0, 0, 0, 0, 5, 0, 5, 1, 0, 0, 1, 0x30}, 24,
-     true, 19, 5},
+     {0, 0, 0, 20, 0, 0, 2, 0x30, 0x00, 0, 13, 0, 0, 0, 0, 0, 5, 0, 5, 1, 0, 0, 1, 0x30},
+     24,
+     true,
+     19,
+     5},
     {"with a request context",
-     {2, 0xaa, 0xbb, 0, 0, 16, 0, 0, 2, 0x30, 0x00, 0, 9, 0, 5, 0, 5, 1, 0, 0, 1, 0x30}, 22,
-     true, 17, 5},
+     {2, 0xaa, 0xbb, 0, 0, 16, 0, 0, 2, 0x30, 0x00, 0, 9, 0, 5, 0, 5, 1, 0, 0, 1, 0x30},
+     22,
+     true,
+     17,
+     5},
     {"no extensions on the leaf", {0, 0, 0, 7, 0, 0, 2, 0x30, 0x00, 0, 0}, 11, false, 0, 0},
     {"only status_request_v2",
-     {0, 0, 0, 11, 0, 0, 2, 0x30, 0x00, 0, 4, 0, 17, 0, 0}, 15, false, 0, 0},
+     {0, 0, 0, 11, 0, 0, 2, 0x30, 0x00, 0, 4, 0, 17, 0, 0},
+     15,
+     false,
+     0,
+     0},
     {"the status on the second entry only",
-     {0, 0, 0, 19, 0, 0, 2, 0x30, 0x00, 0, 0, 0, 0, 2, 0x30, 0x00, 0, 5, 0, 5, 0, 1, 0x30}, 23,
-     false, 0, 0},
+     {0, 0, 0, 19, 0, 0, 2, 0x30, 0x00, 0, 0, 0, 0, 2, 0x30, 0x00, 0, 5, 0, 5, 0, 1, 0x30},
+     23,
+     false,
+     0,
+     0},
     {"an empty list", {0, 0, 0, 0}, 4, false, 0, 0},
     {"nothing", {0}, 0, false, 0, 0},
     {"the list longer than the message", {0, 0, 0, 40, 0, 0, 2, 0x30, 0x00}, 9, false, 0, 0},
     {"extension data runs past the block",
-     {0, 0, 0, 16, 0, 0, 2, 0x30, 0x00, 0, 9, 0, 5, 0, 9, 1, 0, 0, 1, 0x30}, 20, false, 0, 0},
+     {0, 0, 0, 16, 0, 0, 2, 0x30, 0x00, 0, 9, 0, 5, 0, 9, 1, 0, 0, 1, 0x30},
+     20,
+     false,
+     0,
+     0},
 };
 
 START_TEST(test_leaf_status)

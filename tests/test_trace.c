@@ -77,8 +77,8 @@ static int64_t parse_ts(const char *ts)
     int ms = -1, used = 0;
     memset(&tm, 0, sizeof tm);
     ck_assert_msg(strlen(ts) == 24, "ts \"%s\" is not YYYY-MM-DDTHH:MM:SS.mmmZ", ts);
-    ck_assert_msg(sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon,
-                         &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &used) == 7 &&
+    ck_assert_msg(sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                         &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &used) == 7 &&
                       used == 24,
                   "ts \"%s\" is not RFC 3339 with milliseconds", ts);
     tm.tm_year -= 1900;
@@ -172,9 +172,9 @@ START_TEST(test_required_keys_cannot_be_overridden)
     char *lab = test_tmpdir();
     struct errbuf err = {{0}};
     ck_assert_msg(trace_open(lab, "responder", &err) == 0, "%s", err.msg);
-    json_t *forged = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "ts", "1999-01-01T00:00:00.000Z",
-                               "actor", "ca", "pid", 1, "event", "forged", "msg", "forged",
-                               "serial", "01ab");
+    json_t *forged =
+        json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "ts", "1999-01-01T00:00:00.000Z", "actor", "ca",
+                  "pid", 1, "event", "forged", "msg", "forged", "serial", "01ab");
     ck_assert_int_eq(trace_event("ocsp.response.sent", forged, "Sent %s", "good"), 0);
     trace_close();
 
@@ -264,8 +264,8 @@ START_TEST(test_text_is_made_valid_utf8)
     struct errbuf err = {{0}};
     ck_assert_msg(trace_open(lab, "browser", &err) == 0, "%s", err.msg);
     /* A bad byte, a truncated sequence, an overlong '/', a surrogate. */
-    ck_assert_int_eq(trace_event("peer.name", NULL, "caf\xc3\xa9 \xff x\xe2\x82 \xc0\xaf \xed\xa0\x80!"),
-                     0);
+    ck_assert_int_eq(
+        trace_event("peer.name", NULL, "caf\xc3\xa9 \xff x\xe2\x82 \xc0\xaf \xed\xa0\x80!"), 0);
     /* A long message cut in the middle of a 3-byte character. */
     char long_msg[TRACE_MAX_MSG + 100];
     size_t euros = (sizeof long_msg - 2) / 3;

@@ -265,10 +265,10 @@ static enum ocsp_verdict_reason verdict_for_current_cert(struct bytes staple, in
     ck_assert_int_eq(file_read_all(cert_file, 1 << 16, &cert_pem, &cert_len, &err), 0);
     ck_assert_int_eq(file_read_all(root_file, 1 << 16, &root_pem, &root_len, &err), 0);
     uint8_t cert_der[4096], root_der[4096];
-    int cert_der_len = wolfSSL_CertPemToDer(cert_pem, (int)cert_len, cert_der,
-                                            (int)sizeof cert_der, CERT_TYPE);
-    int root_der_len = wolfSSL_CertPemToDer(root_pem, (int)root_len, root_der,
-                                            (int)sizeof root_der, CERT_TYPE);
+    int cert_der_len =
+        wolfSSL_CertPemToDer(cert_pem, (int)cert_len, cert_der, (int)sizeof cert_der, CERT_TYPE);
+    int root_der_len =
+        wolfSSL_CertPemToDer(root_pem, (int)root_len, root_der, (int)sizeof root_der, CERT_TYPE);
     ck_assert_int_gt(cert_der_len, 0);
     ck_assert_int_gt(root_der_len, 0);
     struct x509_cert cert, root;
@@ -337,9 +337,19 @@ static void responder_fault(const char *fault)
     test_control_token(lab, token);
     snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/control/fault", responder_port);
-    const char *argv[] = {program, "-s", "--max-time", "10", "-f", "-H", token_header,
-                          "-H", "Content-Type: " CONTROL_CONTENT_TYPE, "--data-binary", fault,
-                          url, NULL};
+    const char *argv[] = {program,
+                          "-s",
+                          "--max-time",
+                          "10",
+                          "-f",
+                          "-H",
+                          token_header,
+                          "-H",
+                          "Content-Type: " CONTROL_CONTENT_TYPE,
+                          "--data-binary",
+                          fault,
+                          url,
+                          NULL};
     run_ok(argv, NULL);
 }
 
@@ -407,8 +417,7 @@ START_TEST(test_stapler_refreshes_at_half_life)
 }
 END_TEST
 
-static const char *const failures[] = {"trylater", "garbage", "stale", "unauthorized",
-                                       "stopped"};
+static const char *const failures[] = {"trylater", "garbage", "stale", "unauthorized", "stopped"};
 
 /* A failed refresh (each responder fault, or no responder) keeps the last
  * good staple, byte for byte, says why, and schedules a retry in about 10 s. */
@@ -644,8 +653,8 @@ END_TEST
 
 static const struct discard_row {
     const char *name;
-    bool is_expired;       /* the clock moves past its nextUpdate */
-    bool is_other_cert;    /* the certificate was renewed meanwhile */
+    bool is_expired;    /* the clock moves past its nextUpdate */
+    bool is_other_cert; /* the certificate was renewed meanwhile */
     const char *reason;
 } discard_rows[] = {
     {"expired", true, false, "stale"},
@@ -808,8 +817,8 @@ static WOLFSSL_CTX *must_staple_client(bool is_tls13)
 {
     char root[LAB_PATH_MAX];
     ck_assert_int_eq(file_path_join(root, sizeof root, lab, LAB_ROOT_CERT), 0);
-    WOLFSSL_CTX *ctx = wolfSSL_CTX_new(is_tls13 ? wolfTLSv1_3_client_method()
-                                                : wolfTLSv1_2_client_method());
+    WOLFSSL_CTX *ctx =
+        wolfSSL_CTX_new(is_tls13 ? wolfTLSv1_3_client_method() : wolfTLSv1_2_client_method());
     ck_assert_ptr_nonnull(ctx);
     ck_assert_int_eq(wolfSSL_CTX_load_verify_locations(ctx, root, NULL), WOLFSSL_SUCCESS);
     wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, NULL);
@@ -853,8 +862,8 @@ START_TEST(test_site_staples_without_losing_memory)
     size_t heap_after = mallinfo2().uordblks;
     /* 200 handshakes at 8 KB lost each would be 1.6 MB; allow allocator noise. */
     ck_assert_msg(heap_after < heap_before + 64 * 1024,
-                  "the heap grew by %zu bytes over %d stapled handshakes",
-                  heap_after - heap_before, HANDSHAKES - WARM_UP);
+                  "the heap grew by %zu bytes over %d stapled handshakes", heap_after - heap_before,
+                  HANDSHAKES - WARM_UP);
     site_release(site);
 
     open_stapler_with(false, NULL);

@@ -46,12 +46,16 @@ static void lab_setup(void)
     char *dir = test_tmpdir();
     struct errbuf err = {{0}};
     struct ca_init_result init;
-    struct ca_init_options init_opts = {.key_type = KEY_EC_P256, .name = CA_DEFAULT_NAME,
+    struct ca_init_options init_opts = {.key_type = KEY_EC_P256,
+                                        .name = CA_DEFAULT_NAME,
                                         .ocsp_url = "http://127.0.0.1:8080/",
                                         .with_delegate = true};
     ck_assert_msg(ca_init(dir, &init_opts, &init, &err) == CA_OK, "%s", err.msg);
-    struct ca_issue_options shop = {.name = "shop.test", .days = 30, .is_must_staple = true,
-                                    .ocsp_url = SHOP_URL, .key_type = KEY_EC_P256};
+    struct ca_issue_options shop = {.name = "shop.test",
+                                    .days = 30,
+                                    .is_must_staple = true,
+                                    .ocsp_url = SHOP_URL,
+                                    .key_type = KEY_EC_P256};
     ck_assert_msg(ca_issue(dir, &shop, &lab.shop_rec, &err) == CA_OK, "%s", err.msg);
     struct ca_issue_options plain = {.name = "plain.test", .days = 30, .key_type = KEY_RSA_2048};
     struct cert_record plain_rec;
@@ -100,9 +104,10 @@ START_TEST(test_lab_certificates)
     ck_assert_str_eq(text, lab.shop_rec.serial_hex);
     ck_assert_int_eq(shop.not_before, lab.shop_rec.not_before);
     ck_assert_int_eq(shop.not_after, lab.shop_rec.not_after);
-    ck_assert(der_oid_equals(&shop.key_algorithm, "1.2.840.10045.2.1"));       /* EC */
-    ck_assert(der_oid_equals(&plain.key_algorithm, "1.2.840.113549.1.1.1"));   /* RSA */
-    ck_assert(der_oid_equals(&shop.signature_algorithm, "1.2.840.10045.4.3.2")); /* by the EC root */
+    ck_assert(der_oid_equals(&shop.key_algorithm, "1.2.840.10045.2.1"));     /* EC */
+    ck_assert(der_oid_equals(&plain.key_algorithm, "1.2.840.113549.1.1.1")); /* RSA */
+    ck_assert(
+        der_oid_equals(&shop.signature_algorithm, "1.2.840.10045.4.3.2")); /* by the EC root */
 
     /* The leaf names the root as issuer, byte for byte (what a CertID hashes). */
     ck_assert_uint_eq(shop.issuer.left, root.subject.left);
@@ -218,10 +223,10 @@ static void write_hex(struct der_buf *out, const char *text)
 /* What the row's certificate holds besides the shop.test certificate's
  * names, key and validity. */
 struct cert_spec {
-    bool has_extensions;        /* the [3] wrapper at all */
+    bool has_extensions; /* the [3] wrapper at all */
     struct ext_spec exts[X509_MAX_EXTS];
-    const char *raw_exts_hex;   /* instead of exts: the Extensions SEQUENCE's contents */
-    const char *subject_hex;    /* instead of shop.test's subject Name */
+    const char *raw_exts_hex; /* instead of exts: the Extensions SEQUENCE's contents */
+    const char *subject_hex;  /* instead of shop.test's subject Name */
 };
 
 static void build_cert(const struct cert_spec *spec, struct der_buf *out)
@@ -284,14 +289,14 @@ static void build_cert(const struct cert_spec *spec, struct der_buf *out)
 }
 
 /* extnValue contents, RFC 5280 4.2.1.12, 4.2.2.1 and RFC 7633. */
-#define AIA_OCSP_X                                                                            \
-    "30 1c 30 1a 06 08 2b 06 01 05 05 07 30 01 86 0e" /* id-ad-ocsp, [6] 14 bytes */          \
+#define AIA_OCSP_X                                                                                 \
+    "30 1c 30 1a 06 08 2b 06 01 05 05 07 30 01 86 0e" /* id-ad-ocsp, [6] 14 bytes */               \
     " 68 74 74 70 3a 2f 2f 78 2e 74 65 73 74 2f"      /* "http://x.test/" */
-#define AIA_CA_ISSUERS_ONLY                                                                   \
-    "30 1c 30 1a 06 08 2b 06 01 05 05 07 30 02 86 0e" /* id-ad-caIssuers */                   \
+#define AIA_CA_ISSUERS_ONLY                                                                        \
+    "30 1c 30 1a 06 08 2b 06 01 05 05 07 30 02 86 0e" /* id-ad-caIssuers */                        \
     " 68 74 74 70 3a 2f 2f 78 2e 74 65 73 74 2f"
-#define AIA_OCSP_AS_DNS_NAME                                                                  \
-    "30 1c 30 1a 06 08 2b 06 01 05 05 07 30 01 82 0e" /* [2] dNSName, not a URI */            \
+#define AIA_OCSP_AS_DNS_NAME                                                                       \
+    "30 1c 30 1a 06 08 2b 06 01 05 05 07 30 01 82 0e" /* [2] dNSName, not a URI */                 \
     " 68 74 74 70 3a 2f 2f 78 2e 74 65 73 74 2f"
 #define EKU_SERVER "30 0a 06 08 2b 06 01 05 05 07 03 01"
 #define EKU_SERVER_AND_OCSP "30 14 06 08 2b 06 01 05 05 07 03 01 06 08 2b 06 01 05 05 07 03 09"
@@ -304,77 +309,213 @@ static const struct ext_row {
     struct cert_spec spec;
     int want_find_aia; /* x509_find_extension(AIA): FOUND, ABSENT or MALFORMED */
     bool want_aia_critical;
-    int want_url;      /* x509_ocsp_url into 64 bytes */
+    int want_url; /* x509_ocsp_url into 64 bytes */
     const char *url;
     bool want_must_staple;
     bool want_server_auth, want_ocsp_signing;
 } ext_rows[] = {
-    {"no extensions at all (a v1-style TBS with v3 version)", {.has_extensions = false},
-     ABSENT, false, ABSENT, NULL, false, false, false},
-    {"an empty Extensions SEQUENCE", {.has_extensions = true}, ABSENT, false, ABSENT, NULL,
-     false, false, false},
+    {"no extensions at all (a v1-style TBS with v3 version)",
+     {.has_extensions = false},
+     ABSENT,
+     false,
+     ABSENT,
+     NULL,
+     false,
+     false,
+     false},
+    {"an empty Extensions SEQUENCE",
+     {.has_extensions = true},
+     ABSENT,
+     false,
+     ABSENT,
+     NULL,
+     false,
+     false,
+     false},
     {"AIA with an OCSP URL",
-     {.has_extensions = true, .exts = {{OID_AUTHORITY_INFO_ACCESS, false, AIA_OCSP_X}}}, FOUND,
-     false, FOUND, "http://x.test/", false, false, false},
+     {.has_extensions = true, .exts = {{OID_AUTHORITY_INFO_ACCESS, false, AIA_OCSP_X}}},
+     FOUND,
+     false,
+     FOUND,
+     "http://x.test/",
+     false,
+     false,
+     false},
     {"AIA marked critical",
-     {.has_extensions = true, .exts = {{OID_AUTHORITY_INFO_ACCESS, true, AIA_OCSP_X}}}, FOUND,
-     true, FOUND, "http://x.test/", false, false, false},
+     {.has_extensions = true, .exts = {{OID_AUTHORITY_INFO_ACCESS, true, AIA_OCSP_X}}},
+     FOUND,
+     true,
+     FOUND,
+     "http://x.test/",
+     false,
+     false,
+     false},
     {"AIA after other extensions",
      {.has_extensions = true,
       .exts = {{OID_EXT_KEY_USAGE, false, EKU_SERVER},
                {OID_TLS_FEATURE, false, TLS_FEATURE_5},
                {OID_AUTHORITY_INFO_ACCESS, false, AIA_OCSP_X}}},
-     FOUND, false, FOUND, "http://x.test/", true, true, false},
+     FOUND,
+     false,
+     FOUND,
+     "http://x.test/",
+     true,
+     true,
+     false},
     {"AIA with caIssuers only: no OCSP URL",
      {.has_extensions = true, .exts = {{OID_AUTHORITY_INFO_ACCESS, false, AIA_CA_ISSUERS_ONLY}}},
-     FOUND, false, ABSENT, NULL, false, false, false},
+     FOUND,
+     false,
+     ABSENT,
+     NULL,
+     false,
+     false,
+     false},
     {"AIA naming the responder by DNS name, not URI",
      {.has_extensions = true, .exts = {{OID_AUTHORITY_INFO_ACCESS, false, AIA_OCSP_AS_DNS_NAME}}},
-     FOUND, false, ABSENT, NULL, false, false, false},
+     FOUND,
+     false,
+     ABSENT,
+     NULL,
+     false,
+     false,
+     false},
     {"AIA value not a SEQUENCE",
-     {.has_extensions = true, .exts = {{OID_AUTHORITY_INFO_ACCESS, false, "04 00"}}}, FOUND,
-     false, MALFORMED, NULL, false, false, false},
+     {.has_extensions = true, .exts = {{OID_AUTHORITY_INFO_ACCESS, false, "04 00"}}},
+     FOUND,
+     false,
+     MALFORMED,
+     NULL,
+     false,
+     false,
+     false},
     {"AIA value with a byte after it",
      {.has_extensions = true, .exts = {{OID_AUTHORITY_INFO_ACCESS, false, AIA_OCSP_X " 00"}}},
-     FOUND, false, MALFORMED, NULL, false, false, false},
+     FOUND,
+     false,
+     MALFORMED,
+     NULL,
+     false,
+     false,
+     false},
     {"AIA AccessDescription without an OID",
      {.has_extensions = true, .exts = {{OID_AUTHORITY_INFO_ACCESS, false, "30 02 30 00"}}},
-     FOUND, false, MALFORMED, NULL, false, false, false},
-    {"an extension that is not a SEQUENCE", {.has_extensions = true, .raw_exts_hex = "04 00"},
-     MALFORMED, false, MALFORMED, NULL, false, false, false},
+     FOUND,
+     false,
+     MALFORMED,
+     NULL,
+     false,
+     false,
+     false},
+    {"an extension that is not a SEQUENCE",
+     {.has_extensions = true, .raw_exts_hex = "04 00"},
+     MALFORMED,
+     false,
+     MALFORMED,
+     NULL,
+     false,
+     false,
+     false},
     {"an extension without extnValue",
-     {.has_extensions = true, .raw_exts_hex = "30 05 06 03 55 1d 25"}, MALFORMED, false,
-     MALFORMED, NULL, false, false, false},
+     {.has_extensions = true, .raw_exts_hex = "30 05 06 03 55 1d 25"},
+     MALFORMED,
+     false,
+     MALFORMED,
+     NULL,
+     false,
+     false,
+     false},
     {"an extension with a field after extnValue",
-     {.has_extensions = true, .raw_exts_hex = "30 09 06 03 55 1d 25 04 00 05 00"}, MALFORMED,
-     false, MALFORMED, NULL, false, false, false},
+     {.has_extensions = true, .raw_exts_hex = "30 09 06 03 55 1d 25 04 00 05 00"},
+     MALFORMED,
+     false,
+     MALFORMED,
+     NULL,
+     false,
+     false,
+     false},
     {"critical as an INTEGER, not a BOOLEAN",
      {.has_extensions = true, .raw_exts_hex = "30 0a 06 03 55 1d 25 02 01 01 04 00"},
-     MALFORMED, false, MALFORMED, NULL, false, false, false},
+     MALFORMED,
+     false,
+     MALFORMED,
+     NULL,
+     false,
+     false,
+     false},
     {"must-staple: TLS Feature status_request",
-     {.has_extensions = true, .exts = {{OID_TLS_FEATURE, false, TLS_FEATURE_5}}}, ABSENT,
-     false, ABSENT, NULL, true, false, false},
+     {.has_extensions = true, .exts = {{OID_TLS_FEATURE, false, TLS_FEATURE_5}}},
+     ABSENT,
+     false,
+     ABSENT,
+     NULL,
+     true,
+     false,
+     false},
     {"TLS Feature status_request_v2 (17) and status_request",
      {.has_extensions = true, .exts = {{OID_TLS_FEATURE, false, "30 06 02 01 11 02 01 05"}}},
-     ABSENT, false, ABSENT, NULL, true, false, false},
+     ABSENT,
+     false,
+     ABSENT,
+     NULL,
+     true,
+     false,
+     false},
     {"TLS Feature status_request_v2 (17) alone",
-     {.has_extensions = true, .exts = {{OID_TLS_FEATURE, false, "30 03 02 01 11"}}}, ABSENT,
-     false, ABSENT, NULL, false, false, false},
+     {.has_extensions = true, .exts = {{OID_TLS_FEATURE, false, "30 03 02 01 11"}}},
+     ABSENT,
+     false,
+     ABSENT,
+     NULL,
+     false,
+     false,
+     false},
     {"TLS Feature truncated",
-     {.has_extensions = true, .exts = {{OID_TLS_FEATURE, false, "30 03 02 01"}}}, ABSENT, false,
-     ABSENT, NULL, false, false, false},
+     {.has_extensions = true, .exts = {{OID_TLS_FEATURE, false, "30 03 02 01"}}},
+     ABSENT,
+     false,
+     ABSENT,
+     NULL,
+     false,
+     false,
+     false},
     {"TLS Feature holding a non-INTEGER before 5",
      {.has_extensions = true, .exts = {{OID_TLS_FEATURE, false, "30 05 04 00 02 01 05"}}},
-     ABSENT, false, ABSENT, NULL, false, false, false},
+     ABSENT,
+     false,
+     ABSENT,
+     NULL,
+     false,
+     false,
+     false},
     {"EKU serverAuth and OCSPSigning",
      {.has_extensions = true, .exts = {{OID_EXT_KEY_USAGE, false, EKU_SERVER_AND_OCSP}}},
-     ABSENT, false, ABSENT, NULL, false, true, true},
+     ABSENT,
+     false,
+     ABSENT,
+     NULL,
+     false,
+     true,
+     true},
     {"EKU holding a non-OID before OCSPSigning",
      {.has_extensions = true,
       .exts = {{OID_EXT_KEY_USAGE, false, "30 0c 04 00 06 08 2b 06 01 05 05 07 03 09"}}},
-     ABSENT, false, ABSENT, NULL, false, false, false},
-    {"EKU not a SEQUENCE", {.has_extensions = true, .exts = {{OID_EXT_KEY_USAGE, false, "05 00"}}},
-     ABSENT, false, ABSENT, NULL, false, false, false},
+     ABSENT,
+     false,
+     ABSENT,
+     NULL,
+     false,
+     false,
+     false},
+    {"EKU not a SEQUENCE",
+     {.has_extensions = true, .exts = {{OID_EXT_KEY_USAGE, false, "05 00"}}},
+     ABSENT,
+     false,
+     ABSENT,
+     NULL,
+     false,
+     false,
+     false},
 };
 
 START_TEST(test_extension_rows)
@@ -437,16 +578,14 @@ static const struct cn_row {
 } cn_rows[] = {
     {"CN alone", "30 11 31 0f 30 0d 06 03 55 04 03 0c 06 41 6c 69 63 65 21", 64, 0, "Alice!"},
     {"O then CN (the root's order)",
-     "30 1a 31 09 30 07 06 03 55 04 0a 0c 00 31 0d 30 0b 06 03 55 04 03 0c 04 52 6f 6f 74", 64,
-     0, "Root"},
-    {"CN as PrintableString", "30 0f 31 0d 30 0b 06 03 55 04 03 13 04 52 6f 6f 74", 64, 0,
+     "30 1a 31 09 30 07 06 03 55 04 0a 0c 00 31 0d 30 0b 06 03 55 04 03 0c 04 52 6f 6f 74", 64, 0,
      "Root"},
+    {"CN as PrintableString", "30 0f 31 0d 30 0b 06 03 55 04 03 13 04 52 6f 6f 74", 64, 0, "Root"},
     {"no CN: empty text", "30 0d 31 0b 30 09 06 03 55 04 0a 0c 02 4f 72", 64, 0, ""},
     {"an empty Name", "30 00", 64, 0, ""},
     {"cut to the room given", "30 11 31 0f 30 0d 06 03 55 04 03 0c 06 41 6c 69 63 65 21", 4, 0,
      "Ali"},
-    {"an RDN that is not a SET", "30 0f 30 0d 30 0b 06 03 55 04 03 0c 04 52 6f 6f 74", 64, -1,
-     ""},
+    {"an RDN that is not a SET", "30 0f 30 0d 30 0b 06 03 55 04 03 0c 04 52 6f 6f 74", 64, -1, ""},
     {"an attribute without a value", "30 09 31 07 30 05 06 03 55 04 03", 64, -1, ""},
 };
 

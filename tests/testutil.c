@@ -122,8 +122,7 @@ static void capture_read(struct capture *c)
     c->buf[c->len] = 0;
 }
 
-int test_run(struct test_run *run, int timeout_ms, const char *input,
-             const char *const argv[])
+int test_run(struct test_run *run, int timeout_ms, const char *input, const char *const argv[])
 {
     int out_pipe[2], err_pipe[2], in_pipe[2];
     memset(run, 0, sizeof *run);
@@ -220,8 +219,8 @@ int test_run_cmd(struct test_run *run, int timeout_ms, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    for (char *save = NULL, *tok = strtok_r(line, " ", &save);
-         tok != NULL && argc < 127; tok = strtok_r(NULL, " ", &save))
+    for (char *save = NULL, *tok = strtok_r(line, " ", &save); tok != NULL && argc < 127;
+         tok = strtok_r(NULL, " ", &save))
         argv[argc++] = tok;
     argv[argc] = NULL;
     return test_run(run, timeout_ms, NULL, argv);

@@ -34,8 +34,7 @@ struct test_run {
 /* Runs argv (NULL-terminated, argv[0] a path or a name found in PATH) in its
  * own process group, feeding `input` (may be NULL) on stdin, and waits at most
  * timeout_ms before killing the whole group. Returns 0 when it ran. */
-int test_run(struct test_run *run, int timeout_ms, const char *input,
-             const char *const argv[]);
+int test_run(struct test_run *run, int timeout_ms, const char *input, const char *const argv[]);
 void test_run_free(struct test_run *run);
 
 /* Convenience: formats a command line into argv by splitting on spaces

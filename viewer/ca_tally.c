@@ -50,8 +50,8 @@ void scn_ca_tally_add(struct scn_ca_tally *t, json_t *line)
         int64_t n = json_is_integer(requests) ? (int64_t)json_integer_value(requests) : 0;
         int64_t b = json_is_integer(bytes) ? (int64_t)json_integer_value(bytes) : 0;
         if (n > 0)
-            t->totals.requests = n > INT64_MAX - t->totals.requests ? INT64_MAX
-                                                                    : t->totals.requests + n;
+            t->totals.requests =
+                n > INT64_MAX - t->totals.requests ? INT64_MAX : t->totals.requests + n;
         if (b > 0)
             t->totals.bytes = b > INT64_MAX - t->totals.bytes ? INT64_MAX : t->totals.bytes + b;
         return;

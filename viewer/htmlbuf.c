@@ -117,13 +117,27 @@ void scn_html_text(struct scn_html *h, const char *text)
         if (*p == 0)
             break;
         switch (*p) {
-        case '&': scn_html_raw(h, "&amp;"); break;
-        case '<': scn_html_raw(h, "&lt;"); break;
-        case '>': scn_html_raw(h, "&gt;"); break;
-        case '"': scn_html_raw(h, "&quot;"); break;
-        case '\'': scn_html_raw(h, "&#39;"); break;
-        case '=': scn_html_raw(h, "&#61;"); break;
-        default: scn_html_raw(h, "\xef\xbf\xbd"); break; /* U+FFFD REPLACEMENT CHARACTER */
+        case '&':
+            scn_html_raw(h, "&amp;");
+            break;
+        case '<':
+            scn_html_raw(h, "&lt;");
+            break;
+        case '>':
+            scn_html_raw(h, "&gt;");
+            break;
+        case '"':
+            scn_html_raw(h, "&quot;");
+            break;
+        case '\'':
+            scn_html_raw(h, "&#39;");
+            break;
+        case '=':
+            scn_html_raw(h, "&#61;");
+            break;
+        default:
+            scn_html_raw(h, "\xef\xbf\xbd");
+            break; /* U+FFFD REPLACEMENT CHARACTER */
         }
         p++;
         left--;

@@ -47,8 +47,7 @@ int scn_labdirs_find(const char *lab, struct scn_labdirs *out, struct errbuf *er
     while (d != NULL && (e = readdir(d)) != NULL && out->count < SCN_LABDIRS_MAX) {
         char sub[LAB_PATH_MAX];
         if (e->d_name[0] == '.' || file_path_join(sub, sizeof sub, lab, e->d_name) != 0 ||
-            file_path_join(path, sizeof path, sub, LAB_TRACE_FILE) != 0 ||
-            access(path, F_OK) != 0)
+            file_path_join(path, sizeof path, sub, LAB_TRACE_FILE) != 0 || access(path, F_OK) != 0)
             continue;
         out->names[out->count] = strdup(e->d_name);
         if (out->names[out->count] != NULL)

@@ -15,9 +15,9 @@
 #define SCN_LABDIRS_MAX 256
 
 struct scn_labdirs {
-    char base[LAB_PATH_MAX]; /* the lab, or the run folder */
-    bool is_run;             /* base holds labs rather than a trace */
-    size_t count;            /* labs: 1 for a lab, the sub-labs of a run */
+    char base[LAB_PATH_MAX];      /* the lab, or the run folder */
+    bool is_run;                  /* base holds labs rather than a trace */
+    size_t count;                 /* labs: 1 for a lab, the sub-labs of a run */
     char *names[SCN_LABDIRS_MAX]; /* a run's labs' folder names, sorted; owned */
 };
 

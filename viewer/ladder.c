@@ -220,8 +220,7 @@ int scn_ladder_draw(int fd, const char *name, FILE *out, FILE *errs,
         json_t *ev = NULL;
         const char *text = NULL;
         size_t len = 0;
-        enum trace_file_result r = trace_reader_next(&reader, !opt->is_follow, &ev, &text,
-                                                         &len);
+        enum trace_file_result r = trace_reader_next(&reader, !opt->is_follow, &ev, &text, &len);
         if (r == TRACE_FILE_LINE) {
             take_event(l, opt, ev, text, len, stats);
             json_decref(ev);

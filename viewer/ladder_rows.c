@@ -137,8 +137,7 @@ static void place_in_visit(json_t *ev, const char *actor, const char *name,
 
 /* The messages between parties: who sent what to whom. Returns false when
  * the event is not one of them. */
-static bool message_row(json_t *ev, const char *actor, const char *name,
-                        struct scn_ladder_row *row)
+static bool message_row(json_t *ev, const char *actor, const char *name, struct scn_ladder_row *row)
 {
     char serial[32], until[32];
     short_serial(field_str(ev, "serial"), serial, sizeof serial);
@@ -251,8 +250,8 @@ static void note_row(json_t *ev, const char *actor, const char *name, struct scn
         snprintf(row->label, sizeof row->label, "issued %s %s", serial, field_str(ev, "name"));
         row->tone = SCN_TONE_PLAIN;
     } else if (strcmp(name, "ca.cert.revoked") == 0) {
-        snprintf(row->label, sizeof row->label, "REVOKED %s %s (%s)", serial,
-                 field_str(ev, "name"), reason);
+        snprintf(row->label, sizeof row->label, "REVOKED %s %s (%s)", serial, field_str(ev, "name"),
+                 reason);
         row->tone = SCN_TONE_BAD;
     } else if (strncmp(name, "staple.", 7) == 0) {
         /* The staple's life in the web server (DESIGN section 8). */
@@ -260,8 +259,7 @@ static void note_row(json_t *ev, const char *actor, const char *name, struct scn
         event_words(name, words, sizeof words);
         snprintf(row->label, sizeof row->label, "%s%s%s%s%s", words, status[0] != 0 ? ": " : "",
                  status, until[0] != 0 ? " until " : "", until);
-        bool is_bad = strcmp(name, "staple.revoked") == 0 ||
-                      strcmp(name, "staple.expired") == 0 ||
+        bool is_bad = strcmp(name, "staple.revoked") == 0 || strcmp(name, "staple.expired") == 0 ||
                       strcmp(name, "staple.fetch.failed") == 0 ||
                       strcmp(name, "staple.discarded") == 0;
         row->tone = is_bad ? SCN_TONE_BAD : SCN_TONE_PLAIN;
@@ -313,8 +311,8 @@ void scn_ladder_row_from_event(json_t *ev, struct scn_ladder_row *row)
         /* The scenario's narration and steps, and any actor without a lane. */
         row->kind = SCN_ROW_NARRATION;
         row->from = row->to = SCN_LANE_NONE;
-        row->tone = strcmp(name, "scenario.say") == 0     ? SCN_TONE_SAY
-                    : strcmp(name, "scenario.start") == 0 ? SCN_TONE_TITLE
+        row->tone = strcmp(name, "scenario.say") == 0      ? SCN_TONE_SAY
+                    : strcmp(name, "scenario.start") == 0  ? SCN_TONE_TITLE
                     : strcmp(name, "scenario.expect") != 0 ? SCN_TONE_DIM
                     : field_true(ev, "passed")             ? SCN_TONE_GOOD
                                                            : SCN_TONE_BAD;
@@ -360,7 +358,7 @@ struct piece {
     const char *ts;
     const struct scn_ladder_visit *visit; /* NULL for a loose row */
     const struct scn_ladder_row *row;
-    unsigned long seq;                    /* ties of time keep the trace's order */
+    unsigned long seq; /* ties of time keep the trace's order */
 };
 
 static int compare_pieces(const void *a, const void *b)
@@ -398,8 +396,8 @@ static void emit_step(struct scn_ladder_rows *rows)
         rows->emit(&rows->narration, rows->ctx);
     rows->has_narration = false;
     for (size_t i = 0; i < rows->group_count; i++, n++)
-        pieces[n] = (struct piece){rows->groups[i].start, &rows->groups[i], NULL,
-                                   rows->groups[i].seq};
+        pieces[n] =
+            (struct piece){rows->groups[i].start, &rows->groups[i], NULL, rows->groups[i].seq};
     for (size_t i = 0; i < rows->open_count; i++, n++)
         pieces[n] = (struct piece){rows->open[i].start, &rows->open[i], NULL, rows->open[i].seq};
     for (size_t i = 0; i < rows->loose_count; i++, n++)

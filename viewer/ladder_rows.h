@@ -50,7 +50,7 @@ struct scn_ladder_row {
      * address the server or responder saw; 0 and "" when nobody's. */
     int user;
     char addr[16];
-    int rank; /* its place in a visit's story (ClientHello first) */
+    int rank;          /* its place in a visit's story (ClientHello first) */
     unsigned long seq; /* arrival order, set by scn_ladder_rows_add: ties of time keep it */
 };
 
@@ -79,7 +79,7 @@ struct scn_ladder_visit {
     char addr[16];
     char start[32]; /* its earliest row's time (the group's earliest visit) */
     long count;
-    bool is_done;   /* its verdict came: late rows of the server may still join */
+    bool is_done;      /* its verdict came: late rows of the server may still join */
     unsigned long seq; /* its first row's arrival (the group's earliest) */
     size_t row_count;
     struct scn_ladder_row rows[SCN_LADDER_MAX_VISIT_ROWS];

@@ -95,7 +95,8 @@ static void overview(struct scn_html *h, const struct scn_report_input *in,
     char a[32], b[32], made[32];
     for (size_t i = 0; i < count; i++) {
         const struct scn_report_lab *lab = labs[i];
-        if (lab->start_ms != SCN_REPORT_NO_TIME && (from == SCN_REPORT_NO_TIME || lab->start_ms < from))
+        if (lab->start_ms != SCN_REPORT_NO_TIME &&
+            (from == SCN_REPORT_NO_TIME || lab->start_ms < from))
             from = lab->start_ms;
         if (lab->end_ms != SCN_REPORT_NO_TIME && (to == SCN_REPORT_NO_TIME || lab->end_ms > to))
             to = lab->end_ms;
@@ -150,8 +151,9 @@ static void overview(struct scn_html *h, const struct scn_report_input *in,
                         "report was made, and <code>scenario trace</code> lists them too.</p>\n");
     }
     if (in->count > count)
-        scn_html_rawf(h, "<p class=\"warn\">Only the first %zu labs are in this report; %zu more "
-                         "were left out.</p>\n",
+        scn_html_rawf(h,
+                      "<p class=\"warn\">Only the first %zu labs are in this report; %zu more "
+                      "were left out.</p>\n",
                       count, in->count - count);
     scn_html_raw(h, "</section>\n");
 }
@@ -187,9 +189,14 @@ static void window_table(struct scn_html *h, struct scn_report_lab *const *labs,
 
 static void comparison(struct scn_html *h, struct scn_report_lab *const *labs, size_t count)
 {
-    static const char *const columns[SCN_TABLE_COLUMNS] = {
-        "users", "stapled", "asked the CA", "requests at the CA (OCSP, CRL)", "bytes from the CA",
-        "addresses the CA saw", "visit ms, alone", "visit ms, in crowd"};
+    static const char *const columns[SCN_TABLE_COLUMNS] = {"users",
+                                                           "stapled",
+                                                           "asked the CA",
+                                                           "requests at the CA (OCSP, CRL)",
+                                                           "bytes from the CA",
+                                                           "addresses the CA saw",
+                                                           "visit ms, alone",
+                                                           "visit ms, in crowd"};
     static const char *const keys[SCN_TABLE_COLUMNS] = {
         "users", "stapled", "asked", "requests", "bytes", "addresses", "alone-ms", "crowd-ms"};
     scn_html_raw(h, "<section id=\"comparison\">\n<h2>The comparison</h2>\n"
@@ -293,8 +300,7 @@ static void legend_swatch(struct scn_html *h, const char *colour, const char *wo
                   colour, words);
 }
 
-static void staple_timelines(struct scn_html *h, struct scn_report_lab *const *labs,
-                             size_t count)
+static void staple_timelines(struct scn_html *h, struct scn_report_lab *const *labs, size_t count)
 {
     size_t drawn = 0;
     scn_html_raw(h, "<section id=\"staple-timeline\">\n<h2>The staple's life</h2>\n"

@@ -29,10 +29,10 @@ struct scn_report_input {
 };
 
 struct scn_report_result {
-    size_t bytes;   /* of the page */
-    size_t labs;    /* labs read */
-    long events;    /* good events, all labs */
-    long skipped;   /* bad lines skipped, all labs */
+    size_t bytes; /* of the page */
+    size_t labs;  /* labs read */
+    long events;  /* good events, all labs */
+    long skipped; /* bad lines skipped, all labs */
 };
 
 /* Builds the page into *page (initialised here; the caller frees it with

@@ -10,16 +10,16 @@
 #include <string.h>
 
 #define CHART_PLOT_HEIGHT 250
-#define CHART_LEFT 60     /* a panel's axis labels */
-#define CHART_GAP 60      /* between the two panels */
-#define CHART_TOP 100     /* the legend and the panel titles */
-#define CHART_BOTTOM 44         /* the labs' names */
-#define CHART_BOTTOM_TILTED 180 /* the same, tilted under narrow bars */
-#define CHART_TILTED_LEFT 60    /* more room on the left for tilted names */
-#define CHART_NAME_CHARS 24     /* a lab's name under its bar, at most */
-#define CHART_OTHER "#9e9e9e"      /* requests from anyone else (openssl, curl) */
-#define CHART_NO_STAPLE "#bdbdbd"  /* visits that got no staple */
-#define CHART_CRL "#6a1b9a"        /* downloads of the CA's CRL */
+#define CHART_LEFT 60             /* a panel's axis labels */
+#define CHART_GAP 60              /* between the two panels */
+#define CHART_TOP 100             /* the legend and the panel titles */
+#define CHART_BOTTOM 44           /* the labs' names */
+#define CHART_BOTTOM_TILTED 180   /* the same, tilted under narrow bars */
+#define CHART_TILTED_LEFT 60      /* more room on the left for tilted names */
+#define CHART_NAME_CHARS 24       /* a lab's name under its bar, at most */
+#define CHART_OTHER "#9e9e9e"     /* requests from anyone else (openssl, curl) */
+#define CHART_NO_STAPLE "#bdbdbd" /* visits that got no staple */
+#define CHART_CRL "#6a1b9a"       /* downloads of the CA's CRL */
 #define CHART_MAX_TICKS 6
 
 /* The step between ticks: 1, 2 or 5 times a power of ten, so that at most
@@ -92,8 +92,8 @@ static size_t lab_parts(const struct scn_report_lab *lab, int panel,
     parts[1] = (struct chart_part){lab->ca_by_webserver, SCN_SVG_WEBSERVER, "web-server",
                                    "from the web server"};
     parts[2] = (struct chart_part){lab->ca_by_other, CHART_OTHER, "other", "from other clients"};
-    parts[3] = (struct chart_part){lab->ca_crl_downloads, CHART_CRL, "crl",
-                                   "downloads of the CA's CRL"};
+    parts[3] =
+        (struct chart_part){lab->ca_crl_downloads, CHART_CRL, "crl", "downloads of the CA's CRL"};
     return 4;
 }
 
@@ -124,8 +124,8 @@ static void panel(struct scn_html *h, int which, double left, double width,
     double bar_w = slot * 0.6 < 90 ? slot * 0.6 : 90;
     char text[300], name[128];
 
-    scn_svg_text(h, plot_x + plot_w / 2, CHART_TOP - 22,
-                 "text-anchor=\"middle\" " SCN_SVG_HEADING, titles[which]);
+    scn_svg_text(h, plot_x + plot_w / 2, CHART_TOP - 22, "text-anchor=\"middle\" " SCN_SVG_HEADING,
+                 titles[which]);
     for (int64_t v = 0; v <= axis_top; v += step) {
         double y = base - (double)v / (double)axis_top * plot_h;
         scn_html_rawf(h,
@@ -163,8 +163,8 @@ static void panel(struct scn_html *h, int which, double left, double width,
         scn_ui_fit(lab->name, CHART_NAME_CHARS, name, sizeof name);
         if (is_tilted) {
             snprintf(text, sizeof text,
-                     "text-anchor=\"end\" " SCN_SVG_TEXT " transform=\"rotate(-45 %.1f %.1f)\"",
-                     cx, base + 20);
+                     "text-anchor=\"end\" " SCN_SVG_TEXT " transform=\"rotate(-45 %.1f %.1f)\"", cx,
+                     base + 20);
             scn_svg_text(h, cx, base + 20, text, name);
         } else {
             scn_svg_text(h, cx, base + 24, "text-anchor=\"middle\" " SCN_SVG_TEXT, name);

@@ -20,7 +20,7 @@
  * trace is drawn whole, only coarser. */
 #define REPORT_MERGE_MS 1000
 #define REPORT_MERGE_MAX_MS (366LL * 86400 * 1000)
-#define REPORT_MAX_SERIALS 32 /* certificates whose name a staple event needs */
+#define REPORT_MAX_SERIALS 32  /* certificates whose name a staple event needs */
 #define REPORT_MAX_BROWSERS 16 /* browser runs remembered: did they ask for a staple? */
 
 /* What one pass needs besides what it keeps. */
@@ -37,7 +37,7 @@ struct gather {
         long pid;
         bool asked_staple;
     } browsers[REPORT_MAX_BROWSERS];
-    size_t browser_next; /* a ring: the latest runs matter */
+    size_t browser_next;             /* a ring: the latest runs matter */
     long last_verdicts, last_failed; /* mark indexes to merge into, or -1 */
     int64_t merge_ms;                /* dots closer than this are one */
     int64_t first_ms, last_ms;
@@ -97,9 +97,9 @@ int64_t scn_report_parse_time(const char *ts)
     tm.tm_hour = digits(ts + 11, 2);
     tm.tm_min = digits(ts + 14, 2);
     tm.tm_sec = digits(ts + 17, 2);
-    if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
-        tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
-        tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
+    if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 ||
+        tm.tm_sec > 60)
         return SCN_REPORT_NO_TIME;
     const char *p = ts + 19;
     int64_t ms = 0, scale = 100;
@@ -235,19 +235,19 @@ static int staple_lane(struct gather *g, const char *serial)
     struct scn_report_lab *lab = g->lab;
     long c = cert_index(g, serial, false);
     char name[64];
-    snprintf(name, sizeof name, "%s", c >= 0 && g->certs[c].name[0] != 0 ? g->certs[c].name
-                                      : serial[0] != 0                    ? serial
-                                                                          : "web server");
+    snprintf(name, sizeof name, "%s",
+             c >= 0 && g->certs[c].name[0] != 0 ? g->certs[c].name
+             : serial[0] != 0                   ? serial
+                                                : "web server");
     for (size_t i = 0; i < lab->staple_lane_count; i++)
         if (strcmp(lab->staple_lanes[i], name) == 0)
             return (int)i;
     if (lab->staple_lane_count == SCN_REPORT_MAX_STAPLE_LANES) {
-        snprintf(lab->staple_lanes[SCN_REPORT_MAX_STAPLE_LANES - 1],
-                 sizeof lab->staple_lanes[0], "other web servers");
+        snprintf(lab->staple_lanes[SCN_REPORT_MAX_STAPLE_LANES - 1], sizeof lab->staple_lanes[0],
+                 "other web servers");
         return SCN_REPORT_MAX_STAPLE_LANES - 1;
     }
-    snprintf(lab->staple_lanes[lab->staple_lane_count], sizeof lab->staple_lanes[0], "%s",
-             name);
+    snprintf(lab->staple_lanes[lab->staple_lane_count], sizeof lab->staple_lanes[0], "%s", name);
     return (int)lab->staple_lane_count++;
 }
 
@@ -439,8 +439,8 @@ static void on_responder(struct gather *g, json_t *ev, const char *name, int64_t
         const char *site = field_str(ev, "name");
         if (site[0] == 0)
             site = field_str(ev, "serial");
-        snprintf(key, sizeof key, "%s%c%s%c%s", field_str(ev, "client"), SCN_REPORT_PAIR_SEP,
-                 site, SCN_REPORT_PAIR_SEP, field_str(ev, "requester"));
+        snprintf(key, sizeof key, "%s%c%s%c%s", field_str(ev, "client"), SCN_REPORT_PAIR_SEP, site,
+                 SCN_REPORT_PAIR_SEP, field_str(ev, "requester"));
         lab->answers++;
         enum scn_countmap_result seen = scn_countmap_add(&lab->pairs, key);
         if (seen == SCN_COUNTMAP_FULL)
@@ -621,8 +621,8 @@ static void finish(struct gather *g)
     }
 }
 
-int scn_report_lab_read(struct scn_report_lab *lab, const char *dir, const char *name,
-                        FILE *errs, struct errbuf *err)
+int scn_report_lab_read(struct scn_report_lab *lab, const char *dir, const char *name, FILE *errs,
+                        struct errbuf *err)
 {
     char path[LAB_PATH_MAX];
     struct trace_reader reader = {0};

@@ -18,10 +18,10 @@
 #include "ladder_rows.h"
 #include "table.h"
 
-#define SCN_REPORT_MAX_MARKS 2000      /* timeline marks per lab */
-#define SCN_REPORT_MAX_PAIRS 1000      /* distinct address × site × requester per lab */
-#define SCN_REPORT_MAX_ROWS 400        /* ladder rows per lab */
-#define SCN_REPORT_MAX_STAPLE_LANES 4  /* web servers' staples drawn apart; more share the last */
+#define SCN_REPORT_MAX_MARKS 2000     /* timeline marks per lab */
+#define SCN_REPORT_MAX_PAIRS 1000     /* distinct address × site × requester per lab */
+#define SCN_REPORT_MAX_ROWS 400       /* ladder rows per lab */
+#define SCN_REPORT_MAX_STAPLE_LANES 4 /* web servers' staples drawn apart; more share the last */
 #define SCN_REPORT_MAX_REVOCATIONS 8
 #define SCN_REPORT_NO_TIME INT64_MIN
 
@@ -42,13 +42,13 @@ enum scn_mark_kind {
 
 struct scn_report_mark {
     enum scn_mark_kind kind;
-    int lane;      /* staple lane, for the staple marks */
-    long pid;      /* the responder's, for its intervals */
+    int lane; /* staple lane, for the staple marks */
+    long pid; /* the responder's, for its intervals */
     int64_t at_ms;
-    int64_t until_ms;   /* SCN_REPORT_NO_TIME: open (a responder still running) */
-    int64_t refresh_ms; /* SCN_REPORT_NO_TIME: none */
+    int64_t until_ms;       /* SCN_REPORT_NO_TIME: open (a responder still running) */
+    int64_t refresh_ms;     /* SCN_REPORT_NO_TIME: none */
     int64_t this_update_ms; /* a staple's thisUpdate; SCN_REPORT_NO_TIME: not in the trace */
-    int64_t dropped_ms; /* when the web server stopped using the staple (replaced by a
+    int64_t dropped_ms;     /* when the web server stopped using the staple (replaced by a
                            newer one, expired, revoked); SCN_REPORT_NO_TIME: still in use */
     int64_t accepted, refused;
     char text[48];
@@ -61,11 +61,11 @@ struct scn_report_mark {
 struct scn_report_revocation {
     char serial[48], name[64], reason[32];
     int64_t at_ms;
-    int64_t end_ms;       /* SCN_REPORT_NO_TIME: not closed within the trace */
-    char end_why[64];     /* "the web server learned", … */
-    bool had_staple;      /* a good staple of this certificate was in use at the revocation */
+    int64_t end_ms;          /* SCN_REPORT_NO_TIME: not closed within the trace */
+    char end_why[64];        /* "the web server learned", … */
+    bool had_staple;         /* a good staple of this certificate was in use at the revocation */
     int64_t staple_until_ms; /* that staple's nextUpdate */
-    int64_t told_good;    /* stapled visits accepted inside the window */
+    int64_t told_good;       /* stapled visits accepted inside the window */
 };
 
 struct scn_report_row {
@@ -78,12 +78,12 @@ struct scn_report_row {
 };
 
 struct scn_report_lab {
-    char name[256];          /* the lab's folder name: "04-revocation" */
-    char dir[LAB_PATH_MAX];  /* the lab as given */
-    char title[256];         /* scenario.start "title" */
+    char name[256];           /* the lab's folder name: "04-revocation" */
+    char dir[LAB_PATH_MAX];   /* the lab as given */
+    char title[256];          /* scenario.start "title" */
     int64_t start_ms, end_ms; /* scenario.start .. scenario.end, else first .. last event */
     long lines, skipped, events;
-    bool has_program_events;  /* anything from ca, responder, webserver or browser */
+    bool has_program_events; /* anything from ca, responder, webserver or browser */
 
     /* The comparison: the runner's table row, counted from the trace. */
     struct scn_table_row table;
@@ -95,7 +95,7 @@ struct scn_report_lab {
     int64_t cache_requests, cache_hits;
 
     /* The staple timeline. */
-    bool has_staple_events;   /* the web server's staple.* (stapling on) */
+    bool has_staple_events; /* the web server's staple.* (stapling on) */
     struct scn_report_mark *marks;
     size_t mark_count;
     int64_t marks_dropped;
@@ -120,8 +120,8 @@ struct scn_report_lab {
  * Bad lines are reported on errs like `scenario trace` does and counted.
  * Returns 0, or -1 with err set (the trace cannot be opened or read, or
  * memory ran out). Free with scn_report_lab_free, also after a failure. */
-int scn_report_lab_read(struct scn_report_lab *lab, const char *dir, const char *name,
-                        FILE *errs, struct errbuf *err);
+int scn_report_lab_read(struct scn_report_lab *lab, const char *dir, const char *name, FILE *errs,
+                        struct errbuf *err);
 void scn_report_lab_free(struct scn_report_lab *lab);
 
 /* "2026-11-25T14:38:28.704Z" -> Unix milliseconds; SCN_REPORT_NO_TIME when

@@ -73,7 +73,7 @@ static void narration(struct ladder_svg *d, const struct scn_ladder_row *row, co
         /* A white halo keeps the words legible where they cross the lifelines. */
         snprintf(attrs, sizeof attrs,
                  SCN_SVG_TEXT " fill=\"%s\"%s%s stroke=\"#ffffff\" stroke-width=\"4\" "
-                 "paint-order=\"stroke\"",
+                              "paint-order=\"stroke\"",
                  tone_fill[row->tone], weight, style);
         /* Lines of even length: no word left alone on the last one. */
         int room = scn_ui_balanced_room(text, LD_NARRATION_CHARS);
@@ -113,7 +113,7 @@ static void row_time(struct ladder_svg *d, const char *ts)
         snprintf(time_of_day, sizeof time_of_day, "%.12s", strlen(ts) > 11 ? ts + 11 : ts);
         scn_svg_text(d->h, LD_TIME_X, d->y + 18,
                      SCN_SVG_TEXT " fill=\"#616161\" font-family=\"DejaVu Sans Mono, "
-                     "monospace\"",
+                                  "monospace\"",
                      time_of_day);
     }
 }
@@ -134,8 +134,7 @@ static void row_svg(struct ladder_svg *d, const struct scn_ladder_row *row)
         const char *colour = tone_fill[row->tone];
         double mid = d->y + 13;
         if (row->kind == SCN_ROW_ARROW)
-            arrow(d->h, mid, row->from, row->to,
-                  row->tone == SCN_TONE_PLAIN ? "#37474f" : colour);
+            arrow(d->h, mid, row->from, row->to, row->tone == SCN_TONE_PLAIN ? "#37474f" : colour);
         else
             scn_html_rawf(d->h,
                           "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"14\" rx=\"3\" "
@@ -168,8 +167,8 @@ static size_t said_rows(struct ladder_svg *d, const struct scn_report_lab *lab, 
         if (r->kind != SCN_ROW_NARRATION || r->tone != SCN_TONE_SAY ||
             (i > first && len + 1 + add >= sizeof said))
             break;
-        len += (size_t)snprintf(said + len, sizeof said - len, "%s%s", len > 0 ? " " : "",
-                                r->label);
+        len +=
+            (size_t)snprintf(said + len, sizeof said - len, "%s%s", len > 0 ? " " : "", r->label);
         if (len >= sizeof said)
             len = sizeof said - 1;
     }
@@ -190,8 +189,11 @@ static double lay_out(struct scn_html *h, const struct scn_report_lab *lab,
             i = said_rows(&d, lab, i) - 1;
             continue;
         }
-        struct scn_ladder_row row = {.kind = kept->kind, .from = kept->from, .to = kept->to,
-                                     .tone = kept->tone, .count = kept->count};
+        struct scn_ladder_row row = {.kind = kept->kind,
+                                     .from = kept->from,
+                                     .to = kept->to,
+                                     .tone = kept->tone,
+                                     .count = kept->count};
         snprintf(row.label, sizeof row.label, "%s", kept->label);
         snprintf(row.ts, sizeof row.ts, "%s", kept->ts);
         row_svg(&d, &row);

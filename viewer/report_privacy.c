@@ -24,7 +24,7 @@ static void split_pair(const char *key, int64_t count, struct pair *out)
     snprintf(out->address, sizeof out->address, "%.*s",
              (int)(site != NULL ? (size_t)(site - key) : strlen(key)), key);
     snprintf(out->site, sizeof out->site, "%.*s",
-             site == NULL ? 0
+             site == NULL        ? 0
              : requester != NULL ? (int)(requester - site - 1)
                                  : (int)strlen(site + 1),
              site != NULL ? site + 1 : "");

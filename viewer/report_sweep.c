@@ -14,7 +14,7 @@
 #define SWEEP_MAX_POINTS 8
 #define SWEEP_TOP 64
 #define SWEEP_PLOT_H 300
-#define SWEEP_LEFT 90      /* a panel's axis labels */
+#define SWEEP_LEFT 90 /* a panel's axis labels */
 #define SWEEP_GAP 70
 #define SWEEP_BOTTOM 70
 
@@ -66,11 +66,10 @@ static size_t gather(const struct scn_report_lab *const *labs, size_t count,
         /* The colours of the requests chart: red where browsers asked the
          * CA themselves, green where every visit was stapled. */
         if (line->colour == NULL)
-            line->colour = lab->table.users > 0 && lab->table.stapled == lab->table.users
-                               ? SCN_SVG_STAPLED
-                           : lab->table.stapled == 0 && lab->table.asked > 0
-                               ? SCN_SVG_UNSTAPLED
-                               : other_colours[others++ % 4];
+            line->colour =
+                lab->table.users > 0 && lab->table.stapled == lab->table.users ? SCN_SVG_STAPLED
+                : lab->table.stapled == 0 && lab->table.asked > 0              ? SCN_SVG_UNSTAPLED
+                                                                  : other_colours[others++ % 4];
         line->users[line->count] = lab->sweep_users;
         line->requests[line->count] = lab->table.ca.requests;
         line->bytes[line->count] = lab->table.ca.bytes;
@@ -122,8 +121,7 @@ static void panel(struct scn_html *h, double left, double width, const char *tit
     int64_t power = 1;
     for (int d = 0; d <= y_decades; d++, power *= 10) {
         double y = y_of(power, y_decades);
-        scn_html_rawf(h,
-                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+        scn_html_rawf(h, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
                       plot_x, y, plot_x + plot_w, y, d == 0 ? "#424242" : "#e0e0e0");
         axis_words(power, text, sizeof text);
         scn_svg_text(h, plot_x - 10, y + 6, "text-anchor=\"end\" " SCN_SVG_TEXT, text);
@@ -131,8 +129,7 @@ static void panel(struct scn_html *h, double left, double width, const char *tit
     power = 1;
     for (int d = 0; d <= x_decades; d++, power *= 10) {
         double x = plot_x + (double)d / x_decades * plot_w;
-        scn_html_rawf(h,
-                      "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"/>\n", x,
+        scn_html_rawf(h, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"/>\n", x,
                       SWEEP_TOP, x, SWEEP_TOP + SWEEP_PLOT_H, d == 0 ? "#424242" : "#e0e0e0");
         axis_words(power, text, sizeof text);
         scn_svg_text(h, x, SWEEP_TOP + SWEEP_PLOT_H + 24, "text-anchor=\"middle\" " SCN_SVG_TEXT,
@@ -142,8 +139,9 @@ static void panel(struct scn_html *h, double left, double width, const char *tit
                  "text-anchor=\"middle\" " SCN_SVG_TEXT, "users (log scale)");
     for (size_t k = 0; k < n; k++) {
         const struct sweep_line *line = &lines[k];
-        scn_html_rawf(h, "<polyline class=\"sweep\" fill=\"none\" stroke=\"%s\" "
-                         "stroke-width=\"3\" points=\"",
+        scn_html_rawf(h,
+                      "<polyline class=\"sweep\" fill=\"none\" stroke=\"%s\" "
+                      "stroke-width=\"3\" points=\"",
                       line->colour);
         for (size_t i = 0; i < line->count; i++) {
             int64_t v = is_bytes ? line->bytes[i] : line->requests[i];

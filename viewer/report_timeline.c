@@ -9,18 +9,17 @@
 #include <stdio.h>
 #include <string.h>
 
-
-#define TL_TOP 50          /* room for the windows' labels */
+#define TL_TOP 50 /* room for the windows' labels */
 #define TL_LABEL_X 8
-#define TL_LABEL_CHARS 21  /* a lane's name, at most */
-#define TL_X0 210          /* the clock's left end */
+#define TL_LABEL_CHARS 21 /* a lane's name, at most */
+#define TL_X0 210         /* the clock's left end */
 #define TL_X1 (SCN_SVG_WIDTH - 24)
-#define TL_STAPLE_LANE 52  /* two sub-rows: consecutive staples overlap */
+#define TL_STAPLE_LANE 52 /* two sub-rows: consecutive staples overlap */
 #define TL_LANE 40
-#define TL_USERS_LANE 52   /* accepted and refused dots, one above the other */
+#define TL_USERS_LANE 52 /* accepted and refused dots, one above the other */
 #define TL_AXIS 62
-#define TL_MAX_TICKS 7     /* "12-08 06:00" at 16 px is about 100 px wide */
-#define TL_VERDICT_PX 40   /* verdicts closer than this on the axis share a dot */
+#define TL_MAX_TICKS 7   /* "12-08 06:00" at 16 px is about 100 px wide */
+#define TL_VERDICT_PX 40 /* verdicts closer than this on the axis share a dot */
 /* A staple valid past the scenario's end stretches the axis to its
  * nextUpdate (a day is shown as a day), but not beyond this. */
 #define TL_MAX_STRETCH_MS (7LL * 24 * 3600 * 1000)
@@ -68,10 +67,39 @@ static double staple_lane_y(size_t lane)
 
 static int64_t tick_step_ms(int64_t span_ms)
 {
-    static const int64_t steps[] = {
-        1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000,
-        120000, 300000, 600000, 900000, 1800000, 3600000, 7200000, 10800000, 21600000, 43200000,
-        86400000, 172800000, 604800000, 1209600000, 2592000000LL, 7776000000LL, 31536000000LL};
+    static const int64_t steps[] = {1,
+                                    2,
+                                    5,
+                                    10,
+                                    20,
+                                    50,
+                                    100,
+                                    200,
+                                    500,
+                                    1000,
+                                    2000,
+                                    5000,
+                                    10000,
+                                    15000,
+                                    30000,
+                                    60000,
+                                    120000,
+                                    300000,
+                                    600000,
+                                    900000,
+                                    1800000,
+                                    3600000,
+                                    7200000,
+                                    10800000,
+                                    21600000,
+                                    43200000,
+                                    86400000,
+                                    172800000,
+                                    604800000,
+                                    1209600000,
+                                    2592000000LL,
+                                    7776000000LL,
+                                    31536000000LL};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
         if (span_ms / steps[i] <= TL_MAX_TICKS)
             return steps[i];
@@ -106,10 +134,11 @@ static void draw_axis(struct timeline *t)
     for (int64_t tick = (t->from_ms / step + (t->from_ms % step != 0)) * step; tick <= t->to_ms;
          tick += step) {
         double x = x_of(t, tick);
-        scn_html_rawf(h,
-                      "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eeeeee\"/>\n"
-                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#424242\"/>\n",
-                      x, TL_TOP, x, t->bottom_y, x, t->bottom_y, x, t->bottom_y + 5);
+        scn_html_rawf(
+            h,
+            "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eeeeee\"/>\n"
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#424242\"/>\n",
+            x, TL_TOP, x, t->bottom_y, x, t->bottom_y, x, t->bottom_y + 5);
         tick_text(tick, step, has_days, text, sizeof text);
         /* Near the right end a tick's words end at it, not past the drawing. */
         bool is_last = x + SCN_SVG_CHAR_PX * (double)strlen(text) / 2 > SCN_SVG_WIDTH - 4;
@@ -129,8 +158,8 @@ static void draw_axis(struct timeline *t)
 static void lane_frame(struct timeline *t, double y, double height, const char *name, int index)
 {
     char fitted[96];
-    scn_html_rawf(t->h, "<rect x=\"0\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"/>\n",
-                  y, SCN_SVG_WIDTH, height, index % 2 == 0 ? "#fafafa" : "#f1f3f4");
+    scn_html_rawf(t->h, "<rect x=\"0\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"/>\n", y,
+                  SCN_SVG_WIDTH, height, index % 2 == 0 ? "#fafafa" : "#f1f3f4");
     scn_ui_fit(name, TL_LABEL_CHARS, fitted, sizeof fitted);
     scn_svg_text(t->h, TL_LABEL_X, y + height / 2 + 6, SCN_SVG_TEXT " font-weight=\"bold\"",
                  fitted);
@@ -193,8 +222,8 @@ static void staple_bar(struct timeline *t, const struct scn_report_mark *m, int 
                   "stroke-width=\"2\"/>\n",
                   x, y - 2, x, y + 17, TL_REFRESH);
     if (until_ms > t->to_ms && x_used >= x_end) /* in use past the end of the drawing */
-        scn_html_rawf(h, "<polygon points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\" fill=\"%s\"/>\n",
-                      x_end, y - 1, x_end + 8, y + 8.5, x_end, y + 18, TL_STAPLE);
+        scn_html_rawf(h, "<polygon points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\" fill=\"%s\"/>\n", x_end,
+                      y - 1, x_end + 8, y + 8.5, x_end, y + 18, TL_STAPLE);
     if (m->refresh_ms != SCN_REPORT_NO_TIME && m->refresh_ms >= t->from_ms &&
         m->refresh_ms <= t->to_ms) {
         double xr = x_of(t, m->refresh_ms);
@@ -222,9 +251,8 @@ static void staple_event(struct timeline *t, const struct scn_report_mark *m)
     const char *colour = m->kind == SCN_MARK_STAPLE_EXPIRED ? TL_EXPIRED : TL_REVOKED;
     /* A diamond for an expiry, a square for the web server learning of a revocation. */
     if (m->kind == SCN_MARK_STAPLE_EXPIRED)
-        scn_html_rawf(h,
-                      "<polygon points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f\" fill=\"%s\">", x,
-                      y - 8, x + 8, y, x, y + 8, x - 8, y, colour);
+        scn_html_rawf(h, "<polygon points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f\" fill=\"%s\">",
+                      x, y - 8, x + 8, y, x, y + 8, x - 8, y, colour);
     else
         scn_html_rawf(h, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"14\" fill=\"%s\">",
                       x - 7, y - 7, colour);
@@ -239,8 +267,8 @@ static void responder_mark(struct timeline *t, const struct scn_report_mark *m)
     double mid = t->responder_y + TL_LANE / 2.0;
     scn_svg_short_time(m->at_ms, at, sizeof at);
     if (m->kind == SCN_MARK_RESPONDER_FAILED) {
-        snprintf(title, sizeof title, "%lld request%s got no answer at %s",
-                 (long long)m->refused, m->refused == 1 ? "" : "s", at);
+        snprintf(title, sizeof title, "%lld request%s got no answer at %s", (long long)m->refused,
+                 m->refused == 1 ? "" : "s", at);
         cross(h, x_of(t, m->at_ms), mid, TL_FAILED, title);
         return;
     }
@@ -249,8 +277,7 @@ static void responder_mark(struct timeline *t, const struct scn_report_mark *m)
     scn_svg_short_time(m->until_ms, until, sizeof until);
     snprintf(title, sizeof title, "the responder answered from %s to %s%s%s", at, until,
              is_faulty ? ", with fault " : "", is_faulty ? m->text : "");
-    scn_html_rawf(h,
-                  "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"12\" fill=\"%s\">", x,
+    scn_html_rawf(h, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"12\" fill=\"%s\">", x,
                   mid - 6, x_end - x > 2 ? x_end - x : 2, is_faulty ? TL_FAULT : TL_UP);
     scn_svg_title(h, title);
     scn_html_raw(h, "</rect>\n");
@@ -268,8 +295,8 @@ static void verdict_dot(struct timeline *t, double x, double y, const char *kind
                         const char *colour, long long users, const char *title)
 {
     char count[32];
-    scn_html_rawf(t->h, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\">",
-                  kind, x, y, colour);
+    scn_html_rawf(t->h, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\">", kind,
+                  x, y, colour);
     scn_svg_title(t->h, title);
     scn_html_raw(t->h, "</circle>\n");
     /* How many users the dot stands for: 21 visits are not one dot. */
@@ -351,8 +378,8 @@ static void issued_mark(struct timeline *t, const struct scn_report_mark *m)
     char title[96];
     double x = x_of(t, m->at_ms), y = t->ca_y + TL_LANE / 2.0;
     snprintf(title, sizeof title, "the CA issued a certificate for %s", m->text);
-    scn_html_rawf(t->h, "<polygon points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\" fill=\"%s\">", x,
-                  y - 6, x + 6, y + 5, x - 6, y + 5, TL_ISSUED);
+    scn_html_rawf(t->h, "<polygon points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\" fill=\"%s\">", x, y - 6,
+                  x + 6, y + 5, x - 6, y + 5, TL_ISSUED);
     scn_svg_title(t->h, title);
     scn_html_raw(t->h, "</polygon>\n");
 }
@@ -449,11 +476,12 @@ static void window_paragraphs(struct scn_html *h, const struct scn_report_lab *l
         window_words(lab, r, words, sizeof words);
         if (r->end_ms != SCN_REPORT_NO_TIME) {
             scn_svg_short_time(r->end_ms, end, sizeof end);
-            scn_html_textf(h, "%s: %s was revoked at %s (%s); the window closed at %s: %s.",
-                           words, r->name, at, r->reason, end, r->end_why);
+            scn_html_textf(h, "%s: %s was revoked at %s (%s); the window closed at %s: %s.", words,
+                           r->name, at, r->reason, end, r->end_why);
         } else {
-            scn_html_textf(h, "%s: %s was revoked at %s (%s) and the window was still open "
-                              "when the scenario ended.",
+            scn_html_textf(h,
+                           "%s: %s was revoked at %s (%s) and the window was still open "
+                           "when the scenario ended.",
                            words, r->name, at, r->reason);
         }
         scn_html_raw(h, "</p>\n");

@@ -120,23 +120,30 @@ void scn_table_latency_words(const struct scn_table *t, char *out, size_t cap)
     double a_without, a_with, c_without, c_with;
     if (without == NULL || with == NULL || !alone_mean(without, &a_without) ||
         !alone_mean(with, &a_with)) {
-        snprintf(out, cap, "%s The difference between the two is time spent waiting behind "
-                           "other users, not OCSP.", meaning);
+        snprintf(out, cap,
+                 "%s The difference between the two is time spent waiting behind "
+                 "other users, not OCSP.",
+                 meaning);
         return;
     }
     char saved[160], crowd[256] = "";
     if (a_without - a_with >= 0.05)
-        snprintf(saved, sizeof saved, "stapling spared each visitor its own trip to the CA: "
-                                      "%.1f ms", a_without - a_with);
+        snprintf(saved, sizeof saved,
+                 "stapling spared each visitor its own trip to the CA: "
+                 "%.1f ms",
+                 a_without - a_with);
     else
         snprintf(saved, sizeof saved, "stapling made no measurable difference to one visitor");
     if (crowd_mean(without, &c_without) && crowd_mean(with, &c_with))
-        snprintf(crowd, sizeof crowd, " In the crowd the same visits took %.1f and %.1f ms: "
-                                      "most of that is waiting in line behind other users, "
-                                      "not OCSP.", c_without, c_with);
-    snprintf(out, cap, "%s One at a time, a visit took %.1f ms without stapling (%s) and %.1f ms "
-                       "with it (%s): %s.%s", meaning, a_without, without->label, a_with,
-             with->label, saved, crowd);
+        snprintf(crowd, sizeof crowd,
+                 " In the crowd the same visits took %.1f and %.1f ms: "
+                 "most of that is waiting in line behind other users, "
+                 "not OCSP.",
+                 c_without, c_with);
+    snprintf(out, cap,
+             "%s One at a time, a visit took %.1f ms without stapling (%s) and %.1f ms "
+             "with it (%s): %s.%s",
+             meaning, a_without, without->label, a_with, with->label, saved, crowd);
 }
 
 void scn_table_print(FILE *out, const struct scn_table *t, bool use_color)
@@ -151,8 +158,8 @@ void scn_table_print(FILE *out, const struct scn_table *t, bool use_color)
     int w = (int)label_width;
     fprintf(out, "%s  %-*s  %6s  %7s  %7s  | %9s  %9s  %9s  | %8s  %8s%s\n", b, w, "", "users",
             "stapled", "asked", "requests", "bytes", "addresses", "alone", "in crowd", r);
-    fprintf(out, "%s  %-*s  %6s  %7s  %7s  | %9s  %9s  %9s  | %8s  %8s%s\n", b, w, "scenario",
-            "", "", "the CA", "at the CA", "from CA", "CA saw", "visit ms", "visit ms", r);
+    fprintf(out, "%s  %-*s  %6s  %7s  %7s  | %9s  %9s  %9s  | %8s  %8s%s\n", b, w, "scenario", "",
+            "", "the CA", "at the CA", "from CA", "CA saw", "visit ms", "visit ms", r);
     for (size_t i = 0; i < t->count; i++) {
         const struct scn_table_row *row = &t->rows[i];
         if (row->users == 0 && row->ca.requests == 0)

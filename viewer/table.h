@@ -15,9 +15,9 @@
 #define SCN_TABLE_LABEL 64
 
 struct scn_table_row {
-    char label[SCN_TABLE_LABEL];   /* the scenario's file name without ".lab" */
+    char label[SCN_TABLE_LABEL]; /* the scenario's file name without ".lab" */
     int64_t users, stapled, asked;
-    int64_t ms_total, ms_worst;  /* every user's visit */
+    int64_t ms_total, ms_worst;    /* every user's visit */
     int64_t alone, alone_ms_total; /* users who visited one at a time */
     /* The revocation window the lab's last watch measured, and the users who
      * visited while no responder ran (the CA down), and how many of them
@@ -25,7 +25,7 @@ struct scn_table_row {
     bool has_window;
     int64_t window_seconds;
     int64_t ca_down_users, ca_down_accepted;
-    struct scn_ca_totals ca;    /* from the lab's trace */
+    struct scn_ca_totals ca; /* from the lab's trace */
 };
 
 struct scn_table {

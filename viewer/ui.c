@@ -12,8 +12,8 @@
 #define SCN_UI_MAX_WIDTH 100
 
 static const char *const tone_codes[] = {
-    [SCN_TONE_PLAIN] = "",         [SCN_TONE_TITLE] = "\033[1;34m", [SCN_TONE_SAY] = "\033[1;36m",
-    [SCN_TONE_STEP] = "\033[1m",   [SCN_TONE_GOOD] = "\033[32m",    [SCN_TONE_BAD] = "\033[1;31m",
+    [SCN_TONE_PLAIN] = "",       [SCN_TONE_TITLE] = "\033[1;34m", [SCN_TONE_SAY] = "\033[1;36m",
+    [SCN_TONE_STEP] = "\033[1m", [SCN_TONE_GOOD] = "\033[32m",    [SCN_TONE_BAD] = "\033[1;31m",
     [SCN_TONE_DIM] = "\033[2m",
 };
 

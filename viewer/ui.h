@@ -18,12 +18,12 @@ struct scn_ui {
 
 enum scn_ui_tone {
     SCN_TONE_PLAIN,
-    SCN_TONE_TITLE,  /* a scenario's heading */
-    SCN_TONE_SAY,    /* narration */
-    SCN_TONE_STEP,   /* the line being run */
-    SCN_TONE_GOOD,   /* accepted, expectation held */
-    SCN_TONE_BAD,    /* refused, expectation failed */
-    SCN_TONE_DIM,    /* details */
+    SCN_TONE_TITLE, /* a scenario's heading */
+    SCN_TONE_SAY,   /* narration */
+    SCN_TONE_STEP,  /* the line being run */
+    SCN_TONE_GOOD,  /* accepted, expectation held */
+    SCN_TONE_BAD,   /* refused, expectation failed */
+    SCN_TONE_DIM,   /* details */
 };
 
 /* Colour when stdout is a terminal and NO_COLOR is unset or empty. */

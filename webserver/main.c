@@ -62,7 +62,7 @@ int main(int argc, char **argv)
         {"--tls", true, &tls, NULL},
         {"--staple-file", true, &staple_file, NULL},
         {"--workers", true, &workers_text, NULL},
-        };
+    };
     struct cli_args args;
     struct errbuf err = {{0}};
     struct stapler_config config = {.lab_dir = NULL};
@@ -134,8 +134,7 @@ int main(int argc, char **argv)
     int rc = 2;
     /* Bind first, so a port in use is reported before any fetch. */
     if (server_listen(&server, listen_spec, &err) != 0 ||
-        stapler_open(&stapler, &config, &slot, &err) != 0 ||
-        stapler_start(&stapler, &err) != 0 ||
+        stapler_open(&stapler, &config, &slot, &err) != 0 || stapler_start(&stapler, &err) != 0 ||
         server_start(&server, (size_t)workers, &err) != 0) {
         cli_error("webserver", "%s", err.msg);
         goto out;
@@ -145,11 +144,11 @@ int main(int argc, char **argv)
     struct staple_view view;
     stapler_view(&stapler, &view);
     trace_event("webserver.start",
-                json_pack("{s:s, s:s, s:s, s:s, s:I}", "name", config.name, "listen",
-                          server.bound, "stapling", stapling, "staple",
-                          staple_status_name(view.status), "workers", (json_int_t)workers),
-                "The web server for %s is listening on %s (stapling %s, staple: %s).",
-                config.name, server.bound, stapling, staple_status_name(view.status));
+                json_pack("{s:s, s:s, s:s, s:s, s:I}", "name", config.name, "listen", server.bound,
+                          "stapling", stapling, "staple", staple_status_name(view.status),
+                          "workers", (json_int_t)workers),
+                "The web server for %s is listening on %s (stapling %s, staple: %s).", config.name,
+                server.bound, stapling, staple_status_name(view.status));
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
     rc = 0;

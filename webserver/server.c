@@ -233,7 +233,6 @@ static void answer_request(struct worker *w, struct conn *c, size_t head_len)
     queue_response(c, 200, "OK", "text/html; charset=utf-8", page, keep_alive);
 }
 
-
 static bool ssl_would_block(struct worker *w, struct conn *c, int rc)
 {
     int error = wolfSSL_get_error(c->ssl, rc);
@@ -266,7 +265,8 @@ static bool start_handshake(struct worker *w, struct conn *c)
     if (hello == TLS_HELLO_NOT_CLIENT_HELLO) {
         trace_event("tls.garbage", json_pack("{s:s, s:i}", "peer", c->peer, "bytes", (int)n),
                     "The web server dropped a connection from %s that sent %zd bytes that are "
-                    "not a TLS ClientHello.", c->peer, n);
+                    "not a TLS ClientHello.",
+                    c->peer, n);
         conn_close(w, c, true);
         return false;
     }
@@ -304,9 +304,8 @@ static void do_handshake(struct worker *w, struct conn *c)
     if (c->got_staple)
         count(&server->stats.staples_sent);
     trace_event("tls.handshake.done",
-                json_pack("{s:s, s:s, s:b, s:b}", "peer", c->peer, "version",
-                          tls_version_name(c), "status_request", c->asked_status, "stapled",
-                          c->got_staple),
+                json_pack("{s:s, s:s, s:b, s:b}", "peer", c->peer, "version", tls_version_name(c),
+                          "status_request", c->asked_status, "stapled", c->got_staple),
                 "The web server completed a %s handshake with %s: %s.", tls_version_name(c),
                 c->peer,
                 !c->asked_status ? "the client did not ask for a staple"
@@ -356,8 +355,8 @@ static void do_read_head(struct worker *w, struct conn *c)
             do_write(w, c);
             return;
         }
-        int n = wolfSSL_read(c->ssl, c->head + c->head_len,
-                             (int)(SERVER_MAX_HEAD_BYTES - c->head_len));
+        int n =
+            wolfSSL_read(c->ssl, c->head + c->head_len, (int)(SERVER_MAX_HEAD_BYTES - c->head_len));
         if (n <= 0) {
             if (!ssl_would_block(w, c, n))
                 conn_close(w, c, false);
@@ -470,8 +469,7 @@ int server_start(struct server *server, size_t workers, struct errbuf *err)
         /* EPOLLEXCLUSIVE: one worker wakes per new connection, not all. */
         struct epoll_event listen_ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = server};
         struct epoll_event stop_ev = {.events = EPOLLIN, .data.ptr = &server->stop_pipe};
-        if (w->epfd < 0 ||
-            epoll_ctl(w->epfd, EPOLL_CTL_ADD, server->listen_fd, &listen_ev) != 0 ||
+        if (w->epfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, server->listen_fd, &listen_ev) != 0 ||
             epoll_ctl(w->epfd, EPOLL_CTL_ADD, server->stop_pipe[0], &stop_ev) != 0 ||
             pthread_create(&server->workers[i], NULL, worker_main, w) != 0) {
             errbuf_set(err, "cannot start worker %zu: %s", i, strerror(errno));

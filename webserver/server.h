@@ -21,11 +21,11 @@
 #define SERVER_MAX_WORKERS 64
 
 struct server_stats {
-    int64_t handshakes;         /* completed TLS handshakes */
-    int64_t staples_sent;       /* ... whose ClientHello asked and that got a staple */
-    int64_t status_requests;    /* ClientHellos with status_request */
-    int64_t requests;           /* HTTP requests answered */
-    int64_t dropped;            /* connections closed for garbage, timeouts, limits */
+    int64_t handshakes;      /* completed TLS handshakes */
+    int64_t staples_sent;    /* ... whose ClientHello asked and that got a staple */
+    int64_t status_requests; /* ClientHellos with status_request */
+    int64_t requests;        /* HTTP requests answered */
+    int64_t dropped;         /* connections closed for garbage, timeouts, limits */
 };
 
 /* What the page and /stats show about the staple; filled by the owner. */
@@ -44,7 +44,7 @@ struct server {
     pthread_t workers[SERVER_MAX_WORKERS];
     int epoll_fds[SERVER_MAX_WORKERS];
     int stop_pipe[2];
-    int open_connections; /* atomic */
+    int open_connections;      /* atomic */
     struct server_stats stats; /* atomics */
 };
 

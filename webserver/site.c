@@ -23,8 +23,7 @@ static int give_staple(WOLFSSL *ssl, void *arg)
     if (copy == NULL)
         return WOLFSSL_OCSP_STATUS_CB_NOACK;
     memcpy(copy, site->staple, site->staple_len);
-    if (wolfSSL_set_tlsext_status_ocsp_resp(ssl, copy, (int)site->staple_len) !=
-        WOLFSSL_SUCCESS) {
+    if (wolfSSL_set_tlsext_status_ocsp_resp(ssl, copy, (int)site->staple_len) != WOLFSSL_SUCCESS) {
         free(copy);
         return WOLFSSL_OCSP_STATUS_CB_NOACK;
     }
@@ -79,10 +78,9 @@ int site_create(const struct site_spec *spec, struct site **out, struct errbuf *
         errbuf_set(err, "wolfSSL refused the server certificate chain");
         goto fail;
     }
-    if (wolfSSL_CTX_use_PrivateKey_buffer(site->ctx, spec->key, (long)spec->key_len,
-                                          spec->is_key_pem ? WOLFSSL_FILETYPE_PEM
-                                                           : WOLFSSL_FILETYPE_ASN1) !=
-            WOLFSSL_SUCCESS ||
+    if (wolfSSL_CTX_use_PrivateKey_buffer(
+            site->ctx, spec->key, (long)spec->key_len,
+            spec->is_key_pem ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS ||
         wolfSSL_CTX_check_private_key(site->ctx) != WOLFSSL_SUCCESS) {
         errbuf_set(err, "the private key does not match the certificate");
         goto fail;

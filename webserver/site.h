@@ -27,24 +27,24 @@ enum tls_versions {
 
 /* What goes into a site; the byte buffers are copied. */
 struct site_spec {
-    const uint8_t *cert_der;  /* the server certificate */
+    const uint8_t *cert_der; /* the server certificate */
     size_t cert_der_len;
-    const uint8_t *key;       /* its private key */
+    const uint8_t *key; /* its private key */
     size_t key_len;
-    bool is_key_pem;          /* PEM text rather than DER */
-    const uint8_t *ca_der;    /* the issuing CA: wolfSSL checks a staple against it */
+    bool is_key_pem;       /* PEM text rather than DER */
+    const uint8_t *ca_der; /* the issuing CA: wolfSSL checks a staple against it */
     size_t ca_der_len;
     enum tls_versions versions;
-    const uint8_t *staple;    /* the OCSP response to staple, or NULL for none */
+    const uint8_t *staple; /* the OCSP response to staple, or NULL for none */
     size_t staple_len;
 };
 
 struct site {
-    int refs;                 /* atomic */
+    int refs; /* atomic */
     struct WOLFSSL_CTX *ctx;
-    uint8_t *cert_der;        /* owned copy of the server certificate */
+    uint8_t *cert_der; /* owned copy of the server certificate */
     size_t cert_der_len;
-    uint8_t *staple;          /* owned copy, or NULL */
+    uint8_t *staple; /* owned copy, or NULL */
     size_t staple_len;
 };
 

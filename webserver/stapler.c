@@ -33,7 +33,8 @@ const char *staple_status_name(enum staple_status status)
 }
 
 /* A sentence for the operator, through the caller's notice (stapler.h). */
-static void notify(const struct stapler *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void notify(const struct stapler *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void notify(const struct stapler *s, const char *fmt, ...)
 {
@@ -67,8 +68,7 @@ static int64_t refresh_point(int64_t this_update, int64_t next_update)
 
 /* Builds and installs a site for the current certificate, with the given
  * staple or none. Called with the lock held. */
-static int publish(struct stapler *s, const uint8_t *staple, size_t staple_len,
-                   struct errbuf *err)
+static int publish(struct stapler *s, const uint8_t *staple, size_t staple_len, struct errbuf *err)
 {
     struct site_spec spec = {
         .cert_der = s->cert_der.data,
@@ -128,8 +128,10 @@ static int load_identity(struct stapler *s, struct errbuf *err)
     if (key_load_pem(&key, s->key_path, err) != 0)
         goto out;
     if (!key_matches_spki(&key, &cert.spki)) {
-        errbuf_set(err, "the key %s does not match %s (restore the key, or run 'ca issue %s' "
-                        "again)", s->key_path, s->cert_path, s->config.name);
+        errbuf_set(err,
+                   "the key %s does not match %s (restore the key, or run 'ca issue %s' "
+                   "again)",
+                   s->key_path, s->cert_path, s->config.name);
         goto out;
     }
     if (key_to_pem(&key, &key_pem, err) != 0)
@@ -233,7 +235,8 @@ static void fetch_and_apply(struct stapler *s, int64_t now, const char *why)
                      "the certificate names no OCSP responder (no AIA OCSP URL)");
             trace_event("staple.unavailable", json_pack("{s:s}", "serial", s->serial_hex),
                         "The web server cannot staple: its certificate %s names no OCSP "
-                        "responder.", s->serial_hex);
+                        "responder.",
+                        s->serial_hex);
         }
         s->next_attempt = INT64_MAX;
         return;
@@ -257,7 +260,8 @@ static void fetch_and_apply(struct stapler *s, int64_t now, const char *why)
                 json_pack("{s:s, s:s, s:s, s:s}", "serial", s->serial_hex, "url", s->ocsp_url,
                           "method", opts.method == OCSP_FETCH_GET ? "GET" : "POST", "why", why),
                 "The web server asked the CA's responder at %s about its own certificate %s "
-                "(%s).", s->ocsp_url, s->serial_hex, why);
+                "(%s).",
+                s->ocsp_url, s->serial_hex, why);
     if (ocsp_fetch(&opts, request.data, request.len, &result, &err) != 0) {
         snprintf(s->last_problem, sizeof s->last_problem, "%s", err.msg);
         goto failed;
@@ -274,20 +278,22 @@ static void fetch_and_apply(struct stapler *s, int64_t now, const char *why)
                     json_pack("{s:s, s:s, s:s, s:s, s:s}", "serial", s->serial_hex, "status",
                               "good", "this_update", c, "next_update", a, "next_refresh", b),
                     "The web server fetched a fresh OCSP response: good, valid until %s; next "
-                    "refresh at %s. Every visitor now gets it stapled.", a, b);
+                    "refresh at %s. Every visitor now gets it stapled.",
+                    a, b);
         goto out;
     }
     if (verdict.reason == OCSP_VERDICT_REVOKED) {
         become_unstapled(s, STAPLE_REVOKED);
         unlink(s->staple_path);
         snprintf(s->last_problem, sizeof s->last_problem, "%s", verdict.explanation);
-        notify(s, "the CA says certificate %s of %s is REVOKED; stapling stopped",
-               s->serial_hex, s->config.name);
+        notify(s, "the CA says certificate %s of %s is REVOKED; stapling stopped", s->serial_hex,
+               s->config.name);
         trace_event("staple.revoked",
                     json_pack("{s:s, s:s, s:s}", "serial", s->serial_hex, "status", "revoked",
                               "explanation", verdict.explanation),
                     "The CA says this server's certificate %s is REVOKED. The web server stops "
-                    "stapling: it never staples a revoked answer as good.", s->serial_hex);
+                    "stapling: it never staples a revoked answer as good.",
+                    s->serial_hex);
         schedule_retry(s, now);
         goto out;
     }
@@ -302,13 +308,15 @@ failed:
                     json_pack("{s:s, s:s, s:s, s:s}", "serial", s->serial_hex, "error",
                               s->last_problem, "keeps_until", a, "next_attempt", b),
                     "The web server could not refresh its staple (%s). It keeps stapling the "
-                    "last good response until %s; next try at %s.", s->last_problem, a, b);
+                    "last good response until %s; next try at %s.",
+                    s->last_problem, a, b);
     } else {
         trace_event("staple.fetch.failed",
-                    json_pack("{s:s, s:s, s:s}", "serial", s->serial_hex, "error",
-                              s->last_problem, "next_attempt", b),
+                    json_pack("{s:s, s:s, s:s}", "serial", s->serial_hex, "error", s->last_problem,
+                              "next_attempt", b),
                     "The web server could not get a staple (%s), so it staples nothing; next "
-                    "try at %s.", s->last_problem, b);
+                    "try at %s.",
+                    s->last_problem, b);
     }
 out:
     update_view(s);
@@ -413,14 +421,16 @@ int stapler_open(struct stapler *s, const struct stapler_config *config, struct 
     bool reused = reuse_saved(s, now);
     update_view(s);
     if (!reused || now >= s->next_refresh)
-        fetch_and_apply(s, now, reused ? "the saved staple is past its refresh point"
-                                       : "before accepting the first connection");
+        fetch_and_apply(s, now,
+                        reused ? "the saved staple is past its refresh point"
+                               : "before accepting the first connection");
     if (s->status != STAPLE_GOOD) {
         notify(s, "starting WITHOUT a staple: %s",
                s->last_problem[0] != 0 ? s->last_problem : "no good OCSP response");
         trace_event("staple.none", json_pack("{s:s}", "problem", s->last_problem),
                     "The web server starts without a staple (%s): browsers that want one "
-                    "must ask the CA themselves.", s->last_problem);
+                    "must ask the CA themselves.",
+                    s->last_problem);
     }
     return 0;
 too_long:
@@ -465,7 +475,8 @@ void stapler_tick(struct stapler *s, int64_t now)
         s->bad_cert_mtime_ns = mtime_ns;
         trace_event("staple.cert.unreadable", json_pack("{s:s}", "error", err.msg),
                     "The certificate file changed but cannot be used (%s); the web server keeps "
-                    "serving the current certificate and staple.", err.msg);
+                    "serving the current certificate and staple.",
+                    err.msg);
     }
     if (s->status == STAPLE_GOOD && now >= s->next_update) {
         char a[CLOCK_RFC3339_LEN];
@@ -474,13 +485,14 @@ void stapler_tick(struct stapler *s, int64_t now)
         notify(s, "the staple EXPIRED at %s and no fresh one came; stapling stopped", a);
         trace_event("staple.expired", json_pack("{s:s, s:s}", "serial", s->serial_hex, "at", a),
                     "The staple expired at %s and no fresh one could be fetched: the web "
-                    "server now staples NOTHING rather than an expired answer.", a);
+                    "server now staples NOTHING rather than an expired answer.",
+                    a);
     }
     bool is_due = s->next_attempt != 0 ? now >= s->next_attempt
                                        : (s->status != STAPLE_GOOD || now >= s->next_refresh);
     if (is_due && s->next_attempt != INT64_MAX)
         fetch_and_apply(s, now,
-                        s->status == STAPLE_GOOD ? "half of the staple's validity has passed"
+                        s->status == STAPLE_GOOD      ? "half of the staple's validity has passed"
                         : s->status == STAPLE_REVOKED ? "checking the revoked certificate again"
                                                       : "it has no staple yet");
     update_view(s);

@@ -46,7 +46,7 @@ struct staple_view {
 };
 struct stapler_config {
     const char *lab_dir;
-    const char *name;        /* site name: certs/NAME.pem, staples/NAME.der */
+    const char *name; /* site name: certs/NAME.pem, staples/NAME.der */
     bool is_stapling_on;
     const char *staple_file; /* --staple-file: staple these bytes as they are */
     enum tls_versions versions;
@@ -72,13 +72,13 @@ struct stapler {
     ino_t bad_cert_ino;        /* a changed certificate file that could not be used */
     int64_t bad_cert_mtime_ns; /* (reported once, retried when it changes again) */
     enum staple_status status;
-    struct der_buf staple;   /* the good staple being served */
+    struct der_buf staple; /* the good staple being served */
     int64_t this_update, next_update, next_refresh;
-    int64_t next_attempt;    /* after a failure: when to try again */
-    int64_t retry_seconds;   /* the current backoff step */
-    WC_RNG rng;              /* for the retry jitter (started on first use) */
+    int64_t next_attempt;  /* after a failure: when to try again */
+    int64_t retry_seconds; /* the current backoff step */
+    WC_RNG rng;            /* for the retry jitter (started on first use) */
     bool has_rng;
-    int64_t fetches;         /* OCSP requests sent to the responder */
+    int64_t fetches; /* OCSP requests sent to the responder */
     char last_problem[640];
 
     /* What pages and /stats read, copied after each step under its own lock,

@@ -48,9 +48,9 @@ struct ceiling_thread {
     pthread_t id;
     enum ceiling_work work;
     int64_t warmup_until_ns, measure_until_ns;
-    uint64_t ops;   /* iterations completed inside the measured window */
+    uint64_t ops; /* iterations completed inside the measured window */
     int64_t measured_ns;
-    int error;      /* the first wolfCrypt error, 0 if none */
+    int error; /* the first wolfCrypt error, 0 if none */
     double cpu_seconds;
 };
 
@@ -127,8 +127,7 @@ static void *run_thread(void *arg)
     if ((t->error = wc_ecc_init(&server_key)) != 0)
         goto out;
     has_server = true;
-    if ((t->error = wc_ecc_make_key_ex(&rng, CEILING_P256_BYTES, &server_key, ECC_SECP256R1)) !=
-        0)
+    if ((t->error = wc_ecc_make_key_ex(&rng, CEILING_P256_BYTES, &server_key, ECC_SECP256R1)) != 0)
         goto out;
     for (size_t i = 0; i < CEILING_PEER_SHARES; i++) {
         ecc_key client_key;
@@ -147,8 +146,8 @@ static void *run_thread(void *arg)
      * server worker has them. */
     while (now_ns() < t->warmup_until_ns) {
         next_peer = (next_peer + 1) % CEILING_PEER_SHARES;
-        if ((t->error = one_iteration(t->work, &rng, &server_key, peer_x963[next_peer],
-                                      peer_len)) != 0)
+        if ((t->error =
+                 one_iteration(t->work, &rng, &server_key, peer_x963[next_peer], peer_len)) != 0)
             goto out;
     }
     int64_t started = now_ns();
@@ -156,8 +155,8 @@ static void *run_thread(void *arg)
     int64_t now = started;
     while (now < t->measure_until_ns) {
         next_peer = (next_peer + 1) % CEILING_PEER_SHARES;
-        if ((t->error = one_iteration(t->work, &rng, &server_key, peer_x963[next_peer],
-                                      peer_len)) != 0)
+        if ((t->error =
+                 one_iteration(t->work, &rng, &server_key, peer_x963[next_peer], peer_len)) != 0)
             goto out;
         t->ops++;
         now = now_ns();
@@ -198,8 +197,8 @@ static int run(enum ceiling_work work, int threads, double seconds, double warmu
     for (int i = 0; i < started; i++) {
         pthread_join(pool[i].id, NULL);
         if (pool[i].error != 0) {
-            fprintf(stderr, "crypto_ceiling: wolfCrypt error %d (%s) in thread %d\n",
-                    pool[i].error, wc_GetErrorString(pool[i].error), i + 1);
+            fprintf(stderr, "crypto_ceiling: wolfCrypt error %d (%s) in thread %d\n", pool[i].error,
+                    wc_GetErrorString(pool[i].error), i + 1);
             rc = -1;
         }
         if (pool[i].measured_ns > 0)
@@ -278,8 +277,7 @@ int main(int argc, char **argv)
         if (run(CEILING_HANDSHAKE, threads, seconds, warmup, &per_second, &cpu_us) != 0)
             rc = 2;
         else
-            printf("op=handshake threads=%d per_s=%.0f cpu_us=%.1f\n", threads, per_second,
-                   cpu_us);
+            printf("op=handshake threads=%d per_s=%.0f cpu_us=%.1f\n", threads, per_second, cpu_us);
     }
     wolfCrypt_Cleanup();
     return rc;

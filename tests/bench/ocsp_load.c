@@ -57,7 +57,7 @@ struct load_thread {
     pthread_t id;
     const struct load_config *config;
     int fd;
-    bool is_reused; /* fd has carried at least one answer already */
+    bool is_reused;                 /* fd has carried at least one answer already */
     struct latency_samples latency; /* of the answers in the measured window */
     uint64_t ok, connects, timeouts, bad_status, bad_body, io_errors;
     uint64_t body_bytes;
@@ -209,8 +209,7 @@ static bool is_successful_ocsp_response(const uint8_t *b, size_t len)
 }
 
 /* One request and its answer on t's connection (opened if needed). */
-static enum load_outcome one_request(struct load_thread *t, int64_t deadline_ns,
-                                     size_t *body_len)
+static enum load_outcome one_request(struct load_thread *t, int64_t deadline_ns, size_t *body_len)
 {
     const struct load_config *c = t->config;
     if (t->fd < 0) {
@@ -290,9 +289,8 @@ static enum load_outcome one_request(struct load_thread *t, int64_t deadline_ns,
     *body_len = len;
     if (head.status != 200)
         return LOAD_BAD_STATUS;
-    if (len == 0 ||
-        (c->is_ocsp_check &&
-         !is_successful_ocsp_response((const uint8_t *)t->buf + head.head_len, len)))
+    if (len == 0 || (c->is_ocsp_check &&
+                     !is_successful_ocsp_response((const uint8_t *)t->buf + head.head_len, len)))
         return LOAD_BAD_BODY;
     return LOAD_OK;
 }
@@ -373,8 +371,10 @@ static int url_base64(const uint8_t *in, size_t len, char *out, size_t cap)
                         i + 1 < len ? alphabet[v >> 6 & 63] : '=',
                         i + 2 < len ? alphabet[v & 63] : '='};
         for (size_t k = 0; k < 4; k++) {
-            const char *esc = quad[k] == '+' ? "%2B" : quad[k] == '/' ? "%2F"
-                              : quad[k] == '=' ? "%3D" : NULL;
+            const char *esc = quad[k] == '+'   ? "%2B"
+                              : quad[k] == '/' ? "%2F"
+                              : quad[k] == '=' ? "%3D"
+                                               : NULL;
             size_t need = esc != NULL ? 3 : 1;
             if (n + need >= cap)
                 return -1;
@@ -465,12 +465,14 @@ static int parse_args(int argc, char **argv, struct load_config *c)
             i++;
     }
     bool is_get = strcmp(method, "GET") == 0;
-    if (port < 1 || port > 65535 || request_path == NULL || (!is_get && strcmp(method, "POST") != 0) ||
-        c->conns < 1 || c->conns > LOAD_MAX_CONNS || !(seconds > 0 && seconds <= 600) ||
-        !(warmup >= 0 && warmup <= 60) || timeout_ms < 1 || timeout_ms > 60000) {
-        fprintf(stderr, "ocsp_load: need --port 1-65535, --request FILE, --method GET|POST, "
-                        "--conns 1-%d, --seconds (0,600], --warmup [0,60], "
-                        "--timeout-ms 1-60000 (see --help)\n",
+    if (port < 1 || port > 65535 || request_path == NULL ||
+        (!is_get && strcmp(method, "POST") != 0) || c->conns < 1 || c->conns > LOAD_MAX_CONNS ||
+        !(seconds > 0 && seconds <= 600) || !(warmup >= 0 && warmup <= 60) || timeout_ms < 1 ||
+        timeout_ms > 60000) {
+        fprintf(stderr,
+                "ocsp_load: need --port 1-65535, --request FILE, --method GET|POST, "
+                "--conns 1-%d, --seconds (0,600], --warmup [0,60], "
+                "--timeout-ms 1-60000 (see --help)\n",
                 LOAD_MAX_CONNS);
         return -1;
     }
@@ -486,8 +488,10 @@ static int parse_args(int argc, char **argv, struct load_config *c)
     static char encoded[LOAD_MAX_WIRE_BYTES];
     size_t der_len = 0;
     if (read_request_file(request_path, der, sizeof der, &der_len) != 0) {
-        fprintf(stderr, "ocsp_load: cannot read an OCSP request (1 to %d bytes of DER) "
-                        "from %s\n", LOAD_MAX_REQUEST_BYTES - 1, request_path);
+        fprintf(stderr,
+                "ocsp_load: cannot read an OCSP request (1 to %d bytes of DER) "
+                "from %s\n",
+                LOAD_MAX_REQUEST_BYTES - 1, request_path);
         return -1;
     }
     int n;
@@ -560,8 +564,10 @@ int main(int argc, char **argv)
         io += threads[i].io_errors;
         body_bytes += threads[i].body_bytes;
         if (latency_append(&all_latency, &threads[i].latency) != 0) {
-            fprintf(stderr, "ocsp_load: out of memory merging the latency samples of %d "
-                            "connections\n", config.conns);
+            fprintf(stderr,
+                    "ocsp_load: out of memory merging the latency samples of %d "
+                    "connections\n",
+                    config.conns);
             goto out;
         }
     }
@@ -572,11 +578,9 @@ int main(int argc, char **argv)
            "max_us=%u timeouts=%llu bad_status=%llu bad_body=%llu io=%llu\n",
            (double)ok / seconds, latency.p50_us, latency.p99_us,
            (unsigned long long)(timeouts + bad_status + bad_body + io), (unsigned long long)ok,
-           (unsigned long long)connects,
-           (unsigned long long)(ok > 0 ? body_bytes / ok : 0),
-           latency.max_us, (unsigned long long)timeouts,
-           (unsigned long long)bad_status, (unsigned long long)bad_body,
-           (unsigned long long)io);
+           (unsigned long long)connects, (unsigned long long)(ok > 0 ? body_bytes / ok : 0),
+           latency.max_us, (unsigned long long)timeouts, (unsigned long long)bad_status,
+           (unsigned long long)bad_body, (unsigned long long)io);
     rc = 0;
 out:
     latency_samples_free(&all_latency);

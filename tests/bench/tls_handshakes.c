@@ -118,8 +118,7 @@ static int process_cpu(int pid, struct hs_cpu *out)
     if (p == NULL)
         return -1;
     unsigned long long utime = 0, stime = 0;
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) !=
-        2)
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
         return -1;
     long ticks = sysconf(_SC_CLK_TCK);
     if (ticks <= 0)
@@ -259,7 +258,8 @@ static void *run_thread(void *arg)
         bool is_stapled = false, is_tls13 = false;
         enum hs_outcome rc = one_visit(t, &answer_len, &is_stapled, &is_tls13);
         int64_t done = now_ns();
-        bool is_measured = c->count > 0 || (done >= c->measure_from_ns && done < c->measure_until_ns);
+        bool is_measured =
+            c->count > 0 || (done >= c->measure_from_ns && done < c->measure_until_ns);
         /* Errors count from the first visit (warm-up included). */
         switch (rc) {
         case HS_OK:
@@ -332,8 +332,8 @@ static const char usage_text[] =
     "server_cpu_us_per_hs= (user + system) server_sys_us_per_hs= client_cpu_us_per_hs=\n"
     "exit status: 0 measured (errors are reported, not failed), 2 usage or setup\n";
 
-static int parse_args(int argc, char **argv, struct hs_config *c, double *seconds,
-                      double *warmup, const char **tls)
+static int parse_args(int argc, char **argv, struct hs_config *c, double *seconds, double *warmup,
+                      const char **tls)
 {
     const char *host = "127.0.0.1", *status = "on";
     long port = -1, timeout_ms = 2000, count = 0;
@@ -384,16 +384,17 @@ static int parse_args(int argc, char **argv, struct hs_config *c, double *second
             return -1;
         }
     }
-    bool is_tls_ok = strcmp(*tls, "1.2") == 0 || strcmp(*tls, "1.3") == 0 ||
-                     strcmp(*tls, "any") == 0;
+    bool is_tls_ok =
+        strcmp(*tls, "1.2") == 0 || strcmp(*tls, "1.3") == 0 || strcmp(*tls, "any") == 0;
     bool is_status_ok = strcmp(status, "on") == 0 || strcmp(status, "off") == 0;
     if (port < 1 || port > 65535 || c->conns < 1 || c->conns > HS_MAX_CONNS ||
-        !(*seconds > 0 && *seconds <= 600) || !(*warmup >= 0 && *warmup <= 60) ||
-        count < 0 || count > 100000000 || timeout_ms < 1 || timeout_ms > 60000 || !is_tls_ok ||
-        !is_status_ok || strlen(c->sni) == 0 || strlen(c->sni) > 253) {
-        fprintf(stderr, "tls_handshakes: need --port 1-65535, --conns 1-%d, --seconds (0,600], "
-                        "--warmup [0,60], --count 0-100000000, --timeout-ms 1-60000, "
-                        "--tls 1.2|1.3|any, --status on|off, a --sni name (see --help)\n",
+        !(*seconds > 0 && *seconds <= 600) || !(*warmup >= 0 && *warmup <= 60) || count < 0 ||
+        count > 100000000 || timeout_ms < 1 || timeout_ms > 60000 || !is_tls_ok || !is_status_ok ||
+        strlen(c->sni) == 0 || strlen(c->sni) > 253) {
+        fprintf(stderr,
+                "tls_handshakes: need --port 1-65535, --conns 1-%d, --seconds (0,600], "
+                "--warmup [0,60], --count 0-100000000, --timeout-ms 1-60000, "
+                "--tls 1.2|1.3|any, --status on|off, a --sni name (see --help)\n",
                 HS_MAX_CONNS);
         return -1;
     }
@@ -452,8 +453,10 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &config, &seconds, &warmup, &tls) != 0)
         return 2;
     if ((config.ctx = make_ctx(tls)) == NULL) {
-        fprintf(stderr, "tls_handshakes: cannot set up an OpenSSL client context (P-256, "
-                        "TLS %s)\n", tls);
+        fprintf(stderr,
+                "tls_handshakes: cannot set up an OpenSSL client context (P-256, "
+                "TLS %s)\n",
+                tls);
         return 2;
     }
     /* CPU time of the servers and of this client over the measured window:
@@ -462,8 +465,8 @@ int main(int argc, char **argv)
     int server_rc = 0;
     double client_cpu_start = 0;
     int64_t start = now_ns(), window_start = start, window_end;
-    config.measure_from_ns = config.count > 0 ? start
-                             : start + (int64_t)(warmup * (double)HS_NS_PER_SEC);
+    config.measure_from_ns =
+        config.count > 0 ? start : start + (int64_t)(warmup * (double)HS_NS_PER_SEC);
     config.measure_until_ns = config.measure_from_ns + (int64_t)(seconds * (double)HS_NS_PER_SEC);
     if (config.count > 0) {
         server_rc = servers_cpu(&config, &server_start);
@@ -519,8 +522,10 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < config.conns; i++) {
         if (latency_append(&all_latency, &threads[i].latency) != 0) {
-            fprintf(stderr, "tls_handshakes: out of memory merging the latency samples of %d "
-                            "threads\n", config.conns);
+            fprintf(stderr,
+                    "tls_handshakes: out of memory merging the latency samples of %d "
+                    "threads\n",
+                    config.conns);
             goto out;
         }
     }

@@ -207,8 +207,9 @@ int main(int argc, char **argv)
     if (cert_path == NULL || issuer_path == NULL || staple_path == NULL || threads < 1 ||
         threads > VERIFY_MAX_THREADS || !(job.seconds > 0 && job.seconds <= 60) ||
         !(job.warmup >= 0 && job.warmup <= 10)) {
-        fprintf(stderr, "verify_rate: need --cert, --issuer, --staple, --threads 1-%d, "
-                        "--seconds (0,60], --warmup [0,10] (see --help)\n",
+        fprintf(stderr,
+                "verify_rate: need --cert, --issuer, --staple, --threads 1-%d, "
+                "--seconds (0,60], --warmup [0,10] (see --help)\n",
                 VERIFY_MAX_THREADS);
         return 2;
     }

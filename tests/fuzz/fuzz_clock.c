@@ -25,7 +25,6 @@
 /* clock.c's CLOCK_FILE_MAX_BYTES: a longer file is refused unread. */
 #define FUZZ_CLOCK_FILE_MAX 64
 
-
 static bool fuzz_is_space(uint8_t c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';

@@ -154,9 +154,9 @@ static void fuzz_typed_reader(const uint8_t *element, size_t len)
 static void fuzz_try_typed_readers(const struct der_cursor *raw)
 {
     static const uint8_t tags[] = {
-        DER_TAG_BOOLEAN,     DER_TAG_INTEGER, DER_TAG_BIT_STRING, DER_TAG_OCTET_STRING,
-        DER_TAG_NULL,        DER_TAG_OID,     DER_TAG_ENUMERATED, DER_TAG_UTC_TIME,
-        DER_TAG_GENERALIZED_TIME,
+        DER_TAG_BOOLEAN,      DER_TAG_INTEGER,  DER_TAG_BIT_STRING,
+        DER_TAG_OCTET_STRING, DER_TAG_NULL,     DER_TAG_OID,
+        DER_TAG_ENUMERATED,   DER_TAG_UTC_TIME, DER_TAG_GENERALIZED_TIME,
     };
     /* An exact-size copy, so a read past the element is an ASan report. */
     uint8_t *copy = malloc(raw->left);
@@ -194,8 +194,7 @@ static bool fuzz_walk(struct der_cursor in, struct der_buf *out, int depth)
         struct der_cursor other;
         bool is_present;
         FUZZ_CHECK(der_peek_tag(&at, tag) && !der_peek_tag(&at, (uint8_t)(tag ^ 0x01u)));
-        FUZZ_CHECK(der_read_optional(&at, (uint8_t)(tag ^ 0x01u), &other, &is_present) ==
-                       DER_OK &&
+        FUZZ_CHECK(der_read_optional(&at, (uint8_t)(tag ^ 0x01u), &other, &is_present) == DER_OK &&
                    !is_present && fuzz_unmoved(&at, start_p, start_left));
         FUZZ_CHECK(der_read_optional(&at, tag, &other, &is_present) == DER_OK && is_present);
         FUZZ_CHECK(other.p == body.p && other.left == body.left && at.p == in.p);

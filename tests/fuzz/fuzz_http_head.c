@@ -25,15 +25,14 @@ static bool same_fields(const struct http_head *a, const struct http_head *b)
            a->is_connection_close == b->is_connection_close;
 }
 
-static void check_head(const char *text, size_t len, const struct http_head *head,
-                       bool is_request)
+static void check_head(const char *text, size_t len, const struct http_head *head, bool is_request)
 {
     size_t end = 0;
     FUZZ_CHECK(head->head_len >= 4 && head->head_len <= len);
     FUZZ_CHECK(memcmp(text + head->head_len - 4, "\r\n\r\n", 4) == 0);
     FUZZ_CHECK(http_head_find_end(text, len, &end) && end == head->head_len);
-    FUZZ_CHECK(head->version_major >= 0 && head->version_major <= 9 &&
-               head->version_minor >= 0 && head->version_minor <= 9);
+    FUZZ_CHECK(head->version_major >= 0 && head->version_major <= 9 && head->version_minor >= 0 &&
+               head->version_minor <= 9);
     struct http_head again;
     char *alone = (char *)fuzz_exact_copy((const uint8_t *)text, head->head_len);
     if (is_request) {
@@ -62,8 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct http_head head;
     enum http_head_result rc = is_request ? http_head_read_request(text, len, &head)
                                           : http_head_read_response(text, len, &head);
-    FUZZ_CHECK(rc == HTTP_HEAD_OK || rc == HTTP_HEAD_INCOMPLETE ||
-               rc == HTTP_HEAD_BAD_START_LINE);
+    FUZZ_CHECK(rc == HTTP_HEAD_OK || rc == HTTP_HEAD_INCOMPLETE || rc == HTTP_HEAD_BAD_START_LINE);
     if (rc == HTTP_HEAD_OK)
         check_head(text, len, &head, is_request);
     size_t end = 0;

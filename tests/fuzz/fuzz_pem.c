@@ -27,7 +27,6 @@
 #include "fuzz_check.h"
 #include "fuzz_scratch.h"
 
-
 /* The one file every input goes through. */
 static const struct fuzz_scratch *pem_scratch(void)
 {

@@ -20,8 +20,8 @@
 
 static bool is_inside(const struct der_cursor *part, const uint8_t *data, size_t size)
 {
-    return part->left == 0 || (part->p >= data && part->left <= size &&
-                               (size_t)(part->p - data) <= size - part->left);
+    return part->left == 0 ||
+           (part->p >= data && part->left <= size && (size_t)(part->p - data) <= size - part->left);
 }
 
 static void fuzz_peek(const uint8_t *data, size_t size)
@@ -69,8 +69,7 @@ static void fuzz_walk(const uint8_t *data, size_t size)
     uint16_t ext_type;
     struct der_cursor body;
     for (before = in; tls_get_record(&in, &record); before = in) {
-        FUZZ_CHECK(record.header.p == before.p &&
-                   record.header.left == TLS_RECORD_HEADER_BYTES);
+        FUZZ_CHECK(record.header.p == before.p && record.header.left == TLS_RECORD_HEADER_BYTES);
         FUZZ_CHECK(record.body.left == record.length &&
                    in.left == before.left - TLS_RECORD_HEADER_BYTES - record.length);
     }

@@ -118,8 +118,7 @@ static size_t utf8_length(const unsigned char *p)
     }
     if (p[0] >= 0xf0 && p[0] <= 0xf4) {
         unsigned char lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
-        return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4
-                                                                                          : 0;
+        return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
     }
     return 0;
 }
@@ -129,10 +128,10 @@ static size_t utf8_length(const unsigned char *p)
 static bool is_report_element(const char *name, size_t len)
 {
     static const char *const names[] = {
-        "html", "head",  "meta",  "title", "style", "body", "section", "h1",     "h2",
-        "h3",   "p",     "ul",    "li",    "a",     "em",   "strong",  "code",   "span",
-        "div",  "table", "thead", "tbody", "tr",    "th",   "td",      "svg",    "g",
-        "rect", "line",  "text",  "polygon", "circle", "polyline", "main", "input", "label"};
+        "html", "head",  "meta",  "title",   "style",  "body",     "section", "h1",    "h2",
+        "h3",   "p",     "ul",    "li",      "a",      "em",       "strong",  "code",  "span",
+        "div",  "table", "thead", "tbody",   "tr",     "th",       "td",      "svg",   "g",
+        "rect", "line",  "text",  "polygon", "circle", "polyline", "main",    "input", "label"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
             return true;
@@ -265,7 +264,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The report, as `scenario report --lab LAB` makes it. */
     const char *dirs[1] = {lab_dir};
     const char *names[1] = {"fuzz"};
-    struct scn_report_input in = {.dirs = dirs, .names = names, .count = 1, .source = lab_dir,
+    struct scn_report_input in = {.dirs = dirs,
+                                  .names = names,
+                                  .count = 1,
+                                  .source = lab_dir,
                                   .generated_ms = FUZZ_GENERATED_MS};
     struct scn_report_result result;
     struct errbuf err = {{0}};

@@ -88,8 +88,7 @@ static void chromium_stderr_tail(const char *text, char *out, size_t cap)
         const char *end = strchr(line, '\n');
         size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
         char one[sizeof lines[0]];
-        snprintf(one, sizeof one, "%.*s", (int)(len < sizeof one - 1 ? len : sizeof one - 1),
-                 line);
+        snprintf(one, sizeof one, "%.*s", (int)(len < sizeof one - 1 ? len : sizeof one - 1), line);
         if (len > 0 && strstr(one, "dbus") == NULL)
             memcpy(lines[kept++ % 3], one, sizeof one);
         line = end != NULL ? end + 1 : NULL;
@@ -126,7 +125,8 @@ static int chromium_reap_leftovers(const char *run_dir, struct errbuf *err)
     }
     for (int i = 0; i < count && i < CHROMIUM_MAX_LEFTOVERS; i++)
         kill(pids[i], SIGKILL);
-    errbuf_set(err, "%d Chromium processes still ran %d s after the browser ended (killed); first: %s",
+    errbuf_set(err,
+               "%d Chromium processes still ran %d s after the browser ended (killed); first: %s",
                count, CHROMIUM_LEFTOVER_WAIT_MS / 1000, first);
     return -1;
 }
@@ -170,12 +170,23 @@ static int chromium_run(const char *work_dir, const char *html_path, const char 
      * --window-size. The Debian wrapper adds flags from /etc/chromium.d
      * (GPU rasterization, remote extensions); --disable-gpu and
      * --disable-extensions make them moot. */
-    const char *argv[40] = {"env", home, config, cache, program,
-                            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                            "--no-first-run", "--disable-background-networking",
-                            "--disable-component-update", "--disable-sync",
-                            "--disable-extensions", "--hide-scrollbars",
-                            "--force-device-scale-factor=1", profile};
+    const char *argv[40] = {"env",
+                            home,
+                            config,
+                            cache,
+                            program,
+                            "--headless",
+                            "--no-sandbox",
+                            "--disable-gpu",
+                            "--disable-quic",
+                            "--no-first-run",
+                            "--disable-background-networking",
+                            "--disable-component-update",
+                            "--disable-sync",
+                            "--disable-extensions",
+                            "--hide-scrollbars",
+                            "--force-device-scale-factor=1",
+                            profile};
     size_t argc = 0;
     while (argv[argc] != NULL)
         argc++;
@@ -244,8 +255,8 @@ out:
 }
 
 int chromium_screenshot(const char *work_dir, const char *html_path, unsigned width,
-                        unsigned height, const char *png_path, int timeout_ms,
-                        int64_t *elapsed_ms, struct errbuf *err)
+                        unsigned height, const char *png_path, int timeout_ms, int64_t *elapsed_ms,
+                        struct errbuf *err)
 {
     char window[64], screenshot[CHROMIUM_PATH_MAX + 16];
     snprintf(window, sizeof window, "--window-size=%u,%u", width, height);

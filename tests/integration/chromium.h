@@ -25,8 +25,8 @@ int chromium_find(char *path, size_t cap, struct errbuf *err);
  * that is removed afterwards. Kills Chromium after timeout_ms. Returns 0 and
  * the wall time in *elapsed_ms (may be NULL), or -1 with the reason in err. */
 int chromium_screenshot(const char *work_dir, const char *html_path, unsigned width,
-                        unsigned height, const char *png_path, int timeout_ms,
-                        int64_t *elapsed_ms, struct errbuf *err);
+                        unsigned height, const char *png_path, int timeout_ms, int64_t *elapsed_ms,
+                        struct errbuf *err);
 
 /* The DOM Chromium built from the page, serialized (--dump-dom; at most
  * 1 MiB). *dom is the caller's to free. Otherwise as chromium_screenshot. */

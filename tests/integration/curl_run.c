@@ -72,14 +72,14 @@ void curl_reply_free(struct curl_reply *reply)
     memset(reply, 0, sizeof *reply);
 }
 
-void curl_control_fault(const char *lab, unsigned port, const char *body,
-                        struct curl_reply *reply)
+void curl_control_fault(const char *lab, unsigned port, const char *body, struct curl_reply *reply)
 {
     char url[128], token[CONTROL_TOKEN_HEX + 1], token_header[CONTROL_TOKEN_HEX + 64];
     test_control_token(lab, token);
     snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/control/fault", port);
-    const char *options[] = {"-H", token_header, "-H", "Content-Type: " CONTROL_CONTENT_TYPE,
-                             "--data-binary", body, NULL};
+    const char *options[] = {
+        "-H", token_header, "-H", "Content-Type: " CONTROL_CONTENT_TYPE, "--data-binary",
+        body, NULL};
     curl_run(reply, url, options);
 }

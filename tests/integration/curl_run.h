@@ -7,10 +7,10 @@
 #include <stdint.h>
 
 struct curl_reply {
-    int curl_exit;   /* curl's exit status (0: a response arrived) */
-    int status;      /* the HTTP status (-w %{http_code}), 0 without one */
-    char *headers;   /* as received, NUL-terminated; NULL without a response */
-    uint8_t *body;   /* NUL-terminated past body_len; NULL without a response */
+    int curl_exit; /* curl's exit status (0: a response arrived) */
+    int status;    /* the HTTP status (-w %{http_code}), 0 without one */
+    char *headers; /* as received, NUL-terminated; NULL without a response */
+    uint8_t *body; /* NUL-terminated past body_len; NULL without a response */
     size_t body_len;
 };
 
@@ -22,7 +22,6 @@ void curl_reply_free(struct curl_reply *reply);
 
 /* POST /control/fault to the responder at 127.0.0.1:PORT as the teacher:
  * LAB's control token and the lab's content type; `body` is "NAME [DELAY]". */
-void curl_control_fault(const char *lab, unsigned port, const char *body,
-                        struct curl_reply *reply);
+void curl_control_fault(const char *lab, unsigned port, const char *body, struct curl_reply *reply);
 
 #endif

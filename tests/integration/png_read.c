@@ -101,8 +101,7 @@ struct png_header {
 
 /* Section 11.2.2. Only what Chromium writes is accepted, and the message
  * names what was found instead. */
-static int png_parse_ihdr(const struct png_chunk *chunk, struct png_header *hdr,
-                          struct errbuf *err)
+static int png_parse_ihdr(const struct png_chunk *chunk, struct png_header *hdr, struct errbuf *err)
 {
     if (strcmp(chunk->type, "IHDR") != 0 || chunk->len != 13) {
         errbuf_set(err, "the first chunk is %s of %u bytes, not IHDR of 13", chunk->type,
@@ -123,10 +122,11 @@ static int png_parse_ihdr(const struct png_chunk *chunk, struct png_header *hdr,
         return -1;
     }
     if (colour != 2 && colour != 6) {
-        static const char *const names[] = {"greyscale", "?", "RGB", "palette",
-                                            "greyscale with alpha", "?", "RGBA"};
-        errbuf_set(err, "colour type %u (%s) is not supported: only 8-bit RGB or RGBA, as Chromium writes",
-                   colour, colour < 7 ? names[colour] : "undefined");
+        static const char *const names[] = {
+            "greyscale", "?", "RGB", "palette", "greyscale with alpha", "?", "RGBA"};
+        errbuf_set(
+            err, "colour type %u (%s) is not supported: only 8-bit RGB or RGBA, as Chromium writes",
+            colour, colour < 7 ? names[colour] : "undefined");
         return -1;
     }
     if (depth != 8) {
@@ -140,8 +140,10 @@ static int png_parse_ihdr(const struct png_chunk *chunk, struct png_header *hdr,
         return -1;
     }
     if (interlace != 0) {
-        errbuf_set(err, "interlace method %u (%s) is not supported: only non-interlaced, as Chromium writes",
-                   interlace, interlace == 1 ? "Adam7" : "undefined");
+        errbuf_set(
+            err,
+            "interlace method %u (%s) is not supported: only non-interlaced, as Chromium writes",
+            interlace, interlace == 1 ? "Adam7" : "undefined");
         return -1;
     }
     hdr->width = width;
@@ -153,8 +155,8 @@ static int png_parse_ihdr(const struct png_chunk *chunk, struct png_header *hdr,
 /* Walks every chunk after the signature: IHDR first, IDAT chunks next to each
  * other (section 5.6), IEND last with nothing after it. Copies the IDAT
  * contents into `idat` (room for `cap` bytes: the file's length bounds them). */
-static int png_read_chunks(struct png_cursor *in, struct png_header *hdr, uint8_t *idat,
-                           size_t cap, size_t *idat_len, struct errbuf *err)
+static int png_read_chunks(struct png_cursor *in, struct png_header *hdr, uint8_t *idat, size_t cap,
+                           size_t *idat_len, struct errbuf *err)
 {
     struct png_chunk chunk;
     enum { BEFORE_IDAT, IN_IDAT, AFTER_IDAT } idat_state = BEFORE_IDAT;
@@ -199,8 +201,7 @@ static int png_read_chunks(struct png_cursor *in, struct png_header *hdr, uint8_
         }
     }
     if (chunk.len != 0 || in->left != 0) {
-        errbuf_set(err, "%zu bytes after the IEND chunk: corrupt file",
-                   in->left + chunk.len);
+        errbuf_set(err, "%zu bytes after the IEND chunk: corrupt file", in->left + chunk.len);
         return -1;
     }
     if (idat_state == BEFORE_IDAT) {
@@ -301,11 +302,20 @@ static int png_unfilter(uint8_t *raw, const struct png_header *hdr, struct errbu
             uint8_t c = prev != NULL && i >= bpp ? prev[i - bpp] : 0;
             uint8_t predicted = 0;
             switch (filter) {
-            case 1: predicted = a; break;
-            case 2: predicted = b; break;
-            case 3: predicted = (uint8_t)(((unsigned)a + b) / 2); break;
-            case 4: predicted = png_paeth(a, b, c); break;
-            default: break;
+            case 1:
+                predicted = a;
+                break;
+            case 2:
+                predicted = b;
+                break;
+            case 3:
+                predicted = (uint8_t)(((unsigned)a + b) / 2);
+                break;
+            case 4:
+                predicted = png_paeth(a, b, c);
+                break;
+            default:
+                break;
             }
             line[i] = (uint8_t)(line[i] + predicted);
         }

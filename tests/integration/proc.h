@@ -16,17 +16,19 @@
 #include <sys/types.h>
 
 struct proc {
-    pid_t pid;      /* the program (and its process group); -1 when none */
-    int out_fd;     /* read-only descriptions of the captured stdout and stderr */
+    pid_t pid;  /* the program (and its process group); -1 when none */
+    int out_fd; /* read-only descriptions of the captured stdout and stderr */
     int err_fd;
     bool has_exited;
-    int exit_code;  /* once has_exited: the exit status, or 128 + signal */
+    int exit_code;   /* once has_exited: the exit status, or 128 + signal */
     bool is_stopped; /* proc_stop has run: its group was killed once, never again */
 };
 
-#define PROC_INIT                                                                      \
-    {.pid = -1, .out_fd = -1, .err_fd = -1, .has_exited = false, .exit_code = -1,        \
-     .is_stopped = false}
+#define PROC_INIT                                                                                  \
+    {                                                                                              \
+        .pid = -1, .out_fd = -1, .err_fd = -1, .has_exited = false, .exit_code = -1,               \
+        .is_stopped = false                                                                        \
+    }
 
 /* The most output kept per stream (older bytes are not dropped; later ones are
  * not read). */

@@ -73,15 +73,15 @@ static unsigned start_responder(const char *lab, const char *fault, const char *
 /* A plain HTTP server for files in `dir` (a distribution point we break). */
 static unsigned start_file_server(const char *dir)
 {
-    const char *argv[] = {"python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1",
-                          "--directory", dir, NULL};
+    const char *argv[] = {"python3", "-u",        "-m",          "http.server", "0",
+                          "--bind",  "127.0.0.1", "--directory", dir,           NULL};
     return start_listening(argv);
 }
 
 static unsigned start_web(const char *lab)
 {
-    const char *argv[] = {test_bin("webserver"), SITE, "--lab", lab, "--listen", "127.0.0.1:0",
-                          "--stapling", "off", NULL};
+    const char *argv[] = {test_bin("webserver"), SITE,         "--lab", lab, "--listen",
+                          "127.0.0.1:0",         "--stapling", "off",   NULL};
     return start_listening(argv);
 }
 
@@ -146,8 +146,7 @@ static json_int_t crl_downloads_at(unsigned responder_port)
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     json_t *stats = json_loads(run.out, 0, NULL);
     ck_assert_ptr_nonnull(stats);
-    json_int_t n = json_integer_value(json_object_get(json_object_get(stats, "crl"),
-                                                      "downloads"));
+    json_int_t n = json_integer_value(json_object_get(json_object_get(stats, "crl"), "downloads"));
     json_decref(stats);
     test_run_free(&run);
     return n;
@@ -189,10 +188,10 @@ END_TEST
 
 /* How a row breaks the distribution point or the list it serves. */
 enum breakage {
-    DP_DOWN,       /* nothing listens at the URL */
-    DP_SLOW,       /* the responder waits longer than the browser */
-    DP_GARBAGE,    /* the responder sends bytes that are not a CRL */
-    DP_EXPIRED,    /* the responder's CRL has a nextUpdate in the past */
+    DP_DOWN,    /* nothing listens at the URL */
+    DP_SLOW,    /* the responder waits longer than the browser */
+    DP_GARBAGE, /* the responder sends bytes that are not a CRL */
+    DP_EXPIRED, /* the responder's CRL has a nextUpdate in the past */
     FILE_TRUNCATED,
     FILE_OVERSIZED,
     FILE_BAD_SIGNATURE,

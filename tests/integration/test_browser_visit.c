@@ -106,8 +106,7 @@ static unsigned wait_listening(struct proc *p, const char *what)
         ck_abort_msg("%s did not start: %s", what, tail(err));
     }
     unsigned port = 0;
-    ck_assert_msg(sscanf(line, "listening on 127.0.0.1:%u", &port) == 1 && port > 0 &&
-                      port < 65536,
+    ck_assert_msg(sscanf(line, "listening on 127.0.0.1:%u", &port) == 1 && port > 0 && port < 65536,
                   "%s: unexpected first line '%s'", what, line);
     return port;
 }
@@ -148,9 +147,9 @@ static unsigned start_web(const struct world *w, bool is_stapling_on)
 {
     char program[LAB_PATH_MAX];
     snprintf(program, sizeof program, "%s", test_bin("webserver"));
-    const char *argv[] = {program,     SITE,      "--lab",
-                          w->lab,      "--listen", "127.0.0.1:0",
-                          "--stapling", is_stapling_on ? "on" : "off", NULL};
+    const char *argv[] = {program,    SITE,          "--lab",      w->lab,
+                          "--listen", "127.0.0.1:0", "--stapling", is_stapling_on ? "on" : "off",
+                          NULL};
     return wait_listening(start_proc(argv), "webserver");
 }
 
@@ -269,8 +268,7 @@ static void assert_all_users(const struct visit_run *v, size_t users, const stru
     ck_assert_msg(v->exit_code == (all_accept ? 0 : 1), "%s: exit %d", label, v->exit_code);
     json_t *summary = json_object_get(v->report, "summary");
     ck_assert_int_eq(int_at(summary, NULL, "users"), (json_int_t)users);
-    ck_assert_int_eq(int_at(summary, NULL, all_accept ? "accepted" : "refused"),
-                     (json_int_t)users);
+    ck_assert_int_eq(int_at(summary, NULL, all_accept ? "accepted" : "refused"), (json_int_t)users);
     ck_assert_int_eq(int_at(summary, NULL, "ocsp_queries"), e->did_query ? (json_int_t)users : 0);
 }
 
@@ -325,8 +323,7 @@ static size_t trace_count(const struct world *w, const char *actor, const char *
 }
 
 /* Waits (real time) until the trace holds such an event. */
-static void await_trace(const struct world *w, const char *actor, const char *event,
-                        int timeout_ms)
+static void await_trace(const struct world *w, const char *actor, const char *event, int timeout_ms)
 {
     int64_t deadline = clock_monotonic_ms() + timeout_ms;
     while (trace_count(w, actor, event, NULL, NULL) == 0) {
@@ -398,8 +395,7 @@ START_TEST(test_stapled_site)
     ck_assert_int_eq(int_at(long_summary, NULL, "users"), 2010);
     ck_assert_int_eq(int_at(long_summary, NULL, "accepted"), 2010);
     ck_assert_int_eq(int_at(v.report, NULL, "users_listed"), 1000);
-    ck_assert_int_eq(int_at(json_array_get(json_object_get(v.report, "groups"), 0), NULL,
-                            "count"),
+    ck_assert_int_eq(int_at(json_array_get(json_object_get(v.report, "groups"), 0), NULL, "count"),
                      2010);
     visit_free(&v);
     ck_assert_uint_eq(trace_count(&w, "browser", "browser.verdicts.summarized", NULL, NULL), 1);
@@ -425,11 +421,10 @@ START_TEST(test_text_report_in_order)
     unsigned port = start_web(&w, true);
     snprintf(program, sizeof program, "%s", test_bin("browser"));
     snprintf(url, sizeof url, "https://%s:%u/", SITE, port);
-    const char *argv[] = {program, "visit", url, "--lab", w.lab, "--users", "40",
-                          "--concurrency", "6", NULL};
+    const char *argv[] = {program, "visit",         url, "--lab", w.lab, "--users",
+                          "40",    "--concurrency", "6", NULL};
     run_argv(&run, argv);
-    ck_assert_msg(run.exit_code == 0, "exit %d\n%s%s", run.exit_code, tail(run.out),
-                  tail(run.err));
+    ck_assert_msg(run.exit_code == 0, "exit %d\n%s%s", run.exit_code, tail(run.out), tail(run.err));
     ck_assert(strncmp(run.out, " USER  ADDRESS", 14) == 0);
     const char *at = run.out;
     for (int user = 1; user <= 40; user++) {
@@ -603,8 +598,7 @@ START_TEST(test_usage_errors)
         {{program, "visit", "https://shop.test:1/", "--lab", missing, NULL}, "no lab"},
         {{program, "visit", "https://shop.test:1/", "--lab", w.lab, "--users", "0", NULL},
          "--users"},
-        {{program, "visit", "https://shop.test:1/", "--lab", w.lab, "--tls", "1.1", NULL},
-         "--tls"},
+        {{program, "visit", "https://shop.test:1/", "--lab", w.lab, "--tls", "1.1", NULL}, "--tls"},
         {{program, "visit", "https://shop.test:1/", "--lab", w.lab, "--policy", "lax", NULL},
          "--policy"},
         {{program, "visit", "https://shop.test:1/", "--lab", w.lab, "--staple", "maybe", NULL},
@@ -655,8 +649,7 @@ static char *read_text(const char *path)
 {
     uint8_t *data = NULL;
     size_t len = 0;
-    ck_assert_msg(file_read_all(path, 1024 * 1024, &data, &len, NULL) == 0, "cannot read %s",
-                  path);
+    ck_assert_msg(file_read_all(path, 1024 * 1024, &data, &len, NULL) == 0, "cannot read %s", path);
     char *text = malloc(len + 1);
     ck_assert_ptr_nonnull(text);
     memcpy(text, data, len);
@@ -728,8 +721,7 @@ enum staple_kind {
     STAPLE_AHEAD,           /* thisUpdate 2 minutes ahead: inside the lab's 5 minutes of skew */
 };
 
-static void load_cert(const char *lab, const char *rel, struct der_buf *der,
-                      struct x509_cert *cert)
+static void load_cert(const char *lab, const char *rel, struct der_buf *der, struct x509_cert *cert)
 {
     char path[LAB_PATH_MAX];
     struct errbuf err = {{0}};
@@ -772,10 +764,9 @@ static void make_staple(const struct world *w, const char *other_lab, enum stapl
         /* OCSPResponse { successful, [0] { id-pkix-ocsp-basic, OCTET STRING
          * "noise" } }: openssl s_server loads it (the basic response is an
          * opaque OCTET STRING to its parser); wolfSSL and the lab cannot. */
-        static const uint8_t garbage[] = {0x30, 0x1a, 0x0a, 0x01, 0x00, 0xa0, 0x15, 0x30, 0x13,
-                                          0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30,
-                                          0x01, 0x01, 0x04, 0x06, 0x30, 0x04, 0x6e, 0x6f, 0x69,
-                                          0x73};
+        static const uint8_t garbage[] = {
+            0x30, 0x1a, 0x0a, 0x01, 0x00, 0xa0, 0x15, 0x30, 0x13, 0x06, 0x09, 0x2b, 0x06, 0x01,
+            0x05, 0x05, 0x07, 0x30, 0x01, 0x01, 0x04, 0x06, 0x30, 0x04, 0x6e, 0x6f, 0x69, 0x73};
         ck_assert_int_eq(file_write_atomic(path, garbage, sizeof garbage, 0644, &err), 0);
         return;
     }
@@ -820,8 +811,8 @@ static void make_staple(const struct world *w, const char *other_lab, enum stapl
         load_key(w->lab, LAB_ROOT_KEY, &key);
     }
     ck_assert_int_eq(wc_InitRng(&rng), 0);
-    ck_assert_msg(ocsp_response_build(&signer, &rng, now, &single, 1, NULL, &out, &err) == 0,
-                  "%s", err.msg);
+    ck_assert_msg(ocsp_response_build(&signer, &rng, now, &single, 1, NULL, &out, &err) == 0, "%s",
+                  err.msg);
     ck_assert_msg(file_write_atomic(path, out.data, out.len, 0644, &err) == 0, "%s", err.msg);
     wc_FreeRng(&rng);
     key_free(&key);
@@ -857,9 +848,8 @@ static unsigned start_s_server(const struct world *w, const char *staple_path)
     for (int attempt = 0; attempt < 3; attempt++) {
         unsigned port = free_port();
         snprintf(accept, sizeof accept, "127.0.0.1:%u", port);
-        const char *argv[] = {"openssl", "s_server", "-cert",  cert,  "-key",
-                              key,       "-accept",  accept,   "-status_file", staple_path,
-                              "-www",    NULL};
+        const char *argv[] = {"openssl", "s_server", "-cert",        cert,        "-key", key,
+                              "-accept", accept,     "-status_file", staple_path, "-www", NULL};
         struct proc *p = start_proc(argv);
         int64_t deadline = clock_monotonic_ms() + START_TIMEOUT_MS;
         for (;;) {
@@ -886,18 +876,20 @@ static const struct s_server_row {
     struct expect want;
     bool did_reconnect;
 } s_server_rows[] = {
-#define BOTH_VERSIONS(label, kind, fallback, policy, verdict, reason, status, queried, answer, \
-                      reconnects)                                                           \
-    {label ", TLS 1.2", kind, "1.2", fallback, policy,                                      \
-     {verdict, reason, "1.2", true, status, "lab", queried, answer}, reconnects},            \
-    {label ", TLS 1.3", kind, "1.3", fallback, policy,                                      \
-     {verdict, reason, "1.3", true, status, "lab", queried, answer}, reconnects}
-    BOTH_VERSIONS("good", STAPLE_GOOD, "none", "hard", "accept", "good", "good", false, "",
-                  false),
-    BOTH_VERSIONS("revoked", STAPLE_REVOKED, "ocsp", "soft", "refuse", "revoked", "revoked",
-                  false, "", false),
-    BOTH_VERSIONS("unknown", STAPLE_UNKNOWN, "ocsp", "soft", "refuse", "unknown", "unknown",
-                  false, "", false),
+#define BOTH_VERSIONS(label, kind, fallback, policy, verdict, reason, status, queried, answer,     \
+                      reconnects)                                                                  \
+    {label ", TLS 1.2", kind,   "1.2",                                                             \
+     fallback,          policy, {verdict, reason, "1.2", true, status, "lab", queried, answer},    \
+     reconnects},                                                                                  \
+    {                                                                                              \
+        label ", TLS 1.3", kind, "1.3", fallback, policy,                                          \
+            {verdict, reason, "1.3", true, status, "lab", queried, answer}, reconnects             \
+    }
+    BOTH_VERSIONS("good", STAPLE_GOOD, "none", "hard", "accept", "good", "good", false, "", false),
+    BOTH_VERSIONS("revoked", STAPLE_REVOKED, "ocsp", "soft", "refuse", "revoked", "revoked", false,
+                  "", false),
+    BOTH_VERSIONS("unknown", STAPLE_UNKNOWN, "ocsp", "soft", "refuse", "unknown", "unknown", false,
+                  "", false),
     BOTH_VERSIONS("forged with an unrelated key", STAPLE_FORGED_KEY, "ocsp", "soft", "refuse",
                   "bad-signature", "bad-signature", false, "", false),
     BOTH_VERSIONS("forged with another CA's delegate", STAPLE_FORGED_DELEGATE, "ocsp", "soft",
@@ -908,24 +900,29 @@ static const struct s_server_row {
                   "wrong-cert", false, "", false),
     BOTH_VERSIONS("garbage", STAPLE_GARBAGE, "ocsp", "soft", "refuse", "malformed", "malformed",
                   false, "", false),
-    BOTH_VERSIONS("stale, no fallback, hard-fail", STAPLE_STALE, "none", "hard", "refuse",
-                  "stale", "stale", false, "", false),
+    BOTH_VERSIONS("stale, no fallback, hard-fail", STAPLE_STALE, "none", "hard", "refuse", "stale",
+                  "stale", false, "", false),
     /* Unusable but not alarming: the handshake goes on and the CA is asked. */
     BOTH_VERSIONS("stale, falls back to the CA", STAPLE_STALE, "ocsp", "hard", "accept", "good",
                   "stale", true, "good", false),
     /* wolfSSL cannot decode a bare tryLater and ends the handshake before
      * the browser's judge sees it: the browser reads it back, names it, and
      * connects again without asking for a staple. */
-    BOTH_VERSIONS("tryLater, falls back to the CA", STAPLE_UNSUCCESSFUL, "ocsp", "hard",
-                  "accept", "good", "unsuccessful", true, "good", true),
-    BOTH_VERSIONS("tryLater, no fallback, hard-fail", STAPLE_UNSUCCESSFUL, "none", "hard",
-                  "refuse", "unsuccessful", "unsuccessful", false, "", false),
+    BOTH_VERSIONS("tryLater, falls back to the CA", STAPLE_UNSUCCESSFUL, "ocsp", "hard", "accept",
+                  "good", "unsuccessful", true, "good", true),
+    BOTH_VERSIONS("tryLater, no fallback, hard-fail", STAPLE_UNSUCCESSFUL, "none", "hard", "refuse",
+                  "unsuccessful", "unsuccessful", false, "", false),
     /* Within the lab's 5 minutes of skew; wolfSSL alone allows none. */
     BOTH_VERSIONS("thisUpdate 2 minutes ahead", STAPLE_AHEAD, "none", "hard", "accept", "good",
                   "good", false, "", false),
 #undef BOTH_VERSIONS
-    {"empty staple file, TLS 1.2", STAPLE_EMPTY, "1.2", "ocsp", "soft",
-     {"refuse", "tls-error", NULL, false, "", "", false, ""}, false},
+    {"empty staple file, TLS 1.2",
+     STAPLE_EMPTY,
+     "1.2",
+     "ocsp",
+     "soft",
+     {"refuse", "tls-error", NULL, false, "", "", false, ""},
+     false},
 };
 
 /* What `browser verify-staple` says of the same file: its reason word. */
@@ -936,12 +933,12 @@ static char *verify_staple_reason(const struct world *w, const char *staple)
     lab_path(cert, w->lab, LAB_CERTS_DIR "/" SITE ".pem");
     lab_path(issuer, w->lab, LAB_ROOT_CERT);
     snprintf(program, sizeof program, "%s", test_bin("browser"));
-    const char *argv[] = {program,  "verify-staple", "--cert", cert, "--issuer", issuer,
-                          "--staple", staple,        "--lab",  w->lab, NULL};
+    const char *argv[] = {program,    "verify-staple", "--cert", cert,   "--issuer", issuer,
+                          "--staple", staple,          "--lab",  w->lab, NULL};
     run_argv(&run, argv);
     const char *word = strncmp(run.out, "accept: ", 8) == 0   ? run.out + 8
                        : strncmp(run.out, "reject: ", 8) == 0 ? run.out + 8
-                                                               : NULL;
+                                                              : NULL;
     ck_assert_msg(word != NULL, "verify-staple said: %s", tail(run.out));
     char *reason = strndup(word, strcspn(word, "\n"));
     test_run_free(&run);
@@ -967,8 +964,8 @@ START_TEST(test_verify_staple_names_its_clock)
     snprintf(program, sizeof program, "%s", test_bin("browser"));
     ck_assert_int_eq(file_write_atomic(clock_file, "172800\n", 7, 0644, &err), 0);
 
-    const char *by_lab[] = {program, "verify-staple", "--cert", cert, "--issuer", issuer,
-                            "--staple", staple, "--lab", w.lab, NULL};
+    const char *by_lab[] = {program,    "verify-staple", "--cert", cert,  "--issuer", issuer,
+                            "--staple", staple,          "--lab",  w.lab, NULL};
     run_argv(&run, by_lab);
     ck_assert_msg(run.exit_code == 1 && strncmp(run.out, "reject: stale\n", 14) == 0 &&
                       test_contains(run.out, "by the simulated clock of") &&
@@ -976,8 +973,9 @@ START_TEST(test_verify_staple_names_its_clock)
                   "%s", run.out);
     test_run_free(&run);
 
-    const char *no_lab[] = {program, "verify-staple", "--cert", cert, "--issuer", issuer,
-                            "--staple", staple, "--lab", "/nonexistent/lab", NULL};
+    const char *no_lab[] = {program, "verify-staple", "--cert", cert,    "--issuer",
+                            issuer,  "--staple",      staple,   "--lab", "/nonexistent/lab",
+                            NULL};
     run_argv(&run, no_lab);
     ck_assert_msg(run.exit_code == 0 && strncmp(run.out, "accept: good\n", 13) == 0 &&
                       test_contains(run.out, "by the real clock"),
@@ -985,11 +983,11 @@ START_TEST(test_verify_staple_names_its_clock)
     test_run_free(&run);
 
     snprintf(at, sizeof at, "%lld", (long long)clock_now());
-    const char *given[] = {program, "verify-staple", "--cert", cert, "--issuer", issuer,
-                           "--staple", staple, "--at", at, NULL};
+    const char *given[] = {program,    "verify-staple", "--cert", cert, "--issuer", issuer,
+                           "--staple", staple,          "--at",   at,   NULL};
     run_argv(&run, given);
-    ck_assert_msg(run.exit_code == 0 && test_contains(run.out, "by the time given with --at"),
-                  "%s", run.out);
+    ck_assert_msg(run.exit_code == 0 && test_contains(run.out, "by the time given with --at"), "%s",
+                  run.out);
     test_run_free(&run);
     world_free(&w);
 }
@@ -1077,18 +1075,18 @@ START_TEST(test_nginx_lazy_stapling)
     lab_path(key, w.lab, LAB_CERTS_DIR "/" SITE ".key");
     lab_path(root, w.lab, LAB_ROOT_CERT);
     unsigned port = free_port();
-    int n = snprintf(conf, sizeof conf,
-                     "daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/nginx.pid;\n"
-                     "error_log %s info;\nevents { worker_connections 64; }\nhttp {\n"
-                     "  access_log off;\n  client_body_temp_path %s;\n  proxy_temp_path %s;\n"
-                     "  fastcgi_temp_path %s;\n  uwsgi_temp_path %s;\n  scgi_temp_path %s;\n"
-                     "  server {\n    listen 127.0.0.1:%u ssl;\n    server_name %s;\n"
-                     "    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_certificate %s;\n"
-                     "    ssl_certificate_key %s;\n    ssl_stapling on;\n"
-                     "    ssl_stapling_verify on;\n    ssl_trusted_certificate %s;\n"
-                     "    location / { return 200 \"hello from nginx\\n\"; }\n  }\n}\n",
-                     w.lab, error_log, w.lab, w.lab, w.lab, w.lab, w.lab, port, SITE, cert, key,
-                     root);
+    int n =
+        snprintf(conf, sizeof conf,
+                 "daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/nginx.pid;\n"
+                 "error_log %s info;\nevents { worker_connections 64; }\nhttp {\n"
+                 "  access_log off;\n  client_body_temp_path %s;\n  proxy_temp_path %s;\n"
+                 "  fastcgi_temp_path %s;\n  uwsgi_temp_path %s;\n  scgi_temp_path %s;\n"
+                 "  server {\n    listen 127.0.0.1:%u ssl;\n    server_name %s;\n"
+                 "    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_certificate %s;\n"
+                 "    ssl_certificate_key %s;\n    ssl_stapling on;\n"
+                 "    ssl_stapling_verify on;\n    ssl_trusted_certificate %s;\n"
+                 "    location / { return 200 \"hello from nginx\\n\"; }\n  }\n}\n",
+                 w.lab, error_log, w.lab, w.lab, w.lab, w.lab, w.lab, port, SITE, cert, key, root);
     ck_assert(n > 0 && (size_t)n < sizeof conf);
     ck_assert_msg(file_write_atomic(conf_path, conf, (size_t)n, 0644, &err) == 0, "%s", err.msg);
     const char *argv[] = {nginx_path(), "-p", w.lab, "-c", conf_path, "-e", error_log, NULL};

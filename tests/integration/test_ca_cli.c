@@ -222,8 +222,8 @@ static int64_t parse_rfc3339(const char *text)
     struct tm tm;
     int ms = 0;
     memset(&tm, 0, sizeof tm);
-    ck_assert_msg(sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon,
-                         &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) == 7,
+    ck_assert_msg(sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                         &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) == 7,
                   "not RFC 3339: %s", text);
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -249,17 +249,16 @@ static void assert_verifies(const char *root, const char *cert)
     const char *argv[] = {"openssl", "verify", "-x509_strict", "-CAfile", root, cert, NULL};
     struct test_run run;
     ck_assert_int_eq(test_run(&run, CA_RUN_TIMEOUT_MS, NULL, argv), 0);
-    ck_assert_msg(run.exit_code == 0 && test_contains(run.out, ": OK"),
-                  "openssl verify %s: %s%s", cert, run.out, run.err);
+    ck_assert_msg(run.exit_code == 0 && test_contains(run.out, ": OK"), "openssl verify %s: %s%s",
+                  cert, run.out, run.err);
     test_run_free(&run);
 
     ck_assert_int_eq(wolfSSL_Init(), WOLFSSL_SUCCESS);
     WOLFSSL_CERT_MANAGER *cm = wolfSSL_CertManagerNew();
     ck_assert_ptr_nonnull(cm);
     int load = wolfSSL_CertManagerLoadCA(cm, root, NULL);
-    int verify = load == WOLFSSL_SUCCESS
-                     ? wolfSSL_CertManagerVerify(cm, cert, WOLFSSL_FILETYPE_PEM)
-                     : load;
+    int verify =
+        load == WOLFSSL_SUCCESS ? wolfSSL_CertManagerVerify(cm, cert, WOLFSSL_FILETYPE_PEM) : load;
     wolfSSL_CertManagerFree(cm);
     wolfSSL_Cleanup();
     ck_assert_msg(verify == WOLFSSL_SUCCESS, "wolfSSL rejects %s: %d (%s)", cert, verify,
@@ -317,21 +316,23 @@ static const struct usage_case {
     {{"issue", "x.test", "--days", "-3", "--lab", "@LAB"}, 2, "invalid --days '-3'"},
     {{"issue", "x.test", "--key", "dsa", "--lab", "@LAB"}, 2, "invalid --key 'dsa'"},
     {{"init", "--force", "--key", "dsa", "--lab", "@LAB"}, 2, "invalid --key 'dsa'"},
-    {{"revoke", "shop.test", "--reason", "bogus", "--lab", "@LAB"}, 2,
-     "invalid --reason 'bogus'"},
+    {{"revoke", "shop.test", "--reason", "bogus", "--lab", "@LAB"}, 2, "invalid --reason 'bogus'"},
     {{"revoke", "shop.test", "--serial", "AB", "--lab", "@LAB"}, 2, "not both"},
     {{"revoke", "--lab", "@LAB"}, 2, "revoke needs a NAME or --serial"},
     {{"revoke", "--serial", "ZZ", "--lab", "@LAB"}, 2, "invalid serial 'ZZ'"},
-    {{"revoke", "--serial", "0102030405", "--lab", "@LAB"}, 2,
+    {{"revoke", "--serial", "0102030405", "--lab", "@LAB"},
+     2,
      "no certificate with serial 0102030405"},
-    {{"revoke", "nosuch.test", "--lab", "@LAB"}, 2,
+    {{"revoke", "nosuch.test", "--lab", "@LAB"},
+     2,
      "no certificate named 'nosuch.test' (known: shop.test)"},
-    {{"issue", "x.test", "--ocsp-url", "ftp://127.0.0.1/", "--lab", "@LAB"}, 2,
+    {{"issue", "x.test", "--ocsp-url", "ftp://127.0.0.1/", "--lab", "@LAB"},
+     2,
      "invalid OCSP URL 'ftp://127.0.0.1/'"},
-    {{"issue", "x.test", "--ocsp-url", "http://127.0.0.1 :8080/", "--lab", "@LAB"}, 2,
+    {{"issue", "x.test", "--ocsp-url", "http://127.0.0.1 :8080/", "--lab", "@LAB"},
+     2,
      "spaces and control characters"},
-    {{"init", "--force", "--ocsp-url", "ftp://127.0.0.1/", "--lab", "@LAB"}, 2,
-     "invalid OCSP URL"},
+    {{"init", "--force", "--ocsp-url", "ftp://127.0.0.1/", "--lab", "@LAB"}, 2, "invalid OCSP URL"},
     {{"init", "--force", "--name", "@LONG65", "--lab", "@LAB"}, 2, "invalid CA name"},
     {{"init", "--lab", "@LAB"}, 2, "use --force to replace it"},
     {{"init", "--json", "--lab", "@LAB"}, 2, "init takes"},
@@ -339,20 +340,42 @@ static const struct usage_case {
     {{"revoke", "shop.test", "--json", "--lab", "@LAB"}, 2, "revoke takes"},
     {{"list", "--days", "3", "--lab", "@LAB"}, 2, "list takes only --json"},
     /* User input with control characters comes back escaped, never raw. */
-    {{"issue", "bad\x1b[31mname", "--lab", "@LAB"}, 2,
+    {{"issue", "bad\x1b[31mname", "--lab", "@LAB"},
+     2,
      "invalid name 'bad\\x1b[31mname': '\\x1b' is not allowed"},
-    {{"issue", "bad\xc2\x9b" "1mname", "--lab", "@LAB"}, 2, "'\\xc2\\x9b' is not allowed"},
+    {{"issue",
+      "bad\xc2\x9b"
+      "1mname",
+      "--lab", "@LAB"},
+     2,
+     "'\\xc2\\x9b' is not allowed"},
     {{"issue", "sh\xc3\xb6p.test", "--lab", "@LAB"}, 2, "'\xc3\xb6' is not allowed"},
-    {{"fr\x1b" "ob", "--lab", "@LAB"}, 2, "unknown command 'fr\\x1bob'"},
-    {{"list", "--fr\x07" "b", "--lab", "@LAB"}, 2, "unknown option '--fr\\x07b' (see --help)"},
+    {{"fr\x1b"
+      "ob",
+      "--lab", "@LAB"},
+     2,
+     "unknown command 'fr\\x1bob'"},
+    {{"list",
+      "--fr\x07"
+      "b",
+      "--lab", "@LAB"},
+     2,
+     "unknown option '--fr\\x07b' (see --help)"},
     {{"issue", "x.test", "--days", "1\n2", "--lab", "@LAB"}, 2, "invalid --days '1\\x0a2'"},
-    {{"revoke", "--serial", "AB\x1b]0;owned\x07", "--lab", "@LAB"}, 2,
+    {{"revoke", "--serial", "AB\x1b]0;owned\x07", "--lab", "@LAB"},
+     2,
      "invalid serial 'AB\\x1b]0;owned\\x07'"},
-    {{"issue", "x.test", "--ocsp-url", "http://a\x1b[2J/", "--lab", "@LAB"}, 2,
+    {{"issue", "x.test", "--ocsp-url", "http://a\x1b[2J/", "--lab", "@LAB"},
+     2,
      "invalid OCSP URL 'http://a\\x1b[2J/'"},
-    {{"init", "--force", "--name", "Evil\x1b[5mCA", "--lab", "@LAB"}, 2,
+    {{"init", "--force", "--name", "Evil\x1b[5mCA", "--lab", "@LAB"},
+     2,
      "invalid CA name 'Evil\\x1b[5mCA'"},
-    {{"revoke", "shop.test", "--reason", "\xe2\x80\xae" "esac", "--lab", "@LAB"}, 2,
+    {{"revoke", "shop.test", "--reason",
+      "\xe2\x80\xae"
+      "esac",
+      "--lab", "@LAB"},
+     2,
      "invalid --reason '\\xe2\\x80\\xaeesac'"},
 };
 
@@ -408,10 +431,9 @@ START_TEST(test_bad_usage)
     test_run_free(&run);
 
     ck_assert_int_eq(db_int(fixture_lab, "SELECT count(*) FROM certificates", NULL, -1), 1);
-    ck_assert_int_eq(db_int(fixture_lab,
-                            "SELECT count(*) FROM certificates WHERE revoked_at IS NULL", NULL,
-                            -1),
-                     1);
+    ck_assert_int_eq(
+        db_int(fixture_lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NULL", NULL, -1),
+        1);
     assert_certs_dir(fixture_lab, "shop.test.key,shop.test.pem");
     char *root_after = test_read_text(root);
     ck_assert_str_eq(root_after, root_before);
@@ -429,10 +451,25 @@ START_TEST(test_help_and_version)
     struct test_run run;
     run_ca(&run, NULL, "--help", NULL);
     ck_assert_int_eq(run.exit_code, 0);
-    const char *words[] = {"init", "issue", "revoke", "list", "--lab", "--key", "--name",
-                           "--ocsp-url", "--delegate", "--force", "--days", "--must-staple",
-                           "--serial", "--reason", "--json", "--help", "--version",
-                           "keyCompromise", "cessationOfOperation"};
+    const char *words[] = {"init",
+                           "issue",
+                           "revoke",
+                           "list",
+                           "--lab",
+                           "--key",
+                           "--name",
+                           "--ocsp-url",
+                           "--delegate",
+                           "--force",
+                           "--days",
+                           "--must-staple",
+                           "--serial",
+                           "--reason",
+                           "--json",
+                           "--help",
+                           "--version",
+                           "keyCompromise",
+                           "cessationOfOperation"};
     for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
         ck_assert_msg(test_contains(run.out, words[k]), "--help does not mention %s", words[k]);
     test_run_free(&run);
@@ -518,10 +555,8 @@ START_TEST(test_foreign_database)
     size_t size = (size_t)st.st_size;
 
     const char *commands[][4] = {
-        {"issue", "shop.test", NULL},
-        {"revoke", "shop.test", NULL},
-        {"list", "--json", NULL},
-        {"init", NULL},
+        {"issue", "shop.test", NULL}, {"revoke", "shop.test", NULL},
+        {"list", "--json", NULL},     {"init", NULL},
         {"init", "--force", NULL},
     };
     for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
@@ -605,8 +640,7 @@ struct spawned {
 };
 
 /* Starts bin/ca in the background, its output into files in `dir`. */
-static void spawn_ca(struct spawned *sp, const char *dir, const char *tag,
-                     const char *const args[])
+static void spawn_ca(struct spawned *sp, const char *dir, const char *tag, const char *const args[])
 {
     const char *argv[16];
     char program[LAB_PATH_MAX];
@@ -692,8 +726,7 @@ START_TEST(test_locked_database)
     ck_assert_int_eq(rollback, SQLITE_OK);
 
     ck_assert_int_eq(list_ran, 0);
-    ck_assert_msg(run.exit_code == 0 && run.out[0] != 0, "list under a writer's lock: %s",
-                  run.err);
+    ck_assert_msg(run.exit_code == 0 && run.out[0] != 0, "list under a writer's lock: %s", run.err);
     ck_assert(test_contains(run.out, serial));
     test_run_free(&run);
 
@@ -706,15 +739,13 @@ START_TEST(test_locked_database)
     double timeout_s = DB_BUSY_TIMEOUT_MS / 1000.0;
     ck_assert_msg(revoke_s > timeout_s - 0.5 && revoke_s < timeout_s + 5, "revoke: %.2f s",
                   revoke_s);
-    ck_assert_msg(issue_s > timeout_s - 0.5 && issue_s < timeout_s + 5, "issue: %.2f s",
-                  issue_s);
+    ck_assert_msg(issue_s > timeout_s - 0.5 && issue_s < timeout_s + 5, "issue: %.2f s", issue_s);
     free(revoke_err);
     free(issue_err);
 
     ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates", NULL, -1), 1);
-    ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NULL",
-                            NULL, -1),
-                     1);
+    ck_assert_int_eq(
+        db_int(lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NULL", NULL, -1), 1);
     assert_certs_dir(lab, "shop.test.key,shop.test.pem");
     assert_integrity_ok(lab);
     /* The lock is gone: the same steps now succeed. */
@@ -813,8 +844,8 @@ START_TEST(test_flags_reach_certificates)
     ck_assert_msg(test_contains(text, "CA:TRUE"), "%s", text);
     free(text);
     text = openssl_text(delegate);
-    ck_assert_msg(test_contains(text, "OCSP Signing") && test_contains(text, "OCSP No Check"),
-                  "%s", text);
+    ck_assert_msg(test_contains(text, "OCSP Signing") && test_contains(text, "OCSP No Check"), "%s",
+                  text);
     free(text);
 
     /* a.test: the CA's URL, EC key, no must-staple, name lower-cased. */
@@ -832,10 +863,9 @@ START_TEST(test_flags_reach_certificates)
                   "%s", text);
     ck_assert_msg(test_contains(text, "Public Key Algorithm: rsaEncryption"), "%s", text);
     free(text);
-    ck_assert_int_eq(db_int(lab,
-                            "SELECT not_after - not_before FROM certificates WHERE name = ?",
-                            "b.test", -1),
-                     10 * 86400 + 5 * 60);
+    ck_assert_int_eq(
+        db_int(lab, "SELECT not_after - not_before FROM certificates WHERE name = ?", "b.test", -1),
+        10 * 86400 + 5 * 60);
     ck_assert_int_eq(
         db_int(lab, "SELECT must_staple FROM certificates WHERE name = ?", "b.test", -1), 1);
 
@@ -843,8 +873,10 @@ START_TEST(test_flags_reach_certificates)
     const struct {
         const char *rel;
         mode_t mode;
-    } modes[] = {{LAB_ROOT_KEY, 0600},         {LAB_DELEGATE_KEY, 0600},
-                 {"certs/b.test.key", 0600},   {LAB_ROOT_CERT, 0644},
+    } modes[] = {{LAB_ROOT_KEY, 0600},
+                 {LAB_DELEGATE_KEY, 0600},
+                 {"certs/b.test.key", 0600},
+                 {LAB_ROOT_CERT, 0644},
                  {"certs/b.test.pem", 0644}};
     for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
         struct stat st;
@@ -1015,9 +1047,8 @@ START_TEST(test_list_text_and_json)
     ck_assert_msg(test_contains(lines[0], "SERIAL") && test_contains(lines[0], "STATUS"), "%s",
                   lines[0]);
     ck_assert_msg(strncmp(lines[1], shop, strlen(shop)) == 0 &&
-                      test_contains(lines[1], "shop.test") &&
-                      test_contains(lines[1], "revoked") && test_contains(lines[1], when) &&
-                      test_contains(lines[1], "superseded"),
+                      test_contains(lines[1], "shop.test") && test_contains(lines[1], "revoked") &&
+                      test_contains(lines[1], when) && test_contains(lines[1], "superseded"),
                   "%s", lines[1]);
     ck_assert_msg(strncmp(lines[2], mail, strlen(mail)) == 0 &&
                       test_contains(lines[2], "mail.test") && test_contains(lines[2], "good") &&
@@ -1077,8 +1108,7 @@ START_TEST(test_trace)
 
     json_t *lines = read_trace(lab);
     ck_assert_uint_eq(json_array_size(lines), 4);
-    const char *events[] = {"ca.init", "ca.delegate.issued", "ca.cert.issued",
-                            "ca.cert.revoked"};
+    const char *events[] = {"ca.init", "ca.delegate.issued", "ca.cert.issued", "ca.cert.revoked"};
     for (size_t k = 0; k < 4; k++) {
         json_t *line = json_array_get(lines, k);
         ck_assert_str_eq(json_str(line, "event"), events[k]);
@@ -1109,8 +1139,7 @@ START_TEST(test_trace)
     int64_t ts = parse_rfc3339(json_str(revoked, "ts"));
     ck_assert_msg(ts > revoke_time - 30 && ts <= revoke_time, "ts %s", json_str(revoked, "ts"));
     ck_assert_int_eq(parse_rfc3339(json_str(revoked, "revoked_at")),
-                     db_int(lab, "SELECT revoked_at FROM certificates WHERE serial = ?", shop,
-                            -1));
+                     db_int(lab, "SELECT revoked_at FROM certificates WHERE serial = ?", shop, -1));
     json_decref(lines);
     test_rmtree(lab);
     free(lab);
@@ -1134,8 +1163,8 @@ static const char *const race_reasons[RACE_REVOKERS] = {"keyCompromise", "cAComp
 /* Checks one `ca list --json` output: 20 rows, each with its fields, and no
  * certificate going back from revoked to good. Returns the number revoked, or
  * -1 with a reason. */
-static int check_list_json(const char *text, bool was_revoked[RACE_CERTS],
-                           char serials[][64], char *why, size_t cap)
+static int check_list_json(const char *text, bool was_revoked[RACE_CERTS], char serials[][64],
+                           char *why, size_t cap)
 {
     json_error_t error;
     json_t *list = json_loads(text, 0, &error);
@@ -1261,14 +1290,12 @@ START_TEST(test_concurrent_revoke_and_list)
     race_run(&spec, winners);
     for (int i = 0; i < RACE_CERTS; i++) {
         /* The winner's reason is the one on record (reason codes 1..4). */
-        ck_assert_int_eq(db_int(lab,
-                                "SELECT revocation_reason FROM certificates WHERE serial = ?",
+        ck_assert_int_eq(db_int(lab, "SELECT revocation_reason FROM certificates WHERE serial = ?",
                                 race.serials[i], -1),
                          winners[i] + 1);
     }
-    ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NULL",
-                            NULL, -1),
-                     0);
+    ck_assert_int_eq(
+        db_int(lab, "SELECT count(*) FROM certificates WHERE revoked_at IS NULL", NULL, -1), 0);
     ck_assert_int_eq(db_int(lab, "SELECT count(*) FROM certificates", NULL, -1), RACE_CERTS);
     assert_integrity_ok(lab);
 
@@ -1377,8 +1404,7 @@ static void assert_same_file(const char *path, const char *before, size_t size, 
 {
     size_t now_size = 0;
     char *now = read_all(path, &now_size);
-    ck_assert_msg(now_size == size && memcmp(now, before, size) == 0, "%s changed %s", what,
-                  path);
+    ck_assert_msg(now_size == size && memcmp(now, before, size) == 0, "%s changed %s", what, path);
     free(now);
 }
 
@@ -1423,9 +1449,12 @@ START_TEST(test_damaged_database)
     snprintf(want, sizeof want, "%s is damaged (quick_check: ", db_path);
 
     const char *commands[][4] = {
-        {"issue", "x.test", NULL},        {"revoke", "a.test", NULL},
-        {"revoke", "--serial", "0A", NULL}, {"init", "--force", NULL},
-        {"list", NULL},                    {"list", "--json", NULL},
+        {"issue", "x.test", NULL},
+        {"revoke", "a.test", NULL},
+        {"revoke", "--serial", "0A", NULL},
+        {"init", "--force", NULL},
+        {"list", NULL},
+        {"list", "--json", NULL},
     };
     for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
         run_ca(&run, lab, commands[k][0], commands[k][1], commands[k][2], NULL);
@@ -1545,8 +1574,8 @@ START_TEST(test_list_only_reads)
     before = read_all(db_path, &size);
     for (int json = 0; json <= 1; json++) {
         run_list_unprivileged(&run, lab, json == 1);
-        ck_assert_msg(run.exit_code == 0, "ca list in a read-only lab: exit %d: %s",
-                      run.exit_code, run.err);
+        ck_assert_msg(run.exit_code == 0, "ca list in a read-only lab: exit %d: %s", run.exit_code,
+                      run.err);
         ck_assert_msg(test_contains(run.out, "shop.test") && test_contains(run.out, "mail.test") &&
                           test_contains(run.out, "revoked"),
                       "%s", run.out);

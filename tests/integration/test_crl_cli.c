@@ -41,8 +41,7 @@ static char *make_lab(void)
     free(test_ca_ok(RUN_TIMEOUT_MS, lab, "init", NULL));
     free(test_ca_ok(RUN_TIMEOUT_MS, lab, "issue", "shop.test", NULL));
     free(test_ca_ok(RUN_TIMEOUT_MS, lab, "issue", "good.test", NULL));
-    free(test_ca_ok(RUN_TIMEOUT_MS, lab, "revoke", "shop.test", "--reason", "keyCompromise",
-                    NULL));
+    free(test_ca_ok(RUN_TIMEOUT_MS, lab, "revoke", "shop.test", "--reason", "keyCompromise", NULL));
     return lab;
 }
 
@@ -51,8 +50,8 @@ static char *crl_text(const char *lab, const char *crl_der)
 {
     char root[4096];
     path_in(root, sizeof root, lab, "ca/root.pem");
-    const char *argv[] = {"openssl", "crl", "-inform", "DER", "-in", crl_der, "-CAfile", root,
-                          "-noout", "-text", NULL};
+    const char *argv[] = {"openssl", "crl", "-inform", "DER",   "-in", crl_der,
+                          "-CAfile", root,  "-noout",  "-text", NULL};
     struct test_run run;
     run_openssl(&run, argv);
     ck_assert_msg(run.exit_code == 0, "openssl crl: %s", run.err);
@@ -96,22 +95,21 @@ START_TEST(test_openssl_verifies_crl_and_refuses_revoked)
     free(text);
 
     /* openssl verify reads PEM CRLs: convert, then check both certificates. */
-    const char *convert[] = {"openssl", "crl", "-inform", "DER", "-in", crl_der, "-out",
-                             crl_pem, NULL};
+    const char *convert[] = {"openssl", "crl",  "-inform", "DER", "-in",
+                             crl_der,   "-out", crl_pem,   NULL};
     struct test_run run;
     run_openssl(&run, convert);
     ck_assert_int_eq(run.exit_code, 0);
     test_run_free(&run);
-    const char *revoked[] = {"openssl", "verify", "-crl_check", "-CAfile", root, "-CRLfile",
-                             crl_pem, shop, NULL};
+    const char *revoked[] = {"openssl",  "verify", "-crl_check", "-CAfile", root,
+                             "-CRLfile", crl_pem,  shop,         NULL};
     run_openssl(&run, revoked);
-    ck_assert_msg(run.exit_code != 0 &&
-                      (test_contains(run.err, "certificate revoked") ||
-                       test_contains(run.out, "certificate revoked")),
+    ck_assert_msg(run.exit_code != 0 && (test_contains(run.err, "certificate revoked") ||
+                                         test_contains(run.out, "certificate revoked")),
                   "a revoked certificate passed: %s%s", run.out, run.err);
     test_run_free(&run);
-    const char *accepted[] = {"openssl", "verify", "-crl_check", "-CAfile", root, "-CRLfile",
-                              crl_pem, good, NULL};
+    const char *accepted[] = {"openssl",  "verify", "-crl_check", "-CAfile", root,
+                              "-CRLfile", crl_pem,  good,         NULL};
     run_openssl(&run, accepted);
     ck_assert_msg(run.exit_code == 0 && test_contains(run.out, ": OK"),
                   "a good certificate was refused: %s%s", run.out, run.err);

@@ -115,8 +115,7 @@ static size_t source_lessons(char *numbers, size_t cap)
         if (len > 4 && strcmp(names[i]->d_name + len - 4, ".lab") == 0 &&
             names[i]->d_name[0] >= '0' && names[i]->d_name[0] <= '9') {
             count++;
-            used += (size_t)snprintf(numbers + used, cap - used, "%d\n",
-                                     atoi(names[i]->d_name));
+            used += (size_t)snprintf(numbers + used, cap - used, "%d\n", atoi(names[i]->d_name));
         }
         free(names[i]);
     }
@@ -179,8 +178,8 @@ START_TEST(test_installed_runner_plays_lessons_from_an_empty_folder)
      * for ocsplab-ca and the others in its own folder, DEST/usr/bin. */
 
     char *after = tree_listing(dest);
-    ck_assert_msg(strcmp(before, after) == 0, "the run changed the installation:\nbefore\n%s\nafter\n%s",
-                  before, after);
+    ck_assert_msg(strcmp(before, after) == 0,
+                  "the run changed the installation:\nbefore\n%s\nafter\n%s", before, after);
     char left[4096];
     test_list_dir(class_dir, left, sizeof left);
     ck_assert_str_eq(left, "class"); /* lesson 1's temporary labs went away */

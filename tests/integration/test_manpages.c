@@ -110,9 +110,9 @@ START_TEST(test_page_matches_help)
 }
 END_TEST
 
-static const char *const pages[] = {"ocsplab-ca.1",      "ocsplab-responder.1",
+static const char *const pages[] = {"ocsplab-ca.1",        "ocsplab-responder.1",
                                     "ocsplab-webserver.1", "ocsplab-browser.1",
-                                    "ocsplab-scenario.1", "ocsplab-scenario.5"};
+                                    "ocsplab-scenario.1",  "ocsplab-scenario.5"};
 
 /* groff -ww: every warning (bad macro, bad escape, a line too long to fill,
  * ...), as man -l formats the page; -z: the output itself is not wanted. */

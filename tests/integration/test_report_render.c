@@ -75,9 +75,9 @@ static const struct bar_colour {
 
 struct pixel_census {
     size_t pixels;
-    size_t not_white;               /* any channel below 240 */
-    size_t distinct;                /* distinct RGB values seen on at least 20 pixels */
-    size_t bars[BAR_COLOUR_COUNT];  /* within 2 per channel of each bar colour */
+    size_t not_white;              /* any channel below 240 */
+    size_t distinct;               /* distinct RGB values seen on at least 20 pixels */
+    size_t bars[BAR_COLOUR_COUNT]; /* within 2 per channel of each bar colour */
 };
 
 static bool is_near(const uint8_t *pixel, const uint8_t rgb[3], int slack)
@@ -146,15 +146,15 @@ START_TEST(test_known_page)
     scratch_path("known.png", png, sizeof png);
     write_text(html, known_page);
 
-    ck_assert_msg(chromium_dump_dom(test_scratch_dir(), html, CHROMIUM_TIMEOUT_MS, &dom, NULL,
-                                    &err) == 0,
-                  "%s", err.msg);
+    ck_assert_msg(
+        chromium_dump_dom(test_scratch_dir(), html, CHROMIUM_TIMEOUT_MS, &dom, NULL, &err) == 0,
+        "%s", err.msg);
     ck_assert_msg(strstr(dom, "<svg") != NULL && strstr(dom, "id=\"words\"") != NULL,
                   "the DOM misses the page:\n%.2000s", dom);
     free(dom);
 
-    ck_assert_msg(chromium_screenshot(test_scratch_dir(), html, 640, 480, png,
-                                      CHROMIUM_TIMEOUT_MS, NULL, &err) == 0,
+    ck_assert_msg(chromium_screenshot(test_scratch_dir(), html, 640, 480, png, CHROMIUM_TIMEOUT_MS,
+                                      NULL, &err) == 0,
                   "%s", err.msg);
     read_png(png, &image, 640, 480);
     static const size_t areas[BAR_COLOUR_COUNT] = {100 * 150, 100 * 100, 100 * 50};
@@ -192,8 +192,8 @@ START_TEST(test_chromium_missing)
     char *saved = strdup(getenv("PATH") != NULL ? getenv("PATH") : "/usr/bin:/bin");
     ck_assert_ptr_nonnull(saved);
     setenv("PATH", empty, 1);
-    int rc = chromium_screenshot(test_scratch_dir(), html, 640, 480, png, CHROMIUM_TIMEOUT_MS,
-                                 NULL, &err);
+    int rc = chromium_screenshot(test_scratch_dir(), html, 640, 480, png, CHROMIUM_TIMEOUT_MS, NULL,
+                                 &err);
     setenv("PATH", saved, 1);
     free(saved);
     ck_assert_int_eq(rc, -1);
@@ -211,7 +211,8 @@ START_TEST(test_chromium_timeout)
     struct errbuf err = {{0}};
     scratch_path("endless.html", html, sizeof html);
     scratch_path("endless.png", png, sizeof png);
-    write_text(html, "<!doctype html><html><body>waiting<script>for (;;) {}</script></body></html>\n");
+    write_text(html,
+               "<!doctype html><html><body>waiting<script>for (;;) {}</script></body></html>\n");
     int64_t started = clock_monotonic_ms();
     int rc = chromium_screenshot(test_scratch_dir(), html, 640, 480, png, 3000, NULL, &err);
     int64_t took_ms = clock_monotonic_ms() - started;
@@ -229,9 +230,15 @@ END_TEST
 static void run_scenario_with_report(const char *lab)
 {
     struct test_run run;
-    const char *argv[] = {test_bin("scenario"), "run", "--quiet", "--lab", lab, "--report",
+    const char *argv[] = {test_bin("scenario"),
+                          "run",
+                          "--quiet",
+                          "--lab",
+                          lab,
+                          "--report",
                           LESSONS_DIR "/01-without-stapling.lab",
-                          LESSONS_DIR "/02-with-stapling.lab", LESSONS_DIR "/04-revocation.lab",
+                          LESSONS_DIR "/02-with-stapling.lab",
+                          LESSONS_DIR "/04-revocation.lab",
                           NULL};
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(!run.timed_out, "scenario run --report timed out after %d s",
@@ -245,9 +252,9 @@ static void assert_dom(const char *html)
 {
     char *dom = NULL;
     struct errbuf err = {{0}};
-    ck_assert_msg(chromium_dump_dom(test_scratch_dir(), html, CHROMIUM_TIMEOUT_MS, &dom, NULL,
-                                    &err) == 0,
-                  "%s", err.msg);
+    ck_assert_msg(
+        chromium_dump_dom(test_scratch_dir(), html, CHROMIUM_TIMEOUT_MS, &dom, NULL, &err) == 0,
+        "%s", err.msg);
     static const char *const sections[] = {"id=\"comparison\"", "id=\"requests-chart\"",
                                            "id=\"staple-timeline\"", "id=\"privacy\"",
                                            "id=\"ladder\""};
@@ -257,8 +264,8 @@ static void assert_dom(const char *html)
     size_t svgs = 0;
     for (const char *at = dom; (at = strstr(at, "<svg")) != NULL; at++)
         svgs++;
-    ck_assert_msg(svgs >= 3, "Chromium's DOM of %s has %zu <svg> elements, expected charts",
-                  html, svgs);
+    ck_assert_msg(svgs >= 3, "Chromium's DOM of %s has %zu <svg> elements, expected charts", html,
+                  svgs);
     free(dom);
 }
 
@@ -273,10 +280,9 @@ static void keep_for_docs(const char *png, int64_t render_ms)
     if (docs == NULL || docs[0] == 0)
         return;
     ck_assert_int_eq(file_path_join(target, sizeof target, docs, "report.png"), 0);
-    ck_assert_msg(file_read_all(png, PNG_MAX_FILE_BYTES, &bytes, &len, &err) == 0, "%s",
+    ck_assert_msg(file_read_all(png, PNG_MAX_FILE_BYTES, &bytes, &len, &err) == 0, "%s", err.msg);
+    ck_assert_msg(file_write_atomic(target, bytes, len, 0644, &err) == 0, "OCSPLAB_DOCS_DIR: %s",
                   err.msg);
-    ck_assert_msg(file_write_atomic(target, bytes, len, 0644, &err) == 0,
-                  "OCSPLAB_DOCS_DIR: %s", err.msg);
     free(bytes);
     printf("report_render: wrote %s (%zu KB; Chromium drew the report in %lld ms)\n", target,
            len / 1024, (long long)render_ms);
@@ -322,8 +328,8 @@ START_TEST(test_report)
     char present[4096], present_png[4096];
     scratch_path("present.html", present, sizeof present);
     scratch_path("present.png", present_png, sizeof present_png);
-    const char *argv[] = {test_bin("scenario"), "report", "--lab", lab, "--present", "-o",
-                          present, NULL};
+    const char *argv[] = {test_bin("scenario"), "report", "--lab", lab,
+                          "--present",          "-o",     present, NULL};
     struct test_run run;
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(run.exit_code == 0, "scenario report --present exited %d\n%s", run.exit_code,

@@ -74,12 +74,12 @@ static char *openssl_crl_text(const struct curl_reply *reply, const char *name)
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_eq(fwrite(reply->body, 1, reply->body_len, f), reply->body_len);
     fclose(f);
-    const char *argv[] = {"openssl", "crl", "-inform", "DER", "-in", path, "-CAfile", root,
-                          "-noout", "-text", NULL};
+    const char *argv[] = {"openssl", "crl", "-inform", "DER",   "-in", path,
+                          "-CAfile", root,  "-noout",  "-text", NULL};
     struct test_run run;
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
-    ck_assert_msg(run.exit_code == 0 && test_contains(run.err, "verify OK"),
-                  "openssl crl: %s%s", run.out, run.err);
+    ck_assert_msg(run.exit_code == 0 && test_contains(run.err, "verify OK"), "openssl crl: %s%s",
+                  run.out, run.err);
     char *text = run.out;
     run.out = NULL;
     test_run_free(&run);
@@ -122,8 +122,7 @@ START_TEST(test_crl_served_and_remade_on_revoke)
     size_t first_len = reply.body_len;
     curl_reply_free(&reply);
 
-    free(test_ca_ok(RUN_TIMEOUT_MS, lab, "revoke", "shop.test", "--reason", "keyCompromise",
-                    NULL));
+    free(test_ca_ok(RUN_TIMEOUT_MS, lab, "revoke", "shop.test", "--reason", "keyCompromise", NULL));
     get_crl(&reply, "127.0.1.8");
     text = openssl_crl_text(&reply, "second.der");
     ck_assert_msg(test_count_of(text, "Serial Number:") == 1 &&

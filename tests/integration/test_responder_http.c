@@ -88,8 +88,8 @@ static void case_setup(void)
 static void assert_no_sanitizer_report(const struct proc *p)
 {
     char *err = proc_stderr(p);
-    bool is_clean = !test_contains(err, "ERROR: AddressSanitizer") &&
-                    !test_contains(err, "runtime error:");
+    bool is_clean =
+        !test_contains(err, "ERROR: AddressSanitizer") && !test_contains(err, "runtime error:");
     if (!is_clean)
         ck_abort_msg("sanitizer report from a program of this test:\n%s", err);
     free(err);
@@ -206,8 +206,7 @@ static unsigned start_responder(const char *lab, ...)
         ck_abort_msg("responder did not start: %s", err);
     }
     unsigned port = 0;
-    ck_assert_msg(sscanf(line, "listening on 127.0.0.1:%u", &port) == 1 && port > 0 &&
-                      port < 65536,
+    ck_assert_msg(sscanf(line, "listening on 127.0.0.1:%u", &port) == 1 && port > 0 && port < 65536,
                   "unexpected first line '%s'", line);
     return port;
 }
@@ -302,9 +301,10 @@ static uint8_t *openssl_request(const char *lab, const char *name, bool with_non
     struct test_run run;
     lab_path(issuer, lab, LAB_ROOT_CERT);
     cert_path(cert, lab, name);
-    const char *argv[] = {"openssl", "ocsp",   "-issuer", issuer,
-                          "-cert",   cert,     "-reqout", out_path,
-                          with_nonce ? "-nonce" : "-no_nonce", NULL};
+    const char *argv[] = {"openssl", "ocsp",   "-issuer",
+                          issuer,    "-cert",  cert,
+                          "-reqout", out_path, with_nonce ? "-nonce" : "-no_nonce",
+                          NULL};
     run_argv(&run, argv);
     ck_assert_msg(run.exit_code == 0, "openssl -reqout: %s", run.err);
     test_run_free(&run);
@@ -320,8 +320,9 @@ static char *openssl_respin(const char *lab, const char *name, const char *resp_
     lab_path(issuer, lab, LAB_ROOT_CERT);
     cert_path(cert, lab, name);
     /* -no_nonce: there is no request here to compare a nonce with. */
-    const char *argv[] = {"openssl", "ocsp",   "-respin", resp_path,    "-issuer",  issuer, "-cert",
-                          cert,      "-CAfile", issuer,   "-resp_text", "-no_nonce", NULL};
+    const char *argv[] = {"openssl",    "ocsp",      "-respin", resp_path, "-issuer",
+                          issuer,       "-cert",     cert,      "-CAfile", issuer,
+                          "-resp_text", "-no_nonce", NULL};
     run_argv(&run, argv);
     size_t out_len = strlen(run.out), err_len = strlen(run.err);
     char *text = malloc(out_len + err_len + 1);
@@ -368,8 +369,8 @@ static void curl_post_file(struct curl_reply *reply, unsigned port, const char *
     curl_run(reply, url, options);
 }
 
-static void curl_post_bytes(struct curl_reply *reply, unsigned port, const void *bytes,
-                            size_t len, const char *const more[])
+static void curl_post_bytes(struct curl_reply *reply, unsigned port, const void *bytes, size_t len,
+                            const char *const more[])
 {
     char path[LAB_PATH_MAX];
     lab_path(path, test_scratch_dir(), "post-body");
@@ -421,8 +422,7 @@ static json_int_t stat_at(json_t *stats, const char *group, const char *key)
 {
     json_t *where = group != NULL ? json_object_get(stats, group) : stats;
     json_t *value = json_object_get(where, key);
-    ck_assert_msg(json_is_integer(value), "/stats has no %s.%s", group != NULL ? group : "",
-                  key);
+    ck_assert_msg(json_is_integer(value), "/stats has no %s.%s", group != NULL ? group : "", key);
     return json_integer_value(value);
 }
 
@@ -504,9 +504,8 @@ static void revocation_time_from_list(const char *lab, const char *name, char *o
     const char *revoked_at = NULL;
     size_t i;
     json_t *rec;
-    json_array_foreach(list, i, rec)
-        if (strcmp(json_str(rec, "name"), name) == 0)
-            revoked_at = json_str(rec, "revoked_at");
+    json_array_foreach(list, i, rec) if (strcmp(json_str(rec, "name"), name) == 0) revoked_at =
+        json_str(rec, "revoked_at");
     ck_assert_ptr_nonnull(revoked_at);
     struct tm tm;
     memset(&tm, 0, sizeof tm);
@@ -522,11 +521,8 @@ static const struct interop_row {
     bool is_delegate;
     bool is_by_name;
 } interop_rows[] = {
-    {"ec", false, false},
-    {"ec", true, false},
-    {"rsa", false, false},
-    {"rsa", true, false},
-    {"ec", false, true},
+    {"ec", false, false}, {"ec", true, false}, {"rsa", false, false},
+    {"rsa", true, false}, {"ec", false, true},
 };
 
 /* openssl verifies every answer (root, or a delegate through its EKU; EC and
@@ -554,8 +550,7 @@ START_TEST(test_openssl_interop)
     assert_openssl_says(text, cert, "good");
     ck_assert_msg(test_contains(text, "Hash Algorithm: sha256"), "%s", text);
     if (row->is_delegate)
-        ck_assert_msg(test_contains(text, "Lab OCSP Signer"), "delegate not included:\n%s",
-                      text);
+        ck_assert_msg(test_contains(text, "Lab OCSP Signer"), "delegate not included:\n%s", text);
     if (row->is_by_name) {
         /* byName: openssl prints the Name ("O = …, CN = Lab Root CA"), not a key hash. */
         const char *id_line = strstr(text, "Responder Id: ");
@@ -573,8 +568,7 @@ START_TEST(test_openssl_interop)
     ck_assert_int_eq(exit_code, 0);
     assert_openssl_says(text, cert, "revoked");
     ck_assert_msg(test_contains(text, "Reason: keyCompromise"), "%s", text);
-    ck_assert_msg(test_contains(text, revocation_time), "wanted '%s':\n%s", revocation_time,
-                  text);
+    ck_assert_msg(test_contains(text, revocation_time), "wanted '%s':\n%s", revocation_time, text);
     /* RFC 6960 2.4: asked right after the revocation, the answer must not
      * describe a moment before it, though thisUpdate is usually backdated. */
     int64_t this_update = openssl_time_after(text, "This Update:");
@@ -685,8 +679,8 @@ START_TEST(test_get_requests)
     write_bytes(resp_path, get.body, get.body_len);
     char *text = openssl_respin(lab, "shop.test", resp_path, &exit_code);
     ck_assert_msg(exit_code == 0, "%s", text);
-    ck_assert_msg(test_contains(text, "Response verify OK") && test_contains(text, ": good"),
-                  "%s", text);
+    ck_assert_msg(test_contains(text, "Response verify OK") && test_contains(text, ": good"), "%s",
+                  text);
     assert_caching_headers(&get, text);
     free(text);
 
@@ -763,8 +757,7 @@ static int wolfssl_check(const char *lab, const char *name, unsigned port)
     WOLFSSL_CERT_MANAGER *cm = wolfSSL_CertManagerNew();
     ck_assert_ptr_nonnull(cm);
     ck_assert_int_eq(wolfSSL_CertManagerLoadCA(cm, root, NULL), WOLFSSL_SUCCESS);
-    ck_assert_int_eq(wolfSSL_CertManagerEnableOCSP(cm, WOLFSSL_OCSP_URL_OVERRIDE),
-                     WOLFSSL_SUCCESS);
+    ck_assert_int_eq(wolfSSL_CertManagerEnableOCSP(cm, WOLFSSL_OCSP_URL_OVERRIDE), WOLFSSL_SUCCESS);
     ck_assert_int_eq(wolfSSL_CertManagerSetOCSPOverrideURL(cm, url), WOLFSSL_SUCCESS);
     int rc = wolfSSL_CertManagerCheckOCSP(cm, der, der_len);
     wolfSSL_CertManagerFree(cm);
@@ -867,9 +860,9 @@ START_TEST(test_stats_and_trace)
         const char *user_agent;
         const char *source;
     } asks[] = {
-        {"ocsp-lab-browser/0.1", "127.0.1.3"},   {"ocsp-lab-browser/0.1", "127.0.1.3"},
-        {"ocsp-lab-browser/0.1", "127.0.1.4"},   {"ocsp-lab-webserver/0.1", "127.0.1.4"},
-        {"Mozilla/5.0 (X11)", "127.0.1.3"},      {NULL, "127.0.0.1"},
+        {"ocsp-lab-browser/0.1", "127.0.1.3"}, {"ocsp-lab-browser/0.1", "127.0.1.3"},
+        {"ocsp-lab-browser/0.1", "127.0.1.4"}, {"ocsp-lab-webserver/0.1", "127.0.1.4"},
+        {"Mozilla/5.0 (X11)", "127.0.1.3"},    {NULL, "127.0.0.1"},
     };
     size_t count = sizeof asks / sizeof asks[0];
     for (size_t i = 0; i < count; i++) {
@@ -914,10 +907,10 @@ START_TEST(test_stats_and_trace)
     for (size_t i = 0; i < count; i++) {
         json_t *e = json_array_get(lines, i);
         const char *ua = asks[i].user_agent;
-        const char *want = ua == NULL                                            ? "other"
+        const char *want = ua == NULL                                    ? "other"
                            : strncmp(ua, "ocsp-lab-browser/", 17) == 0   ? "browser"
                            : strncmp(ua, "ocsp-lab-webserver/", 19) == 0 ? "webserver"
-                                                                          : "other";
+                                                                         : "other";
         ck_assert_str_eq(json_str(e, "serial"), serial);
         ck_assert_str_eq(json_str(e, "name"), "shop.test");
         ck_assert_str_eq(json_str(e, "requester"), want);
@@ -1036,8 +1029,8 @@ END_TEST
 
 static const struct fault_row {
     const char *fault;
-    const char *openssl_says;     /* in openssl's output */
-    const uint8_t *exact;         /* the whole body, or NULL */
+    const char *openssl_says; /* in openssl's output */
+    const uint8_t *exact;     /* the whole body, or NULL */
     bool is_error;
 } fault_rows[] = {
     {"trylater", "Responder Error: trylater (3)", status_only_trylater, true},
@@ -1085,8 +1078,8 @@ START_TEST(test_fault_at_start)
     const char *args[] = {"-cert", cert, NULL};
     char *text = openssl_ocsp(lab, lab, port, &exit_code, args);
     if (row->openssl_says != NULL)
-        ck_assert_msg(test_contains(text, row->openssl_says), "wanted '%s':\n%s",
-                      row->openssl_says, text);
+        ck_assert_msg(test_contains(text, row->openssl_says), "wanted '%s':\n%s", row->openssl_says,
+                      text);
     if (strcmp(row->fault, "garbage") == 0)
         ck_assert_msg(exit_code != 0 && !test_contains(text, "Response verify OK"), "%s", text);
     if (strcmp(row->fault, "stale") == 0 || is_slow)
@@ -1188,13 +1181,13 @@ END_TEST
 enum token_kind { TOKEN_NONE, TOKEN_RIGHT, TOKEN_WRONG };
 
 static const struct refusal_row {
-    const char *method;       /* "GET" or "POST" */
+    const char *method; /* "GET" or "POST" */
     enum token_kind token;
     const char *origin;       /* NULL: no Origin header */
     const char *content_type; /* NULL: curl's default for -d */
     const char *source;       /* --interface */
     int want_status;
-    const char *want_why;     /* in the body and the trace's "why" */
+    const char *want_why; /* in the body and the trace's "why" */
 } refusal_rows[] = {
     {"POST", TOKEN_NONE, NULL, CONTROL_CONTENT_TYPE, "127.0.0.1", 403,
      "missing X-Lab-Control-Token"},
@@ -1243,10 +1236,10 @@ static void control_request_as(const char *lab, unsigned port, const struct refu
     options[n++] = row->source;
     if (strcmp(row->method, "POST") == 0) {
         options[n++] = "--data-binary";
-        options[n++] = row->content_type != NULL &&
-                               strcmp(row->content_type, "application/json") == 0
-                           ? "{\"fault\": \"slow\", \"delay\": \"2s\"}"
-                           : "slow 2s";
+        options[n++] =
+            row->content_type != NULL && strcmp(row->content_type, "application/json") == 0
+                ? "{\"fault\": \"slow\", \"delay\": \"2s\"}"
+                : "slow 2s";
     }
     options[n] = NULL;
     url_of(url, sizeof url, port, "/control/fault");
@@ -1312,9 +1305,15 @@ START_TEST(test_control_json_names_who)
     test_control_token(lab, token);
     snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
     url_of(url, sizeof url, port, "/control/fault");
-    const char *json_post[] = {"-H", token_header, "-H", "Content-Type: application/json",
-                               "--interface", "127.0.1.9", "--data-binary",
-                               "{\"fault\": \"slow\", \"delay\": \"2s\"}", NULL};
+    const char *json_post[] = {"-H",
+                               token_header,
+                               "-H",
+                               "Content-Type: application/json",
+                               "--interface",
+                               "127.0.1.9",
+                               "--data-binary",
+                               "{\"fault\": \"slow\", \"delay\": \"2s\"}",
+                               NULL};
     curl_run(&reply, url, json_post);
     ck_assert_msg(reply.status == 200, "HTTP %d: %s", reply.status,
                   reply.body != NULL ? (const char *)reply.body : "");
@@ -1323,8 +1322,13 @@ START_TEST(test_control_json_names_who)
     ck_assert_int_eq(json_integer_value(json_object_get(state, "delay_ms")), 2000);
     json_decref(state);
     curl_reply_free(&reply);
-    const char *bad_json[] = {"-H", token_header, "-H", "Content-Type: application/json",
-                              "--data-binary", "{\"fault\": \"sideways\"}", NULL};
+    const char *bad_json[] = {"-H",
+                              token_header,
+                              "-H",
+                              "Content-Type: application/json",
+                              "--data-binary",
+                              "{\"fault\": \"sideways\"}",
+                              NULL};
     curl_run(&reply, url, bad_json);
     ck_assert_int_eq(reply.status, 400);
     curl_reply_free(&reply);
@@ -1338,8 +1342,7 @@ START_TEST(test_control_json_names_who)
     ck_assert_str_eq(json_str(first, "fault"), "slow");
     ck_assert_int_eq(json_integer_value(json_object_get(first, "delay_ms")), 2000);
     ck_assert_str_eq(json_str(first, "client"), "127.0.1.9");
-    ck_assert_msg(test_contains(json_str(first, "msg"), "127.0.1.9"), "%s",
-                  json_str(first, "msg"));
+    ck_assert_msg(test_contains(json_str(first, "msg"), "127.0.1.9"), "%s", json_str(first, "msg"));
     ck_assert_str_eq(json_str(json_array_get(faults, 1), "client"), "127.0.0.1");
     json_decref(faults);
 }
@@ -1359,15 +1362,15 @@ START_TEST(test_control_without_lab_token)
     char url[128], token_header[CONTROL_TOKEN_HEX + 64];
     snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
     url_of(url, sizeof url, port, "/control/fault");
-    const char *post[] = {"-H", token_header, "-H", "Content-Type: " CONTROL_CONTENT_TYPE,
-                          "--data-binary", "trylater", NULL};
+    const char *post[] = {
+        "-H",       token_header, "-H", "Content-Type: " CONTROL_CONTENT_TYPE, "--data-binary",
+        "trylater", NULL};
     const char *get[] = {"-H", token_header, NULL};
     const char *const *requests[] = {post, get};
     for (size_t i = 0; i < 2; i++) {
         curl_run(&reply, url, requests[i]);
         ck_assert_int_eq(reply.status, 403);
-        ck_assert_str_eq((const char *)reply.body,
-                         "no control token in the lab (run 'ca init')\n");
+        ck_assert_str_eq((const char *)reply.body, "no control token in the lab (run 'ca init')\n");
         curl_reply_free(&reply);
     }
     expect_status(lab, port, "shop.test", false, "good");
@@ -1513,8 +1516,15 @@ START_TEST(test_http_errors_are_counted)
     free(openssl_request(lab, "shop.test", false, req_path, &req_len));
     snprintf(data, sizeof data, "@%s", req_path);
     url_of(url, sizeof url, port, "/");
-    const char *text_plain[] = {"-H", "Content-Type: text/plain", "--data-binary", data,
-                                "--interface", "127.0.1.3", "-A", "ocsp-lab-browser/0.1", NULL};
+    const char *text_plain[] = {"-H",
+                                "Content-Type: text/plain",
+                                "--data-binary",
+                                data,
+                                "--interface",
+                                "127.0.1.3",
+                                "-A",
+                                "ocsp-lab-browser/0.1",
+                                NULL};
     curl_run(&reply, url, text_plain);
     ck_assert_int_eq(reply.status, 415);
     curl_reply_free(&reply);
@@ -1600,8 +1610,8 @@ static size_t recv_all(int fd, uint8_t *buf, size_t cap, int timeout_ms)
  * connection: others are answered promptly meanwhile, and it is answered too. */
 /* A new EC lab, a responder on it, and a request for shop.test without a
  * nonce (caller frees) with the head of a raw POST of it (Connection: close). */
-static uint8_t *raw_post_setup(const char **lab, unsigned *port, size_t *req_len,
-                               char *head, size_t head_cap, size_t *head_len)
+static uint8_t *raw_post_setup(const char **lab, unsigned *port, size_t *req_len, char *head,
+                               size_t head_cap, size_t *head_len)
 {
     char req_path[LAB_PATH_MAX];
     *lab = new_lab("ec", false);
@@ -1705,8 +1715,8 @@ START_TEST(test_slow_fault_holds_only_its_connection)
         size_t len = recv_all(held[i], answer, sizeof answer, 6000);
         int64_t answered_after = clock_monotonic_ms() - held_at;
         close(held[i]);
-        ck_assert_msg(len > 12 && memcmp(answer, "HTTP/1.1 200", 12) == 0,
-                      "held query %zu: %.*s", i, (int)len, answer);
+        ck_assert_msg(len > 12 && memcmp(answer, "HTTP/1.1 200", 12) == 0, "held query %zu: %.*s",
+                      i, (int)len, answer);
         ck_assert_msg(answered_after >= 2900, "held query %zu answered after only %lld ms", i,
                       (long long)answered_after);
     }
@@ -2031,7 +2041,8 @@ START_TEST(test_slow_crowd_cannot_starve_others)
     json_int_t late = 0, evicted = 0;
     size_t i;
     json_t *event;
-    json_array_foreach(dropped, i, event) {
+    json_array_foreach(dropped, i, event)
+    {
         late += json_integer_value(json_object_get(event, "late"));
         evicted += json_integer_value(json_object_get(event, "evicted"));
     }
@@ -2044,8 +2055,9 @@ START_TEST(test_slow_crowd_cannot_starve_others)
     /* And after the attack it is simply a responder. */
     expect_status(lab, port, "shop.test", true, "good");
     free(req);
-    fprintf(stderr, "slow crowd: %zu queries, slowest %lld ms, %zu slow connections closed, "
-                    "RSS %ld -> %ld KiB\n",
+    fprintf(stderr,
+            "slow crowd: %zu queries, slowest %lld ms, %zu slow connections closed, "
+            "RSS %ld -> %ld KiB\n",
             queries, (long long)slowest, closed_by_responder, rss_before, rss_max);
 }
 END_TEST
@@ -2137,15 +2149,15 @@ END_TEST
 /* ---- starting and stopping ------------------------------------------------------------------- */
 
 enum start_setup {
-    SETUP_NONE,         /* --lab points at a directory that does not exist */
-    SETUP_EMPTY,        /* an empty directory */
-    SETUP_LAB,          /* a good lab */
-    SETUP_NO_DB,        /* a lab whose ca.db is gone */
-    SETUP_FOREIGN_DB,   /* ca.db of another application */
-    SETUP_CORRUPT_KEY,  /* ca/root.key is not a key */
+    SETUP_NONE,                 /* --lab points at a directory that does not exist */
+    SETUP_EMPTY,                /* an empty directory */
+    SETUP_LAB,                  /* a good lab */
+    SETUP_NO_DB,                /* a lab whose ca.db is gone */
+    SETUP_FOREIGN_DB,           /* ca.db of another application */
+    SETUP_CORRUPT_KEY,          /* ca/root.key is not a key */
     SETUP_FOREIGN_ROOT_KEY,     /* ca/root.key of another lab (a key, but not root.pem's) */
     SETUP_FOREIGN_DELEGATE_KEY, /* ca/ocsp.key of another lab */
-    SETUP_DAMAGED_DB,   /* one page of ca.db overwritten */
+    SETUP_DAMAGED_DB,           /* one page of ca.db overwritten */
 };
 
 static const struct start_row {
@@ -2330,9 +2342,20 @@ START_TEST(test_stops_during_slow_request)
     free(openssl_request(lab, "shop.test", false, req_path, &len));
     snprintf(data, sizeof data, "@%s", req_path);
     url_of(url, sizeof url, port, "/");
-    const char *argv[] = {"curl", "-s", "--max-time", "25", "-o", body_path, "-w",
-                          "%{http_code}", "-H", "Content-Type: application/ocsp-request",
-                          "--data-binary", data, url, NULL};
+    const char *argv[] = {"curl",
+                          "-s",
+                          "--max-time",
+                          "25",
+                          "-o",
+                          body_path,
+                          "-w",
+                          "%{http_code}",
+                          "-H",
+                          "Content-Type: application/ocsp-request",
+                          "--data-binary",
+                          data,
+                          url,
+                          NULL};
     struct proc *client = start_proc(argv);
     test_sleep_ms(400);
     ck_assert(proc_is_running(client));

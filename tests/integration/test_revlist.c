@@ -51,9 +51,9 @@ static void visit(const char *lab, unsigned port, const char *list, struct visit
 {
     char url[64];
     snprintf(url, sizeof url, "https://%s:%u/", SITE, port);
-    const char *argv[] = {test_bin("browser"), "visit",  url,     "--lab",    lab,
-                          "--json",            "--staple", "off", "--fallback", "none",
-                          "--policy",          "hard",   "--revlist", list,     NULL};
+    const char *argv[] = {test_bin("browser"), "visit", url,          "--lab", lab,        "--json",
+                          "--staple",          "off",   "--fallback", "none",  "--policy", "hard",
+                          "--revlist",         list,    NULL};
     struct test_run run;
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     json_t *report = json_loads(run.out, 0, NULL);
@@ -89,12 +89,12 @@ START_TEST(test_pushed_list_decides_without_requests)
     snprintf(new_list, sizeof new_list, "%s/new.der", lab);
     free(test_ca_ok(RUN_TIMEOUT_MS, lab, "init", NULL));
     const char *responder_argv[] = {test_bin("responder"), "--lab", lab, "--listen",
-                                    "127.0.0.1:0", NULL};
+                                    "127.0.0.1:0",         NULL};
     unsigned responder = start_listening(responder_argv);
     snprintf(ocsp, sizeof ocsp, "http://127.0.0.1:%u/", responder);
     free(test_ca_ok(RUN_TIMEOUT_MS, lab, "issue", SITE, "--ocsp-url", ocsp, NULL));
-    const char *web_argv[] = {test_bin("webserver"), SITE, "--lab", lab, "--listen",
-                              "127.0.0.1:0", "--stapling", "off", NULL};
+    const char *web_argv[] = {test_bin("webserver"), SITE,         "--lab", lab, "--listen",
+                              "127.0.0.1:0",         "--stapling", "off",   NULL};
     unsigned web = start_listening(web_argv);
 
     char *out = test_ca_ok(RUN_TIMEOUT_MS, lab, "revlist", "-o", old_list, NULL);
@@ -147,8 +147,8 @@ START_TEST(test_other_ca_list_set_aside)
     free(test_ca_ok(RUN_TIMEOUT_MS, lab, "issue", SITE, NULL));
     free(test_ca_ok(RUN_TIMEOUT_MS, other, "init", NULL));
     free(test_ca_ok(RUN_TIMEOUT_MS, other, "revlist", "-o", list, NULL));
-    const char *web_argv[] = {test_bin("webserver"), SITE, "--lab", lab, "--listen",
-                              "127.0.0.1:0", "--stapling", "off", NULL};
+    const char *web_argv[] = {test_bin("webserver"), SITE,         "--lab", lab, "--listen",
+                              "127.0.0.1:0",         "--stapling", "off",   NULL};
     unsigned web = start_listening(web_argv);
     struct visit_result r;
     visit(lab, web, list, &r);

@@ -134,9 +134,8 @@ static int count_frames_with(const char *pcap, const struct decode *d, const cha
     snprintf(own, sizeof own, "(tcp.port == %d || tcp.port == %d) && (%s)", d->http_port,
              d->tls_port, filter);
     snprintf(keylog_opt, sizeof keylog_opt, "tls.keylog_file:%s", keylog != NULL ? keylog : "");
-    const char *argv[] = {"tshark", "-r", pcap, "-d", d->http_opt, "-d", d->tls_opt,
-                          "-o", keylog_opt, "-Y", own, "-T", "fields", "-e", "frame.number",
-                          NULL};
+    const char *argv[] = {"tshark",   "-r", pcap, "-d", d->http_opt, "-d", d->tls_opt,     "-o",
+                          keylog_opt, "-Y", own,  "-T", "fields",    "-e", "frame.number", NULL};
     ck_assert_int_eq(test_run(&run, TSHARK_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(!run.timed_out && run.exit_code == 0, "tshark -Y '%s': exit %d\n%s", filter,
                   run.exit_code, test_tail_of(run.err));
@@ -194,8 +193,8 @@ START_TEST(test_lesson2_on_the_wire)
     struct test_run run;
     struct decode d;
     join(pcap, dir, "lesson2.pcap");
-    const char *argv[] = {test_bin("scenario"), "run", "--quiet", "--lab", dir, "--capture",
-                          pcap, "2", NULL};
+    const char *argv[] = {test_bin("scenario"), "run", "--quiet", "--lab", dir,
+                          "--capture",          pcap,  "2",       NULL};
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(!run.timed_out, "the run timed out");
     ck_assert_msg(run.exit_code == 0, "exit %d\n%s", run.exit_code, test_tail_of(run.err));
@@ -225,8 +224,10 @@ START_TEST(test_lesson2_on_the_wire)
                   (unsigned)(st.st_mode & 0777));
     ck_assert_int_eq(count_frames(pcap, &d, tls13_staple), 0);
     int decrypted = count_frames_with(pcap, &d, keylog, tls13_staple);
-    ck_assert_msg(decrypted == 20, "%d TLS 1.3 Certificate messages with a good staple in %s "
-                  "decrypted with %s, not 20", decrypted, pcap, keylog);
+    ck_assert_msg(decrypted == 20,
+                  "%d TLS 1.3 Certificate messages with a good staple in %s "
+                  "decrypted with %s, not 20",
+                  decrypted, pcap, keylog);
     test_rmtree(dir);
     free(dir);
 }
@@ -243,8 +244,7 @@ START_TEST(test_lesson1_summary_and_direct_queries)
     struct test_run run;
     struct decode d;
     join(pcap, dir, "lesson1.pcap");
-    const char *argv[] = {test_bin("scenario"), "run", "--lab", dir, "--capture", pcap, "1",
-                          NULL};
+    const char *argv[] = {test_bin("scenario"), "run", "--lab", dir, "--capture", pcap, "1", NULL};
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(run.exit_code == 0, "exit %d\n%s", run.exit_code, test_tail_of(run.err));
     join(lab, dir, "01-without-stapling");
@@ -303,23 +303,21 @@ static const char no_permission_tool[] =
     "exit 1\n";
 
 /* Never says "listening on": the runner must give up and end it. */
-static const char silent_tool[] =
-    "#!/bin/sh\n"
-    "while :; do /bin/sleep 1; done\n";
+static const char silent_tool[] = "#!/bin/sh\n"
+                                  "while :; do /bin/sleep 1; done\n";
 
 /* Wireshark's dumpcap, as far as the runner sees it: the fallback. */
-static const char dumpcap_tool[] =
-    "#!/bin/sh\n"
-    "trap 'echo \"Packets captured: 7\" >&2; exit 0' INT\n"
-    "echo \"Capturing on 'Loopback: lo'\" >&2\n"
-    "while :; do /bin/sleep 0.05; done\n";
+static const char dumpcap_tool[] = "#!/bin/sh\n"
+                                   "trap 'echo \"Packets captured: 7\" >&2; exit 0' INT\n"
+                                   "echo \"Capturing on 'Loopback: lo'\" >&2\n"
+                                   "while :; do /bin/sleep 0.05; done\n";
 
 static const struct tool_row {
     const char *label;
-    const char *name;   /* the stand-in's name in the test's PATH; NULL: none there */
+    const char *name; /* the stand-in's name in the test's PATH; NULL: none there */
     const char *script;
     int exit_code;
-    const char *says;   /* on stderr (exit 2) or stdout (exit 0) */
+    const char *says; /* on stderr (exit 2) or stdout (exit 0) */
 } tool_rows[] = {
     {"no tool", NULL, NULL, 2, "install it (sudo apt-get install tcpdump"},
     {"no capture rights", "tcpdump", no_permission_tool, 2,
@@ -345,8 +343,7 @@ START_TEST(test_capture_tool)
      * next to bin/scenario, never through PATH. */
     char *saved_path = strdup(getenv("PATH") != NULL ? getenv("PATH") : "");
     setenv("PATH", tools, 1);
-    const char *argv[] = {test_bin("scenario"), "run", "--lab", runs, "--capture", pcap, "2",
-                          NULL};
+    const char *argv[] = {test_bin("scenario"), "run", "--lab", runs, "--capture", pcap, "2", NULL};
     int64_t started = clock_monotonic_ms();
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     int64_t took_ms = clock_monotonic_ms() - started;
@@ -382,26 +379,24 @@ END_TEST
 
 /* ---- No capture outlives the run ------------------------------------------------------------ */
 
-static const char failing_text[] =
-    "title Failing on purpose\n"
-    "ca init\n"
-    "start responder\n"
-    "ca issue shop.test\n"
-    "start webserver shop.test\n"
-    "expect responder requests == 99\n";
+static const char failing_text[] = "title Failing on purpose\n"
+                                   "ca init\n"
+                                   "start responder\n"
+                                   "ca issue shop.test\n"
+                                   "start webserver shop.test\n"
+                                   "expect responder requests == 99\n";
 
-static const char long_text[] =
-    "title A long watch\n"
-    "ca init\n"
-    "start responder\n"
-    "ca issue shop.test\n"
-    "start webserver shop.test\n"
-    "watch shop.test --users 1 every 1h for 40d\n";
+static const char long_text[] = "title A long watch\n"
+                                "ca init\n"
+                                "start responder\n"
+                                "ca issue shop.test\n"
+                                "start webserver shop.test\n"
+                                "watch shop.test --users 1 every 1h for 40d\n";
 
 static const struct end_row {
     const char *label;
     const char *text;
-    int sig;       /* sent to the runner once its web server runs; 0: none */
+    int sig; /* sent to the runner once its web server runs; 0: none */
     int exit_code;
 } end_rows[] = {
     {"a failed expectation", failing_text, 0, 1},
@@ -434,8 +429,8 @@ START_TEST(test_capture_ends_with_run)
     join(lab, runs, "end");
     join(trace, lab, LAB_TRACE_FILE);
     make_script(dir, "end.lab", row->text);
-    const char *argv[] = {test_bin("scenario"), "run", "--quiet", "--lab", runs, "--capture",
-                          pcap, file, NULL};
+    const char *argv[] = {test_bin("scenario"), "run", "--quiet", "--lab", runs,
+                          "--capture",          pcap,  file,      NULL};
     ck_assert_int_eq(proc_start(&runner, argv), 0);
     if (row->sig != 0) {
         int64_t deadline = clock_monotonic_ms() + 30000;
@@ -478,8 +473,7 @@ Suite *scenario_capture_suite(void)
     tcase_set_timeout(tools, 120);
     tcase_add_unchecked_fixture(tools, scratch_setup, scratch_teardown);
     tcase_add_loop_test(tools, test_capture_tool, 0, sizeof tool_rows / sizeof tool_rows[0]);
-    tcase_add_loop_test(tools, test_capture_ends_with_run, 0,
-                        sizeof end_rows / sizeof end_rows[0]);
+    tcase_add_loop_test(tools, test_capture_ends_with_run, 0, sizeof end_rows / sizeof end_rows[0]);
     suite_add_tcase(s, tools);
     return s;
 }

@@ -50,8 +50,7 @@ START_TEST(test_class_waits_on_a_terminal)
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         setenv("NO_COLOR", "1", 1);
-        execl(test_bin("scenario"), "scenario", "run", "--class", "--lab", lab, "1",
-              (char *)NULL);
+        execl(test_bin("scenario"), "scenario", "run", "--class", "--lab", lab, "1", (char *)NULL);
         _exit(127);
     }
     static struct screen s;
@@ -121,8 +120,8 @@ START_TEST(test_class_never_waits_on_a_pipe)
     ck_assert_msg(!run.timed_out && run.exit_code == 0, "exit %d\n%s", run.exit_code,
                   test_tail_of(run.err));
     ck_assert_msg(strstr(run.out, PROMPT) == NULL, "%s", test_tail_of(run.out));
-    ck_assert_msg(strstr(run.out, "  A Certificate Authority vouches for shop.test.") != NULL,
-                  "%s", test_tail_of(run.out));
+    ck_assert_msg(strstr(run.out, "  A Certificate Authority vouches for shop.test.") != NULL, "%s",
+                  test_tail_of(run.out));
     test_run_free(&run);
     test_rmtree(lab);
     free(lab);

@@ -33,8 +33,8 @@ static void run_demo(void)
 {
     struct test_run run;
     run_dir = test_tmpdir();
-    const char *argv[] = {test_bin("scenario"), "run", "--no-pause", "--report", "--lab",
-                          run_dir, DEMO, NULL};
+    const char *argv[] = {
+        test_bin("scenario"), "run", "--no-pause", "--report", "--lab", run_dir, DEMO, NULL};
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(run.exit_code == 0, "the demo failed (%d):\n%s", run.exit_code, run.err);
     run_out = strdup(run.out);
@@ -59,7 +59,6 @@ static void scratch_teardown(void)
 {
     test_scratch_leave();
 }
-
 
 static char *read_page(const char *path)
 {
@@ -101,7 +100,7 @@ static int runner_cells(const char *out, const char *lab, char cells[8][32])
 static void assert_same_numbers(const char *page, const char *out)
 {
     static const char *const labs[] = {"01-without-stapling", "02-with-stapling", "04-revocation"};
-    static const char *const cols[8] = {"users", "stapled", "asked", "requests",
+    static const char *const cols[8] = {"users", "stapled",   "asked",    "requests",
                                         "bytes", "addresses", "alone-ms", "crowd-ms"};
     for (size_t i = 0; i < sizeof labs / sizeof labs[0]; i++) {
         char cells[8][32];
@@ -205,8 +204,8 @@ START_TEST(test_failed_run_report)
     fputs("title \"Fails on purpose\"\nca init\nexpect trace ca.init == 5\n", f);
     ck_assert_int_eq(fclose(f), 0);
     snprintf(lab, sizeof lab, "%s/failed-run", test_scratch_dir());
-    const char *argv[] = {test_bin("scenario"), "run", "--quiet", "--report", "--lab", lab,
-                          script, NULL};
+    const char *argv[] = {
+        test_bin("scenario"), "run", "--quiet", "--report", "--lab", lab, script, NULL};
     struct test_run run;
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(run.exit_code == 1, "exit %d: %s", run.exit_code, run.err);

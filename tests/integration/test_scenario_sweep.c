@@ -47,9 +47,9 @@ static void users_and_requests(const char *line, long *users, long *requests)
 {
     char name[128];
     long stapled, asked;
-    ck_assert_msg(sscanf(line, "%127s %ld %ld %ld | %ld", name, users, &stapled, &asked,
-                         requests) == 5,
-                  "unreadable table line: %s", line);
+    ck_assert_msg(
+        sscanf(line, "%127s %ld %ld %ld | %ld", name, users, &stapled, &asked, requests) == 5,
+        "unreadable table line: %s", line);
 }
 
 START_TEST(test_sweep_two_sizes)
@@ -57,8 +57,9 @@ START_TEST(test_sweep_two_sizes)
     char lab[LAB_PATH_MAX], report[LAB_PATH_MAX], line[256];
     struct test_run run;
     ck_assert_int_eq(file_path_join(lab, sizeof lab, test_scratch_dir(), "run"), 0);
-    const char *argv[] = {test_bin("scenario"), "run", "--no-pause", "--report", "--lab", lab,
-                          "--sweep", "users=3,30", "1", "2", NULL};
+    const char *argv[] = {
+        test_bin("scenario"), "run", "--no-pause", "--report", "--lab", lab, "--sweep",
+        "users=3,30",         "1",   "2",          NULL};
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(run.exit_code == 0, "exit %d\n%s%s", run.exit_code, test_tail_of(run.out),
                   test_tail_of(run.err));
@@ -77,7 +78,7 @@ START_TEST(test_sweep_two_sizes)
     ck_assert_int_eq(requests, 30); /* without stapling: one per visitor */
     table_line(run.out, "02-with-stapling@30", line, sizeof line);
     users_and_requests(line, &users, &requests);
-    ck_assert_int_eq(users, 31); /* and lesson 2's lone TLS 1.2 visitor */
+    ck_assert_int_eq(users, 31);   /* and lesson 2's lone TLS 1.2 visitor */
     ck_assert_int_eq(requests, 1); /* with it: the web server's one */
     test_run_free(&run);
 
@@ -100,10 +101,8 @@ START_TEST(test_sweep_refused)
     static const struct {
         const char *value, *says;
     } rows[] = {
-        {"people=3", "invalid --sweep 'people=3'"},
-        {"users=0", "each from 1 to 100000"},
-        {"users=100001", "each from 1 to 100000"},
-        {"users=1,,2", "invalid --sweep"},
+        {"people=3", "invalid --sweep 'people=3'"},     {"users=0", "each from 1 to 100000"},
+        {"users=100001", "each from 1 to 100000"},      {"users=1,,2", "invalid --sweep"},
         {"users=1,2,3,4,5,6,7,8,9", "at most 8 sizes"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {

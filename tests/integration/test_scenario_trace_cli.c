@@ -52,7 +52,6 @@ static void remove_run(void)
     run_dir = NULL;
 }
 
-
 static void lab_of(const char *stem, char *out, size_t cap)
 {
     ck_assert_int_eq(file_path_join(out, cap, run_dir, stem), 0);
@@ -279,8 +278,7 @@ START_TEST(test_damaged_trace_is_drawn_and_reported)
     ck_assert_msg(test_contains(run.err, where), "garbage line not reported as %s: %s", where,
                   run.err);
     snprintf(where, sizeof where, "trace.jsonl:%d:", lines + 2);
-    ck_assert_msg(test_contains(run.err, where), "cut line not reported as %s: %s", where,
-                  run.err);
+    ck_assert_msg(test_contains(run.err, where), "cut line not reported as %s: %s", where, run.err);
     ck_assert_msg(test_contains(run.out, "Certificate + staple"), "the good lines were lost");
     test_run_free(&run);
 }
@@ -313,8 +311,13 @@ static char *await_output(struct proc *follower, bool is_stderr, const char *nee
 static void run_lesson_2(const char *dir)
 {
     struct test_run run;
-    const char *argv[] = {test_bin("scenario"), "run", "--quiet", "--lab", dir,
-                          LESSONS_DIR "/02-with-stapling.lab", NULL};
+    const char *argv[] = {test_bin("scenario"),
+                          "run",
+                          "--quiet",
+                          "--lab",
+                          dir,
+                          LESSONS_DIR "/02-with-stapling.lab",
+                          NULL};
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(run.exit_code == 0, "lesson 2 failed (%d):\n%s", run.exit_code, run.err);
     test_run_free(&run);

@@ -60,14 +60,14 @@ static void assert_nothing_left(const char *lab)
 {
     char first[1024];
     int64_t deadline = clock_monotonic_ms() + 3000;
-    while (test_processes_mentioning(lab, NULL, 0, first, sizeof first) > 0 && clock_monotonic_ms() < deadline)
+    while (test_processes_mentioning(lab, NULL, 0, first, sizeof first) > 0 &&
+           clock_monotonic_ms() < deadline)
         test_sleep_ms(50);
     ck_assert_msg(test_processes_mentioning(lab, NULL, 0, first, sizeof first) == 0,
                   "left behind: %s", first);
 }
 
-static void write_text(const char *dir, const char *name, const char *text, char *path,
-                       size_t cap)
+static void write_text(const char *dir, const char *name, const char *text, char *path, size_t cap)
 {
     struct errbuf err = {{0}};
     ck_assert_int_eq(file_path_join(path, cap, dir, name), 0);
@@ -157,7 +157,8 @@ static void run_quiet(const char *file, const char *lab)
     const char *argv[] = {test_bin("scenario"), "run", "--quiet", "--lab", lab, file, NULL};
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(!run.timed_out, "%s timed out", file);
-    ck_assert_msg(run.exit_code == 0, "%s exited %d\n%s", file, run.exit_code, test_tail_of(run.err));
+    ck_assert_msg(run.exit_code == 0, "%s exited %d\n%s", file, run.exit_code,
+                  test_tail_of(run.err));
     ck_assert_msg(run.out[0] == 0, "--quiet printed:\n%s", test_tail_of(run.out));
     test_run_free(&run);
 }
@@ -193,8 +194,8 @@ START_TEST(test_lesson_nine_table)
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(run.exit_code == 0, "lesson 9 exited %d\n%s", run.exit_code,
                   test_tail_of(run.err));
-    static const char *const rows[] = {"\n  crl ", "\n  ocsp ", "\n  stapling ",
-                                       "\n  short-lived ", "\n  pushed-list "};
+    static const char *const rows[] = {"\n  crl ", "\n  ocsp ", "\n  stapling ", "\n  short-lived ",
+                                       "\n  pushed-list "};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         ck_assert_msg(test_contains(run.out, rows[i]), "no table row '%s' in:\n%s", rows[i] + 3,
                       test_tail_of(run.out));
@@ -207,8 +208,8 @@ START_TEST(test_lesson_nine_table)
                   "%s", test_tail_of(run.out));
     /* The ways that never ask the CA during a visit show no request at all. */
     const char *row = strstr(run.out, "\n  short-lived ");
-    ck_assert_msg(row != NULL && strstr(row, "|         0          0          0  |") != NULL,
-                  "%s", test_tail_of(run.out));
+    ck_assert_msg(row != NULL && strstr(row, "|         0          0          0  |") != NULL, "%s",
+                  test_tail_of(run.out));
     test_run_free(&run);
     assert_nothing_left(lab);
     test_rmtree(lab);
@@ -239,15 +240,19 @@ START_TEST(test_demo_output)
 {
     char *lab = test_tmpdir();
     struct test_run run;
-    const char *argv[] = {test_bin("scenario"), "run", "--lab", lab,
-                          LAB_SOURCE_DIR "/scenarios/demo.lab", NULL};
+    const char *argv[] = {
+        test_bin("scenario"), "run", "--lab", lab, LAB_SOURCE_DIR "/scenarios/demo.lab", NULL};
     unsetenv("NO_COLOR");
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     ck_assert_msg(run.exit_code == 0, "exit %d\n%s", run.exit_code, test_tail_of(run.err));
     static const char *const wanted[] = {
-        "== 01-without-stapling", "$ visit shop.test --users 20 --staple off",
-        "ok   expect responder requests == 20", "requests", "02-with-stapling",
-        "All 37 expectations held in 4 scenarios.", "20 users: 20 accepted",
+        "== 01-without-stapling",
+        "$ visit shop.test --users 20 --staple off",
+        "ok   expect responder requests == 20",
+        "requests",
+        "02-with-stapling",
+        "All 37 expectations held in 4 scenarios.",
+        "20 users: 20 accepted",
         /* Lesson 4's watch says who learned what, in order: stapled visitors
          * first, then the server stops stapling and the browsers ask. */
         "3 accepted (good), stapled  | server: staple good",
@@ -275,23 +280,21 @@ START_TEST(test_list)
     }
     ck_assert_msg(strstr(run.out, "Without stapling: every visitor asks the CA") != NULL, "%s",
                   run.out);
-    ck_assert_msg(strstr(run.out, "(no title)") == NULL, "a lesson without a title:\n%s",
-                  run.out);
+    ck_assert_msg(strstr(run.out, "(no title)") == NULL, "a lesson without a title:\n%s", run.out);
     test_run_free(&run);
 }
 END_TEST
 
 /* ---- Failures ------------------------------------------------------------------------------- */
 
-static const char failing_text[] =
-    "title Failing on purpose\n"
-    "ca init\n"
-    "start responder\n"
-    "ca issue shop.test\n"
-    "start webserver shop.test\n"
-    "expect responder requests == 99\n"
-    "expect responder requests == 1\n"
-    "say the run went on\n";
+static const char failing_text[] = "title Failing on purpose\n"
+                                   "ca init\n"
+                                   "start responder\n"
+                                   "ca issue shop.test\n"
+                                   "start webserver shop.test\n"
+                                   "expect responder requests == 99\n"
+                                   "expect responder requests == 1\n"
+                                   "say the run went on\n";
 
 START_TEST(test_failed_expectation)
 {
@@ -339,8 +342,8 @@ START_TEST(test_temporary_labs_removed)
     struct dirent *e;
     ck_assert_ptr_nonnull(d);
     while ((e = readdir(d)) != NULL)
-        ck_assert_msg(strncmp(e->d_name, "ocsplab-scenario-", 17) != 0, "%s left in %s",
-                      e->d_name, dir);
+        ck_assert_msg(strncmp(e->d_name, "ocsplab-scenario-", 17) != 0, "%s left in %s", e->d_name,
+                      dir);
     closedir(d);
     test_rmtree(dir);
     free(dir);
@@ -388,14 +391,13 @@ END_TEST
 
 /* ---- Programs that die, Ctrl-C, a killed runner --------------------------------------------- */
 
-static const char long_text[] =
-    "title A long watch\n"
-    "ca init\n"
-    "start responder\n"
-    "ca issue shop.test\n"
-    "start webserver shop.test\n"
-    "watch shop.test --users 1 every 1h for 40d\n"
-    "expect shop.test fetches >= 1\n";
+static const char long_text[] = "title A long watch\n"
+                                "ca init\n"
+                                "start responder\n"
+                                "ca issue shop.test\n"
+                                "start webserver shop.test\n"
+                                "watch shop.test --users 1 every 1h for 40d\n"
+                                "expect shop.test fetches >= 1\n";
 
 /* The pid of the first event `event` in the lab's trace, waiting for it. */
 static int wait_for_pid(const char *lab, const char *event, struct proc *runner)
@@ -444,7 +446,7 @@ static const struct outside_row {
     bool kills_responder; /* else the signal goes to the runner */
     int sig;
     int exit_code;
-    const char *says;     /* on the runner's stderr, or NULL */
+    const char *says; /* on the runner's stderr, or NULL */
 } outside_rows[] = {
     {"the responder killed", true, SIGKILL, 1, "killed by signal 9"},
     {"Ctrl-C", false, SIGINT, 130, "interrupted"},

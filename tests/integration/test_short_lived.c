@@ -34,8 +34,8 @@ static void case_teardown(void)
 
 static unsigned start_web(const char *lab, const char *site)
 {
-    const char *argv[] = {test_bin("webserver"), site, "--lab", lab, "--listen", "127.0.0.1:0",
-                          "--stapling", "off", NULL};
+    const char *argv[] = {test_bin("webserver"), site,         "--lab", lab, "--listen",
+                          "127.0.0.1:0",         "--stapling", "off",   NULL};
     char line[128];
     unsigned port = 0;
     struct proc *p = proc_set_start(&procs, argv);
@@ -49,8 +49,8 @@ static void visit(const char *lab, const char *site, unsigned port, char *reason
 {
     char url[64];
     snprintf(url, sizeof url, "https://%s:%u/", site, port);
-    const char *argv[] = {test_bin("browser"), "visit", url, "--lab", lab, "--json",
-                          "--fallback", "none", "--policy", "hard", NULL};
+    const char *argv[] = {test_bin("browser"), "visit", url,        "--lab", lab, "--json",
+                          "--fallback",        "none",  "--policy", "hard",  NULL};
     struct test_run run;
     ck_assert_int_eq(test_run(&run, RUN_TIMEOUT_MS, NULL, argv), 0);
     json_t *report = json_loads(run.out, 0, NULL);
@@ -109,13 +109,13 @@ START_TEST(test_validity_usage)
 {
     char *lab = test_tmpdir();
     free(test_ca_ok(RUN_TIMEOUT_MS, lab, "init", NULL));
-    struct test_run run = test_run_bin(RUN_TIMEOUT_MS, "ca", "issue", "a.test", "--validity",
-                                       "30s", "--lab", lab, NULL);
-    ck_assert_msg(run.exit_code == 2 && test_contains(run.err, "invalid --validity '30s'"),
-                  "%s", run.err);
+    struct test_run run = test_run_bin(RUN_TIMEOUT_MS, "ca", "issue", "a.test", "--validity", "30s",
+                                       "--lab", lab, NULL);
+    ck_assert_msg(run.exit_code == 2 && test_contains(run.err, "invalid --validity '30s'"), "%s",
+                  run.err);
     test_run_free(&run);
-    run = test_run_bin(RUN_TIMEOUT_MS, "ca", "issue", "a.test", "--validity", "2h", "--days",
-                       "3", "--lab", lab, NULL);
+    run = test_run_bin(RUN_TIMEOUT_MS, "ca", "issue", "a.test", "--validity", "2h", "--days", "3",
+                       "--lab", lab, NULL);
     ck_assert_msg(run.exit_code == 2 && test_contains(run.err, "not both"), "%s", run.err);
     test_run_free(&run);
     run = test_run_bin(RUN_TIMEOUT_MS, "ca", "crl", "--validity", "2h", "--lab", lab, NULL);

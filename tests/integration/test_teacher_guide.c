@@ -110,9 +110,10 @@ START_TEST(test_guide_has_an_entry_for_every_lesson)
                       "(objective, what to say, what to point at, questions with commands)",
                       names[i]);
         int questions = questions_in_section(heading);
-        ck_assert_msg(questions >= MIN_QUESTIONS,
-                      "the guide's entry for %s has %d questions (\"**Q1.**\"…), at least %d wanted",
-                      names[i], questions, MIN_QUESTIONS);
+        ck_assert_msg(
+            questions >= MIN_QUESTIONS,
+            "the guide's entry for %s has %d questions (\"**Q1.**\"…), at least %d wanted",
+            names[i], questions, MIN_QUESTIONS);
     }
     free(guide);
 }
@@ -124,9 +125,8 @@ static bool has_pause_line(const char *text)
     for (const char *line = text; line != NULL && *line != 0;) {
         while (*line == ' ' || *line == '\t')
             line++;
-        if (strncmp(line, "pause", 5) == 0 &&
-            (line[5] == ' ' || line[5] == '\t' || line[5] == '\n' || line[5] == '\r' ||
-             line[5] == 0))
+        if (strncmp(line, "pause", 5) == 0 && (line[5] == ' ' || line[5] == '\t' ||
+                                               line[5] == '\n' || line[5] == '\r' || line[5] == 0))
             return true;
         line = strchr(line, '\n');
         if (line != NULL)
@@ -237,8 +237,8 @@ static bool vocabulary_knows(const struct vocabulary *v, const char *ref)
 static void take_ref(const char *p, char *out, size_t cap)
 {
     size_t n = 0;
-    while (p[n] != 0 && p[n] != '"' && p[n] != '\'' && p[n] != ' ' && p[n] != '\n' &&
-           p[n] != '`' && p[n] != ')' && n + 1 < cap)
+    while (p[n] != 0 && p[n] != '"' && p[n] != '\'' && p[n] != ' ' && p[n] != '\n' && p[n] != '`' &&
+           p[n] != ')' && n + 1 < cap)
         n++;
     memcpy(out, p, n);
     out[n] = 0;

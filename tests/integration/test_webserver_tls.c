@@ -137,8 +137,7 @@ static unsigned wait_listening(struct proc *p, const char *what)
         ck_abort_msg("%s did not start: %s", what, err);
     }
     unsigned port = 0;
-    ck_assert_msg(sscanf(line, "listening on 127.0.0.1:%u", &port) == 1 && port > 0 &&
-                      port < 65536,
+    ck_assert_msg(sscanf(line, "listening on 127.0.0.1:%u", &port) == 1 && port > 0 && port < 65536,
                   "%s: unexpected first line '%s'", what, line);
     return port;
 }
@@ -364,8 +363,7 @@ static const char *excerpt(const char *text)
 static void assert_stapled_good(const char *text, const char *serial, const char *protocol)
 {
     char want[128];
-    ck_assert_msg(test_contains(text, "OCSP Response Status: successful"), EXCERPT,
-                  excerpt(text));
+    ck_assert_msg(test_contains(text, "OCSP Response Status: successful"), EXCERPT, excerpt(text));
     ck_assert_msg(test_contains(text, "Cert Status: good"), EXCERPT, excerpt(text));
     ck_assert_msg(test_contains(text, "Verify return code: 0 (ok)"), EXCERPT, excerpt(text));
     snprintf(want, sizeof want, "Serial Number: %s\n", serial);
@@ -373,16 +371,14 @@ static void assert_stapled_good(const char *text, const char *serial, const char
     if (protocol != NULL) {
         /* "New, TLSv1.3, Cipher is ...": the protocol of this handshake. */
         snprintf(want, sizeof want, "New, %s, Cipher is", protocol);
-        ck_assert_msg(test_contains(text, want), "wanted '%s' in:\n" EXCERPT, want,
-                      excerpt(text));
+        ck_assert_msg(test_contains(text, want), "wanted '%s' in:\n" EXCERPT, want, excerpt(text));
     }
 }
 
 /* A completed, verified handshake that carried no staple at all. */
 static void assert_no_staple(const char *text)
 {
-    ck_assert_msg(test_contains(text, "OCSP response: no response sent"), EXCERPT,
-                  excerpt(text));
+    ck_assert_msg(test_contains(text, "OCSP response: no response sent"), EXCERPT, excerpt(text));
     ck_assert_msg(!test_contains(text, "OCSP Response Status"), EXCERPT, excerpt(text));
     ck_assert_msg(test_contains(text, "Verify return code: 0 (ok)"), EXCERPT, excerpt(text));
 }
@@ -415,10 +411,12 @@ static void responder_fault(const struct world *w, const char *fault)
     test_control_token(w->lab, token);
     snprintf(token_header, sizeof token_header, "%s: %s", CONTROL_TOKEN_HEADER, token);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/control/fault", w->responder_port);
-    const char *options[] = {"-H", token_header, "-H", "Content-Type: " CONTROL_CONTENT_TYPE,
-                             "--data-binary", fault, NULL};
+    const char *options[] = {
+        "-H",  token_header, "-H", "Content-Type: " CONTROL_CONTENT_TYPE, "--data-binary",
+        fault, NULL};
     curl_run(&reply, url, options);
-    ck_assert_msg(reply.status == 200, "fault '%s': HTTP %d %s", fault, reply.status, body_text(&reply));
+    ck_assert_msg(reply.status == 200, "fault '%s': HTTP %d %s", fault, reply.status,
+                  body_text(&reply));
     curl_reply_free(&reply);
 }
 
@@ -479,8 +477,8 @@ static WOLFSSL_CTX *client_ctx(const struct world *w, int version, bool must_sta
 struct tls_conn {
     int fd;
     WOLFSSL *ssl;
-    size_t dribble;   /* >0: the handshake is written this many bytes at a time */
-    int error;        /* wolfSSL's error after a failed call */
+    size_t dribble; /* >0: the handshake is written this many bytes at a time */
+    int error;      /* wolfSSL's error after a failed call */
 };
 
 /* A connected socket (5 s send and receive limits), or -1. */
@@ -609,8 +607,8 @@ static int tls_read_response(struct tls_conn *c, struct reader *r, char *out, si
 }
 
 /* One GET over a fresh connection (closed after); the response into out. */
-static int https_get(WOLFSSL_CTX *ctx, unsigned port, const char *path, bool ask_status,
-                     char *out, size_t cap)
+static int https_get(WOLFSSL_CTX *ctx, unsigned port, const char *path, bool ask_status, char *out,
+                     size_t cap)
 {
     struct tls_conn c;
     struct reader *r = calloc(1, sizeof *r);
@@ -663,8 +661,8 @@ static void stapled_handshakes(const struct world *w, int version, int count)
         struct tls_conn c;
         int rc = tls_open(&c, ctx, w->web_port, true, 0);
         tls_close(&c);
-        ck_assert_msg(rc == 0, "TLS %d handshake %d of %d: wolfSSL error %d", version, i + 1,
-                      count, rc);
+        ck_assert_msg(rc == 0, "TLS %d handshake %d of %d: wolfSSL error %d", version, i + 1, count,
+                      rc);
     }
     wolfSSL_CTX_free(ctx);
 }
@@ -763,8 +761,9 @@ START_TEST(test_curl_cert_status)
     curl_site(&reply, &w, "/", true);
     ck_assert_msg(reply.curl_exit == 0, "curl --cert-status exit %d", reply.curl_exit);
     ck_assert_int_eq(reply.status, 200);
-    ck_assert_msg(test_contains(body_text(&reply), "This handshake carried a stapled OCSP response"),
-                  "%s", body_text(&reply));
+    ck_assert_msg(
+        test_contains(body_text(&reply), "This handshake carried a stapled OCSP response"), "%s",
+        body_text(&reply));
     ck_assert_msg(test_contains(body_text(&reply), SITE), "%s", body_text(&reply));
     ck_assert_msg(test_contains(body_text(&reply), "good, valid until"), "%s", body_text(&reply));
     curl_reply_free(&reply);
@@ -786,8 +785,8 @@ START_TEST(test_curl_cert_status)
     for (size_t i = 0; i < 3; i++) {
         memset(&tm, 0, sizeof tm);
         const char *text = json_str_at(stats, "staple", fields[i]);
-        ck_assert_msg(sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
-                             &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6,
+        ck_assert_msg(sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                             &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6,
                       "%s: %s", fields[i], text);
         tm.tm_year -= 1900;
         tm.tm_mon -= 1;
@@ -893,14 +892,13 @@ START_TEST(test_fragmented_client_hello)
     char alpn[1024];
     size_t n = 0;
     for (int i = 0; i < 16; i++)
-        n += (size_t)snprintf(alpn + n, sizeof alpn - n, "%sproto-%02d-%s", i == 0 ? "" : ",",
-                              i, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+        n += (size_t)snprintf(alpn + n, sizeof alpn - n, "%sproto-%02d-%s", i == 0 ? "" : ",", i,
+                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     const char *extra[] = {"-max_send_frag", "512", "-alpn", alpn, NULL};
     int exit_code = -1;
     char *text = s_client(&w, "-tls1_3", extra, &exit_code);
     ck_assert_msg(trace_count(&w, 0, "tls.garbage") == 0,
-                  "a ClientHello in two records was dropped as garbage:\n" EXCERPT,
-                  excerpt(text));
+                  "a ClientHello in two records was dropped as garbage:\n" EXCERPT, excerpt(text));
     ck_assert_msg(exit_code == 0, "s_client exit %d:\n" EXCERPT, exit_code, excerpt(text));
     assert_stapled_good(text, w.serial, "TLSv1.3");
     free(text);
@@ -966,8 +964,8 @@ START_TEST(test_staple_file)
     } else {
         static const uint8_t try_later[] = {0x30, 0x03, 0x0a, 0x01, 0x03};
         struct errbuf err = {{0}};
-        ck_assert_msg(file_write_atomic(chosen, try_later, sizeof try_later, 0644, &err) == 0,
-                      "%s", err.msg);
+        ck_assert_msg(file_write_atomic(chosen, try_later, sizeof try_later, 0644, &err) == 0, "%s",
+                      err.msg);
     }
     stop_responder(&w);
     const char *extra[] = {"--staple-file", chosen, NULL};
@@ -1226,16 +1224,14 @@ START_TEST(test_slow_responder_never_blocks_handshakes)
     int64_t slowest = 0;
     for (int i = 0; i < 10; i++) {
         int64_t start = clock_monotonic_ms();
-        ck_assert_int_eq(https_get(ctx, w.web_port, i % 2 == 0 ? "/" : "/stats", true, reply,
-                                   sizeof reply),
-                         0);
+        ck_assert_int_eq(
+            https_get(ctx, w.web_port, i % 2 == 0 ? "/" : "/stats", true, reply, sizeof reply), 0);
         int64_t took = clock_monotonic_ms() - start;
         slowest = took > slowest ? took : slowest;
         test_sleep_ms(100);
     }
     wolfSSL_CTX_free(ctx);
-    ck_assert_msg(slowest < 1000, "a request took %lld ms during a slow fetch",
-                  (long long)slowest);
+    ck_assert_msg(slowest < 1000, "a request took %lld ms during a slow fetch", (long long)slowest);
     json_t *failed = wait_trace(&w, mark, "staple.fetch.failed", 10000);
     json_decref(failed);
     char *text = s_client(&w, "-tls1_2", NULL, NULL);
@@ -1259,9 +1255,8 @@ START_TEST(test_no_leaks_at_exit)
     stapled_handshakes(&w, 12, 50);
     WOLFSSL_CTX *ctx = client_ctx(&w, 13, false);
     for (int i = 0; i < 10; i++)
-        ck_assert_int_eq(https_get(ctx, w.web_port, i % 2 == 0 ? "/" : "/stats", i < 5, reply,
-                                   sizeof reply),
-                         0);
+        ck_assert_int_eq(
+            https_get(ctx, w.web_port, i % 2 == 0 ? "/" : "/stats", i < 5, reply, sizeof reply), 0);
     wolfSSL_CTX_free(ctx);
     char *text = s_client(&w, "-tls1_3", NULL, NULL);
     assert_stapled_good(text, w.serial, NULL);
@@ -1336,7 +1331,9 @@ START_TEST(test_garbage_dropped)
     } garbage[] = {
         {"GET / HTTP/1.1\r\nHost: shop.test\r\n\r\n", 35},
         {"\x80\x2e\x01\x03\x01\x00\x15\x00\x00\x00\x10", 11},
-        {"\x17\x03\x03\x00\x10" "0123456789abcdef", 21},
+        {"\x17\x03\x03\x00\x10"
+         "0123456789abcdef",
+         21},
         {"\xde\xad\xbe\xef\x00\x01\x02\x03\xff\xfe\xfd\xfc\x55\xaa\x55\xaa", 16},
     };
     struct world w;
@@ -1348,8 +1345,7 @@ START_TEST(test_garbage_dropped)
             /* Gone: let it finish saying why (a sanitizer report, say). */
             proc_wait(w.web, 5000);
             char *err = proc_stderr(w.web);
-            ck_abort_msg("the server died from garbage (exit %d):\n%.2500s", w.web->exit_code,
-                         err);
+            ck_abort_msg("the server died from garbage (exit %d):\n%.2500s", w.web->exit_code, err);
         }
         if (i == sizeof garbage / sizeof garbage[0]) {
             close(fd);
@@ -1492,8 +1488,8 @@ START_TEST(test_idle_and_stalled_clients)
             still_open++;
         close(idle[i]);
     }
-    ck_assert_msg(still_open == 0, "%zu of %d idle connections still open after %d ms",
-                  still_open, IDLE_CONNECTIONS, HANDSHAKE_TIMEOUT_MS + 3000);
+    ck_assert_msg(still_open == 0, "%zu of %d idle connections still open after %d ms", still_open,
+                  IDLE_CONNECTIONS, HANDSHAKE_TIMEOUT_MS + 3000);
     free(idle);
     close(stalled);
     tls_close(&keepalive);
@@ -1654,16 +1650,15 @@ START_TEST(test_key_of_another_lab)
     free(key);
 
     snprintf(program, sizeof program, "%s", test_bin("webserver"));
-    const char *argv[] = {program, SITE, "--lab", w.lab, "--listen", "127.0.0.1:0",
-                          "--stapling", "off", NULL};
+    const char *argv[] = {program,       SITE,         "--lab", w.lab, "--listen",
+                          "127.0.0.1:0", "--stapling", "off",   NULL};
     struct test_run run;
     run_argv(&run, argv);
     ck_assert_msg(run.exit_code == 2, "exit %d, stderr: %s", run.exit_code, run.err);
     snprintf(rel, sizeof rel, "%s/%s.pem", LAB_CERTS_DIR, SITE);
     lab_path(from, w.lab, rel);
     snprintf(want, sizeof want, "webserver: the key %s does not match %s", to, from);
-    ck_assert_msg(strncmp(run.err, want, strlen(want)) == 0, "wanted '%s' in: %s", want,
-                  run.err);
+    ck_assert_msg(strncmp(run.err, want, strlen(want)) == 0, "wanted '%s' in: %s", want, run.err);
     ck_assert_msg(test_contains(run.err, "ca issue " SITE), "no hint: %s", run.err);
     ck_assert_msg(!test_contains(run.out, "listening on"), "%s", run.out);
     test_run_free(&run);
@@ -1737,8 +1732,7 @@ START_TEST(test_stops_on_signal)
     char *err = proc_stderr(w.web);
     ck_assert_msg(w.web->exit_code == 0, "exit %d: %s", w.web->exit_code, err);
     free(err);
-    ck_assert_msg(took < (is_asan_build() ? 5000 : 2000), "took %lld ms to stop",
-                  (long long)took);
+    ck_assert_msg(took < (is_asan_build() ? 5000 : 2000), "took %lld ms to stop", (long long)took);
     ck_assert_int_ge(wait_closed(idle, 1000), 0);
     ck_assert_int_ge(wait_closed(c.fd, 1000), 0);
     close(idle);

@@ -21,8 +21,7 @@ START_TEST(test_every_program_names_its_wolfssl)
     const char *program = programs[_i];
     struct test_run run = test_run_bin(5000, program, "--version", NULL);
     ck_assert_int_eq(run.exit_code, 0);
-    ck_assert_msg(test_contains(run.out, "wolfSSL 5.9.2\n"), "%s --version: %s", program,
-                  run.out);
+    ck_assert_msg(test_contains(run.out, "wolfSSL 5.9.2\n"), "%s --version: %s", program, run.out);
     test_run_free(&run);
 
     char path[1024];
@@ -81,7 +80,7 @@ START_TEST(test_headers_match_the_library)
 {
     ck_assert_str_eq(LIBWOLFSSL_VERSION_STRING, "5.9.2");
     ck_assert_str_eq(wolfSSL_lib_version(), LIBWOLFSSL_VERSION_STRING);
-#if !defined(HAVE_EX_DATA) || !defined(HAVE_SECRET_CALLBACK) || !defined(SESSION_CERTS) || \
+#if !defined(HAVE_EX_DATA) || !defined(HAVE_SECRET_CALLBACK) || !defined(SESSION_CERTS) ||         \
     !defined(WOLFSSL_NO_OCSP_DATE_CHECK) || !defined(HAVE_CERTIFICATE_STATUS_REQUEST)
     ck_abort_msg("wolfSSL was built without a setting the lab relies on "
                  "(scripts/build-wolfssl.sh)");
