@@ -20,7 +20,7 @@ void hex_encode_lower(const uint8_t *bytes, size_t len, char *out)
     hex_encode_with("0123456789abcdef", bytes, len, out);
 }
 
-static int hex_value(char c)
+int hex_digit_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -37,7 +37,7 @@ int hex_decode(const char *text, uint8_t *out, size_t cap, size_t *len)
     while (text[2 * n] != 0) {
         if (text[2 * n + 1] == 0 || n >= cap)
             return -1;
-        int high = hex_value(text[2 * n]), low = hex_value(text[2 * n + 1]);
+        int high = hex_digit_value(text[2 * n]), low = hex_digit_value(text[2 * n + 1]);
         if (high < 0 || low < 0)
             return -1;
         out[n++] = (uint8_t)(high << 4 | low);

@@ -12,6 +12,9 @@ void hex_encode(const uint8_t *bytes, size_t len, char *out);
  * and HTTP caches compare it byte for byte. */
 void hex_encode_lower(const uint8_t *bytes, size_t len, char *out);
 
+/* The value of one hex digit (either case), or -1 for any other character. */
+int hex_digit_value(char c);
+
 /* Decodes hex text (either case, even length) into `out`; 0 and *len, or -1
  * when a character is not a hex digit, the length is odd, or cap is short. */
 int hex_decode(const char *text, uint8_t *out, size_t cap, size_t *len);

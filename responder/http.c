@@ -10,7 +10,6 @@
 #include <wolfssl/wolfcrypt/sha256.h>
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -73,16 +72,6 @@ struct http_conn {
     bool is_dropped;          /* shutdown() already called */
 };
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)tolower((unsigned char)c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* RFC 4648 4: the 6-bit value of a base64 character; -1 for any other,
  * the padding '=' included. */
 static int base64_value(char c)
@@ -108,7 +97,7 @@ int http_decode_get_path(const char *path, uint8_t *out, size_t cap)
         if (n + 1 >= sizeof b64)
             return -1;
         if (*p == '%') {
-            int hi = hex_value(p[1]), lo = hi >= 0 ? hex_value(p[2]) : -1;
+            int hi = hex_digit_value(p[1]), lo = hi >= 0 ? hex_digit_value(p[2]) : -1;
             if (hi < 0 || lo < 0)
                 return -1;
             b64[n++] = (char)(hi * 16 + lo);

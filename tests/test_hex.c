@@ -2,6 +2,7 @@
  * list and traces (upper case), the responder's ETag (lower case), and the
  * decoder that reads serials typed by a person. */
 #include <check.h>
+#include <ctype.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -69,12 +70,27 @@ START_TEST(test_decode_refuses)
 }
 END_TEST
 
+/* One digit, as the decoder and the responder's percent decoding read it. */
+START_TEST(test_digit_value)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int v = 0; v < 16; v++) {
+        ck_assert_int_eq(hex_digit_value(digits[v]), v);
+        ck_assert_int_eq(hex_digit_value((char)toupper((unsigned char)digits[v])), v);
+    }
+    static const char others[] = {'g', 'G', '/', ':', '@', '`', ' ', '%', 0, (char)0xc3};
+    for (size_t i = 0; i < sizeof others; i++)
+        ck_assert_int_eq(hex_digit_value(others[i]), -1);
+}
+END_TEST
+
 Suite *hex_suite(void)
 {
     Suite *s = suite_create("hex");
     TCase *tc = tcase_create("hex");
     tcase_add_loop_test(tc, test_encode_rows, 0, (int)(sizeof hex_rows / sizeof hex_rows[0]));
     tcase_add_test(tc, test_decode_refuses);
+    tcase_add_test(tc, test_digit_value);
     suite_add_tcase(s, tc);
     return s;
 }
