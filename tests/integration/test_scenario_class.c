@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fileio.h"
 #include "testutil.h"
 
 #define PROMPT "[press Enter to run it]"
@@ -42,34 +43,37 @@ static bool read_screen(int fd, struct screen *s, int wait_ms)
     return true;
 }
 
-START_TEST(test_class_waits_on_a_terminal)
+/* Plays `lesson` (a number or a file) with --class on a pseudo-terminal,
+ * pressing Enter at each prompt, checking that no step runs before it; the
+ * screen into *s. Fails unless the run ends with status 0. */
+static void play_class(const char *lesson, const char *lab, struct screen *s)
 {
-    char *lab = test_tmpdir();
     int fd = -1;
     pid_t pid = forkpty(&fd, NULL, NULL, NULL);
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         setenv("NO_COLOR", "1", 1);
-        execl(test_bin("scenario"), "scenario", "run", "--class", "--lab", lab, "1", (char *)NULL);
+        execl(test_bin("scenario"), "scenario", "run", "--class", "--lab", lab, lesson,
+              (char *)NULL);
         _exit(127);
     }
-    static struct screen s;
-    s.len = 0;
+    s->len = 0;
+    s->text[0] = 0;
     size_t presented = 0;
     int64_t deadline = clock_monotonic_ms() + CLASS_TIMEOUT_MS;
     bool is_running = true;
     while (is_running && clock_monotonic_ms() < deadline) {
-        is_running = read_screen(fd, &s, 100);
-        size_t prompts = test_count_of(s.text, PROMPT) + test_count_of(s.text, PAUSE_PROMPT);
+        is_running = read_screen(fd, s, 100);
+        size_t prompts = test_count_of(s->text, PROMPT) + test_count_of(s->text, PAUSE_PROMPT);
         if (prompts == presented)
             continue;
         presented = prompts;
         /* It waits: the step shown is not run while nobody presses Enter. */
-        size_t steps_before = test_count_of(s.text, "\n  $ ");
+        size_t steps_before = test_count_of(s->text, "\n  $ ");
         for (int i = 0; i < 5 && is_running; i++)
-            is_running = read_screen(fd, &s, 60);
-        ck_assert_msg(test_count_of(s.text, "\n  $ ") == steps_before,
-                      "a step ran before Enter was pressed:\n%s", test_tail_of(s.text));
+            is_running = read_screen(fd, s, 60);
+        ck_assert_msg(test_count_of(s->text, "\n  $ ") == steps_before,
+                      "a step ran before Enter was pressed:\n%s", test_tail_of(s->text));
         ck_assert_int_eq(write(fd, "\r", 1), 1);
     }
     int status = 0;
@@ -80,11 +84,18 @@ START_TEST(test_class_waits_on_a_terminal)
     if (ended == 0) {
         kill(pid, SIGKILL);
         waitpid(pid, &status, 0);
-        ck_abort_msg("scenario run --class did not finish:\n%s", test_tail_of(s.text));
+        ck_abort_msg("scenario run --class did not finish:\n%s", test_tail_of(s->text));
     }
     close(fd);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d:\n%s", status,
-                  test_tail_of(s.text));
+                  test_tail_of(s->text));
+}
+
+START_TEST(test_class_waits_on_a_terminal)
+{
+    char *lab = test_tmpdir();
+    static struct screen s;
+    play_class("1", lab, &s);
     /* Lesson 1 has these steps; each was presented, in order, before it ran. */
     static const char *const steps[] = {"ca init", "start responder", "ca issue shop.test",
                                         "start webserver shop.test --stapling off",
@@ -128,6 +139,26 @@ START_TEST(test_class_never_waits_on_a_pipe)
 }
 END_TEST
 
+/* A step with no words of its own before it is introduced by a sentence
+ * for its kind: a cache's names the responder it stands in front of. */
+START_TEST(test_class_introduces_a_cache)
+{
+    char *lab = test_tmpdir(), file[4096];
+    static struct screen s;
+    struct errbuf err = {{0}};
+    snprintf(file, sizeof file, "%s/cache.lab", lab);
+    static const char text[] = "ca init\nstart responder\nstart cache for responder\n";
+    ck_assert_msg(file_write_atomic(file, text, strlen(text), 0644, &err) == 0, "%s", err.msg);
+    play_class(file, lab, &s);
+    ck_assert_msg(strstr(s.text, "An HTTP cache starts in front of the responder 'responder'.") !=
+                          NULL ||
+                      strstr(s.text, "SKIP") != NULL, /* no nginx here: skipped, said so */
+                  "%s", test_tail_of(s.text));
+    test_rmtree(lab);
+    free(lab);
+}
+END_TEST
+
 Suite *scenario_class_suite(void);
 Suite *scenario_class_suite(void)
 {
@@ -136,6 +167,7 @@ Suite *scenario_class_suite(void)
     tcase_set_timeout(tc, 90);
     tcase_add_test(tc, test_class_waits_on_a_terminal);
     tcase_add_test(tc, test_class_never_waits_on_a_pipe);
+    tcase_add_test(tc, test_class_introduces_a_cache);
     suite_add_tcase(s, tc);
     return s;
 }
