@@ -499,8 +499,7 @@ static void step_sentence(const struct scn_step *s, char *out, size_t cap)
         if (s->program == SCN_RESPONDER)
             snprintf(out, cap, "The CA's OCSP responder starts answering.");
         else if (s->program == SCN_CACHE)
-            snprintf(out, cap, "An HTTP cache starts in front of the responder '%s'.",
-                     s->upstream);
+            snprintf(out, cap, "An HTTP cache starts in front of the responder '%s'.", s->upstream);
         else
             snprintf(out, cap, "The web server for %s starts.", s->site);
         break;
